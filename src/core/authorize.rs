@@ -1,0 +1,205 @@
+//! Step one of a login: the authorization request URL and the transaction kept until the callback.
+
+use super::config::{check_authorization_params, Config, ResponseMode};
+use super::encoding::append_query;
+use super::error::Result;
+use super::pkce::{METHOD, RANDOM_LEN};
+use super::secret::{Nonce, PkceVerifier, State};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How long a started login may take before its callback is refused, in seconds.
+pub const TRANSACTION_TTL: u64 = 600;
+
+/// What the callback needs from the login that started it; stored under its `state`, used once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub verifier: PkceVerifier,
+    pub nonce: Option<Nonce>,
+    pub redirect_uri: String,
+    /// Epoch seconds when the login started.
+    pub created_at: u64,
+    /// The caller's `appState`, as JSON text, handed back untouched.
+    pub app_state: Option<String>,
+}
+
+impl Transaction {
+    /// Whether the login is older than [`TRANSACTION_TTL`] at `now` (epoch seconds).
+    pub fn expired(&self, now: u64) -> bool {
+        now.saturating_sub(self.created_at) > TRANSACTION_TTL || self.created_at > now + TRANSACTION_TTL
+    }
+}
+
+/// Per-login choices on top of the client's options.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LoginOptions {
+    /// Any JSON value as text, returned by the callback.
+    #[serde(skip)]
+    pub app_state: Option<String>,
+    /// Extra authorize parameters for this login only (`prompt`, `login_hint`, `ui_locales`, …).
+    pub authorization_params: BTreeMap<String, String>,
+}
+
+/// A ready authorization request: where to send the browser, and what to store under which state.
+#[derive(Debug)]
+pub struct AuthorizationRequest {
+    pub url: String,
+    pub state: State,
+    pub transaction: Transaction,
+}
+
+/// Random input for one login: verifier, state and nonce.
+pub struct LoginRandomness {
+    pub verifier: [u8; RANDOM_LEN],
+    pub state: [u8; RANDOM_LEN],
+    pub nonce: [u8; RANDOM_LEN],
+}
+
+/// Builds the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
+/// `scope` and `audience` given in `authorizationParams` replace the options of the same name.
+pub fn authorization_request(
+    config: &Config,
+    authorization_endpoint: &str,
+    login: LoginOptions,
+    random: &LoginRandomness,
+    now: u64,
+) -> Result<AuthorizationRequest> {
+    let mut extra: Vec<(String, String)> = config.authorization_params.clone();
+    for (name, value) in check_authorization_params(&login.authorization_params)? {
+        match extra.iter_mut().find(|(n, _)| *n == name) {
+            Some(pair) => pair.1 = value,
+            None => extra.push((name, value)),
+        }
+    }
+    let take = |extra: &mut Vec<(String, String)>, name: &str| {
+        extra.iter().position(|(n, _)| n == name).map(|i| extra.remove(i).1)
+    };
+    let scope = take(&mut extra, "scope").unwrap_or_else(|| config.scope.clone());
+    let audience = take(&mut extra, "audience").or_else(|| config.audience.clone());
+
+    let verifier = PkceVerifier::from_random(&random.verifier);
+    let state = State::from_random(&random.state);
+    let nonce = scope.split(' ').any(|s| s == "openid").then(|| Nonce::from_random(&random.nonce));
+    let challenge = verifier.challenge();
+
+    let mut params: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", &config.client_id),
+        ("redirect_uri", &config.redirect_uri),
+        ("scope", &scope),
+        ("state", state.secret()),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", METHOD),
+    ];
+    if let Some(nonce) = &nonce {
+        params.push(("nonce", nonce.secret()));
+    }
+    if config.response_mode == ResponseMode::Fragment {
+        params.push(("response_mode", "fragment"));
+    }
+    if let Some(audience) = &audience {
+        params.push(("audience", audience));
+    }
+    params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+
+    Ok(AuthorizationRequest {
+        url: append_query(authorization_endpoint, params),
+        transaction: Transaction {
+            verifier,
+            nonce,
+            redirect_uri: config.redirect_uri.clone(),
+            created_at: now,
+            app_state: login.app_state,
+        },
+        state,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Options;
+    use crate::core::encoding::parse_params;
+
+    pub(crate) fn config(extra: &[(&str, &str)]) -> Config {
+        Options {
+            issuer: "https://id.example.com".into(),
+            client_id: "spa".into(),
+            redirect_uri: "https://app.example.com/cb".into(),
+            authorization_params: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Options::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    const RANDOM: LoginRandomness = LoginRandomness { verifier: [1; 32], state: [2; 32], nonce: [3; 32] };
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        parse_params(url.split_once('?').unwrap().1)
+    }
+
+    fn get<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        q.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn builds_a_pkce_s256_request_with_state_and_nonce() {
+        let req = authorization_request(&config(&[]), "https://id.example.com/auth", LoginOptions::default(), &RANDOM, 1000).unwrap();
+        assert!(req.url.starts_with("https://id.example.com/auth?response_type=code&client_id=spa&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=openid%20profile%20email&state="));
+        let q = query(&req.url);
+        assert_eq!(get(&q, "state"), Some(req.state.secret()));
+        assert_eq!(get(&q, "code_challenge_method"), Some("S256"));
+        assert_eq!(get(&q, "code_challenge").map(str::to_owned), Some(req.transaction.verifier.challenge()));
+        assert_eq!(get(&q, "nonce"), req.transaction.nonce.as_ref().map(|n| n.secret()));
+        assert_eq!(req.transaction.verifier.secret().len(), 43);
+        assert_ne!(req.state.secret(), req.transaction.verifier.secret());
+        assert_eq!(get(&q, "response_mode"), None);
+        assert_eq!(req.transaction.created_at, 1000);
+    }
+
+    #[test]
+    fn no_nonce_without_openid() {
+        let mut c = config(&[]);
+        c.scope = "api:read".into();
+        let req = authorization_request(&c, "https://a/auth", LoginOptions::default(), &RANDOM, 0).unwrap();
+        assert!(req.transaction.nonce.is_none());
+        assert_eq!(get(&query(&req.url), "nonce"), None);
+    }
+
+    #[test]
+    fn fragment_mode_audience_and_extra_params() {
+        let mut c = config(&[("prompt", "login"), ("ui_locales", "nl")]);
+        c.response_mode = ResponseMode::Fragment;
+        c.audience = Some("https://api".into());
+        let mut login = LoginOptions::default();
+        login.authorization_params.insert("ui_locales".into(), "fr".into());
+        login.authorization_params.insert("scope".into(), "openid offline_access".into());
+        let req = authorization_request(&c, "https://a/auth?tenant=x", login, &RANDOM, 0).unwrap();
+        let q = query(&req.url);
+        assert_eq!(get(&q, "tenant"), Some("x"));
+        assert_eq!(get(&q, "response_mode"), Some("fragment"));
+        assert_eq!(get(&q, "audience"), Some("https://api"));
+        assert_eq!(get(&q, "prompt"), Some("login"));
+        assert_eq!(get(&q, "ui_locales"), Some("fr"), "a per-login parameter replaces the client's");
+        assert_eq!(get(&q, "scope"), Some("openid offline_access"));
+        assert_eq!(q.iter().filter(|(n, _)| n == "scope").count(), 1);
+    }
+
+    #[test]
+    fn per_login_params_cannot_override_security_params() {
+        let mut login = LoginOptions::default();
+        login.authorization_params.insert("code_challenge_method".into(), "plain".into());
+        let e = authorization_request(&config(&[]), "https://a/auth", login, &RANDOM, 0).unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+    }
+
+    #[test]
+    fn transactions_expire_after_ten_minutes() {
+        let req = authorization_request(&config(&[]), "https://a/auth", LoginOptions::default(), &RANDOM, 1000).unwrap();
+        assert!(!req.transaction.expired(1600));
+        assert!(req.transaction.expired(1601));
+    }
+}

@@ -1,0 +1,246 @@
+//! Step two: reading the redirect back from the authorization server, and checking it against the login.
+
+use super::authorize::Transaction;
+use super::config::ResponseMode;
+use super::encoding::parse_params;
+use super::error::{code, Error, Result};
+use super::secret::AuthorizationCode;
+
+/// The parameters of an authorization response (RFC 6749 §4.1.2, RFC 9207).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AuthorizationResponse {
+    pub code: Option<AuthorizationCode>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Parameters removed from the address bar after a callback.
+const CALLBACK_PARAMS: [&str; 7] = ["code", "state", "iss", "session_state", "error", "error_description", "error_uri"];
+
+/// The part of `url` that carries the response in `mode`: the query (without fragment) or the fragment.
+fn response_part(url: &str, mode: ResponseMode) -> &str {
+    match mode {
+        ResponseMode::Query => {
+            let before_fragment = url.split('#').next().unwrap_or("");
+            before_fragment.split_once('?').map_or("", |(_, q)| q)
+        }
+        ResponseMode::Fragment => url.split_once('#').map_or("", |(_, f)| f),
+    }
+}
+
+/// Reads the authorization response from `url`; the first occurrence of each parameter wins.
+pub fn parse_response(url: &str, mode: ResponseMode) -> AuthorizationResponse {
+    let mut response = AuthorizationResponse::default();
+    for (name, value) in parse_params(response_part(url, mode)) {
+        let slot = match name.as_str() {
+            "state" => &mut response.state,
+            "iss" => &mut response.iss,
+            "error" => &mut response.error,
+            "error_description" => &mut response.error_description,
+            "code" => {
+                if response.code.is_none() {
+                    response.code = Some(AuthorizationCode::new(value));
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+    response
+}
+
+/// Whether `url` carries `code`+`state` or `error`+`state` where `mode` puts them.
+pub fn is_callback(url: &str, mode: ResponseMode) -> bool {
+    let r = parse_response(url, mode);
+    r.state.is_some() && (r.code.is_some() || r.error.is_some())
+}
+
+/// `url` without the callback's parameters; any other query or fragment parameters stay.
+pub fn scrub_url(url: &str, mode: ResponseMode) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (before_fragment, None),
+    };
+    let keep = |part: &str| -> String {
+        part.split('&')
+            .filter(|p| !p.is_empty())
+            .filter(|p| {
+                let name = p.split('=').next().unwrap_or("");
+                !CALLBACK_PARAMS.contains(&name)
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let (query, fragment) = match mode {
+        ResponseMode::Query => (query.map(keep), fragment.map(str::to_owned)),
+        ResponseMode::Fragment => (query.map(str::to_owned), fragment.map(keep)),
+    };
+    let mut out = path.to_owned();
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        out.push('?');
+        out.push_str(&q);
+    }
+    if let Some(f) = fragment.filter(|f| !f.is_empty()) {
+        out.push('#');
+        out.push_str(&f);
+    }
+    out
+}
+
+/// What the store held under the callback's state.
+pub enum StoredLogin {
+    /// A login started here and not yet completed.
+    Pending(Transaction),
+    /// A state already redeemed once.
+    Used,
+    /// Nothing under this state, though this tab has other logins in progress.
+    Unknown,
+    /// This tab has no login in progress at all.
+    NoneStarted,
+}
+
+/// What a callback checked against its transaction yields.
+#[derive(Debug)]
+pub struct VerifiedCallback {
+    pub code: AuthorizationCode,
+    pub transaction: Transaction,
+}
+
+/// Checks a callback: state (single use, not expired), RFC 9207 `iss`, then the server's error or the code.
+pub fn verify(
+    response: AuthorizationResponse,
+    stored: StoredLogin,
+    issuer: &str,
+    iss_required: bool,
+    now: u64,
+) -> Result<VerifiedCallback> {
+    let transaction = match stored {
+        StoredLogin::Pending(t) if t.expired(now) => {
+            return Err(Error::new(code::INVALID_STATE, "This login took longer than 10 minutes; start it again."))
+        }
+        StoredLogin::Pending(t) => t,
+        StoredLogin::Used => {
+            return Err(Error::new(code::INVALID_STATE, "This callback's state was already used; a login completes only once."))
+        }
+        StoredLogin::Unknown => {
+            return Err(Error::new(code::INVALID_STATE, "The callback's state matches no login started in this tab."))
+        }
+        StoredLogin::NoneStarted => {
+            return Err(Error::new(
+                code::MISSING_TRANSACTION,
+                "No login was started in this tab (sessionStorage is per tab): call loginWithRedirect from the same tab.",
+            ))
+        }
+    };
+    match &response.iss {
+        Some(iss) if iss != issuer => {
+            return Err(Error::new(
+                code::ISSUER_MISMATCH,
+                ["The callback comes from issuer \"", iss, "\", not the configured \"", issuer, "\" (RFC 9207)."].concat(),
+            ))
+        }
+        None if iss_required && response.error.is_none() => {
+            return Err(Error::new(
+                code::ISSUER_MISMATCH,
+                "The server announces RFC 9207 `iss` on authorization responses, but this callback has none.",
+            ))
+        }
+        _ => {}
+    }
+    if let Some(error) = response.error {
+        return Err(Error::oauth(error, response.error_description));
+    }
+    match response.code {
+        Some(code) if !code.secret().is_empty() => Ok(VerifiedCallback { code, transaction }),
+        _ => Err(Error::server("The callback carries neither a code nor an error.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::secret::PkceVerifier;
+
+    fn tx(created_at: u64) -> Transaction {
+        Transaction { verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None }
+    }
+
+    const ISS: &str = "https://id.example.com";
+
+    #[test]
+    fn parses_query_and_fragment_responses() {
+        let r = parse_response("https://app/cb?code=c%2B1&state=s&iss=https%3A%2F%2Fid.example.com#code=other", ResponseMode::Query);
+        assert_eq!(r.code.unwrap().secret(), "c+1");
+        assert_eq!(r.state.as_deref(), Some("s"));
+        assert_eq!(r.iss.as_deref(), Some(ISS));
+        let f = parse_response("https://app/cb?x=1#state=s&code=c", ResponseMode::Fragment);
+        assert_eq!(f.code.unwrap().secret(), "c");
+    }
+
+    #[test]
+    fn recognises_callbacks() {
+        assert!(is_callback("https://app/cb?code=c&state=s", ResponseMode::Query));
+        assert!(is_callback("https://app/cb?error=access_denied&state=s", ResponseMode::Query));
+        assert!(!is_callback("https://app/cb?code=c", ResponseMode::Query));
+        assert!(!is_callback("https://app/cb#code=c&state=s", ResponseMode::Query));
+        assert!(is_callback("https://app/cb#code=c&state=s", ResponseMode::Fragment));
+        assert!(!is_callback("https://app/cb?page=2", ResponseMode::Query));
+    }
+
+    #[test]
+    fn scrubs_only_callback_params() {
+        assert_eq!(scrub_url("https://app/cb?code=c&state=s&iss=i&session_state=x", ResponseMode::Query), "https://app/cb");
+        assert_eq!(scrub_url("https://app/cb?page=2&code=c&state=s#top", ResponseMode::Query), "https://app/cb?page=2#top");
+        assert_eq!(scrub_url("https://app/cb?page=2#code=c&state=s", ResponseMode::Fragment), "https://app/cb?page=2");
+        assert_eq!(scrub_url("https://app/cb?error=access_denied&error_description=no&state=s", ResponseMode::Query), "https://app/cb");
+    }
+
+    #[test]
+    fn a_good_callback_yields_the_code() {
+        let r = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fid.example.com", ResponseMode::Query);
+        let v = verify(r, StoredLogin::Pending(tx(100)), ISS, true, 200).unwrap();
+        assert_eq!(v.code.secret(), "c");
+    }
+
+    #[test]
+    fn state_problems_have_their_codes() {
+        let r = || parse_response("https://app/cb?code=c&state=s", ResponseMode::Query);
+        let code = |stored| verify(r(), stored, ISS, false, 1000).unwrap_err().code().to_owned();
+        assert_eq!(code(StoredLogin::Used), "invalid_state");
+        assert_eq!(code(StoredLogin::Unknown), "invalid_state");
+        assert_eq!(code(StoredLogin::Pending(tx(100))), "invalid_state");
+        assert_eq!(code(StoredLogin::NoneStarted), "missing_transaction");
+    }
+
+    #[test]
+    fn iss_is_checked_when_present_and_when_announced() {
+        let wrong = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fevil", ResponseMode::Query);
+        assert_eq!(verify(wrong, StoredLogin::Pending(tx(0)), ISS, false, 0).unwrap_err().code(), "issuer_mismatch");
+        let absent = || parse_response("https://app/cb?code=c&state=s", ResponseMode::Query);
+        assert_eq!(verify(absent(), StoredLogin::Pending(tx(0)), ISS, true, 0).unwrap_err().code(), "issuer_mismatch");
+        assert!(verify(absent(), StoredLogin::Pending(tx(0)), ISS, false, 0).is_ok());
+    }
+
+    #[test]
+    fn server_errors_keep_their_code_even_without_iss() {
+        let r = parse_response("https://app/cb?error=access_denied&error_description=User+cancelled&state=s", ResponseMode::Query);
+        let e = verify(r, StoredLogin::Pending(tx(0)), ISS, true, 0).unwrap_err();
+        assert_eq!(e.code(), "access_denied");
+        assert_eq!(e.error_description(), Some("User cancelled"));
+    }
+
+    #[test]
+    fn neither_code_nor_error_is_a_server_error() {
+        let r = parse_response("https://app/cb?state=s&code=", ResponseMode::Query);
+        assert_eq!(verify(r, StoredLogin::Pending(tx(0)), ISS, false, 0).unwrap_err().code(), "server_error");
+    }
+}

@@ -1,0 +1,345 @@
+//! Client options as users write them, and their validation into a [`Config`] the rest of the core trusts.
+
+use super::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Where the callback carries `code` and `state`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseMode {
+    #[default]
+    Query,
+    Fragment,
+}
+
+/// How `logout` ends the session at the server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogoutStyle {
+    /// OpenID Connect RP-initiated logout (`end_session_endpoint`).
+    #[default]
+    Oidc,
+    /// Auth0's `GET {issuer}/v2/logout?client_id=…&returnTo=…`.
+    Auth0,
+}
+
+/// Where tokens live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// `window.sessionStorage`: survives reloads, not shared between tabs.
+    #[default]
+    Session,
+    /// This page's memory only.
+    Memory,
+}
+
+/// Options for an [`AuthClient`](crate::AuthClient), as API.md lists them (JavaScript names in camelCase).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Options {
+    pub issuer: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    pub discovery_url: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub logout_style: LogoutStyle,
+    pub response_mode: ResponseMode,
+    pub storage: StorageKind,
+    pub leeway: Option<f64>,
+    pub authorization_params: BTreeMap<String, String>,
+}
+
+/// Validated options: every URL is safe to send codes and tokens to.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub issuer: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub audience: Option<String>,
+    pub discovery_url: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub logout_style: LogoutStyle,
+    pub response_mode: ResponseMode,
+    pub storage: StorageKind,
+    pub leeway: u64,
+    pub authorization_params: Vec<(String, String)>,
+}
+
+/// Scope asked for when none is given.
+pub const DEFAULT_SCOPE: &str = "openid profile email";
+/// Clock skew allowed on `exp` and `iat` when none is given, in seconds.
+pub const DEFAULT_LEEWAY: u64 = 60;
+
+const SECRET_MESSAGE: &str = "A client secret must never be given to browser code: everything shipped to a browser is public. \
+spa-auth is a public client: use Authorization Code with PKCE (this AuthClient) for user access tokens, and \
+ClientIdentification to send a public client id. Client access tokens (client_credentials) belong on your backend, \
+which keeps the secret and calls the API on the browser's behalf.";
+
+/// Refuses any option or parameter name that carries a client secret, in any spelling
+/// (`clientSecret`, `client_secret`, `client-secret`, `CLIENT_SECRET`, …).
+pub fn refuse_secret(name: &str) -> Result<()> {
+    let normalized: String = name.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect();
+    if normalized == "clientsecret" {
+        return Err(Error::invalid_config(SECRET_MESSAGE));
+    }
+    Ok(())
+}
+
+/// Authorize parameters the library sets itself; callers may not override them.
+const RESERVED_PARAMS: [&str; 9] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "code_verifier",
+    "response_mode",
+];
+
+/// Checks extra authorize parameters: no secret, no parameter the library controls.
+pub fn check_authorization_params(params: &BTreeMap<String, String>) -> Result<Vec<(String, String)>> {
+    for name in params.keys() {
+        refuse_secret(name)?;
+        if RESERVED_PARAMS.contains(&name.as_str()) {
+            return Err(Error::invalid_config(
+                [
+                    "authorizationParams may not set `",
+                    name,
+                    "`: the library sets it (use the redirectUri / responseMode options for those).",
+                ]
+                .concat(),
+            ));
+        }
+    }
+    Ok(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    ["http://localhost", "http://127.0.0.1", "http://[::1]"].iter().any(|prefix| {
+        url.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/', '?', '#']))
+    })
+}
+
+fn has_host(url: &str, scheme_len: usize) -> bool {
+    url.get(scheme_len..).and_then(|rest| rest.chars().next()).is_some_and(|c| !matches!(c, '/' | '?' | '#' | ':'))
+}
+
+/// An endpoint that codes and tokens may be sent to: `https:`, or `http:` on a loopback host.
+pub fn check_secure_url(name: &str, url: &str) -> Result<()> {
+    let well_formed = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    let secure = (url.starts_with("https://") && has_host(url, 8)) || is_loopback_http(url);
+    if well_formed && secure {
+        Ok(())
+    } else {
+        Err(Error::invalid_config(
+            [
+                "`",
+                name,
+                "` must be an absolute https: URL (http: only on localhost or 127.0.0.1), got \"",
+                url,
+                "\".",
+            ]
+            .concat(),
+        ))
+    }
+}
+
+fn required(name: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid_config(["`", name, "` is required."].concat()));
+    }
+    Ok(())
+}
+
+fn optional_url(name: &str, value: Option<String>) -> Result<Option<String>> {
+    match value {
+        Some(url) => check_secure_url(name, &url).map(|_| Some(url)),
+        None => Ok(None),
+    }
+}
+
+impl Options {
+    /// Validates every option; anything unsafe or malformed is `invalid_config`.
+    pub fn validate(self) -> Result<Config> {
+        required("issuer", &self.issuer)?;
+        required("clientId", &self.client_id)?;
+        required("redirectUri", &self.redirect_uri)?;
+        check_secure_url("issuer", &self.issuer)?;
+        if self.issuer.contains(['?', '#']) {
+            return Err(Error::invalid_config("`issuer` may not have a query or fragment (OpenID Connect Discovery 1.0 section 3)."));
+        }
+        if self.client_id.chars().any(char::is_control) {
+            return Err(Error::invalid_config("`clientId` may not contain control characters."));
+        }
+        let redirect_ok = (self.redirect_uri.starts_with("https://") && has_host(&self.redirect_uri, 8))
+            || (self.redirect_uri.starts_with("http://") && has_host(&self.redirect_uri, 7));
+        if !redirect_ok || self.redirect_uri.contains('#') || self.redirect_uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::invalid_config(
+                "`redirectUri` must be an absolute http(s) URL without a fragment, registered at the authorization server.",
+            ));
+        }
+        let scope = match self.scope {
+            Some(s) if s.trim().is_empty() => return Err(Error::invalid_config("`scope` may not be empty.")),
+            Some(s) => s,
+            None => DEFAULT_SCOPE.to_owned(),
+        };
+        let leeway = match self.leeway {
+            None => DEFAULT_LEEWAY,
+            Some(l) if l.is_finite() && (0.0..=86_400.0).contains(&l) => l as u64,
+            Some(_) => return Err(Error::invalid_config("`leeway` must be a number of seconds between 0 and 86400.")),
+        };
+        let authorization_endpoint = optional_url("authorizationEndpoint", self.authorization_endpoint)?;
+        let token_endpoint = optional_url("tokenEndpoint", self.token_endpoint)?;
+        if authorization_endpoint.is_some() != token_endpoint.is_some() {
+            return Err(Error::invalid_config(
+                "Give both `authorizationEndpoint` and `tokenEndpoint` to skip discovery, or neither.",
+            ));
+        }
+        let discovery_url = match self.discovery_url {
+            Some(url) => {
+                check_secure_url("discoveryUrl", &url)?;
+                url
+            }
+            None => [self.issuer.trim_end_matches('/'), "/.well-known/openid-configuration"].concat(),
+        };
+        Ok(Config {
+            authorization_params: check_authorization_params(&self.authorization_params)?,
+            end_session_endpoint: optional_url("endSessionEndpoint", self.end_session_endpoint)?,
+            revocation_endpoint: optional_url("revocationEndpoint", self.revocation_endpoint)?,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            redirect_uri: self.redirect_uri,
+            scope,
+            audience: self.audience.filter(|a| !a.is_empty()),
+            discovery_url,
+            authorization_endpoint,
+            token_endpoint,
+            logout_style: self.logout_style,
+            response_mode: self.response_mode,
+            storage: self.storage,
+            leeway,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> Options {
+        Options {
+            issuer: "https://id.example.com".into(),
+            client_id: "spa".into(),
+            redirect_uri: "https://app.example.com/callback".into(),
+            ..Options::default()
+        }
+    }
+
+    fn code_of(o: Options) -> String {
+        o.validate().unwrap_err().code().to_owned()
+    }
+
+    #[test]
+    fn defaults_are_filled_in() {
+        let c = options().validate().unwrap();
+        assert_eq!(c.scope, "openid profile email");
+        assert_eq!(c.leeway, 60);
+        assert_eq!(c.discovery_url, "https://id.example.com/.well-known/openid-configuration");
+        assert_eq!(c.response_mode, ResponseMode::Query);
+        assert_eq!(c.logout_style, LogoutStyle::Oidc);
+        assert!(c.token_endpoint.is_none());
+    }
+
+    #[test]
+    fn discovery_url_does_not_double_a_trailing_slash() {
+        let c = Options { issuer: "https://tenant.auth0.com/".into(), ..options() }.validate().unwrap();
+        assert_eq!(c.discovery_url, "https://tenant.auth0.com/.well-known/openid-configuration");
+        assert_eq!(c.issuer, "https://tenant.auth0.com/", "the issuer is kept exactly as given");
+    }
+
+    #[test]
+    fn required_options_are_required() {
+        assert_eq!(code_of(Options { issuer: String::new(), ..options() }), "invalid_config");
+        assert_eq!(code_of(Options { client_id: " ".into(), ..options() }), "invalid_config");
+        assert_eq!(code_of(Options { redirect_uri: String::new(), ..options() }), "invalid_config");
+    }
+
+    #[test]
+    fn http_only_on_loopback() {
+        for ok in ["http://localhost", "http://localhost:8080/realms/x", "http://127.0.0.1:9000", "http://[::1]:1"] {
+            assert!(Options { issuer: ok.into(), ..options() }.validate().is_ok(), "{ok}");
+        }
+        for bad in ["http://id.example.com", "http://localhost.evil.com", "ftp://x", "https://", "javascript:alert(1)", "https://a b"] {
+            let e = Options { issuer: bad.into(), ..options() }.validate().unwrap_err();
+            assert_eq!(e.code(), "invalid_config", "{bad}");
+            assert!(e.message().contains("https"), "{bad}");
+        }
+        assert_eq!(code_of(Options { token_endpoint: Some("http://evil.com/token".into()),
+            authorization_endpoint: Some("https://a/auth".into()), ..options() }), "invalid_config");
+    }
+
+    #[test]
+    fn issuer_with_query_or_fragment_is_refused() {
+        assert_eq!(code_of(Options { issuer: "https://id.example.com?x=1".into(), ..options() }), "invalid_config");
+    }
+
+    #[test]
+    fn redirect_uri_must_be_absolute_without_fragment() {
+        assert_eq!(code_of(Options { redirect_uri: "/callback".into(), ..options() }), "invalid_config");
+        assert_eq!(code_of(Options { redirect_uri: "https://app/cb#x".into(), ..options() }), "invalid_config");
+        assert!(Options { redirect_uri: "http://app.test/cb".into(), ..options() }.validate().is_ok());
+    }
+
+    #[test]
+    fn endpoints_come_in_pairs() {
+        assert_eq!(code_of(Options { authorization_endpoint: Some("https://a/auth".into()), ..options() }), "invalid_config");
+    }
+
+    #[test]
+    fn leeway_must_be_sane() {
+        assert_eq!(code_of(Options { leeway: Some(-1.0), ..options() }), "invalid_config");
+        assert_eq!(code_of(Options { leeway: Some(f64::NAN), ..options() }), "invalid_config");
+        assert_eq!(Options { leeway: Some(5.0), ..options() }.validate().unwrap().leeway, 5);
+    }
+
+    #[test]
+    fn secrets_are_refused_in_any_spelling() {
+        for name in ["clientSecret", "client_secret", "Client-Secret", "CLIENT_SECRET"] {
+            let e = refuse_secret(name).unwrap_err();
+            assert_eq!(e.code(), "invalid_config");
+            assert!(e.message().contains("backend"));
+        }
+        assert!(refuse_secret("client_id").is_ok());
+        let mut params = BTreeMap::new();
+        params.insert("client_secret".to_owned(), "s".to_owned());
+        let e = Options { authorization_params: params, ..options() }.validate().unwrap_err();
+        assert!(e.message().contains("client_credentials"));
+    }
+
+    #[test]
+    fn reserved_authorize_params_are_refused() {
+        for name in ["state", "nonce", "code_challenge_method", "redirect_uri", "response_type"] {
+            let mut params = BTreeMap::new();
+            params.insert(name.to_owned(), "x".to_owned());
+            assert_eq!(code_of(Options { authorization_params: params, ..options() }), "invalid_config", "{name}");
+        }
+        let mut params = BTreeMap::new();
+        params.insert("prompt".to_owned(), "login".to_owned());
+        let c = Options { authorization_params: params, ..options() }.validate().unwrap();
+        assert_eq!(c.authorization_params, vec![("prompt".to_owned(), "login".to_owned())]);
+    }
+}

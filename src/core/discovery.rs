@@ -1,0 +1,145 @@
+//! OpenID Provider metadata (OIDC Discovery 1.0, RFC 8414) and the endpoints a client uses.
+
+use super::config::{check_secure_url, Config};
+use super::error::{code, Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// The fields of provider metadata this library reads; everything else is ignored.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ProviderMetadata {
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub authorization_endpoint: String,
+    #[serde(default)]
+    pub token_endpoint: String,
+    pub end_session_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// The endpoints of one authorization server, from the options or from its metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub authorization: String,
+    pub token: String,
+    pub end_session: Option<String>,
+    pub revocation: Option<String>,
+    /// The server announced RFC 9207 `iss` on authorization responses, so a success response must carry it.
+    pub iss_parameter_supported: bool,
+}
+
+impl Endpoints {
+    /// The endpoints given in the options, when they make discovery unnecessary.
+    pub fn configured(config: &Config) -> Option<Endpoints> {
+        Some(Endpoints {
+            authorization: config.authorization_endpoint.clone()?,
+            token: config.token_endpoint.clone()?,
+            end_session: config.end_session_endpoint.clone(),
+            revocation: config.revocation_endpoint.clone(),
+            iss_parameter_supported: false,
+        })
+    }
+
+    /// Endpoints from discovered metadata: its issuer must equal the configured one exactly, every URL used as
+    /// published; endpoints given in the options take precedence.
+    pub fn discovered(config: &Config, metadata: ProviderMetadata) -> Result<Endpoints> {
+        if metadata.issuer != config.issuer {
+            return Err(Error::new(
+                code::ISSUER_MISMATCH,
+                [
+                    "The discovery document names issuer \"",
+                    &metadata.issuer,
+                    "\" but the client is configured for \"",
+                    &config.issuer,
+                    "\"; they must be the same string exactly.",
+                ]
+                .concat(),
+            ));
+        }
+        let published = |name: &str, url: &str| -> Result<()> {
+            check_secure_url(name, url).map_err(|e| Error::server(["Discovery metadata: ", e.message()].concat()))
+        };
+        published("authorization_endpoint", &metadata.authorization_endpoint)?;
+        published("token_endpoint", &metadata.token_endpoint)?;
+        let optional = |name: &str, configured: &Option<String>, found: Option<String>| -> Result<Option<String>> {
+            if configured.is_some() {
+                return Ok(configured.clone());
+            }
+            match found {
+                Some(url) if !url.is_empty() => published(name, &url).map(|_| Some(url)),
+                _ => Ok(None),
+            }
+        };
+        Ok(Endpoints {
+            end_session: optional("end_session_endpoint", &config.end_session_endpoint, metadata.end_session_endpoint)?,
+            revocation: optional("revocation_endpoint", &config.revocation_endpoint, metadata.revocation_endpoint)?,
+            authorization: metadata.authorization_endpoint,
+            token: metadata.token_endpoint,
+            iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Options;
+
+    fn config() -> Config {
+        Options { issuer: "https://id.example.com".into(), client_id: "spa".into(),
+            redirect_uri: "https://app/cb".into(), ..Options::default() }.validate().unwrap()
+    }
+
+    fn metadata(json: &str) -> ProviderMetadata {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn minimal_metadata_is_accepted_and_used_exactly() {
+        let e = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com",
+            "authorization_endpoint":"https://id.example.com/auth/","token_endpoint":"https://id.example.com//token"}"#)).unwrap();
+        assert_eq!(e.authorization, "https://id.example.com/auth/");
+        assert_eq!(e.token, "https://id.example.com//token");
+        assert_eq!(e.revocation, None);
+        assert!(!e.iss_parameter_supported);
+    }
+
+    #[test]
+    fn issuer_must_match_exactly() {
+        for other in ["https://id.example.com/", "https://ID.example.com", "https://evil.example.com", ""] {
+            let json = ["{\"issuer\":\"", other, "\",\"authorization_endpoint\":\"https://a/a\",\"token_endpoint\":\"https://a/t\"}"].concat();
+            assert_eq!(Endpoints::discovered(&config(), metadata(&json)).unwrap_err().code(), "issuer_mismatch", "{other}");
+        }
+    }
+
+    #[test]
+    fn insecure_published_endpoints_are_refused() {
+        let e = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com",
+            "authorization_endpoint":"https://a/a","token_endpoint":"http://evil/t"}"#)).unwrap_err();
+        assert_eq!(e.code(), "server_error");
+    }
+
+    #[test]
+    fn announcements_and_optional_endpoints_are_read() {
+        let e = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com",
+            "authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","revocation_endpoint":"https://a/r",
+            "end_session_endpoint":"https://a/e","authorization_response_iss_parameter_supported":true,
+            "grant_types_supported":["authorization_code"],"extra":{"x":1}}"#)).unwrap();
+        assert_eq!(e.revocation.as_deref(), Some("https://a/r"));
+        assert_eq!(e.end_session.as_deref(), Some("https://a/e"));
+        assert!(e.iss_parameter_supported);
+    }
+
+    #[test]
+    fn configured_endpoints_skip_discovery() {
+        let c = Options { issuer: "https://id.example.com".into(), client_id: "spa".into(), redirect_uri: "https://app/cb".into(),
+            authorization_endpoint: Some("https://id.example.com/a".into()), token_endpoint: Some("https://id.example.com/t".into()),
+            ..Options::default() }.validate().unwrap();
+        let e = Endpoints::configured(&c).unwrap();
+        assert_eq!(e.token, "https://id.example.com/t");
+        assert!(Endpoints::configured(&config()).is_none());
+    }
+}

@@ -1,0 +1,165 @@
+//! base64url and `application/x-www-form-urlencoded`: the two encodings OAuth uses, with no URL crate.
+
+use base64::alphabet::URL_SAFE;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+
+/// base64url without padding on output; padding optional on input (RFC 7515 §2 style).
+const B64URL: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// base64url-encodes `bytes` without padding.
+pub fn base64url(bytes: &[u8]) -> String {
+    B64URL.encode(bytes)
+}
+
+/// Decodes base64url (padding optional); `None` when it is not base64url.
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    B64URL.decode(text).ok()
+}
+
+/// RFC 3986 unreserved characters: the only ones sent unescaped.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends `value` percent-encoded (everything but unreserved characters), valid in queries and form bodies.
+pub fn percent_encode_into(out: &mut String, value: &str) {
+    for &b in value.as_bytes() {
+        if is_unreserved(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes one form-encoded component: `+` is a space, `%XX` a byte; malformed escapes stay as they are
+/// (as `URLSearchParams` does) and invalid UTF-8 becomes U+FFFD.
+pub fn form_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                match (bytes.get(i + 1).copied().and_then(hex_value), bytes.get(i + 2).copied().and_then(hex_value)) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Splits `a=1&b=2` into decoded pairs, skipping empty segments; a name without `=` has an empty value.
+pub fn parse_params(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((name, value)) => (form_decode(name), form_decode(value)),
+            None => (form_decode(part), String::new()),
+        })
+        .collect()
+}
+
+/// Builds `a=1&b=2` from pairs, percent-encoding names and values.
+pub fn encode_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        percent_encode_into(&mut out, name);
+        out.push('=');
+        percent_encode_into(&mut out, value);
+    }
+    out
+}
+
+/// Adds query parameters to `url`, keeping its existing query and putting them before any fragment.
+pub fn append_query<'a>(url: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let (base, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let encoded = encode_params(pairs);
+    if encoded.is_empty() {
+        return url.to_owned();
+    }
+    let joiner = match base.find('?') {
+        None => "?",
+        Some(i) if i + 1 == base.len() || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    [base, joiner, &encoded, fragment].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_round_trips_without_padding() {
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        assert_eq!(base64url_decode("-_8"), Some(vec![0xfb, 0xff]));
+        assert_eq!(base64url_decode("-_8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(base64url_decode("not base64!"), None);
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved() {
+        assert_eq!(encode_params([("redirect_uri", "http://a/b?c=d e"), ("x", "é~")]),
+            "redirect_uri=http%3A%2F%2Fa%2Fb%3Fc%3Dd%20e&x=%C3%A9~");
+    }
+
+    #[test]
+    fn form_decode_handles_plus_escapes_and_malformed_input() {
+        assert_eq!(form_decode("a+b%20c%2B"), "a b c+");
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("%zz%4"), "%zz%4");
+        assert_eq!(form_decode("%C3%A9"), "é");
+        assert_eq!(form_decode("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn parse_params_splits_and_decodes() {
+        assert_eq!(parse_params("code=a%2Fb&&state=s&flag"), vec![
+            ("code".to_owned(), "a/b".to_owned()),
+            ("state".to_owned(), "s".to_owned()),
+            ("flag".to_owned(), String::new()),
+        ]);
+    }
+
+    #[test]
+    fn append_query_respects_existing_query_and_fragment() {
+        assert_eq!(append_query("https://a/auth", [("x", "1")]), "https://a/auth?x=1");
+        assert_eq!(append_query("https://a/auth?p=b2c", [("x", "1")]), "https://a/auth?p=b2c&x=1");
+        assert_eq!(append_query("https://a/auth?", [("x", "1")]), "https://a/auth?x=1");
+        assert_eq!(append_query("https://a/auth#f", [("x", "1")]), "https://a/auth?x=1#f");
+        assert_eq!(append_query("https://a/auth", []), "https://a/auth");
+    }
+}

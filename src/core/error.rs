@@ -1,0 +1,127 @@
+//! The one error type every fallible function returns, with a stable `code`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Stable error codes (see API.md). Servers' own OAuth `error` values are used as codes too.
+pub mod code {
+    pub const INVALID_CONFIG: &str = "invalid_config";
+    pub const INVALID_STATE: &str = "invalid_state";
+    pub const MISSING_TRANSACTION: &str = "missing_transaction";
+    pub const ISSUER_MISMATCH: &str = "issuer_mismatch";
+    pub const ID_TOKEN_INVALID: &str = "id_token_invalid";
+    pub const LOGIN_REQUIRED: &str = "login_required";
+    pub const NETWORK_ERROR: &str = "network_error";
+    pub const SERVER_ERROR: &str = "server_error";
+    pub const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
+    pub const CRYPTO_UNAVAILABLE: &str = "crypto_unavailable";
+}
+
+/// An authentication failure: a stable machine-readable `code`, a message a developer can act on,
+/// and, where the authorization server said so, its `error` and `error_description`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    code: Cow<'static, str>,
+    message: Cow<'static, str>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl Error {
+    /// An error with one of the library's own codes.
+    pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error { code: Cow::Borrowed(code), message: message.into(), error: None, error_description: None }
+    }
+
+    /// An error the authorization server reported (`error`, `error_description`); its code is the server's.
+    pub fn oauth(error: String, description: Option<String>) -> Self {
+        let message = match &description {
+            Some(d) if !d.is_empty() => ["The authorization server answered ", &error, ": ", d].concat(),
+            _ => ["The authorization server answered ", &error, "."].concat(),
+        };
+        Error {
+            code: Cow::Owned(error.clone()),
+            message: Cow::Owned(message),
+            error: Some(error),
+            error_description: description,
+        }
+    }
+
+    /// Keeps the server's `error` / `error_description` of `cause` under a new code and message.
+    pub fn caused_by(code: &'static str, message: impl Into<Cow<'static, str>>, cause: &Error) -> Self {
+        Error {
+            code: Cow::Borrowed(code),
+            message: message.into(),
+            error: cause.error.clone(),
+            error_description: cause.error_description.clone(),
+        }
+    }
+
+    pub fn invalid_config(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(code::INVALID_CONFIG, message)
+    }
+
+    pub fn server(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(code::SERVER_ERROR, message)
+    }
+
+    pub fn id_token(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(code::ID_TOKEN_INVALID, message)
+    }
+
+    /// The stable code, e.g. `invalid_state` or the server's `access_denied`.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// A human, actionable description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The server's OAuth `error`, when it sent one.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The server's `error_description`, when it sent one.
+    pub fn error_description(&self) -> Option<&str> {
+        self.error_description.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code)?;
+        f.write_str(": ")?;
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand used across the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_errors_use_the_server_code_and_keep_its_words() {
+        let e = Error::oauth("invalid_grant".into(), Some("code expired".into()));
+        assert_eq!(e.code(), "invalid_grant");
+        assert_eq!(e.error(), Some("invalid_grant"));
+        assert_eq!(e.error_description(), Some("code expired"));
+        assert!(e.message().contains("code expired"));
+    }
+
+    #[test]
+    fn caused_by_keeps_the_server_error_under_a_new_code() {
+        let cause = Error::oauth("invalid_grant".into(), None);
+        let e = Error::caused_by(code::LOGIN_REQUIRED, "log in again", &cause);
+        assert_eq!(e.code(), "login_required");
+        assert_eq!(e.error(), Some("invalid_grant"));
+        assert_eq!(e.to_string(), "login_required: log in again");
+    }
+}

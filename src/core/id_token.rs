@@ -1,0 +1,222 @@
+//! ID token checks (OIDC Core §3.1.3.7 and §12.2). The token comes straight from the token endpoint over TLS,
+//! so, as §3.1.3.7 item 6 allows, its signature is not verified here; its claims are, and `alg: none` is refused.
+
+use super::encoding::base64url_decode;
+use super::error::{code, Error, Result};
+use super::json::Json;
+use super::secret::IdToken;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// The JOSE header fields read here.
+#[derive(Deserialize)]
+struct Header {
+    alg: Option<String>,
+}
+
+/// The claims checked here; `getUser` returns all of them.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Claims {
+    #[serde(default)]
+    pub iss: String,
+    #[serde(default)]
+    pub sub: String,
+    #[serde(default, deserialize_with = "audience")]
+    pub aud: Vec<String>,
+    pub azp: Option<String>,
+    pub nonce: Option<String>,
+    pub exp: Option<f64>,
+    pub iat: Option<f64>,
+}
+
+/// `aud` is a string or an array of strings.
+fn audience<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<String>, D::Error> {
+    struct Audience;
+    impl<'de> Visitor<'de> for Audience {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or an array of strings")
+        }
+        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(vec![v.to_owned()])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut all = Vec::new();
+            while let Some(one) = seq.next_element::<String>()? {
+                all.push(one);
+            }
+            Ok(all)
+        }
+    }
+    deserializer.deserialize_any(Audience)
+}
+
+/// What the claims must match.
+pub struct Expected<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    /// The nonce sent with the login; `None` on a refresh.
+    pub nonce: Option<&'a str>,
+    /// Epoch seconds.
+    pub now: u64,
+    pub leeway: u64,
+}
+
+/// The decoded payload of a JWT as JSON text; `id_token_invalid` when it is not a compact JWS.
+pub fn payload_json(token: &str) -> Result<(String, String)> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(_signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(Error::id_token("The ID token is not a JWT (three base64url parts separated by dots)."));
+    };
+    let text = |part: &str| base64url_decode(part).and_then(|bytes| String::from_utf8(bytes).ok());
+    match (text(header), text(payload)) {
+        (Some(h), Some(p)) => Ok((h, p)),
+        _ => Err(Error::id_token("The ID token's header or payload is not base64url-encoded UTF-8.")),
+    }
+}
+
+/// Decodes the ID token and checks its claims (OIDC Core §3.1.3.7): signed (`alg` not `none`), `iss` exactly the
+/// issuer, `aud` containing the client id, `azp` the client id when present, `nonce`, `exp` and `iat` within leeway.
+pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<Claims> {
+    let (header, payload) = payload_json(token.secret())?;
+    let header: Header = json.parse(&header).ok_or_else(|| Error::id_token("The ID token's header is not a JSON object."))?;
+    match header.alg.as_deref() {
+        None | Some("") => return Err(Error::id_token("The ID token's header has no `alg`.")),
+        Some(alg) if alg.eq_ignore_ascii_case("none") => {
+            return Err(Error::id_token("The ID token is unsigned (`alg: none`); it is refused."))
+        }
+        _ => {}
+    }
+    let claims: Claims =
+        json.parse(&payload).ok_or_else(|| Error::id_token("The ID token's payload is not a JSON object of claims."))?;
+    check_claims(&claims, expected)?;
+    Ok(claims)
+}
+
+fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
+    if claims.iss != expected.issuer {
+        return Err(Error::new(
+            code::ISSUER_MISMATCH,
+            ["The ID token was issued by \"", &claims.iss, "\", not the configured \"", expected.issuer, "\"."].concat(),
+        ));
+    }
+    if claims.sub.is_empty() {
+        return Err(Error::id_token("The ID token has no `sub`."));
+    }
+    if !claims.aud.iter().any(|a| a == expected.client_id) {
+        return Err(Error::id_token("The ID token's `aud` does not contain this client id."));
+    }
+    if claims.azp.as_deref().is_some_and(|azp| azp != expected.client_id) {
+        return Err(Error::id_token("The ID token's `azp` is another client."));
+    }
+    if let Some(nonce) = expected.nonce {
+        if claims.nonce.as_deref() != Some(nonce) {
+            return Err(Error::id_token("The ID token's `nonce` does not match this login's."));
+        }
+    }
+    let now = expected.now as f64;
+    let leeway = expected.leeway as f64;
+    match claims.exp {
+        Some(exp) if exp.is_finite() && now <= exp + leeway => {}
+        Some(_) => return Err(Error::id_token("The ID token has expired (check the device clock, or `leeway`).")),
+        None => return Err(Error::id_token("The ID token has no `exp`.")),
+    }
+    match claims.iat {
+        Some(iat) if iat.is_finite() && iat <= now + leeway => Ok(()),
+        Some(_) => Err(Error::id_token("The ID token was issued in the future (check the device clock, or `leeway`).")),
+        None => Err(Error::id_token("The ID token has no `iat`.")),
+    }
+}
+
+/// A new ID token from a refresh (OIDC Core §12.2): valid on its own, with the same `iss`, `sub`, `aud` and `azp`
+/// as the original, and a `nonce` absent or unchanged.
+pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
+    let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
+    let same = claims.iss == original.iss
+        && claims.sub == original.sub
+        && claims.aud == original.aud
+        && claims.azp == original.azp
+        && (claims.nonce.is_none() || claims.nonce == original.nonce);
+    if same {
+        Ok(claims)
+    } else {
+        Err(Error::id_token("The refreshed ID token is for another subject, audience or login than the original."))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::encoding::base64url;
+    use crate::core::json::SerdeJson;
+
+    pub(crate) fn jwt(header: &str, claims: &str) -> IdToken {
+        IdToken::new([base64url(header.as_bytes()), base64url(claims.as_bytes()), "c2ln".to_owned()].join("."))
+    }
+
+    pub(crate) const GOOD: &str = r#"{"iss":"https://id.example.com","sub":"alice","aud":"spa","nonce":"n1","exp":2000,"iat":1000,"email":"a@example.com"}"#;
+
+    pub(crate) fn expected(now: u64) -> Expected<'static> {
+        Expected { issuer: "https://id.example.com", client_id: "spa", nonce: Some("n1"), now, leeway: 60 }
+    }
+
+    fn code(token: &IdToken, now: u64) -> String {
+        verify(token, &expected(now), &SerdeJson).map(|_| ()).unwrap_err().code().to_owned()
+    }
+
+    fn with(field: &str, value: &str) -> IdToken {
+        let mut claims: serde_json::Value = serde_json::from_str(GOOD).unwrap();
+        claims[field] = serde_json::from_str(value).unwrap();
+        jwt(r#"{"alg":"RS256"}"#, &claims.to_string())
+    }
+
+    #[test]
+    fn a_good_token_passes() {
+        let claims = verify(&jwt(r#"{"alg":"RS256","kid":"k"}"#, GOOD), &expected(1500), &SerdeJson).unwrap();
+        assert_eq!(claims.sub, "alice");
+        assert_eq!(claims.aud, vec!["spa".to_owned()]);
+    }
+
+    #[test]
+    fn each_bad_claim_is_caught() {
+        assert_eq!(code(&with("iss", r#""https://evil""#), 1500), "issuer_mismatch");
+        assert_eq!(code(&with("aud", r#""other""#), 1500), "id_token_invalid");
+        assert_eq!(code(&with("aud", r#"["other","more"]"#), 1500), "id_token_invalid");
+        assert_eq!(code(&with("azp", r#""other""#), 1500), "id_token_invalid");
+        assert_eq!(code(&with("nonce", r#""n2""#), 1500), "id_token_invalid");
+        assert_eq!(code(&with("sub", r#""""#), 1500), "id_token_invalid");
+        assert_eq!(code(&with("exp", "null"), 1500), "id_token_invalid");
+        assert_eq!(code(&with("aud", "5"), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, GOOD), 2061), "id_token_invalid", "expired past leeway");
+        assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, GOOD), 939), "id_token_invalid", "issued in the future");
+        assert!(verify(&jwt(r#"{"alg":"RS256"}"#, GOOD), &expected(2060), &SerdeJson).is_ok(), "within leeway");
+    }
+
+    #[test]
+    fn several_audiences_with_our_azp_pass() {
+        assert!(verify(&with("aud", r#"["api","spa"]"#), &expected(1500), &SerdeJson).is_ok());
+    }
+
+    #[test]
+    fn unsigned_and_malformed_tokens_are_refused() {
+        assert_eq!(code(&jwt(r#"{"alg":"none"}"#, GOOD), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"{"alg":"NONE"}"#, GOOD), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"{}"#, GOOD), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, "[1,2]"), 1500), "id_token_invalid");
+        for bad in ["", "abc", "a.b", "a.b.c.d.e", "!!.??.x", "e30.e30"] {
+            assert_eq!(code(&IdToken::new(bad.into()), 1500), "id_token_invalid", "{bad}");
+        }
+    }
+
+    #[test]
+    fn refreshed_tokens_must_match_the_original() {
+        let original = verify(&jwt(r#"{"alg":"RS256"}"#, GOOD), &expected(1500), &SerdeJson).unwrap();
+        let refreshed = |field: &str, value: &str| verify_refreshed(&with(field, value), &original, &expected(1500), &SerdeJson);
+        assert!(refreshed("email", r#""new@example.com""#).is_ok());
+        assert!(refreshed("nonce", "null").is_ok());
+        assert_eq!(refreshed("sub", r#""mallory""#).unwrap_err().code(), "id_token_invalid");
+        assert_eq!(refreshed("nonce", r#""other""#).unwrap_err().code(), "id_token_invalid");
+        assert_eq!(refreshed("aud", r#"["spa","x"]"#).unwrap_err().code(), "id_token_invalid");
+    }
+}

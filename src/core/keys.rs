@@ -1,0 +1,67 @@
+//! Storage keys: `spa-auth:{clientId}:…`, so two clients on one page never share anything.
+
+/// The keys of one client.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(client_id: &str) -> Self {
+        Keys { prefix: ["spa-auth:", client_id, ":"].concat() }
+    }
+
+    /// Every key of this client starts with this.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The token set.
+    pub fn tokens(&self) -> String {
+        [&self.prefix, "tokens"].concat()
+    }
+
+    /// Cached discovery metadata.
+    pub fn discovery(&self) -> String {
+        [&self.prefix, "discovery"].concat()
+    }
+
+    /// A login in progress, under its state.
+    pub fn transaction(&self, state: &str) -> String {
+        [&self.prefix, "tx:", state].concat()
+    }
+
+    /// A state already redeemed (so a replay is told apart from a stranger's state).
+    pub fn used_state(&self, state: &str) -> String {
+        [&self.prefix, "used:", state].concat()
+    }
+
+    /// Whether `key` is one of this client's logins in progress or used states (not tokens or discovery).
+    pub fn is_login_record(&self, key: &str) -> bool {
+        key.strip_prefix(self.prefix.as_str()).is_some_and(|rest| rest.starts_with("tx:") || rest.starts_with("used:"))
+    }
+
+    /// Whether `key` is a login in progress.
+    pub fn is_transaction(&self, key: &str) -> bool {
+        key.strip_prefix(self.prefix.as_str()).is_some_and(|rest| rest.starts_with("tx:"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_the_client_id() {
+        let k = Keys::new("app-1");
+        assert_eq!(k.tokens(), "spa-auth:app-1:tokens");
+        assert_eq!(k.transaction("s"), "spa-auth:app-1:tx:s");
+        assert_eq!(k.used_state("s"), "spa-auth:app-1:used:s");
+        assert_eq!(k.discovery(), "spa-auth:app-1:discovery");
+        assert!(k.is_transaction("spa-auth:app-1:tx:s"));
+        assert!(k.is_login_record("spa-auth:app-1:used:s"));
+        assert!(!k.is_login_record("spa-auth:app-12:tx:s"));
+        assert!(!k.is_login_record("spa-auth:app-1:tokens"));
+        assert_ne!(Keys::new("a").tokens(), Keys::new("b").tokens());
+    }
+}

@@ -1,0 +1,16 @@
+//! The pure protocol core: no browser, no clock, no randomness of its own. Tested natively and fuzzed.
+
+pub mod authorize;
+pub mod callback;
+pub mod config;
+pub mod discovery;
+pub mod encoding;
+pub mod error;
+pub mod freshness;
+pub mod id_token;
+pub mod json;
+pub mod keys;
+pub mod logout;
+pub mod pkce;
+pub mod secret;
+pub mod token;

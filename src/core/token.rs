@@ -1,0 +1,269 @@
+//! The token endpoint: request bodies, answers, and the token set they produce.
+
+use super::authorize::Transaction;
+use super::encoding::encode_params;
+use super::error::{Error, Result};
+use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
+use serde::de::{Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Lifetime assumed for an access token whose response has no `expires_in` (RFC 6749 makes it optional).
+pub const DEFAULT_EXPIRES_IN: u64 = 3600;
+
+/// `grant_type=authorization_code` with the PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.5).
+pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, client_id: &str) -> String {
+    encode_params([
+        ("grant_type", "authorization_code"),
+        ("code", code.secret()),
+        ("redirect_uri", &transaction.redirect_uri),
+        ("client_id", client_id),
+        ("code_verifier", transaction.verifier.secret()),
+    ])
+}
+
+/// `grant_type=refresh_token` (RFC 6749 §6).
+pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str) -> String {
+    encode_params([("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)])
+}
+
+/// Revocation of a refresh token (RFC 7009 §2.1).
+pub fn revocation_body(refresh_token: &RefreshToken, client_id: &str) -> String {
+    encode_params([("token", refresh_token.secret()), ("token_type_hint", "refresh_token"), ("client_id", client_id)])
+}
+
+/// A token endpoint answer as JSON gives it (RFC 6749 §5.1 and §5.2); every field optional until checked.
+#[derive(Default, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: Option<String>,
+    pub token_type: Option<String>,
+    #[serde(default, deserialize_with = "seconds")]
+    pub expires_in: Option<f64>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub scope: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// `expires_in` as a number, or as a numeric string as some servers send it.
+fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<f64>, D::Error> {
+    struct Seconds;
+    impl<'de> Visitor<'de> for Seconds {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number of seconds")
+        }
+        fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(v.trim().parse().ok())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_any(Seconds)
+        }
+    }
+    deserializer.deserialize_any(Seconds)
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenResponse([redacted])")
+    }
+}
+
+/// Decimal digits of `n` without the formatting machinery.
+pub fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| d as char).collect()
+}
+
+/// Classifies an answer: an OAuth error body gives the server's code; anything not JSON, or an HTTP error
+/// without an OAuth error, is `server_error`. `body` is `None` when the answer was not a JSON object.
+pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) -> Result<TokenResponse> {
+    let status_text = decimal(u64::from(status));
+    match body {
+        Some(TokenResponse { error: Some(error), error_description, .. }) => Err(Error::oauth(error, error_description)),
+        Some(body) if (200..300).contains(&status) => Ok(body),
+        Some(_) => Err(Error::server(["The ", endpoint, " answered HTTP ", &status_text, " without an OAuth error."].concat())),
+        None => Err(Error::server(
+            ["The ", endpoint, " answered HTTP ", &status_text, " with something that is not the expected JSON object."].concat(),
+        )),
+    }
+}
+
+/// The tokens of one session, as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSet {
+    pub access_token: AccessToken,
+    pub token_type: String,
+    pub refresh_token: Option<RefreshToken>,
+    pub id_token: Option<IdToken>,
+    pub scope: Option<String>,
+    /// Epoch seconds when the access token expires: `expires_in` counted from `received_at`.
+    pub expires_at: u64,
+    /// Epoch seconds when the response arrived.
+    pub received_at: u64,
+}
+
+/// What `getTokens()` shows: no refresh token.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tokens {
+    pub access_token: AccessToken,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdToken>,
+    pub token_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub expires_at: u64,
+}
+
+impl TokenSet {
+    /// A token set from a successful answer received at `now`. On a refresh, `previous` supplies what the
+    /// answer may leave out: the refresh token (when not rotated), the ID token and the scope.
+    pub fn from_response(response: TokenResponse, now: u64, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let access_token = match response.access_token {
+            Some(token) if !token.is_empty() => token,
+            _ => return Err(Error::server("The token endpoint's answer has no access_token.")),
+        };
+        let token_type = response.token_type.unwrap_or_else(|| "Bearer".to_owned());
+        if !token_type.eq_ignore_ascii_case("bearer") {
+            return Err(Error::server(
+                ["The token endpoint issued a \"", &token_type, "\" token; spa-auth only sends Bearer tokens (RFC 6750)."].concat(),
+            ));
+        }
+        let expires_in = match response.expires_in {
+            Some(s) if s.is_finite() => s.max(0.0) as u64,
+            _ => DEFAULT_EXPIRES_IN,
+        };
+        let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+        Ok(TokenSet {
+            access_token: AccessToken::new(access_token),
+            token_type: "Bearer".to_owned(),
+            refresh_token: non_empty(response.refresh_token)
+                .map(RefreshToken::new)
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            id_token: non_empty(response.id_token).map(IdToken::new).or_else(|| previous.and_then(|p| p.id_token.clone())),
+            scope: non_empty(response.scope).or_else(|| previous.and_then(|p| p.scope.clone())),
+            expires_at: now.saturating_add(expires_in),
+            received_at: now,
+        })
+    }
+
+    /// The public view, without the refresh token.
+    pub fn public(&self) -> Tokens {
+        Tokens {
+            access_token: self.access_token.clone(),
+            id_token: self.id_token.clone(),
+            token_type: self.token_type.clone(),
+            scope: self.scope.clone(),
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::secret::PkceVerifier;
+
+    fn response(json: &str) -> TokenResponse {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn request_bodies_are_form_encoded() {
+        let tx = Transaction { verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None };
+        assert_eq!(code_grant_body(&AuthorizationCode::new("a/b+c".into()), &tx, "my client"),
+            ["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)].concat());
+        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c"), "grant_type=refresh_token&refresh_token=r&client_id=c");
+        assert_eq!(revocation_body(&RefreshToken::new("r".into()), "c"), "token=r&token_type_hint=refresh_token&client_id=c");
+    }
+
+    #[test]
+    fn a_full_response_becomes_a_token_set() {
+        let set = TokenSet::from_response(response(r#"{"access_token":"at","token_type":"bearer","expires_in":300,
+            "refresh_token":"rt","id_token":"a.b.c","scope":"openid"}"#), 1000, None).unwrap();
+        assert_eq!(set.access_token.secret(), "at");
+        assert_eq!(set.token_type, "Bearer");
+        assert_eq!(set.expires_at, 1300);
+        assert_eq!(set.received_at, 1000);
+        assert_eq!(set.refresh_token.unwrap().secret(), "rt");
+    }
+
+    #[test]
+    fn expires_in_may_be_a_string_or_missing() {
+        let s = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":"60"}"#), 0, None).unwrap();
+        assert_eq!(s.expires_at, 60);
+        let m = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#), 0, None).unwrap();
+        assert_eq!(m.expires_at, DEFAULT_EXPIRES_IN);
+        let n = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":-5}"#), 10, None).unwrap();
+        assert_eq!(n.expires_at, 10);
+    }
+
+    #[test]
+    fn a_refresh_keeps_what_the_answer_leaves_out() {
+        let first = TokenSet::from_response(response(r#"{"access_token":"a1","token_type":"Bearer","expires_in":60,"refresh_token":"r1","id_token":"i1","scope":"openid offline_access"}"#), 0, None).unwrap();
+        let kept = TokenSet::from_response(response(r#"{"access_token":"a2","token_type":"Bearer","expires_in":60}"#), 50, Some(&first)).unwrap();
+        assert_eq!(kept.refresh_token.as_ref().unwrap().secret(), "r1");
+        assert_eq!(kept.id_token.as_ref().unwrap().secret(), "i1");
+        assert_eq!(kept.scope.as_deref(), Some("openid offline_access"));
+        let rotated = TokenSet::from_response(response(r#"{"access_token":"a3","token_type":"Bearer","expires_in":60,"refresh_token":"r2"}"#), 50, Some(&first)).unwrap();
+        assert_eq!(rotated.refresh_token.unwrap().secret(), "r2");
+    }
+
+    #[test]
+    fn bad_answers_are_refused() {
+        assert_eq!(TokenSet::from_response(response(r#"{"token_type":"Bearer"}"#), 0, None).unwrap_err().code(), "server_error");
+        let mac = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"mac"}"#), 0, None).unwrap_err();
+        assert_eq!(mac.code(), "server_error");
+        assert!(mac.message().contains("mac"));
+    }
+
+    #[test]
+    fn http_answers_are_classified() {
+        let e = check_response("token endpoint", 400, Some(response(r#"{"error":"invalid_grant","error_description":"gone"}"#))).unwrap_err();
+        assert_eq!((e.code(), e.error_description()), ("invalid_grant", Some("gone")));
+        let e = check_response("token endpoint", 502, None).unwrap_err();
+        assert_eq!(e.code(), "server_error");
+        assert!(e.message().contains("502"));
+        assert_eq!(check_response("token endpoint", 500, Some(response("{}"))).unwrap_err().code(), "server_error");
+        assert!(check_response("token endpoint", 200, Some(response(r#"{"access_token":"a"}"#))).is_ok());
+    }
+
+    #[test]
+    fn decimal_prints_numbers() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(404), "404");
+        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn public_view_has_no_refresh_token() {
+        let set = TokenSet::from_response(response(r#"{"access_token":"a","refresh_token":"r"}"#), 0, None).unwrap();
+        let json = serde_json::to_string(&set.public()).unwrap();
+        assert_eq!(json, r#"{"accessToken":"a","tokenType":"Bearer","expiresAt":3600}"#);
+    }
+}

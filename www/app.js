@@ -1,0 +1,110 @@
+// The spa-auth demo: log in with the Authorization Code flow + PKCE, show the user,
+// call a protected API, refresh, log out. Served as-is, no build step.
+import init, { AuthClient, AuthError } from '/pkg/web/spa_auth.js';
+
+const $ = (id) => document.getElementById(id);
+
+function showError(err) {
+  const code = err instanceof AuthError ? err.code : 'unexpected';
+  $('error').dataset.code = code;
+  $('error').textContent = `${code}: ${err?.message ?? String(err)}`;
+  $('error').hidden = false;
+}
+
+function clearError() {
+  delete $('error').dataset.code;
+  $('error').textContent = '';
+  $('error').hidden = true;
+}
+
+/** Run a button's action, showing any failure in the error area. */
+function onClick(id, action) {
+  $(id).addEventListener('click', async () => {
+    clearError();
+    try {
+      await action();
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+function render(client) {
+  const loggedIn = client.isAuthenticated();
+  const user = client.getUser();
+  const tokens = client.getTokens();
+  $('status').dataset.state = loggedIn ? 'in' : 'out';
+  $('status').textContent = loggedIn ? `Logged in as ${user?.name ?? user?.sub ?? 'someone'}` : 'Logged out';
+  for (const id of ['login', 'login-fragment']) $(id).hidden = loggedIn;
+  for (const id of ['call-api', 'refresh', 'logout']) $(id).hidden = !loggedIn;
+  $('session').hidden = !loggedIn;
+  $('claims').textContent = user ? JSON.stringify(user, null, 2) : '';
+  // Never the tokens themselves on screen: their metadata is enough for a demo.
+  $('token-info').textContent = tokens ? JSON.stringify({
+    tokenType: tokens.tokenType,
+    scope: tokens.scope,
+    expiresAt: new Date(tokens.expiresAt * 1000).toISOString(),
+    hasIdToken: Boolean(tokens.idToken),
+  }, null, 2) : '';
+}
+
+async function main() {
+  await init();
+  const config = await (await fetch('/config.json')).json();
+  const makeClient = (responseMode = 'query') => new AuthClient({
+    issuer: config.issuer,
+    clientId: config.clientId,
+    redirectUri: config.redirectUri,
+    scope: config.scope,
+    responseMode,
+    storage: 'session',
+  });
+
+  // A login started with "Log in (fragment)" comes back with the code in the fragment.
+  const returning = new URLSearchParams(window.location.hash.slice(1));
+  const client = makeClient(returning.has('state') ? 'fragment' : 'query');
+  window.spaAuth = { client, AuthError, makeClient, config };
+
+  client.onChange(() => render(client));
+  if (client.isCallback()) {
+    try {
+      const { appState } = await client.handleRedirectCallback();
+      $('app-state').textContent = JSON.stringify(appState ?? null);
+    } catch (err) {
+      showError(err);
+    }
+  }
+  render(client);
+
+  onClick('login', () => makeClient('query').loginWithRedirect({ appState: { via: 'query' } }));
+  onClick('login-fragment', () => makeClient('fragment').loginWithRedirect({ appState: { via: 'fragment' } }));
+  onClick('call-api', async () => {
+    const out = $('api-result');
+    delete out.dataset.status;
+    out.textContent = '…';
+    const res = await client.fetch(config.apiUrl);
+    const text = await res.text();
+    let shown = text;
+    try {
+      shown = JSON.stringify(JSON.parse(text), null, 2);
+    } catch { /* not JSON: show as is */ }
+    out.textContent = `HTTP ${res.status}\n${shown}`;
+    out.dataset.status = String(res.status);
+  });
+  onClick('refresh', async () => {
+    await client.getAccessToken({ forceRefresh: true });
+    const out = $('refresh-result');
+    out.dataset.count = String(Number(out.dataset.count) + 1);
+    out.textContent = `Refreshed ${out.dataset.count} time(s); last at ${new Date().toISOString()}`;
+    render(client);
+  });
+  onClick('logout', () => client.logout({ returnTo: config.postLogoutRedirectUri }));
+
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((err) => {
+  showError(err);
+  $('status').textContent = 'Failed to start';
+  document.body.dataset.ready = 'error';
+});
