@@ -12,7 +12,8 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
-mod js;
+#[doc(hidden)]
+pub mod js;
 
 pub use crate::core::config::{LogoutStyle, Options, ResponseMode, StorageKind};
 pub use crate::core::error::{Error, Result};

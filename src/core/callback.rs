@@ -108,39 +108,30 @@ pub enum StoredLogin {
     NoneStarted,
 }
 
-/// What a callback checked against its transaction yields.
-#[derive(Debug)]
-pub struct VerifiedCallback {
-    pub code: AuthorizationCode,
-    pub transaction: Transaction,
-}
-
-/// Checks a callback: state (single use, not expired), RFC 9207 `iss`, then the server's error or the code.
-pub fn verify(
-    response: AuthorizationResponse,
-    stored: StoredLogin,
-    issuer: &str,
-    iss_required: bool,
-    now: u64,
-) -> Result<VerifiedCallback> {
-    let transaction = match stored {
+/// Checks the callback's state against what the store held: known, unused, not expired (single use is the
+/// shell's part: it deletes the transaction before this runs).
+pub fn check_state(stored: StoredLogin, now: u64) -> Result<Transaction> {
+    match stored {
         StoredLogin::Pending(t) if t.expired(now) => {
-            return Err(Error::new(code::INVALID_STATE, "This login took longer than 10 minutes; start it again."))
+            Err(Error::new(code::INVALID_STATE, "This login took longer than 10 minutes; start it again."))
         }
-        StoredLogin::Pending(t) => t,
+        StoredLogin::Pending(t) => Ok(t),
         StoredLogin::Used => {
-            return Err(Error::new(code::INVALID_STATE, "This callback's state was already used; a login completes only once."))
+            Err(Error::new(code::INVALID_STATE, "This callback's state was already used; a login completes only once."))
         }
         StoredLogin::Unknown => {
-            return Err(Error::new(code::INVALID_STATE, "The callback's state matches no login started in this tab."))
+            Err(Error::new(code::INVALID_STATE, "The callback's state matches no login started in this tab."))
         }
-        StoredLogin::NoneStarted => {
-            return Err(Error::new(
-                code::MISSING_TRANSACTION,
-                "No login was started in this tab (sessionStorage is per tab): call loginWithRedirect from the same tab.",
-            ))
-        }
-    };
+        StoredLogin::NoneStarted => Err(Error::new(
+            code::MISSING_TRANSACTION,
+            "No login was started in this tab (sessionStorage is per tab): call loginWithRedirect from the same tab.",
+        )),
+    }
+}
+
+/// Checks the response itself: RFC 9207 `iss` (when present, and on success when the server announced it), then
+/// the server's error or the code.
+pub fn check_response(response: AuthorizationResponse, issuer: &str, iss_required: bool) -> Result<AuthorizationCode> {
     match &response.iss {
         Some(iss) if iss != issuer => {
             return Err(Error::new(
@@ -160,7 +151,7 @@ pub fn verify(
         return Err(Error::oauth(error, response.error_description));
     }
     match response.code {
-        Some(code) if !code.secret().is_empty() => Ok(VerifiedCallback { code, transaction }),
+        Some(code) if !code.secret().is_empty() => Ok(code),
         _ => Err(Error::server("The callback carries neither a code nor an error.")),
     }
 }
@@ -207,14 +198,13 @@ mod tests {
     #[test]
     fn a_good_callback_yields_the_code() {
         let r = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fid.example.com", ResponseMode::Query);
-        let v = verify(r, StoredLogin::Pending(tx(100)), ISS, true, 200).unwrap();
-        assert_eq!(v.code.secret(), "c");
+        assert!(check_state(StoredLogin::Pending(tx(100)), 200).is_ok());
+        assert_eq!(check_response(r, ISS, true).unwrap().secret(), "c");
     }
 
     #[test]
     fn state_problems_have_their_codes() {
-        let r = || parse_response("https://app/cb?code=c&state=s", ResponseMode::Query);
-        let code = |stored| verify(r(), stored, ISS, false, 1000).unwrap_err().code().to_owned();
+        let code = |stored| check_state(stored, 1000).unwrap_err().code().to_owned();
         assert_eq!(code(StoredLogin::Used), "invalid_state");
         assert_eq!(code(StoredLogin::Unknown), "invalid_state");
         assert_eq!(code(StoredLogin::Pending(tx(100))), "invalid_state");
@@ -224,16 +214,16 @@ mod tests {
     #[test]
     fn iss_is_checked_when_present_and_when_announced() {
         let wrong = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fevil", ResponseMode::Query);
-        assert_eq!(verify(wrong, StoredLogin::Pending(tx(0)), ISS, false, 0).unwrap_err().code(), "issuer_mismatch");
+        assert_eq!(check_response(wrong, ISS, false).unwrap_err().code(), "issuer_mismatch");
         let absent = || parse_response("https://app/cb?code=c&state=s", ResponseMode::Query);
-        assert_eq!(verify(absent(), StoredLogin::Pending(tx(0)), ISS, true, 0).unwrap_err().code(), "issuer_mismatch");
-        assert!(verify(absent(), StoredLogin::Pending(tx(0)), ISS, false, 0).is_ok());
+        assert_eq!(check_response(absent(), ISS, true).unwrap_err().code(), "issuer_mismatch");
+        assert!(check_response(absent(), ISS, false).is_ok());
     }
 
     #[test]
     fn server_errors_keep_their_code_even_without_iss() {
         let r = parse_response("https://app/cb?error=access_denied&error_description=User+cancelled&state=s", ResponseMode::Query);
-        let e = verify(r, StoredLogin::Pending(tx(0)), ISS, true, 0).unwrap_err();
+        let e = check_response(r, ISS, true).unwrap_err();
         assert_eq!(e.code(), "access_denied");
         assert_eq!(e.error_description(), Some("User cancelled"));
     }
@@ -241,6 +231,6 @@ mod tests {
     #[test]
     fn neither_code_nor_error_is_a_server_error() {
         let r = parse_response("https://app/cb?state=s&code=", ResponseMode::Query);
-        assert_eq!(verify(r, StoredLogin::Pending(tx(0)), ISS, false, 0).unwrap_err().code(), "server_error");
+        assert_eq!(check_response(r, ISS, false).unwrap_err().code(), "server_error");
     }
 }

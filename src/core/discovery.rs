@@ -83,6 +83,22 @@ impl Endpoints {
     }
 }
 
+/// Discovery results as cached in storage, tied to where and for which issuer they were found.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CachedDiscovery {
+    pub discovery_url: String,
+    pub issuer: String,
+    pub endpoints: Endpoints,
+}
+
+impl CachedDiscovery {
+    /// The cached endpoints, when they were discovered for this configuration.
+    pub fn endpoints_for(self, config: &Config) -> Option<Endpoints> {
+        (self.discovery_url == config.discovery_url && self.issuer == config.issuer).then_some(self.endpoints)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +147,15 @@ mod tests {
         assert_eq!(e.revocation.as_deref(), Some("https://a/r"));
         assert_eq!(e.end_session.as_deref(), Some("https://a/e"));
         assert!(e.iss_parameter_supported);
+    }
+
+    #[test]
+    fn the_cache_only_serves_its_own_configuration() {
+        let endpoints = Endpoints { authorization: "https://a/a".into(), token: "https://a/t".into(), end_session: None,
+            revocation: None, iss_parameter_supported: true };
+        let cached = |url: &str| CachedDiscovery { discovery_url: url.into(), issuer: "https://id.example.com".into(), endpoints: endpoints.clone() };
+        assert_eq!(cached("https://id.example.com/.well-known/openid-configuration").endpoints_for(&config()), Some(endpoints.clone()));
+        assert_eq!(cached("https://other/.well-known/openid-configuration").endpoints_for(&config()), None);
     }
 
     #[test]

@@ -149,7 +149,10 @@ test('provider: code flow with PKCE through the real pages, refresh rotation, AP
   assert.ok(refreshed.body.refresh_token);
   assert.notEqual(refreshed.body.refresh_token, tokens.refresh_token);
   assert.ok(refreshed.body.id_token, 'a refresh returns a new ID token');
-  assert.equal(claimsOf(refreshed.body.id_token).sub, 'alice');
+  const refreshedClaims = claimsOf(refreshed.body.id_token);
+  for (const claim of ['iss', 'sub', 'aud', 'nonce', 'auth_time']) {
+    assert.deepEqual(refreshedClaims[claim], idClaims[claim], `${claim} unchanged in the refreshed ID token`);
+  }
   assert.equal((await hello(refreshed.body.access_token)).status, 200);
   assert.equal(provider.counters.token.refresh_token, 1);
   assert.deepEqual(provider.tokenLog.at(-1), {
@@ -170,17 +173,10 @@ test('provider: code flow with PKCE through the real pages, refresh rotation, AP
   assert.ok(frag.get('code'));
   assert.equal(new URL(page.url()).search, '');
 
-  // Revocation from the app's origin.
-  const revoked = await fetch(`${provider.issuer}/token/revocation`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: www.origin },
-    body: new URLSearchParams({ client_id: stack.clientId, token: refreshed.body.refresh_token, token_type_hint: 'refresh_token' }),
+  const { body: sessionTokens } = await tokenRequest({
+    grant_type: 'authorization_code', code: frag.get('code'), redirect_uri: `${www.origin}/`, code_verifier: second.verifier,
   });
-  assert.equal(revoked.status, 200);
-  assert.equal(revoked.headers.get('access-control-allow-origin'), www.origin);
-  assert.equal(provider.counters.revocation, 1);
-  const afterRevoke = await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token });
-  assert.equal(afterRevoke.body.error, 'invalid_grant');
+  assert.ok(sessionTokens.refresh_token);
 
   // RP-initiated logout: confirmation page, then back to the registered post-logout URI with state.
   const end = new URL(`${provider.issuer}/session/end`);
@@ -193,6 +189,9 @@ test('provider: code flow with PKCE through the real pages, refresh rotation, AP
   assert.equal(new URL(page.url()).searchParams.get('state'), 'bye');
   assert.equal(provider.counters.endSession, 1);
   assert.equal(provider.counters.endSessionConfirm, 1);
+  // Without offline_access the refresh token is bound to the provider session: gone with it.
+  const afterLogout = await tokenRequest({ grant_type: 'refresh_token', refresh_token: sessionTokens.refresh_token });
+  assert.equal(afterLogout.body.error, 'invalid_grant');
 
   // The provider session is gone: the next authorize shows the login form again.
   await page.goto(authorizeRequest().url);
@@ -226,8 +225,25 @@ test('provider: reusing a rotated refresh token is invalid_grant and revokes the
   const reuse = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
   assert.equal(reuse.res.status, 400);
   assert.deepEqual(reuse.body, { error: 'invalid_grant', error_description: 'grant request is invalid' });
+  assert.equal(reuse.res.headers.get('access-control-allow-origin'), stack.www.origin, 'errors readable cross-origin');
   const next = await tokenRequest({ grant_type: 'refresh_token', refresh_token: rotated.refresh_token });
   assert.equal(next.body.error, 'invalid_grant', 'the whole grant is revoked on reuse');
+});
+
+test('provider: revocation from the app origin ends the grant', async () => {
+  const { provider, www } = stack;
+  const { tokens } = await freshLogin('erin');
+  provider.resetCounters();
+  const revoked = await fetch(`${provider.issuer}/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: www.origin },
+    body: new URLSearchParams({ client_id: stack.clientId, token: tokens.refresh_token, token_type_hint: 'refresh_token' }),
+  });
+  assert.equal(revoked.status, 200);
+  assert.equal(revoked.headers.get('access-control-allow-origin'), www.origin);
+  assert.equal(provider.counters.revocation, 1);
+  const afterRevoke = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+  assert.equal(afterRevoke.body.error, 'invalid_grant');
 });
 
 test('provider: a code is single use, and its reuse revokes the grant', async () => {

@@ -4,13 +4,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { REPO_ROOT } from './static.mjs';
+import { PKG_DIR } from './static.mjs';
 
-const WEB_BUILD = ['pkg/web/spa_auth.js', 'pkg/web/spa_auth_bg.wasm'];
+const WEB_BUILD = ['web/spa_auth.js', 'web/spa_auth_bg.wasm'];
 
 /** Throw (so the test fails, never skips) when the lead's web build is not there. */
 export function requireWebBuild() {
-  const missing = WEB_BUILD.filter((f) => !existsSync(path.join(REPO_ROOT, f)));
+  const missing = WEB_BUILD.map((f) => path.join(PKG_DIR, f)).filter((f) => !existsSync(f));
   if (missing.length) {
     throw new Error(`the web build is missing (${missing.join(', ')}): build the library first `
       + '(scripts/build.sh); the end-to-end tests load it in Chromium');

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { listen, closeServer } from './net.mjs';
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** The built library served at /pkg/: the repo's pkg/, or SPA_AUTH_PKG_DIR to test another build. */
+export const PKG_DIR = path.resolve(process.env.SPA_AUTH_PKG_DIR ?? path.join(REPO_ROOT, 'pkg'));
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -46,13 +48,13 @@ function resolveFile(roots, urlPath) {
  *   (a function is called per request, so it may use values that exist only after start-up)
  * @param {number} [o.port=0]
  * @param {string} [o.wwwDir] defaults to the repo's www/
- * @param {string} [o.pkgDir] defaults to the repo's pkg/
+ * @param {string} [o.pkgDir] defaults to PKG_DIR
  */
 export async function startStatic({
   config,
   port = 0,
   wwwDir = path.join(REPO_ROOT, 'www'),
-  pkgDir = path.join(REPO_ROOT, 'pkg'),
+  pkgDir = PKG_DIR,
 }) {
   // Longest prefix first.
   const roots = [['/pkg/', path.resolve(pkgDir)], ['/', path.resolve(wwwDir)]];

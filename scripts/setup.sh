@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need on a fresh Debian 12 machine of this kind.
+# Idempotent: each step checks first and skips what is already there (a cargo install costs minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_PACK_VERSION=0.15.1
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+
+step() { printf '\n== setup: %s\n' "$*"; }
+
+have_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -q "$2"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! have_version wasm-pack "$WASM_PACK_VERSION"; then
+  step "wasm-pack $WASM_PACK_VERSION (a few minutes)"
+  cargo install wasm-pack --version "=$WASM_PACK_VERSION" --locked
+fi
+
+if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
+  # Not --locked: the registry mirror lacks one of its locked dependencies.
+  cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  step "Chromium and chromedriver (Debian packages)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# wasm-opt from npm binaryen (Debian's binaryen breaks the output), the test OpenID provider, the browser driver.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/oidc-provider ] || [ ! -d node_modules/playwright-core ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm packages (binaryen, oidc-provider, playwright-core)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+step "ready"

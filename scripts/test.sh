@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test, in three layers, after installing what they need (idempotent):
+#   1. native cargo test (pure core)   2. wasm-pack test in headless Chromium (browser shell)
+#   3. the release build end to end in Chromium (Playwright) against a local OpenID provider.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+
+echo "== layer 1: native tests"
+cargo test --quiet
+
+echo "== layer 2: browser tests (wasm-pack, headless Chromium)"
+wasm-pack --log-level warn test --headless --chrome
+
+echo "== layer 3: release build, end to end"
+bash scripts/build.sh
+node --test --test-concurrency=1 tests/e2e/

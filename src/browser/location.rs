@@ -1,0 +1,27 @@
+//! The address bar: read it, leave for another URL, or rewrite it without a reload.
+
+use crate::core::error::{Error, Result};
+use wasm_bindgen::JsValue;
+
+fn window() -> Result<web_sys::Window> {
+    web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window (no window object found)."))
+}
+
+/// The current URL (`location.href`).
+pub fn href() -> Result<String> {
+    window()?.location().href().map_err(|_| Error::invalid_config("location.href cannot be read here."))
+}
+
+/// Navigates to `url` (`location.assign`).
+pub fn assign(url: &str) -> Result<()> {
+    window()?.location().assign(url).map_err(|_| Error::invalid_config("The browser refused to navigate to the URL."))
+}
+
+/// Replaces the current history entry's URL without navigating (`history.replaceState`), keeping its state.
+pub fn replace(url: &str) -> Result<()> {
+    let history = window()?.history().map_err(|_| Error::invalid_config("window.history is not available."))?;
+    let state = history.state().unwrap_or(JsValue::NULL);
+    history
+        .replace_state_with_url(&state, "", Some(url))
+        .map_err(|_| Error::invalid_config("history.replaceState refused the URL."))
+}

@@ -1,0 +1,149 @@
+//! Where tokens and logins in progress live: one [`Store`] interface, a sessionStorage implementation, an
+//! in-memory one, and the fallback that moves to memory (with one console warning) when sessionStorage fails.
+
+use crate::core::error::{code, Error, Result};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A string key-value store.
+pub trait Store {
+    fn get(&self, key: &str) -> Result<Option<String>>;
+    fn set(&self, key: &str, value: &str) -> Result<()>;
+    fn remove(&self, key: &str) -> Result<()>;
+    /// Every key that starts with `prefix`.
+    fn keys(&self, prefix: &str) -> Result<Vec<String>>;
+}
+
+/// This page's memory: gone on reload.
+#[derive(Default)]
+pub struct MemoryStore {
+    map: RefCell<BTreeMap<String, String>>,
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.map.borrow().get(key).cloned())
+    }
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.map.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+    fn remove(&self, key: &str) -> Result<()> {
+        self.map.borrow_mut().remove(key);
+        Ok(())
+    }
+    fn keys(&self, prefix: &str) -> Result<Vec<String>> {
+        Ok(self.map.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+    }
+}
+
+/// `window.sessionStorage`: per tab, survives reloads. Every failure is `storage_unavailable`.
+pub struct SessionStore {
+    storage: web_sys::Storage,
+}
+
+fn unavailable<T>(_: T) -> Error {
+    Error::new(code::STORAGE_UNAVAILABLE, "sessionStorage is disabled, full or not available here.")
+}
+
+impl SessionStore {
+    /// Opens `window.sessionStorage`, which may be missing or throw (disabled storage, sandboxed frames).
+    pub fn open() -> Result<Self> {
+        let window = web_sys::window().ok_or_else(|| unavailable(()))?;
+        let storage = window.session_storage().map_err(unavailable)?.ok_or_else(|| unavailable(()))?;
+        Ok(SessionStore { storage })
+    }
+}
+
+impl Store for SessionStore {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        self.storage.get_item(key).map_err(unavailable)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.storage.set_item(key, value).map_err(unavailable)
+    }
+    fn remove(&self, key: &str) -> Result<()> {
+        self.storage.remove_item(key).map_err(unavailable)
+    }
+    fn keys(&self, prefix: &str) -> Result<Vec<String>> {
+        let length = self.storage.length().map_err(unavailable)?;
+        let mut keys = Vec::new();
+        for i in 0..length {
+            if let Some(key) = self.storage.key(i).map_err(unavailable)? {
+                if key.starts_with(prefix) {
+                    keys.push(key);
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+fn warn_once() {
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        web_sys::console::warn_1(
+            &"spa-auth: sessionStorage is unavailable (disabled or full); tokens are kept in this page's memory and a reload will need a new login."
+                .into(),
+        );
+    }
+}
+
+/// sessionStorage while it works; on its first failure, this client's keys move to memory for the rest of the page.
+pub struct FallbackStore {
+    session: RefCell<Option<SessionStore>>,
+    memory: MemoryStore,
+    /// The keys to carry over to memory: this client's.
+    prefix: String,
+}
+
+impl FallbackStore {
+    /// Opens sessionStorage, or starts in memory (with the warning) when it cannot be opened.
+    pub fn new(prefix: &str) -> Self {
+        let session = SessionStore::open().ok();
+        if session.is_none() {
+            warn_once();
+        }
+        FallbackStore { session: RefCell::new(session), memory: MemoryStore::default(), prefix: prefix.to_owned() }
+    }
+
+    /// Runs `op` on sessionStorage; on failure, moves to memory (copying what can still be read) and runs it there.
+    fn with<T>(&self, op: impl Fn(&dyn Store) -> Result<T>) -> Result<T> {
+        let failed_session = {
+            let session = self.session.borrow();
+            match session.as_ref().map(|s| op(s)) {
+                Some(Ok(value)) => return Ok(value),
+                Some(Err(_)) => true,
+                None => false,
+            }
+        };
+        if failed_session {
+            if let Some(session) = self.session.borrow_mut().take() {
+                for key in session.keys(&self.prefix).unwrap_or_default() {
+                    if let Ok(Some(value)) = session.get(&key) {
+                        self.memory.set(&key, &value)?;
+                    }
+                }
+            }
+            warn_once();
+        }
+        op(&self.memory)
+    }
+}
+
+impl Store for FallbackStore {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        self.with(|s| s.get(key))
+    }
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.with(|s| s.set(key, value))
+    }
+    fn remove(&self, key: &str) -> Result<()> {
+        self.with(|s| s.remove(key))
+    }
+    fn keys(&self, prefix: &str) -> Result<Vec<String>> {
+        self.with(|s| s.keys(prefix))
+    }
+}

@@ -1,0 +1,6 @@
+//! The `#[wasm_bindgen]` facade: JavaScript types in, Rust calls, JavaScript values and `AuthError` out.
+//! No protocol logic lives here. Public only so the browser tests can reach it; Rust apps use [`crate::AuthClient`].
+
+pub mod client;
+pub mod error;
+pub mod pkce;

@@ -1,0 +1,41 @@
+//! `createPkcePair()` and `pkceChallenge(verifier)`.
+
+use super::error::to_js;
+use crate::browser::random;
+use crate::core::pkce::{self, RANDOM_LEN, METHOD};
+use crate::core::secret::PkceVerifier;
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const PKCE_TS: &str = r#"
+/** A PKCE pair (RFC 7636): a 43-character verifier and its S256 challenge. */
+export interface PkcePair {
+  verifier: string;
+  challenge: string;
+  method: "S256";
+}
+"#;
+
+/// A fresh verifier (32 random bytes, base64url) and its S256 challenge.
+#[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "Promise<PkcePair>")]
+pub fn create_pkce_pair() -> Promise {
+    let pair = random::bytes::<RANDOM_LEN>().map(|bytes| {
+        let verifier = PkceVerifier::from_random(&bytes);
+        let object = Object::new();
+        let _ = Reflect::set(&object, &"verifier".into(), &verifier.secret().into());
+        let _ = Reflect::set(&object, &"challenge".into(), &verifier.challenge().into());
+        let _ = Reflect::set(&object, &"method".into(), &METHOD.into());
+        JsValue::from(object)
+    });
+    match pair {
+        Ok(value) => Promise::resolve(&value),
+        Err(e) => Promise::reject(&to_js(e)),
+    }
+}
+
+/// The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise.
+#[wasm_bindgen(js_name = pkceChallenge)]
+pub fn pkce_challenge(verifier: &str) -> Result<String, JsValue> {
+    pkce::challenge_for(verifier).map_err(to_js)
+}

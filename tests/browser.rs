@@ -1,0 +1,179 @@
+//! Browser tests (`wasm-pack test --headless --chrome`): what needs a real browser — crypto, sessionStorage and
+//! its memory fallback, the AuthError class, and a login's first step.
+#![cfg(target_arch = "wasm32")]
+
+use spa_auth::browser::storage::{FallbackStore, MemoryStore, SessionStore, Store};
+use spa_auth::js::pkce::{create_pkce_pair, pkce_challenge};
+use spa_auth::{AuthClient, LoginOptions, Options};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+const original = Object.getOwnPropertyDescriptor(Window.prototype, "sessionStorage")
+  || Object.getOwnPropertyDescriptor(window, "sessionStorage");
+const setItem = Storage.prototype.setItem;
+export function disableSessionStorage() {
+  Object.defineProperty(window, "sessionStorage", { configurable: true,
+    get() { throw new DOMException("The operation is insecure.", "SecurityError"); } });
+}
+export function restoreSessionStorage() {
+  delete window.sessionStorage;
+  if (!("sessionStorage" in window)) Object.defineProperty(window, "sessionStorage", original);
+  Storage.prototype.setItem = setItem;
+}
+export function fillSessionStorage() {
+  Storage.prototype.setItem = function () { throw new DOMException("Quota exceeded", "QuotaExceededError"); };
+}
+export function countWarnings() {
+  const warn = console.warn;
+  const seen = { count: 0 };
+  console.warn = (...args) => { if (String(args[0]).startsWith("spa-auth:")) seen.count++; else warn(...args); };
+  return seen;
+}
+export function isAuthError(e) {
+  return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
+}
+"#)]
+extern "C" {
+    fn disableSessionStorage();
+    fn restoreSessionStorage();
+    fn fillSessionStorage();
+    fn countWarnings() -> JsValue;
+    fn isAuthError(e: &JsValue) -> bool;
+}
+
+fn session() -> web_sys::Storage {
+    web_sys::window().unwrap().session_storage().unwrap().unwrap()
+}
+
+fn get(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &name.into()).unwrap()
+}
+
+fn warnings(counter: &JsValue) -> f64 {
+    get(counter, "count").as_f64().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn pkce_pairs_come_from_the_browser_crypto() {
+    let first = JsFuture::from(create_pkce_pair()).await.unwrap();
+    let second = JsFuture::from(create_pkce_pair()).await.unwrap();
+    let verifier = get(&first, "verifier").as_string().unwrap();
+    assert_eq!(verifier.len(), 43);
+    assert!(verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert_eq!(get(&first, "method").as_string().unwrap(), "S256");
+    assert_eq!(get(&first, "challenge").as_string().unwrap(), pkce_challenge(&verifier).unwrap());
+    assert_ne!(verifier, get(&second, "verifier").as_string().unwrap(), "two pairs never repeat");
+}
+
+#[wasm_bindgen_test]
+fn rfc7636_vector_in_the_browser() {
+    assert_eq!(
+        pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap(),
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+}
+
+#[wasm_bindgen_test]
+fn errors_are_auth_error_instances() {
+    let e = pkce_challenge("too-short").unwrap_err();
+    assert!(isAuthError(&e));
+    assert_eq!(get(&e, "code").as_string().unwrap(), "invalid_config");
+    assert!(get(&e, "message").as_string().unwrap().contains("RFC 7636"));
+    let secret = js_sys::JSON::parse(r#"{"issuer":"https://id.example.com","clientId":"c","redirectUri":"https://app/","client_secret":"s"}"#).unwrap();
+    let e = spa_auth::js::client::JsAuthClient::new(secret).err().unwrap();
+    assert!(isAuthError(&e));
+    assert_eq!(get(&e, "code").as_string().unwrap(), "invalid_config");
+    assert!(get(&e, "message").as_string().unwrap().contains("backend"));
+}
+
+#[wasm_bindgen_test]
+fn session_store_round_trips_and_lists_by_prefix() {
+    let store = SessionStore::open().unwrap();
+    store.set("spa-auth:t1:a", "1").unwrap();
+    store.set("spa-auth:t1:b", "2").unwrap();
+    store.set("spa-auth:t2:a", "3").unwrap();
+    assert_eq!(session().get_item("spa-auth:t1:a").unwrap().as_deref(), Some("1"));
+    let mut keys = store.keys("spa-auth:t1:").unwrap();
+    keys.sort();
+    assert_eq!(keys, vec!["spa-auth:t1:a".to_owned(), "spa-auth:t1:b".to_owned()]);
+    store.remove("spa-auth:t1:a").unwrap();
+    assert_eq!(store.get("spa-auth:t1:a").unwrap(), None);
+    session().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn memory_store_is_separate_from_session_storage() {
+    let store = MemoryStore::default();
+    store.set("spa-auth:m:a", "1").unwrap();
+    assert_eq!(store.get("spa-auth:m:a").unwrap().as_deref(), Some("1"));
+    assert_eq!(session().get_item("spa-auth:m:a").unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+fn storage_falls_back_to_memory_with_one_warning() {
+    let counter = countWarnings();
+    // sessionStorage that throws on access (disabled by the user or a sandbox).
+    disableSessionStorage();
+    assert!(SessionStore::open().is_err());
+    let store = FallbackStore::new("spa-auth:f1:");
+    store.set("spa-auth:f1:tokens", "t").unwrap();
+    assert_eq!(store.get("spa-auth:f1:tokens").unwrap().as_deref(), Some("t"));
+    restoreSessionStorage();
+    assert_eq!(session().get_item("spa-auth:f1:tokens").unwrap(), None, "nothing reached sessionStorage");
+
+    // sessionStorage that fills up: what was stored moves to memory, and writing goes on there.
+    let store = FallbackStore::new("spa-auth:f2:");
+    store.set("spa-auth:f2:tokens", "old").unwrap();
+    assert_eq!(session().get_item("spa-auth:f2:tokens").unwrap().as_deref(), Some("old"));
+    fillSessionStorage();
+    store.set("spa-auth:f2:tx:s", "new").unwrap();
+    restoreSessionStorage();
+    assert_eq!(store.get("spa-auth:f2:tokens").unwrap().as_deref(), Some("old"));
+    assert_eq!(store.get("spa-auth:f2:tx:s").unwrap().as_deref(), Some("new"));
+    assert_eq!(session().get_item("spa-auth:f2:tx:s").unwrap(), None);
+    assert!(warnings(&counter) <= 1.0, "at most one console warning per page");
+    assert_eq!(warnings(&counter), 1.0);
+    session().clear().unwrap();
+}
+
+fn options(client_id: &str) -> Options {
+    Options {
+        issuer: "https://id.example.com".into(),
+        client_id: client_id.into(),
+        redirect_uri: "https://app.example.com/cb".into(),
+        authorization_endpoint: Some("https://id.example.com/authorize".into()),
+        token_endpoint: Some("https://id.example.com/token".into()),
+        ..Options::default()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_login_stores_its_transaction_under_its_state() {
+    let client = AuthClient::new(options("login-test")).unwrap();
+    let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
+    assert!(url.starts_with("https://id.example.com/authorize?response_type=code&client_id=login-test&"));
+    let state = url.split("&state=").nth(1).unwrap().split('&').next().unwrap();
+    let stored = session().get_item(&["spa-auth:login-test:tx:", state].concat()).unwrap().unwrap();
+    assert!(stored.contains("\"verifier\""), "the transaction holds the verifier");
+    assert!(!url.contains("verifier"), "the verifier never leaves the browser before the token request");
+    // A second client id never sees the first one's logins.
+    let other = AuthClient::new(options("other-client")).unwrap();
+    assert!(!other.is_authenticated());
+    session().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_callback_with_a_stranger_state_is_refused_and_nothing_is_stored() {
+    let client = AuthClient::new(options("cb-test")).unwrap();
+    let e = client.handle_redirect_callback(Some("https://app.example.com/cb?code=c&state=nope".into())).await.unwrap_err();
+    assert_eq!(e.code(), "missing_transaction");
+    client.build_authorize_url(LoginOptions::default()).await.unwrap();
+    let e = client.handle_redirect_callback(Some("https://app.example.com/cb?code=c&state=nope".into())).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_state");
+    assert!(client.get_tokens().is_none());
+    session().clear().unwrap();
+}

@@ -1,0 +1,55 @@
+// Failed callbacks: shown in the app's error area with the AuthError code, the address bar is
+// still scrubbed, and an existing session is left exactly as it was.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { addressOf, useWorld, waitReady } from '../support/world.mjs';
+
+const world = useWorld();
+
+const errorCode = (page) => page.locator('#error').getAttribute('data-code');
+
+function assertScrubbed(address) {
+  const u = new URL(address);
+  for (const p of ['code', 'state', 'iss', 'error', 'error_description']) {
+    assert.ok(!u.searchParams.has(p), `${p} scrubbed from ${address}`);
+  }
+}
+
+test('cancel at the provider: access_denied reaches the error area', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  await page.getByRole('link', { name: '[ Cancel ]' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitReady(page);
+
+  assert.equal(await errorCode(page), 'access_denied');
+  assert.match(await page.locator('#error').textContent(), /^access_denied: ./);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  assertScrubbed(await addressOf(page));
+  assert.equal(provider.counters.token.authorization_code, 0);
+});
+
+test('a replayed callback is refused and leaves the session alone', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  const callbacks = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame() && new URL(frame.url()).searchParams.has('code')) callbacks.push(frame.url());
+  });
+  await world.logIn(page, { login: 'judy' });
+  assert.equal(callbacks.length, 1);
+  const session = await world.storedTokens(page);
+  provider.resetCounters();
+
+  await page.goto(callbacks[0]);
+  await waitReady(page);
+  assert.ok(['invalid_state', 'missing_transaction'].includes(await errorCode(page)), await errorCode(page));
+  assertScrubbed(await addressOf(page));
+  assert.equal(provider.counters.token.authorization_code, 0, 'the code is not redeemed twice');
+  assert.deepEqual(await world.storedTokens(page), session, 'the session is untouched');
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'in');
+  assert.ok(page.url().startsWith(www.origin));
+});

@@ -1,0 +1,73 @@
+// Logout: tokens gone from the tab, refresh token revoked, provider session ended.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { onLoginForm, sessionStorageOf, signIn } from '../support/browser.mjs';
+import { useWorld, waitReady } from '../support/world.mjs';
+
+const world = useWorld();
+
+test('logout clears the tokens and the provider session', async (t) => {
+  const { provider, www, clientId } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'grace' });
+  const tokens = await world.storedTokens(page);
+  provider.resetCounters();
+
+  const endSession = [];
+  page.on('request', (req) => {
+    if (req.url().startsWith(`${provider.issuer}/session/end?`)) endSession.push(new URL(req.url()));
+  });
+  await page.click('#logout');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.equal(provider.counters.revocation, 1, 'the refresh token is revoked before leaving');
+
+  assert.equal(endSession.length, 1);
+  const q = endSession[0].searchParams;
+  assert.equal(q.get('id_token_hint'), tokens.idToken);
+  assert.equal(q.get('client_id'), clientId);
+  assert.equal(q.get('post_logout_redirect_uri'), `${www.origin}/`);
+
+  // oidc-provider asks for confirmation, then returns to the post-logout URI.
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitReady(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  assert.equal(provider.counters.endSessionConfirm, 1);
+
+  const storage = await sessionStorageOf(page);
+  assert.ok(!(world.stack.tokensKey in storage), 'no token set stored');
+  const everything = JSON.stringify(storage);
+  for (const value of [tokens.accessToken, tokens.refreshToken, tokens.idToken]) {
+    assert.ok(!everything.includes(value), 'no token left in sessionStorage');
+  }
+  assert.equal((await world.refreshDirect(tokens.refreshToken)).body.error, 'invalid_grant');
+
+  // The provider forgot the user: logging in again shows the login form.
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.ok(await onLoginForm(page), 'login form, not an automatic login');
+  await signIn(page, www.origin, { login: 'heidi' });
+  await waitReady(page);
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'heidi');
+});
+
+test('localOnly logout keeps the provider session', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'ivan' });
+
+  await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
+  assert.equal(page.url().startsWith(www.origin), true, 'no redirect');
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
+  assert.ok(!(world.stack.tokensKey in await sessionStorageOf(page)));
+
+  // Still signed in at the provider: no login form this time.
+  await page.reload();
+  await waitReady(page);
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === www.origin || u.origin === provider.issuer);
+  if (new URL(page.url()).origin === provider.issuer) {
+    assert.ok(!(await onLoginForm(page)), 'no login form while the provider session lasts');
+  }
+});
