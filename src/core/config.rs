@@ -89,7 +89,7 @@ which keeps the secret and calls the API on the browser's behalf.";
 /// Refuses any option or parameter name that carries a client secret, in any spelling
 /// (`clientSecret`, `client_secret`, `client-secret`, `CLIENT_SECRET`, …).
 pub fn refuse_secret(name: &str) -> Result<()> {
-    let normalized: String = name.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect();
+    let normalized: String = name.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase()).collect();
     if normalized == "clientsecret" {
         return Err(Error::invalid_config(SECRET_MESSAGE));
     }

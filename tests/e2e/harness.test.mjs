@@ -268,8 +268,7 @@ test('provider: authorize errors come back to the redirect URI with state and is
   assert.equal(q.get('iss'), stack.provider.issuer);
 });
 
-test('login with the consent page in a separate step still works', async (t) => {
-  // giveConsent is exported for tests that stop between sign-in and consent.
+test('provider: the consent page lists the requested scopes', async (t) => {
   const context = await newContext(browser);
   const page = await newPage(context);
   t.after(() => context.close());
