@@ -2,7 +2,7 @@
 
 use super::authorize::Transaction;
 use super::config::ResponseMode;
-use super::encoding::parse_params;
+use super::encoding::{parse_params, without_params};
 use super::error::{code, Error, Result};
 use super::secret::AuthorizationCode;
 
@@ -62,38 +62,7 @@ pub fn is_callback(url: &str, mode: ResponseMode) -> bool {
 
 /// `url` without the callback's parameters; any other query or fragment parameters stay.
 pub fn scrub_url(url: &str, mode: ResponseMode) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (path, query) = match before_fragment.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (before_fragment, None),
-    };
-    let keep = |part: &str| -> String {
-        part.split('&')
-            .filter(|p| !p.is_empty())
-            .filter(|p| {
-                let name = p.split('=').next().unwrap_or("");
-                !CALLBACK_PARAMS.contains(&name)
-            })
-            .collect::<Vec<_>>()
-            .join("&")
-    };
-    let (query, fragment) = match mode {
-        ResponseMode::Query => (query.map(keep), fragment.map(str::to_owned)),
-        ResponseMode::Fragment => (query.map(str::to_owned), fragment.map(keep)),
-    };
-    let mut out = path.to_owned();
-    if let Some(q) = query.filter(|q| !q.is_empty()) {
-        out.push('?');
-        out.push_str(&q);
-    }
-    if let Some(f) = fragment.filter(|f| !f.is_empty()) {
-        out.push('#');
-        out.push_str(&f);
-    }
-    out
+    without_params(url, &CALLBACK_PARAMS, mode == ResponseMode::Fragment)
 }
 
 /// What the store held under the callback's state.

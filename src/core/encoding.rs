@@ -118,6 +118,40 @@ pub fn append_query<'a>(url: &str, pairs: impl IntoIterator<Item = (&'a str, &'a
     [base, joiner, &encoded, fragment].concat()
 }
 
+/// `url` without the parameters named in `names`, from its query or (with `in_fragment`) its fragment; every
+/// other parameter stays byte for byte, and an emptied `?` or `#` is dropped.
+pub fn without_params(url: &str, names: &[&str], in_fragment: bool) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (before_fragment, None),
+    };
+    let keep = |part: &str| -> String {
+        part.split('&')
+            .filter(|p| !p.is_empty() && !names.contains(&form_decode(p.split('=').next().unwrap_or("")).as_str()))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let (query, fragment) = if in_fragment {
+        (query.map(str::to_owned), fragment.map(keep))
+    } else {
+        (query.map(keep), fragment.map(str::to_owned))
+    };
+    let mut out = path.to_owned();
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        out.push('?');
+        out.push_str(&q);
+    }
+    if let Some(f) = fragment.filter(|f| !f.is_empty()) {
+        out.push('#');
+        out.push_str(&f);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +186,13 @@ mod tests {
             ("state".to_owned(), "s".to_owned()),
             ("flag".to_owned(), String::new()),
         ]);
+    }
+
+    #[test]
+    fn without_params_removes_only_the_named_ones() {
+        assert_eq!(without_params("https://a/p?jwt=x&page=2&refresh=y#f", &["jwt", "refresh"], false), "https://a/p?page=2#f");
+        assert_eq!(without_params("https://a/p?jwt=x", &["jwt"], false), "https://a/p");
+        assert_eq!(without_params("https://a/p?x=1#code=c&y=2", &["code"], true), "https://a/p?x=1#y=2");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod callback;
+pub mod client_identification;
 pub mod config;
 pub mod discovery;
 pub mod encoding;
@@ -10,7 +11,9 @@ pub mod freshness;
 pub mod id_token;
 pub mod json;
 pub mod keys;
+pub mod legacy_jwt;
 pub mod logout;
 pub mod pkce;
+pub mod publiq;
 pub mod secret;
 pub mod token;

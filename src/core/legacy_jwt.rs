@@ -1,0 +1,179 @@
+//! publiq's legacy UiTiD v1 JWT provider for Entry API 3 (deprecated by publiq, unsupported after 2026-09-30),
+//! kept for apps that are still migrating: `/connect` redirect, `?jwt=…&refresh=…` back, `GET /refresh`.
+
+use super::config::check_secure_url;
+use super::encoding::{append_query, parse_params, without_params};
+use super::error::{code, Error, Result};
+use super::id_token::payload_json;
+use super::json::Json;
+use super::secret::{AccessToken, RefreshToken};
+use serde::{Deserialize, Serialize};
+
+/// Options of the legacy client, as API.md names them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LegacyOptions {
+    /// e.g. `https://jwt.uitdatabank.be` or `https://jwt-test.uitdatabank.be`
+    pub server_url: String,
+    pub api_key: String,
+    /// `nl`, `fr` or `de`
+    pub lang: Option<String>,
+}
+
+/// Validated legacy options.
+#[derive(Clone, Debug)]
+pub struct LegacyConfig {
+    pub server_url: String,
+    pub api_key: String,
+    pub lang: Option<String>,
+}
+
+impl LegacyOptions {
+    /// `serverUrl` must be https (or loopback http), `apiKey` given, `lang` one of nl, fr, de.
+    pub fn validate(self) -> Result<LegacyConfig> {
+        check_secure_url("serverUrl", &self.server_url)?;
+        if self.api_key.trim().is_empty() {
+            return Err(Error::invalid_config("`apiKey` is required."));
+        }
+        if let Some(lang) = &self.lang {
+            if !["nl", "fr", "de"].contains(&lang.as_str()) {
+                return Err(Error::invalid_config("`lang` must be \"nl\", \"fr\" or \"de\"."));
+            }
+        }
+        Ok(LegacyConfig { server_url: self.server_url.trim_end_matches('/').to_owned(), api_key: self.api_key, lang: self.lang })
+    }
+}
+
+/// `{serverUrl}/connect?apiKey=…&destination=…[&lang=…]`
+pub fn connect_url(config: &LegacyConfig, destination: &str) -> String {
+    let mut params = vec![("apiKey", config.api_key.as_str()), ("destination", destination)];
+    if let Some(lang) = &config.lang {
+        params.push(("lang", lang));
+    }
+    append_query(&[config.server_url.as_str(), "/connect"].concat(), params)
+}
+
+/// `{serverUrl}/refresh?apiKey=…&refresh=…`
+pub fn refresh_url(config: &LegacyConfig, refresh: &RefreshToken) -> String {
+    append_query(
+        &[config.server_url.as_str(), "/refresh"].concat(),
+        [("apiKey", config.api_key.as_str()), ("refresh", refresh.secret())],
+    )
+}
+
+/// What the provider sends back on the destination URL.
+pub struct LegacyCallback {
+    pub jwt: AccessToken,
+    pub refresh: Option<RefreshToken>,
+}
+
+fn query(url: &str) -> &str {
+    url.split('#').next().unwrap_or("").split_once('?').map_or("", |(_, q)| q)
+}
+
+/// The `jwt` (and `refresh`) parameters of `url`, when it has a `jwt`.
+pub fn parse_callback(url: &str) -> Option<LegacyCallback> {
+    let params = parse_params(query(url));
+    let get = |name: &str| params.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.clone());
+    Some(LegacyCallback { jwt: AccessToken::new(get("jwt")?), refresh: get("refresh").map(RefreshToken::new) })
+}
+
+/// `url` without `jwt` and `refresh`.
+pub fn scrub_url(url: &str) -> String {
+    without_params(url, &["jwt", "refresh"], false)
+}
+
+/// A legacy session as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacySession {
+    pub jwt: AccessToken,
+    pub refresh: Option<RefreshToken>,
+    /// The JWT's `exp` (epoch seconds).
+    pub expires_at: u64,
+}
+
+#[derive(Deserialize)]
+struct Expiry {
+    exp: Option<f64>,
+}
+
+/// A session from a JWT that decodes and has not expired at `now` (no leeway: an expired token is refused).
+pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: &impl Json) -> Result<LegacySession> {
+    let (_, payload) = payload_json(jwt.secret())?;
+    let expiry: Expiry = json
+        .parse(&payload)
+        .ok_or_else(|| Error::id_token("The UiTiD JWT's payload is not a JSON object."))?;
+    match expiry.exp {
+        Some(exp) if exp.is_finite() && exp > now as f64 => Ok(LegacySession { jwt, refresh, expires_at: exp as u64 }),
+        Some(_) => Err(Error::id_token("The UiTiD JWT has expired.")),
+        None => Err(Error::id_token("The UiTiD JWT has no `exp`.")),
+    }
+}
+
+/// Judges the answer of `GET /refresh`: 2xx with the new token as plain text; a 4xx means the refresh token is
+/// no longer accepted (`login_required`); anything else is `server_error`.
+pub fn refreshed_token(status: u16, body: &str) -> Result<AccessToken> {
+    match status {
+        200..=299 if !body.trim().is_empty() => Ok(AccessToken::new(body.trim().to_owned())),
+        200..=299 => Err(Error::server("The JWT provider's /refresh answered without a token.")),
+        400..=499 => Err(Error::new(code::LOGIN_REQUIRED, "The JWT provider refused the refresh token: log in again.")),
+        _ => Err(Error::server("The JWT provider's /refresh failed.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::id_token::tests::jwt;
+    use crate::core::json::SerdeJson;
+
+    fn config(lang: Option<&str>) -> LegacyConfig {
+        LegacyOptions { server_url: "https://jwt-test.uitdatabank.be/".into(), api_key: "key 1".into(), lang: lang.map(Into::into) }
+            .validate()
+            .unwrap()
+    }
+
+    #[test]
+    fn connect_and_refresh_urls() {
+        assert_eq!(connect_url(&config(Some("fr")), "https://app/back?x=1"),
+            "https://jwt-test.uitdatabank.be/connect?apiKey=key%201&destination=https%3A%2F%2Fapp%2Fback%3Fx%3D1&lang=fr");
+        assert_eq!(connect_url(&config(None), "https://app/"), "https://jwt-test.uitdatabank.be/connect?apiKey=key%201&destination=https%3A%2F%2Fapp%2F");
+        assert_eq!(refresh_url(&config(None), &RefreshToken::new("r/1".into())), "https://jwt-test.uitdatabank.be/refresh?apiKey=key%201&refresh=r%2F1");
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let bad = |o: LegacyOptions| o.validate().unwrap_err().code().to_owned();
+        assert_eq!(bad(LegacyOptions { server_url: "http://jwt.uitdatabank.be".into(), api_key: "k".into(), lang: None }), "invalid_config");
+        assert_eq!(bad(LegacyOptions { server_url: "https://jwt.uitdatabank.be".into(), api_key: "".into(), lang: None }), "invalid_config");
+        assert_eq!(bad(LegacyOptions { server_url: "https://jwt.uitdatabank.be".into(), api_key: "k".into(), lang: Some("en".into()) }), "invalid_config");
+    }
+
+    #[test]
+    fn callbacks_are_read_and_scrubbed() {
+        let cb = parse_callback("https://app/back?x=1&jwt=a.b.c&refresh=r1#f").unwrap();
+        assert_eq!(cb.jwt.secret(), "a.b.c");
+        assert_eq!(cb.refresh.unwrap().secret(), "r1");
+        assert!(parse_callback("https://app/back?x=1").is_none());
+        assert!(parse_callback("https://app/back?jwt=").is_none());
+        assert_eq!(scrub_url("https://app/back?x=1&jwt=a.b.c&refresh=r1#f"), "https://app/back?x=1#f");
+    }
+
+    #[test]
+    fn sessions_need_a_live_jwt() {
+        let token = |exp: &str| AccessToken::new(jwt(r#"{"alg":"HS256"}"#, &["{\"uid\":\"u\",\"exp\":", exp, "}"].concat()).secret().to_owned());
+        assert_eq!(session(token("2000"), None, 1000, &SerdeJson).unwrap().expires_at, 2000);
+        assert_eq!(session(token("1000"), None, 1000, &SerdeJson).unwrap_err().code(), "id_token_invalid");
+        assert_eq!(session(token("null"), None, 1000, &SerdeJson).unwrap_err().code(), "id_token_invalid");
+        assert_eq!(session(AccessToken::new("garbage".into()), None, 0, &SerdeJson).unwrap_err().code(), "id_token_invalid");
+    }
+
+    #[test]
+    fn refresh_answers_are_judged() {
+        assert_eq!(refreshed_token(200, "a.b.c\n").unwrap().secret(), "a.b.c");
+        assert_eq!(refreshed_token(200, "").unwrap_err().code(), "server_error");
+        assert_eq!(refreshed_token(401, "no").unwrap_err().code(), "login_required");
+        assert_eq!(refreshed_token(502, "").unwrap_err().code(), "server_error");
+    }
+}
