@@ -17,9 +17,14 @@ pub mod js;
 
 pub use crate::core::config::{LogoutStyle, Options, ResponseMode, StorageKind};
 pub use crate::core::error::{Error, Result};
+pub use crate::core::client_identification::{ClientIdentification, IdentificationMode, IdentificationOptions};
+pub use crate::core::legacy_jwt::LegacyOptions;
+pub use crate::core::publiq::Environment;
 pub use crate::core::token::Tokens;
 
 #[cfg(target_arch = "wasm32")]
 pub use browser::client::{AuthClient, FetchOptions, LogoutOptions, TokenOptions};
+#[cfg(target_arch = "wasm32")]
+pub use browser::legacy::LegacyJwtClient;
 #[cfg(target_arch = "wasm32")]
 pub use crate::core::authorize::LoginOptions;

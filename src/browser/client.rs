@@ -18,12 +18,11 @@ use crate::core::id_token::{self, Claims, Expected};
 use crate::core::json::Json;
 use crate::core::keys::Keys;
 use crate::core::logout;
+use crate::core::publiq::{self, Environment};
 use crate::core::secret::IdToken;
 use crate::core::token::{self, decimal, TokenResponse, TokenSet, Tokens};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// Options of [`AuthClient::get_access_token`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -90,6 +89,11 @@ impl AuthClient {
                 next_listener: Cell::new(0),
             }),
         })
+    }
+
+    /// A client for publiq's UiTiD v2 in `environment`: endpoints filled in, no discovery request.
+    pub fn publiq(environment: Environment, options: Options) -> Result<Self> {
+        Self::new(publiq::options(environment, options)?)
     }
 
     /// The validated configuration.
@@ -369,7 +373,7 @@ impl AuthClient {
     /// replayed from a clone).
     pub async fn fetch(&self, request: web_sys::Request, _options: FetchOptions) -> Result<web_sys::Response> {
         let token = self.get_access_token(TokenOptions::default()).await?;
-        let response = send_with_token(&request, &token).await?;
+        let response = send_with_bearer(&request, &token).await?;
         if response.status() != 401 {
             return Ok(response);
         }
@@ -377,7 +381,7 @@ impl AuthClient {
         let current = self.load().map(|s| s.access_token.secret().to_owned());
         let force_refresh = current.as_deref() == Some(token.as_str());
         let token = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await?;
-        send_with_token(&request, &token).await
+        send_with_bearer(&request, &token).await
     }
 
     // ---- logout and listeners ------------------------------------------------------------------------------
@@ -439,11 +443,6 @@ impl AuthClient {
 }
 
 /// One attempt of [`AuthClient::fetch`]: a clone of `request` with the bearer token.
-async fn send_with_token(request: &web_sys::Request, token: &str) -> Result<web_sys::Response> {
-    let failed = |_| Error::new(code::NETWORK_ERROR, "The request failed (offline, CORS, or its body was already used).");
-    let attempt = request.clone().map_err(failed)?;
-    attempt.headers().set("Authorization", &["Bearer ", token].concat()).map_err(failed)?;
-    let window = web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window."))?;
-    let response = JsFuture::from(window.fetch_with_request(&attempt)).await.map_err(failed)?;
-    response.dyn_into::<web_sys::Response>().map_err(failed)
+async fn send_with_bearer(request: &web_sys::Request, token: &str) -> Result<web_sys::Response> {
+    http::send_with_headers(request, &[("Authorization", &["Bearer ", token].concat())]).await
 }

@@ -3,7 +3,7 @@
 
 use crate::core::error::{code, Error, Result};
 use gloo_net::http::{Request, RequestBuilder};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// An HTTP answer: its status and its body when that was JSON.
@@ -37,6 +37,26 @@ fn builder_error<T>(_: T) -> Error {
 /// `GET url` with `Accept: application/json`.
 pub async fn get_json(url: &str) -> Result<JsonAnswer> {
     send(url, RequestBuilder::new(url).header("Accept", "application/json").build().map_err(builder_error)).await
+}
+
+/// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`).
+pub async fn get_text(url: &str) -> Result<(u16, String)> {
+    let request = RequestBuilder::new(url).build().map_err(builder_error)?;
+    let response = request.send().await.map_err(|_| network_error(url))?;
+    let status = response.status();
+    Ok((status, response.text().await.unwrap_or_default()))
+}
+
+/// Sends a clone of `request` with `headers` set (the original stays unsent, so its body can be replayed).
+pub async fn send_with_headers(request: &web_sys::Request, headers: &[(&str, &str)]) -> Result<web_sys::Response> {
+    let failed = |_| Error::new(code::NETWORK_ERROR, "The request failed (offline, CORS, or its body was already used).");
+    let attempt = request.clone().map_err(failed)?;
+    for (name, value) in headers {
+        attempt.headers().set(name, value).map_err(failed)?;
+    }
+    let window = web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window."))?;
+    let response = JsFuture::from(window.fetch_with_request(&attempt)).await.map_err(failed)?;
+    response.dyn_into::<web_sys::Response>().map_err(failed)
 }
 
 /// `POST url` with a form-encoded body (a CORS "simple" request: no preflight).

@@ -2,8 +2,10 @@
 //! and the async [`AuthClient`](client::AuthClient) that runs the core's steps with them.
 
 pub mod client;
+pub mod client_identification;
 pub mod http;
 pub mod json;
+pub mod legacy;
 pub mod location;
 pub mod random;
 pub mod single_flight;

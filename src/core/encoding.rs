@@ -34,9 +34,10 @@ pub fn percent_encode_into(out: &mut String, value: &str) {
         if is_unreserved(b) {
             out.push(b as char);
         } else {
+            let hex = |nibble: u8| HEX.get(usize::from(nibble)).map_or('0', |&h| h as char);
             out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
+            out.push(hex(b >> 4));
+            out.push(hex(b & 15));
         }
     }
 }
@@ -53,24 +54,23 @@ fn hex_value(b: u8) -> Option<u8> {
 /// Decodes one form-encoded component: `+` is a space, `%XX` a byte; malformed escapes stay as they are
 /// (as `URLSearchParams` does) and invalid UTF-8 becomes U+FFFD.
 pub fn form_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.as_bytes().iter().copied();
+    while let Some(b) = bytes.next() {
+        match b {
             b'+' => out.push(b' '),
             b'%' => {
-                match (bytes.get(i + 1).copied().and_then(hex_value), bytes.get(i + 2).copied().and_then(hex_value)) {
+                let mut ahead = bytes.clone();
+                match (ahead.next().and_then(hex_value), ahead.next().and_then(hex_value)) {
                     (Some(h), Some(l)) => {
                         out.push(h << 4 | l);
-                        i += 2;
+                        bytes.nth(1);
                     }
                     _ => out.push(b'%'),
                 }
             }
             b => out.push(b),
         }
-        i += 1;
     }
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

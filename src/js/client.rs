@@ -1,16 +1,14 @@
 //! The JavaScript `AuthClient`: converts options and results, delegates to [`crate::AuthClient`].
 
+use super::convert::{from_js, get, promise, refuse_secrets, request, to_value};
 use super::error::to_js;
 use crate::browser::client::{AuthClient, FetchOptions, LogoutOptions, TokenOptions};
 use crate::core::authorize::LoginOptions;
-use crate::core::config::{refuse_secret, Options};
+use crate::core::config::Options;
 use crate::core::error::{Error, Result};
+use crate::core::publiq::Environment;
 use js_sys::{Function, Object, Promise, Reflect, JSON};
-use serde::de::DeserializeOwned;
-use std::future::Future;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(typescript_custom_section)]
 const CLIENT_TS: &str = r#"
@@ -47,6 +45,13 @@ export interface AuthClientOptions {
   /** Never accepted: a secret does not belong in a browser. */
   clientSecret?: never;
 }
+
+/** Options of `AuthClient.publiq(options)`: UiTiD v2 fills in the issuer and endpoints. */
+export type PubliqOptions = Omit<AuthClientOptions,
+  "issuer" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint" | "revocationEndpoint"> & {
+  /** `account.uitid.be`, `account-test.uitid.be` or `account-acc.uitid.be`. */
+  environment: "production" | "testing" | "acceptance";
+};
 
 /** Options of one login. */
 export interface LoginOptions {
@@ -102,40 +107,6 @@ export interface UserClaims {
 }
 "#;
 
-/// Deserializes an options object; `undefined` gives the defaults, anything malformed `invalid_config`.
-fn from_js<T: DeserializeOwned + Default>(value: &JsValue, what: &str) -> Result<T> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    if !value.is_object() {
-        return Err(Error::invalid_config([what, " must be an object."].concat()));
-    }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        let detail = String::from(js_sys::Error::from(JsValue::from(e)).message());
-        Error::invalid_config([what, ": ", &detail].concat())
-    })
-}
-
-fn get(object: &JsValue, name: &str) -> JsValue {
-    if object.is_object() {
-        Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
-}
-
-fn promise<F, T>(future: F) -> Promise
-where
-    F: Future<Output = Result<T>> + 'static,
-    T: Into<JsValue>,
-{
-    future_to_promise(async move { future.await.map(Into::into).map_err(to_js) })
-}
-
-fn to_value<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_wasm_bindgen::to_value(value).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE).
 #[wasm_bindgen(js_name = AuthClient)]
 pub struct JsAuthClient {
@@ -147,13 +118,17 @@ impl JsAuthClient {
     /// Validates the options; throws `AuthError` (`invalid_config`) on anything unsafe or malformed.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "AuthClientOptions")] options: JsValue) -> std::result::Result<JsAuthClient, JsValue> {
-        if let Some(object) = options.dyn_ref::<Object>() {
-            for key in Object::keys(object).iter() {
-                refuse_secret(&key.as_string().unwrap_or_default()).map_err(to_js)?;
-            }
-        }
+        refuse_secrets(&options).map_err(to_js)?;
         let options: Options = from_js(&options, "AuthClient options").map_err(to_js)?;
         AuthClient::new(options).map(|client| JsAuthClient { client }).map_err(to_js)
+    }
+
+    /// A client for publiq's UiTiD v2 (Keycloak realm `uitid`) in `environment`: endpoints filled in, no discovery.
+    pub fn publiq(#[wasm_bindgen(unchecked_param_type = "PubliqOptions")] options: JsValue) -> std::result::Result<JsAuthClient, JsValue> {
+        refuse_secrets(&options).map_err(to_js)?;
+        let environment = Environment::from_name(&get(&options, "environment").as_string().unwrap_or_default()).map_err(to_js)?;
+        let options: Options = from_js(&options, "AuthClient.publiq options").map_err(to_js)?;
+        AuthClient::publiq(environment, options).map(|client| JsAuthClient { client }).map_err(to_js)
     }
 
     /// Creates verifier, challenge, state and nonce, stores the login, and resolves to the authorize URL.
@@ -264,17 +239,4 @@ fn login_options(options: Option<Object>) -> Result<LoginOptions> {
         login.app_state = Some(text.ok_or_else(|| Error::invalid_config("appState must be a JSON value."))?);
     }
     Ok(login)
-}
-
-/// `new Request(input, init)`.
-fn request(input: JsValue, init: Option<Object>) -> Result<web_sys::Request> {
-    let init: web_sys::RequestInit = init.map(JsCast::unchecked_into).unwrap_or_default();
-    let built = match input.dyn_ref::<web_sys::Request>() {
-        Some(r) => web_sys::Request::new_with_request_and_init(r, &init),
-        None => {
-            let url = input.as_string().unwrap_or_else(|| String::from(input.unchecked_ref::<Object>().to_string()));
-            web_sys::Request::new_with_str_and_init(&url, &init)
-        }
-    };
-    built.map_err(|_| Error::invalid_config("fetch(): the input and init do not make a valid Request."))
 }

@@ -2,5 +2,8 @@
 //! No protocol logic lives here. Public only so the browser tests can reach it; Rust apps use [`crate::AuthClient`].
 
 pub mod client;
+pub mod client_identification;
+mod convert;
 pub mod error;
+pub mod legacy;
 pub mod pkce;

@@ -1,0 +1,148 @@
+//! The legacy UiTiD v1 JWT client (Entry API 3): login redirect, callback, refresh and authenticated requests.
+
+use super::http;
+use super::json::BrowserJson;
+use super::location;
+use super::now;
+use super::single_flight::SingleFlight;
+use super::storage::{FallbackStore, Store};
+use crate::core::error::{code, Error, Result};
+use crate::core::json::Json;
+use crate::core::keys::Keys;
+use crate::core::legacy_jwt::{self, LegacyConfig, LegacyOptions, LegacySession};
+use std::rc::Rc;
+
+struct Inner {
+    config: LegacyConfig,
+    key: String,
+    store: FallbackStore,
+    refresh: SingleFlight<Result<String>>,
+}
+
+/// A client of publiq's deprecated JWT provider (`jwt.uitdatabank.be`), for apps still migrating to UiTiD v2.
+#[derive(Clone)]
+pub struct LegacyJwtClient {
+    inner: Rc<Inner>,
+}
+
+impl LegacyJwtClient {
+    /// Validates the options (`invalid_config`) and opens sessionStorage (key `spa-auth:legacy:{apiKey}:tokens`).
+    pub fn new(options: LegacyOptions) -> Result<Self> {
+        let config = options.validate()?;
+        let keys = Keys::new(&["legacy:", config.api_key.as_str()].concat());
+        Ok(LegacyJwtClient {
+            inner: Rc::new(Inner { key: keys.tokens(), store: FallbackStore::new(keys.prefix()), config, refresh: SingleFlight::default() }),
+        })
+    }
+
+    /// Goes to `{serverUrl}/connect`; the provider comes back to `destination` (default: this page).
+    pub fn login(&self, destination: Option<String>) -> Result<()> {
+        let destination = match destination {
+            Some(d) => d,
+            None => legacy_jwt::scrub_url(&location::href()?),
+        };
+        location::assign(&legacy_jwt::connect_url(&self.inner.config, &destination))
+    }
+
+    /// Whether `url` (default: the current one) carries `?jwt=`.
+    pub fn is_callback(&self, url: Option<&str>) -> bool {
+        match url {
+            Some(u) => legacy_jwt::parse_callback(u).is_some(),
+            None => location::href().is_ok_and(|u| legacy_jwt::parse_callback(&u).is_some()),
+        }
+    }
+
+    /// Reads `?jwt=` (and `&refresh=`) from `url` (default: the address bar, which is scrubbed first), checks the
+    /// JWT decodes and has not expired, and stores it.
+    pub fn handle_callback(&self, url: Option<String>) -> Result<()> {
+        let current = location::href().ok();
+        let Some(url) = url.or_else(|| current.clone()) else {
+            return Err(Error::invalid_config("No URL to read the callback from."));
+        };
+        if current.as_deref() == Some(url.as_str()) {
+            let scrubbed = legacy_jwt::scrub_url(&url);
+            if scrubbed != url {
+                location::replace(&scrubbed)?;
+            }
+        }
+        let callback = legacy_jwt::parse_callback(&url)
+            .ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "The URL carries no `jwt`: the login did not complete."))?;
+        let session = legacy_jwt::session(callback.jwt, callback.refresh, now(), &BrowserJson)?;
+        self.save(&session)
+    }
+
+    fn load(&self) -> Option<LegacySession> {
+        BrowserJson.parse(&self.inner.store.get(&self.inner.key).ok()??)
+    }
+
+    fn save(&self, session: &LegacySession) -> Result<()> {
+        let text = BrowserJson.stringify(session).ok_or_else(|| Error::server("The session could not be serialized."))?;
+        self.inner.store.set(&self.inner.key, &text)
+    }
+
+    /// The JWT, while it has not expired.
+    pub fn token(&self) -> Option<String> {
+        self.load().filter(|s| s.expires_at > now()).map(|s| s.jwt.secret().to_owned())
+    }
+
+    /// A JWT that has not expired, or a refresh token to get one.
+    pub fn is_authenticated(&self) -> bool {
+        self.load().is_some_and(|s| s.expires_at > now() || s.refresh.is_some())
+    }
+
+    /// `GET {serverUrl}/refresh`: a new JWT (plain text) for the stored refresh token; one request for all
+    /// concurrent callers. A refused refresh token removes the session (`login_required`).
+    pub async fn refresh(&self) -> Result<String> {
+        self.inner.refresh.run(|| self.refresh_once()).await
+    }
+
+    async fn refresh_once(&self) -> Result<String> {
+        let Some(session) = self.load() else { return Err(Error::new(code::LOGIN_REQUIRED, "Not logged in.")) };
+        let Some(refresh) = session.refresh.clone() else {
+            return Err(Error::new(code::LOGIN_REQUIRED, "No refresh token (the API key may not refresh): log in again."));
+        };
+        let (status, body) = http::get_text(&legacy_jwt::refresh_url(&self.inner.config, &refresh)).await?;
+        let jwt = match legacy_jwt::refreshed_token(status, &body) {
+            Ok(jwt) => jwt,
+            Err(e) => {
+                if e.code() == code::LOGIN_REQUIRED {
+                    self.logout();
+                }
+                return Err(e);
+            }
+        };
+        let session = legacy_jwt::session(jwt, Some(refresh), now(), &BrowserJson)?;
+        self.save(&session)?;
+        Ok(session.jwt.secret().to_owned())
+    }
+
+    /// The JWT, refreshed first when it has expired.
+    pub async fn get_token(&self) -> Result<String> {
+        match self.token() {
+            Some(jwt) => Ok(jwt),
+            None => self.refresh().await,
+        }
+    }
+
+    /// Sends `request` with `Authorization: Bearer <jwt>` and `X-Api-Key`; on a 401, one refresh and one retry
+    /// when a refresh token is stored.
+    pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
+        let jwt = self.get_token().await?;
+        let response = self.send(&request, &jwt).await?;
+        if response.status() != 401 || self.load().and_then(|s| s.refresh).is_none() {
+            return Ok(response);
+        }
+        let jwt = self.refresh().await?;
+        self.send(&request, &jwt).await
+    }
+
+    async fn send(&self, request: &web_sys::Request, jwt: &str) -> Result<web_sys::Response> {
+        let bearer = ["Bearer ", jwt].concat();
+        http::send_with_headers(request, &[("Authorization", &bearer), ("X-Api-Key", &self.inner.config.api_key)]).await
+    }
+
+    /// Forgets the session here.
+    pub fn logout(&self) {
+        let _ = self.inner.store.remove(&self.inner.key);
+    }
+}

@@ -1,0 +1,68 @@
+//! Conversions shared by the facade's classes: options objects, promises, requests, secrets in option names.
+
+use super::error::to_js;
+use crate::core::config::refuse_secret;
+use crate::core::error::{Error, Result};
+use js_sys::{Object, Promise, Reflect};
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+/// Refuses an options object that names a client secret, in any spelling.
+pub fn refuse_secrets(options: &JsValue) -> Result<()> {
+    if let Some(object) = options.dyn_ref::<Object>() {
+        for key in Object::keys(object).iter() {
+            refuse_secret(&key.as_string().unwrap_or_default())?;
+        }
+    }
+    Ok(())
+}
+
+/// Deserializes an options object; `undefined` gives the defaults, anything malformed `invalid_config`.
+pub fn from_js<T: DeserializeOwned + Default>(value: &JsValue, what: &str) -> Result<T> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    if !value.is_object() {
+        return Err(Error::invalid_config([what, " must be an object."].concat()));
+    }
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+        let detail = String::from(js_sys::Error::from(JsValue::from(e)).message());
+        Error::invalid_config([what, ": ", &detail].concat())
+    })
+}
+
+pub fn get(object: &JsValue, name: &str) -> JsValue {
+    if object.is_object() {
+        Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+pub fn promise<F, T>(future: F) -> Promise
+where
+    F: Future<Output = Result<T>> + 'static,
+    T: Into<JsValue>,
+{
+    future_to_promise(async move { future.await.map(Into::into).map_err(to_js) })
+}
+
+pub fn to_value<T: serde::Serialize>(value: &T) -> JsValue {
+    serde_wasm_bindgen::to_value(value).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `new Request(input, init)`.
+pub fn request(input: JsValue, init: Option<Object>) -> Result<web_sys::Request> {
+    let init: web_sys::RequestInit = init.map(JsCast::unchecked_into).unwrap_or_default();
+    let built = match input.dyn_ref::<web_sys::Request>() {
+        Some(r) => web_sys::Request::new_with_request_and_init(r, &init),
+        None => {
+            let url = input.as_string().unwrap_or_else(|| String::from(input.unchecked_ref::<Object>().to_string()));
+            web_sys::Request::new_with_str_and_init(&url, &init)
+        }
+    };
+    built.map_err(|_| Error::invalid_config("fetch(): the input and init do not make a valid Request."))
+}
