@@ -1,0 +1,20 @@
+//! Token endpoint answers: any JSON body and status is classified without a panic, and a token set is only
+//! made from an answer with an access token.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use spa_auth::core::token::{check_response, TokenResponse, TokenSet};
+
+fuzz_target!(|data: &[u8]| {
+    let (status, body) = match data.split_first() {
+        Some((s, rest)) => (100 + u16::from(*s) * 2, rest),
+        None => return,
+    };
+    let parsed: Option<TokenResponse> = serde_json::from_slice(body).ok();
+    if let Ok(response) = check_response("token endpoint", status, parsed) {
+        if let Ok(set) = TokenSet::from_response(response, 1_700_000_000, None) {
+            assert!(!set.access_token.secret().is_empty());
+            assert!(set.expires_at >= set.received_at);
+        }
+    }
+});
