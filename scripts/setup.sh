@@ -27,6 +27,11 @@ if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
 fi
 
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  step "cargo-fuzz (a few minutes; fuzzing uses the machine's nightly toolchain)"
+  cargo install cargo-fuzz --locked
+fi
+
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   step "Chromium and chromedriver (Debian packages)"
   apt-get update -qq

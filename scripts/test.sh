@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test, in three layers, after installing what they need (idempotent):
-#   1. native cargo test (pure core)   2. wasm-pack test in headless Chromium (browser shell)
+#   1. native cargo test (pure core), and a short cargo-fuzz run of each target   2. wasm-pack test in headless Chromium (browser shell)
 #   3. the release build end to end in Chromium (Playwright) against a local OpenID provider.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,9 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 
 echo "== layer 1: native tests"
 cargo test --quiet
+
+echo "== layer 1b: short fuzzing run (about 20 s per target)"
+bash scripts/fuzz.sh 20
 
 echo "== layer 2: browser tests (wasm-pack, headless Chromium)"
 wasm-pack --log-level warn test --headless --chrome
