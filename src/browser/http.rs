@@ -1,12 +1,13 @@
-//! The two kinds of request the protocol makes, through gloo-net: GET a JSON document, POST a form.
-//! Bodies are parsed by the browser (`Response.json()`); the status is handed back for the core to judge.
+//! The requests the protocol makes, through the browser's `fetch` (web-sys): GET a JSON document or text,
+//! POST a form, and send an app's request with extra headers. Bodies are parsed by the browser
+//! (`Response.json()`); the status is handed back for the core to judge.
 
 use crate::core::error::{code, Error, Result};
-use gloo_net::http::{Request, RequestBuilder};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
 
-/// An HTTP answer: its status and its body when that was JSON.
+/// An HTTP answer: its status and its body when that was a JSON object.
 pub struct JsonAnswer {
     pub status: u16,
     pub body: Option<JsValue>,
@@ -19,52 +20,66 @@ fn network_error(url: &str) -> Error {
     )
 }
 
-async fn send(url: &str, request: Result<Request>) -> Result<JsonAnswer> {
-    let response = request?.send().await.map_err(|_| network_error(url))?;
-    let status = response.status();
-    let raw = web_sys::Response::from(response);
-    let body = match raw.json() {
+fn window() -> Result<web_sys::Window> {
+    web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window."))
+}
+
+/// `fetch(url, init)`; a rejection (offline, CORS, DNS) is `network_error`.
+async fn fetch(url: &str, init: &RequestInit) -> Result<Response> {
+    let request = Request::new_with_str_and_init(url, init)
+        .map_err(|_| Error::invalid_config("The request could not be built (check the endpoint URL)."))?;
+    let response = JsFuture::from(window()?.fetch_with_request(&request)).await.map_err(|_| network_error(url))?;
+    response.dyn_into::<Response>().map_err(|_| network_error(url))
+}
+
+async fn json_answer(response: Response) -> JsonAnswer {
+    let body = match response.json() {
         Ok(promise) => JsFuture::from(promise).await.ok().filter(|v| v.is_object()),
         Err(_) => None,
     };
-    Ok(JsonAnswer { status, body })
+    JsonAnswer { status: response.status(), body }
 }
 
-fn builder_error<T>(_: T) -> Error {
-    Error::invalid_config("The request could not be built (check the endpoint URL).")
+fn init(method: &str, headers: &[(&str, &str)]) -> Result<RequestInit> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let list = web_sys::Headers::new().map_err(|_| Error::invalid_config("Headers are not available here."))?;
+    for (name, value) in headers {
+        list.set(name, value).map_err(|_| Error::invalid_config("A request header was refused."))?;
+    }
+    init.set_headers(&list);
+    Ok(init)
 }
 
 /// `GET url` with `Accept: application/json`.
 pub async fn get_json(url: &str) -> Result<JsonAnswer> {
-    send(url, RequestBuilder::new(url).header("Accept", "application/json").build().map_err(builder_error)).await
+    Ok(json_answer(fetch(url, &init("GET", &[("Accept", "application/json")])?).await?).await)
 }
 
 /// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`).
 pub async fn get_text(url: &str) -> Result<(u16, String)> {
-    let request = RequestBuilder::new(url).build().map_err(builder_error)?;
-    let response = request.send().await.map_err(|_| network_error(url))?;
-    let status = response.status();
-    Ok((status, response.text().await.unwrap_or_default()))
+    let response = fetch(url, &init("GET", &[])?).await?;
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    Ok((response.status(), text))
+}
+
+/// `POST url` with a form-encoded body (a CORS "simple" request: no preflight).
+pub async fn post_form(url: &str, body: String) -> Result<JsonAnswer> {
+    let init = init("POST", &[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")])?;
+    init.set_body(&JsValue::from(body));
+    Ok(json_answer(fetch(url, &init).await?).await)
 }
 
 /// Sends a clone of `request` with `headers` set (the original stays unsent, so its body can be replayed).
-pub async fn send_with_headers(request: &web_sys::Request, headers: &[(&str, &str)]) -> Result<web_sys::Response> {
+pub async fn send_with_headers(request: &Request, headers: &[(&str, &str)]) -> Result<Response> {
     let failed = |_| Error::new(code::NETWORK_ERROR, "The request failed (offline, CORS, or its body was already used).");
     let attempt = request.clone().map_err(failed)?;
     for (name, value) in headers {
         attempt.headers().set(name, value).map_err(failed)?;
     }
-    let window = web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window."))?;
-    let response = JsFuture::from(window.fetch_with_request(&attempt)).await.map_err(failed)?;
-    response.dyn_into::<web_sys::Response>().map_err(failed)
-}
-
-/// `POST url` with a form-encoded body (a CORS "simple" request: no preflight).
-pub async fn post_form(url: &str, body: String) -> Result<JsonAnswer> {
-    let request = Request::post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Accept", "application/json")
-        .body(body)
-        .map_err(builder_error);
-    send(url, request).await
+    let response = JsFuture::from(window()?.fetch_with_request(&attempt)).await.map_err(failed)?;
+    response.dyn_into::<Response>().map_err(failed)
 }
