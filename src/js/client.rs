@@ -91,6 +91,20 @@ export interface LogoutOptions {
   localOnly?: boolean;
 }
 
+/** The methods whose options are optional (declared here so TypeScript marks them optional). */
+export interface AuthClient {
+  /** Creates verifier, challenge, state and nonce, stores the login, and resolves to the authorize URL. */
+  buildAuthorizeUrl(options?: LoginOptions): Promise<string>;
+  /** `buildAuthorizeUrl`, then `window.location.assign`. */
+  loginWithRedirect(options?: LoginOptions): Promise<void>;
+  /** A valid access token: cached, or refreshed once for all concurrent callers. */
+  getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
+  /** `fetch` with `Authorization: Bearer …`; on a 401, one refresh and one retry. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
+  logout(options?: LogoutOptions): Promise<void>;
+}
+
 /** Validated ID token claims. */
 export interface UserClaims {
   iss: string;
@@ -132,14 +146,14 @@ impl JsAuthClient {
     }
 
     /// Creates verifier, challenge, state and nonce, stores the login, and resolves to the authorize URL.
-    #[wasm_bindgen(js_name = buildAuthorizeUrl, unchecked_return_type = "Promise<string>")]
+    #[wasm_bindgen(js_name = buildAuthorizeUrl, skip_typescript, unchecked_return_type = "Promise<string>")]
     pub fn build_authorize_url(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions")] options: Option<Object>) -> Promise {
         let client = self.client.clone();
         promise(async move { client.build_authorize_url(login_options(options)?).await })
     }
 
     /// `buildAuthorizeUrl`, then `window.location.assign`.
-    #[wasm_bindgen(js_name = loginWithRedirect, unchecked_return_type = "Promise<void>")]
+    #[wasm_bindgen(js_name = loginWithRedirect, skip_typescript, unchecked_return_type = "Promise<void>")]
     pub fn login_with_redirect(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions")] options: Option<Object>) -> Promise {
         let client = self.client.clone();
         promise(async move { client.login_with_redirect(login_options(options)?).await.map(|_| JsValue::UNDEFINED) })
@@ -171,7 +185,7 @@ impl JsAuthClient {
     }
 
     /// A valid access token: cached, or refreshed once for all concurrent callers.
-    #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
+    #[wasm_bindgen(js_name = getAccessToken, skip_typescript, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "GetAccessTokenOptions")] options: Option<Object>,
@@ -196,7 +210,7 @@ impl JsAuthClient {
     }
 
     /// `fetch` with `Authorization: Bearer …`; on a 401, one refresh and one retry.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    #[wasm_bindgen(skip_typescript, unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
@@ -207,7 +221,7 @@ impl JsAuthClient {
     }
 
     /// Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    #[wasm_bindgen(skip_typescript, unchecked_return_type = "Promise<void>")]
     pub fn logout(&self, #[wasm_bindgen(unchecked_param_type = "LogoutOptions")] options: Option<Object>) -> Promise {
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         let options = LogoutOptions { return_to: get(&options, "returnTo").as_string(), local_only: get(&options, "localOnly").is_truthy() };

@@ -21,6 +21,11 @@ export interface ClientIdentificationOptions {
   /** Never accepted: a secret does not belong in a browser. */
   clientSecret?: never;
 }
+
+export interface ClientIdentification {
+  /** `fetch` with the client id added; the caller's headers and parameters are kept. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+}
 "#;
 
 /// A public client id on API calls (publiq's Search API, UiTPAS): header or query parameter.
@@ -57,7 +62,7 @@ impl JsClientIdentification {
     }
 
     /// `fetch` with the client id added; the caller's headers and parameters are kept.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    #[wasm_bindgen(skip_typescript, unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,

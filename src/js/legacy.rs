@@ -16,6 +16,11 @@ export interface LegacyJwtClientOptions {
   apiKey: string;
   lang?: "nl" | "fr" | "de";
 }
+
+export interface LegacyJwtClient {
+  /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+}
 "#;
 
 /// publiq's legacy UiTiD v1 JWT flow, for apps still migrating to UiTiD v2.
@@ -74,7 +79,7 @@ impl JsLegacyJwtClient {
     }
 
     /// `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    #[wasm_bindgen(skip_typescript, unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
