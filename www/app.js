@@ -1,6 +1,7 @@
 // The spa-auth demo: log in with the Authorization Code flow + PKCE, show the user,
-// call a protected API, refresh, log out. Served as-is, no build step.
-import init, { AuthClient, AuthError } from '/pkg/web/spa_auth.js';
+// call a protected API, refresh, log out; and call publiq's Search API with a public client id
+// (no login). Served as-is, no build step.
+import init, { AuthClient, AuthError, ClientIdentification } from '/pkg/web/spa_auth.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -46,6 +47,42 @@ function render(client) {
     expiresAt: new Date(tokens.expiresAt * 1000).toISOString(),
     hasIdToken: Boolean(tokens.idToken),
   }, null, 2) : '';
+}
+
+/** The Search API panel: a client id (header or query parameter) on a search, no user token. */
+function setUpSearch(config) {
+  if (!config.searchApiUrl) return;
+  $('search-panel').hidden = false;
+  $('search-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    const out = $('search-result');
+    const sent = $('search-sent');
+    delete out.dataset.status;
+    out.textContent = '…';
+    sent.textContent = '';
+    try {
+      const identification = new ClientIdentification({
+        clientId: $('search-client-id').value,
+        mode: $('search-mode').value,
+      });
+      const url = `${config.searchApiUrl}/events?${new URLSearchParams({ q: $('search-q').value, embed: 'true' })}`;
+      const res = await identification.fetch(url);
+      const text = await res.text();
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch { /* not JSON: show as is */ }
+      // The stand-in Search API echoes what it received; show that apart from the answer.
+      const { received, ...answer } = body && typeof body === 'object' ? body : { received: undefined };
+      out.textContent = `HTTP ${res.status}\n${body === undefined ? text : JSON.stringify(answer, null, 2)}`;
+      sent.textContent = received ? JSON.stringify(received, null, 2) : '';
+      out.dataset.status = String(res.status);
+    } catch (err) {
+      out.textContent = '';
+      showError(err);
+    }
+  });
 }
 
 async function main() {
@@ -99,6 +136,7 @@ async function main() {
     render(client);
   });
   onClick('logout', () => client.logout({ returnTo: config.postLogoutRedirectUri }));
+  setUpSearch(config);
 
   document.body.dataset.ready = 'true';
 }

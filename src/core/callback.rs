@@ -116,8 +116,12 @@ pub fn check_response(response: AuthorizationResponse, issuer: &str, iss_require
         }
         _ => {}
     }
-    if let Some(error) = response.error {
-        return Err(Error::oauth(error, response.error_description));
+    match response.error {
+        Some(error) if error.is_empty() => {
+            return Err(Error::server("The callback has an empty `error` parameter: a malformed authorization response."))
+        }
+        Some(error) => return Err(Error::oauth(error, response.error_description)),
+        None => {}
     }
     match response.code {
         Some(code) if !code.secret().is_empty() => Ok(code),
@@ -195,6 +199,12 @@ mod tests {
         let e = check_response(r, ISS, true).unwrap_err();
         assert_eq!(e.code(), "access_denied");
         assert_eq!(e.error_description(), Some("User cancelled"));
+    }
+
+    #[test]
+    fn an_empty_error_is_a_server_error_not_an_empty_code() {
+        let r = parse_response("https://app/cb?error=&state=s", ResponseMode::Query);
+        assert_eq!(check_response(r, ISS, false).unwrap_err().code(), "server_error");
     }
 
     #[test]

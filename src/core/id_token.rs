@@ -3,7 +3,7 @@
 
 use super::encoding::base64url_decode;
 use super::error::{code, Error, Result};
-use super::json::Json;
+use super::json::{parse_object, Json};
 use super::secret::IdToken;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -18,9 +18,7 @@ struct Header {
 /// The claims checked here; `getUser` returns all of them.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Claims {
-    #[serde(default)]
     pub iss: String,
-    #[serde(default)]
     pub sub: String,
     #[serde(default, deserialize_with = "audience")]
     pub aud: Vec<String>,
@@ -80,7 +78,8 @@ pub fn payload_json(token: &str) -> Result<(String, String)> {
 /// issuer, `aud` containing the client id, `azp` the client id when present, `nonce`, `exp` and `iat` within leeway.
 pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let (header, payload) = payload_json(token.secret())?;
-    let header: Header = json.parse(&header).ok_or_else(|| Error::id_token("The ID token's header is not a JSON object."))?;
+    let header: Header =
+        parse_object(json, &header).ok_or_else(|| Error::id_token("The ID token's header is not a JSON object."))?;
     match header.alg.as_deref() {
         None | Some("") => return Err(Error::id_token("The ID token's header has no `alg`.")),
         Some(alg) if alg.eq_ignore_ascii_case("none") => {
@@ -88,8 +87,9 @@ pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<
         }
         _ => {}
     }
-    let claims: Claims =
-        json.parse(&payload).ok_or_else(|| Error::id_token("The ID token's payload is not a JSON object of claims."))?;
+    let claims: Claims = parse_object(json, &payload).ok_or_else(|| {
+        Error::id_token("The ID token's payload is not a JSON object with the required claims (iss, sub, aud, exp, iat).")
+    })?;
     check_claims(&claims, expected)?;
     Ok(claims)
 }
@@ -186,6 +186,7 @@ pub(crate) mod tests {
         assert_eq!(code(&with("azp", r#""other""#), 1500), "id_token_invalid");
         assert_eq!(code(&with("nonce", r#""n2""#), 1500), "id_token_invalid");
         assert_eq!(code(&with("sub", r#""""#), 1500), "id_token_invalid");
+        assert_eq!(code(&with("iss", "null"), 1500), "id_token_invalid");
         assert_eq!(code(&with("exp", "null"), 1500), "id_token_invalid");
         assert_eq!(code(&with("aud", "5"), 1500), "id_token_invalid");
         assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, GOOD), 2061), "id_token_invalid", "expired past leeway");
@@ -204,6 +205,9 @@ pub(crate) mod tests {
         assert_eq!(code(&jwt(r#"{"alg":"NONE"}"#, GOOD), 1500), "id_token_invalid");
         assert_eq!(code(&jwt(r#"{}"#, GOOD), 1500), "id_token_invalid");
         assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, "[1,2]"), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, r#"["https://id.example.com","alice","spa","n1",2000,1000]"#), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"{"alg":"RS256"}"#, "{}"), 1500), "id_token_invalid");
+        assert_eq!(code(&jwt(r#"["RS256"]"#, GOOD), 1500), "id_token_invalid");
         for bad in ["", "abc", "a.b", "a.b.c.d.e", "!!.??.x", "e30.e30"] {
             assert_eq!(code(&IdToken::new(bad.into()), 1500), "id_token_invalid", "{bad}");
         }

@@ -10,6 +10,15 @@ pub trait Json {
     fn stringify<T: Serialize>(&self, value: &T) -> Option<String>;
 }
 
+/// Parses `text` only when it is a JSON object: serde would otherwise fill a struct from an array, by position.
+pub fn parse_object<T: DeserializeOwned>(json: &impl Json, text: &str) -> Option<T> {
+    if text.trim_start().starts_with('{') {
+        json.parse(text)
+    } else {
+        None
+    }
+}
+
 /// serde_json, for tests and fuzzing.
 #[cfg(test)]
 pub struct SerdeJson;

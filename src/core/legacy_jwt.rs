@@ -5,8 +5,9 @@ use super::config::check_secure_url;
 use super::encoding::{append_query, parse_params, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
-use super::json::Json;
+use super::json::{parse_object, Json};
 use super::secret::{AccessToken, RefreshToken};
+use super::token::MAX_EXPIRES_IN;
 use serde::{Deserialize, Serialize};
 
 /// Options of the legacy client, as API.md names them.
@@ -101,11 +102,12 @@ struct Expiry {
 /// A session from a JWT that decodes and has not expired at `now` (no leeway: an expired token is refused).
 pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: &impl Json) -> Result<LegacySession> {
     let (_, payload) = payload_json(jwt.secret())?;
-    let expiry: Expiry = json
-        .parse(&payload)
+    let expiry: Expiry = parse_object(json, &payload)
         .ok_or_else(|| Error::id_token("The UiTiD JWT's payload is not a JSON object."))?;
     match expiry.exp {
-        Some(exp) if exp.is_finite() && exp > now as f64 => Ok(LegacySession { jwt, refresh, expires_at: exp as u64 }),
+        Some(exp) if exp.is_finite() && exp > now as f64 => {
+            Ok(LegacySession { jwt, refresh, expires_at: (exp as u64).min(now.saturating_add(MAX_EXPIRES_IN)) })
+        }
         Some(_) => Err(Error::id_token("The UiTiD JWT has expired.")),
         None => Err(Error::id_token("The UiTiD JWT has no `exp`.")),
     }

@@ -11,6 +11,9 @@ use std::fmt;
 /// Lifetime assumed for an access token whose response has no `expires_in` (RFC 6749 makes it optional).
 pub const DEFAULT_EXPIRES_IN: u64 = 3600;
 
+/// The longest lifetime taken from `expires_in` (ten years): keeps expiry times exact as JavaScript numbers.
+pub const MAX_EXPIRES_IN: u64 = 315_360_000;
+
 /// `grant_type=authorization_code` with the PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.5).
 pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, client_id: &str) -> String {
     encode_params([
@@ -64,7 +67,7 @@ fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Op
             Ok(Some(v))
         }
         fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
-            Ok(v.trim().parse().ok())
+            Ok(whole_seconds(v.trim()).map(|s| s as f64))
         }
         fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
             Ok(None)
@@ -85,6 +88,14 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
+/// A whole number of seconds written in decimal digits (no float parser in the binary); `None` otherwise.
+fn whole_seconds(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 15 {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0')))
+}
+
 /// Decimal digits of `n` without the formatting machinery.
 pub fn decimal(mut n: u64) -> String {
     let mut digits = Vec::new();
@@ -103,6 +114,9 @@ pub fn decimal(mut n: u64) -> String {
 pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) -> Result<TokenResponse> {
     let status_text = decimal(u64::from(status));
     match body {
+        Some(TokenResponse { error: Some(error), .. }) if error.is_empty() => Err(Error::server(
+            ["The ", endpoint, " answered HTTP ", &status_text, " with an empty `error`: a malformed answer."].concat(),
+        )),
         Some(TokenResponse { error: Some(error), error_description, .. }) => Err(Error::oauth(error, error_description)),
         Some(body) if (200..300).contains(&status) => Ok(body),
         Some(_) => Err(Error::server(["The ", endpoint, " answered HTTP ", &status_text, " without an OAuth error."].concat())),
@@ -155,7 +169,7 @@ impl TokenSet {
             ));
         }
         let expires_in = match response.expires_in {
-            Some(s) if s.is_finite() => s.max(0.0) as u64,
+            Some(s) if s.is_finite() => (s.max(0.0) as u64).min(MAX_EXPIRES_IN),
             _ => DEFAULT_EXPIRES_IN,
         };
         let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
@@ -219,8 +233,12 @@ mod tests {
         assert_eq!(s.expires_at, 60);
         let m = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#), 0, None).unwrap();
         assert_eq!(m.expires_at, DEFAULT_EXPIRES_IN);
+        let f = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"12.5"}"#), 0, None).unwrap();
+        assert_eq!(f.expires_at, DEFAULT_EXPIRES_IN, "not a whole number of seconds: the default");
         let n = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":-5}"#), 10, None).unwrap();
         assert_eq!(n.expires_at, 10);
+        let huge = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":1e308}"#), 10, None).unwrap();
+        assert_eq!(huge.expires_at, 10 + MAX_EXPIRES_IN);
     }
 
     #[test]
@@ -251,6 +269,7 @@ mod tests {
         assert!(e.message().contains("502"));
         assert_eq!(check_response("token endpoint", 500, Some(response("{}"))).unwrap_err().code(), "server_error");
         assert!(check_response("token endpoint", 200, Some(response(r#"{"access_token":"a"}"#))).is_ok());
+        assert_eq!(check_response("token endpoint", 400, Some(response(r#"{"error":""}"#))).unwrap_err().code(), "server_error");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 // The whole test world: provider, protected API and the static server for www/ + pkg/,
-// wired together (the SPA client redirects back to the static origin).
+// wired together (the SPA client redirects back to the static origin), plus a stand-in for publiq's
+// Search API (client identification, no user token).
 import { startApi } from './api.mjs';
 import { startProvider } from './provider.mjs';
+import { startSearchApi } from './search-api.mjs';
 import { startStatic } from './static.mjs';
 
 export const CLIENT_ID = 'spa-demo';
@@ -10,13 +12,16 @@ export const SCOPE = 'openid profile email offline_access';
 /**
  * @param {object} [o]
  * @param {number} [o.accessTokenTtl=3600] seconds
- * @param {{provider?:number, api?:number, www?:number}} [o.ports] 0 = any free port
+ * @param {{provider?:number, api?:number, www?:number, searchApi?:number}} [o.ports] 0 = any free port
+ * @param {string} [o.wwwDir] the app served at `/` (default: the repo's www/; the adoption tests serve examples/)
  */
-export async function startStack({ accessTokenTtl = 3600, ports = {} } = {}) {
+export async function startStack({ accessTokenTtl = 3600, ports = {}, wwwDir } = {}) {
   let provider;
   let api;
+  let searchApi;
   const www = await startStatic({
     port: ports.www ?? 0,
+    ...(wwwDir ? { wwwDir } : {}),
     config: (origin) => ({
       issuer: provider.issuer,
       clientId: CLIENT_ID,
@@ -24,6 +29,7 @@ export async function startStack({ accessTokenTtl = 3600, ports = {} } = {}) {
       postLogoutRedirectUri: `${origin}/`,
       scope: SCOPE,
       apiUrl: `${api.url}/api/hello`,
+      searchApiUrl: searchApi.url,
     }),
   });
   try {
@@ -37,18 +43,20 @@ export async function startStack({ accessTokenTtl = 3600, ports = {} } = {}) {
       }],
     });
     api = await startApi({ port: ports.api ?? 0, issuer: provider.issuer, allowedOrigins: [www.origin] });
+    searchApi = await startSearchApi({ port: ports.searchApi ?? 0 });
   } catch (err) {
-    await Promise.all([www.close(), provider?.close()]);
+    await Promise.all([www.close(), provider?.close(), api?.close()]);
     throw err;
   }
 
   return {
     provider,
     api,
+    searchApi,
     www,
     clientId: CLIENT_ID,
     /** sessionStorage key of the token set, as API.md names it */
     tokensKey: `spa-auth:${CLIENT_ID}:tokens`,
-    close: () => Promise.all([www.close(), provider.close(), api.close()]),
+    close: () => Promise.all([www.close(), provider.close(), api.close(), searchApi.close()]),
   };
 }

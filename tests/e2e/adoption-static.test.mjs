@@ -1,0 +1,86 @@
+// A static site with no build step (examples/static-site): one index.html that imports the web build
+// from ./spa-auth/ (taken out of the packed npm tarball by setup.sh) with <script type="module">,
+// logs in against the local OpenID provider, calls the protected API and logs out.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { formatTimings, runSetup, EXAMPLES_DIR } from '../support/adoption.mjs';
+import {
+  launchBrowser, newContext, newPage, onLoginForm, signIn,
+} from '../support/browser.mjs';
+import { CLIENT_ID, startStack } from '../support/stack.mjs';
+
+const world = {};
+
+before(async () => {
+  world.timings = await runSetup('examples/static-site/setup.sh');
+  // The stack serves /config.json (issuer, clientId, scope, apiUrl) in place of the example's own.
+  world.stack = await startStack({ wwwDir: path.join(EXAMPLES_DIR, 'static-site') });
+  world.browser = await launchBrowser();
+});
+
+after(async () => {
+  await world.browser?.close();
+  await world.stack?.close();
+});
+
+async function waitStarted(page) {
+  await page.locator('body[data-ready]').waitFor({ state: 'attached' });
+  const ready = await page.locator('body').getAttribute('data-ready');
+  if (ready !== 'true') throw new Error(`the page failed to start: ${await page.locator('#error').textContent()}`);
+}
+
+test('static-site: <script type="module"> + init(), login, claims, API call, logout', async (t) => {
+  t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
+  const { provider, api, www } = world.stack;
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const page = await newPage(context);
+
+  const fetched = [];
+  page.on('response', (res) => fetched.push({ url: res.url(), type: res.headers()['content-type'] }));
+
+  const started = performance.now();
+  await page.goto(`${www.origin}/`);
+  await waitStarted(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  const wasm = fetched.filter((r) => r.url.endsWith('.wasm'));
+  assert.deepEqual(wasm.map((r) => new URL(r.url).pathname), ['/spa-auth/spa_auth_bg.wasm']);
+  assert.equal(wasm[0].type, 'application/wasm');
+
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.ok(await onLoginForm(page), `the provider's login form at ${page.url()}`);
+  await signIn(page, www.origin, { login: 'dave' });
+  await waitStarted(page);
+  await page.locator('#status[data-state="in"]').waitFor();
+  t.diagnostic(`first login (page load, provider login + consent, callback): ${((performance.now() - started) / 1000).toFixed(2)} s`);
+
+  assert.equal(await page.locator('#status').textContent(), 'Logged in as Dave');
+  const claims = JSON.parse(await page.locator('#claims').textContent());
+  assert.equal(claims.sub, 'dave');
+  assert.equal(claims.email, 'dave@example.test');
+  assert.equal(claims.iss, provider.issuer);
+  assert.equal(claims.aud, CLIENT_ID);
+  assert.equal(await page.locator('#error').isHidden(), true);
+  const address = new URL(await page.evaluate(() => window.location.href));
+  assert.equal(address.href, `${www.origin}/`, 'address bar cleaned');
+
+  api.resetRequests();
+  await page.click('#call-api');
+  await page.locator('#api-result[data-status]').waitFor();
+  assert.equal(await page.locator('#api-result').getAttribute('data-status'), '200');
+  assert.match(await page.locator('#api-result').textContent(), /"sub":"dave"/);
+  assert.match(api.requests[0].authorization, /^Bearer \S+$/);
+
+  await page.click('#logout');
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitStarted(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  assert.equal(provider.counters.endSessionConfirm, 1);
+  // Only the cached discovery document may stay; no token set, no transaction.
+  const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth:')));
+  assert.deepEqual(left.filter((k) => k !== `spa-auth:${CLIENT_ID}:discovery`), []);
+});
