@@ -2,6 +2,7 @@
 //! Rust apps (Yew, Leptos) use it directly; the JavaScript `AuthClient` is a thin facade over it.
 
 use super::http::{self, JsonAnswer};
+use super::js_value;
 use super::json::BrowserJson;
 use super::location;
 use super::random;
@@ -122,7 +123,7 @@ impl AuthClient {
         }
         let config = &self.inner.config;
         let JsonAnswer { status, body } = http::get_json(&config.discovery_url).await?;
-        let metadata: Option<ProviderMetadata> = body.and_then(|b| serde_wasm_bindgen::from_value(b).ok());
+        let metadata: Option<ProviderMetadata> = body.and_then(js_value::from_value);
         let metadata = match metadata {
             Some(m) if (200..300).contains(&status) => m,
             _ => {
@@ -261,8 +262,8 @@ impl AuthClient {
         let JsonAnswer { status, body } = http::post_form(endpoint, body).await?;
         let parsed = match body {
             Some(json) => Some(
-                serde_wasm_bindgen::from_value::<TokenResponse>(json)
-                    .map_err(|_| Error::server("The token endpoint's answer has fields of the wrong type."))?,
+                js_value::from_value::<TokenResponse>(json)
+                    .ok_or_else(|| Error::server("The token endpoint's answer has fields of the wrong type."))?,
             ),
             None => None,
         };

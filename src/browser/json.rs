@@ -10,7 +10,7 @@ pub struct BrowserJson;
 impl Json for BrowserJson {
     fn parse<T: DeserializeOwned>(&self, text: &str) -> Option<T> {
         let value = js_sys::JSON::parse(text).ok()?;
-        serde_wasm_bindgen::from_value(value).ok()
+        super::js_value::from_value(value)
     }
 
     fn stringify<T: Serialize>(&self, value: &T) -> Option<String> {

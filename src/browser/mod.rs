@@ -4,6 +4,7 @@
 pub mod client;
 pub mod client_identification;
 pub mod http;
+pub mod js_value;
 pub mod json;
 pub mod legacy;
 pub mod location;

@@ -28,9 +28,13 @@ pub fn from_js<T: DeserializeOwned + Default>(value: &JsValue, what: &str) -> Re
     if !value.is_object() {
         return Err(Error::invalid_config([what, " must be an object."].concat()));
     }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        let detail = String::from(js_sys::Error::from(JsValue::from(e)).message());
-        Error::invalid_config([what, ": ", &detail].concat())
+    crate::browser::js_value::from_value(value.clone()).ok_or_else(|| {
+        Error::invalid_config(
+            [what, ": an option has the wrong type or value (strings for URLs, ids and scope, a number for leeway, \
+an object of strings for authorizationParams, and only the documented values for mode, responseMode, storage and \
+logoutStyle)."]
+            .concat(),
+        )
     })
 }
 

@@ -1,0 +1,148 @@
+//! A serde `Deserializer` over JavaScript values (what `JSON.parse` and `Response.json()` give). Its errors
+//! carry no text, so no formatting code (serde's type-mismatch messages, float printing) ends up in the binary;
+//! callers turn a failure into an `Error` with a message of their own. Structs are read only from plain objects,
+//! never from arrays by position.
+
+use js_sys::{Array, Object};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// "Not the expected shape"; the caller says what was expected.
+#[derive(Debug)]
+pub struct Mismatch;
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unexpected value")
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+impl de::Error for Mismatch {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Mismatch
+    }
+}
+
+/// Reads a Rust value out of `value`.
+pub fn from_value<T: de::DeserializeOwned>(value: JsValue) -> Option<T> {
+    T::deserialize(JsDeserializer(value)).ok()
+}
+
+struct JsDeserializer(JsValue);
+
+/// The largest integer a JavaScript number holds exactly.
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+impl<'de> de::Deserializer<'de> for JsDeserializer {
+    type Error = Mismatch;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        let value = self.0;
+        if value.is_null() || value.is_undefined() {
+            visitor.visit_unit()
+        } else if let Some(b) = value.as_bool() {
+            visitor.visit_bool(b)
+        } else if let Some(n) = value.as_f64() {
+            if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) {
+                visitor.visit_u64(n as u64)
+            } else if n.fract() == 0.0 && (-MAX_SAFE..0.0).contains(&n) {
+                visitor.visit_i64(n as i64)
+            } else {
+                visitor.visit_f64(n)
+            }
+        } else if let Some(s) = value.as_string() {
+            visitor.visit_string(s)
+        } else if Array::is_array(&value) {
+            visitor.visit_seq(Elements { items: value.unchecked_into(), next: 0 })
+        } else if value.is_object() {
+            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None })
+        } else {
+            Err(Mismatch)
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
+        if self.0.is_null() || self.0.is_undefined() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        if self.0.is_object() && !Array::is_array(&self.0) {
+            self.deserialize_any(visitor)
+        } else {
+            Err(Mismatch)
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
+        let name = self.0.as_string().ok_or(Mismatch)?;
+        visitor.visit_enum(IntoDeserializer::<Mismatch>::into_deserializer(name))
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Mismatch> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+struct Elements {
+    items: Array,
+    next: u32,
+}
+
+impl<'de> SeqAccess<'de> for Elements {
+    type Error = Mismatch;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Mismatch> {
+        if self.next >= self.items.length() {
+            return Ok(None);
+        }
+        let item = self.items.get(self.next);
+        self.next += 1;
+        seed.deserialize(JsDeserializer(item)).map(Some)
+    }
+}
+
+struct Entries {
+    entries: Array,
+    next: u32,
+    value: Option<JsValue>,
+}
+
+impl<'de> MapAccess<'de> for Entries {
+    type Error = Mismatch;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Mismatch> {
+        if self.next >= self.entries.length() {
+            return Ok(None);
+        }
+        let pair: Array = self.entries.get(self.next).unchecked_into();
+        self.next += 1;
+        self.value = Some(pair.get(1));
+        seed.deserialize(JsDeserializer(pair.get(0))).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Mismatch> {
+        seed.deserialize(JsDeserializer(self.value.take().ok_or(Mismatch)?))
+    }
+}
