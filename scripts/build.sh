@@ -21,6 +21,7 @@ for target in bundler web; do
   rm -f "pkg/$target/.gitignore" "pkg/$target/package.json" "pkg/$target/README.md"
 done
 cp -R pkg-template/. pkg/
+cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md pkg/
 
 for target in bundler web; do
   w=$(gzip -9c "pkg/$target/spa_auth_bg.wasm" | wc -c)

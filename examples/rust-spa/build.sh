@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the Rust SPA into dist/ (wasm-pack --target web, release, wasm-opt from npm binaryen).
+# It shares the repository's target directory, so the spa-auth crate is not compiled twice.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd ../.. && pwd)
+export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="$root/target"
+start=$(date +%s%N)
+wasm-pack --log-level warn build --release --target web --out-dir dist --out-name rust_spa --no-pack
+rm -f dist/.gitignore
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+printf 'timing: wasm-pack-build %d.%02d s\n' $((ms / 1000)) $((ms % 1000 / 10)) >&2
+w=$(gzip -9c dist/rust_spa_bg.wasm | wc -c); j=$(gzip -9c dist/rust_spa.js | wc -c)
+echo "rust-spa: wasm ${w} B + JS ${j} B gzip -9"

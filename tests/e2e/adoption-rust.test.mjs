@@ -1,0 +1,76 @@
+// A Rust SPA (examples/rust-spa): a wasm binary on spa-auth's Rust API with no JavaScript of its own beyond
+// wasm-bindgen's glue. Built with wasm-pack, served with the stack's /config.json, it logs in against the local
+// OpenID provider, shows the claims, calls the protected API with the access token and logs out.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { formatTimings, runSetup, EXAMPLES_DIR } from '../support/adoption.mjs';
+import { launchBrowser, newContext, newPage, onLoginForm, signIn } from '../support/browser.mjs';
+import { CLIENT_ID, startStack } from '../support/stack.mjs';
+
+const world = {};
+
+before(async () => {
+  world.timings = await runSetup('examples/rust-spa/build.sh');
+  world.stack = await startStack({ wwwDir: path.join(EXAMPLES_DIR, 'rust-spa') });
+  world.browser = await launchBrowser();
+});
+
+after(async () => {
+  await world.browser?.close();
+  await world.stack?.close();
+});
+
+async function waitStarted(page) {
+  await page.locator('body[data-ready]').waitFor({ state: 'attached' });
+  if (await page.locator('body').getAttribute('data-ready') !== 'true') {
+    throw new Error(`the Rust SPA failed to start: ${await page.locator('#error').textContent()}`);
+  }
+}
+
+test('rust-spa: the Rust API logs in, shows the claims, calls the API and logs out', async (t) => {
+  t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
+  const { provider, api, www } = world.stack;
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const page = await newPage(context);
+  const scripts = [];
+  page.on('response', (res) => {
+    if (res.request().resourceType() === 'script') scripts.push(new URL(res.url()).pathname);
+  });
+
+  await page.goto(`${www.origin}/`);
+  await waitStarted(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  assert.ok(scripts.includes('/dist/rust_spa.js'), 'the wasm-bindgen glue is loaded');
+  assert.deepEqual(scripts.filter((s) => !s.startsWith('/dist/')), [], 'no script but wasm-bindgen output (glue, snippets)');
+
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.ok(await onLoginForm(page), `the provider's login form at ${page.url()}`);
+  await signIn(page, www.origin, { login: 'erin' });
+  await waitStarted(page);
+  await page.locator('#status[data-state="in"]').waitFor();
+
+  const claims = JSON.parse(await page.locator('#claims').textContent());
+  assert.equal(claims.sub, 'erin');
+  assert.equal(claims.iss, provider.issuer);
+  assert.equal(claims.aud, CLIENT_ID);
+  assert.equal(await page.evaluate(() => window.location.href), `${www.origin}/`, 'address bar cleaned');
+
+  api.resetRequests();
+  await page.click('#call-api');
+  await page.locator('#api-result[data-status]').waitFor();
+  assert.equal(await page.locator('#api-result').getAttribute('data-status'), '200');
+  assert.match(await page.locator('#api-result').textContent(), /"sub":"erin"/);
+  assert.match(api.requests[0].authorization, /^Bearer \S+$/);
+
+  await page.click('#logout');
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitStarted(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.endsWith(':tokens')));
+  assert.deepEqual(left, [], 'no tokens left after logout');
+});
