@@ -6,10 +6,10 @@ cd "$(dirname "$0")"
 root=$(cd ../.. && pwd)
 export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="$root/target"
-start=$(date +%s%N)
+source ../../scripts/lib/example.sh
+t=$(now)
 wasm-pack --log-level warn build --release --target web --out-dir dist --out-name rust_spa --no-pack
 rm -f dist/.gitignore
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-printf 'timing: wasm-pack-build %d.%02d s\n' $((ms / 1000)) $((ms % 1000 / 10)) >&2
+took "wasm-pack-build" "$t"
 w=$(gzip -9c dist/rust_spa_bg.wasm | wc -c); j=$(gzip -9c dist/rust_spa.js | wc -c)
 echo "rust-spa: wasm ${w} B + JS ${j} B gzip -9"

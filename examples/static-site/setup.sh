@@ -5,17 +5,13 @@
 #   python3 -m http.server 8080 --bind 127.0.0.1 --directory examples/static-site
 set -euo pipefail
 cd "$(dirname "$0")"
-pkg=../../pkg
-now() { date +%s%N; }
-took() { local ms=$(( ($(now) - $2) / 1000000 )); printf 'timing: %s %d.%03d s\n' "$1" $((ms / 1000)) $((ms % 1000)) >&2; }
-
-[ -f "$pkg/package.json" ] && [ -f "$pkg/web/spa_auth_bg.wasm" ] \
-  || { echo "static-site: $pkg is not built: run bash scripts/build.sh first" >&2; exit 1; }
+source ../../scripts/lib/example.sh
+require_pkg package.json web/spa_auth_bg.wasm
 
 t=$(now)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-tarball=$(cd "$pkg" && npm pack --silent --pack-destination "$tmp" 2>/dev/null | tail -n 1)
+tarball=$(pack_library "$tmp")
 tar -xzf "$tmp/$tarball" -C "$tmp" package/web
 if ! diff -rq "$tmp/package/web" spa-auth >/dev/null 2>&1; then
   rm -rf spa-auth

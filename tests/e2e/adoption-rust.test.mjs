@@ -3,31 +3,14 @@
 // OpenID provider, shows the claims, calls the protected API with the access token and logs out.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { formatTimings, runSetup, EXAMPLES_DIR } from '../support/adoption.mjs';
-import { launchBrowser, newContext, newPage, onLoginForm, signIn } from '../support/browser.mjs';
-import { CLIENT_ID, startStack } from '../support/stack.mjs';
+import { formatTimings, logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
+import { newContext, newPage } from '../support/browser.mjs';
+import { CLIENT_ID } from '../support/stack.mjs';
+import { waitReady } from '../support/world.mjs';
 
-const world = {};
-
-before(async () => {
-  world.timings = await runSetup('examples/rust-spa/build.sh');
-  world.stack = await startStack({ wwwDir: path.join(EXAMPLES_DIR, 'rust-spa') });
-  world.browser = await launchBrowser();
-});
-
-after(async () => {
-  await world.browser?.close();
-  await world.stack?.close();
-});
-
-async function waitStarted(page) {
-  await page.locator('body[data-ready]').waitFor({ state: 'attached' });
-  if (await page.locator('body').getAttribute('data-ready') !== 'true') {
-    throw new Error(`the Rust SPA failed to start: ${await page.locator('#error').textContent()}`);
-  }
-}
+const world = useExample({ wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: 'examples/rust-spa/build.sh' });
 
 test('rust-spa: the Rust API logs in, shows the claims, calls the API and logs out', async (t) => {
   t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
@@ -41,17 +24,12 @@ test('rust-spa: the Rust API logs in, shows the claims, calls the API and logs o
   });
 
   await page.goto(`${www.origin}/`);
-  await waitStarted(page);
+  await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   assert.ok(scripts.includes('/dist/rust_spa.js'), 'the wasm-bindgen glue is loaded');
   assert.deepEqual(scripts.filter((s) => !s.startsWith('/dist/')), [], 'no script but wasm-bindgen output (glue, snippets)');
 
-  await page.click('#login');
-  await page.waitForURL((u) => u.origin === provider.issuer);
-  assert.ok(await onLoginForm(page), `the provider's login form at ${page.url()}`);
-  await signIn(page, www.origin, { login: 'erin' });
-  await waitStarted(page);
-  await page.locator('#status[data-state="in"]').waitFor();
+  await logInThroughExample(page, world.stack, 'erin');
 
   const claims = JSON.parse(await page.locator('#claims').textContent());
   assert.equal(claims.sub, 'erin');
@@ -69,7 +47,7 @@ test('rust-spa: the Rust API logs in, shows the claims, calls the API and logs o
   await page.click('#logout');
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   await page.waitForURL((u) => u.origin === www.origin);
-  await waitStarted(page);
+  await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.endsWith(':tokens')));
   assert.deepEqual(left, [], 'no tokens left after logout');

@@ -3,33 +3,15 @@
 // logs in against the local OpenID provider, calls the protected API and logs out.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { formatTimings, runSetup, EXAMPLES_DIR } from '../support/adoption.mjs';
-import {
-  launchBrowser, newContext, newPage, onLoginForm, signIn,
-} from '../support/browser.mjs';
-import { CLIENT_ID, startStack } from '../support/stack.mjs';
+import { formatTimings, logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
+import { newContext, newPage } from '../support/browser.mjs';
+import { CLIENT_ID } from '../support/stack.mjs';
+import { waitReady } from '../support/world.mjs';
 
-const world = {};
-
-before(async () => {
-  world.timings = await runSetup('examples/static-site/setup.sh');
-  // The stack serves /config.json (issuer, clientId, scope, apiUrl) in place of the example's own.
-  world.stack = await startStack({ wwwDir: path.join(EXAMPLES_DIR, 'static-site') });
-  world.browser = await launchBrowser();
-});
-
-after(async () => {
-  await world.browser?.close();
-  await world.stack?.close();
-});
-
-async function waitStarted(page) {
-  await page.locator('body[data-ready]').waitFor({ state: 'attached' });
-  const ready = await page.locator('body').getAttribute('data-ready');
-  if (ready !== 'true') throw new Error(`the page failed to start: ${await page.locator('#error').textContent()}`);
-}
+// The stack serves /config.json (issuer, clientId, scope, apiUrl) in place of the example's own.
+const world = useExample({ wwwDir: path.join(EXAMPLES_DIR, 'static-site'), setup: 'examples/static-site/setup.sh' });
 
 test('static-site: <script type="module"> + init(), login, claims, API call, logout', async (t) => {
   t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
@@ -43,18 +25,13 @@ test('static-site: <script type="module"> + init(), login, claims, API call, log
 
   const started = performance.now();
   await page.goto(`${www.origin}/`);
-  await waitStarted(page);
+  await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   const wasm = fetched.filter((r) => r.url.endsWith('.wasm'));
   assert.deepEqual(wasm.map((r) => new URL(r.url).pathname), ['/spa-auth/spa_auth_bg.wasm']);
   assert.equal(wasm[0].type, 'application/wasm');
 
-  await page.click('#login');
-  await page.waitForURL((u) => u.origin === provider.issuer);
-  assert.ok(await onLoginForm(page), `the provider's login form at ${page.url()}`);
-  await signIn(page, www.origin, { login: 'dave' });
-  await waitStarted(page);
-  await page.locator('#status[data-state="in"]').waitFor();
+  await logInThroughExample(page, world.stack, 'dave');
   t.diagnostic(`first login (page load, provider login + consent, callback): ${((performance.now() - started) / 1000).toFixed(2)} s`);
 
   assert.equal(await page.locator('#status').textContent(), 'Logged in as Dave');
@@ -77,7 +54,7 @@ test('static-site: <script type="module"> + init(), login, claims, API call, log
   await page.click('#logout');
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   await page.waitForURL((u) => u.origin === www.origin);
-  await waitStarted(page);
+  await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   assert.equal(provider.counters.endSessionConfirm, 1);
   // Only the cached discovery document may stay; no token set, no transaction.

@@ -3,36 +3,20 @@
 // the local OpenID provider in headless Chromium.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { formatTimings, runSetup, EXAMPLES_DIR } from '../support/adoption.mjs';
-import {
-  launchBrowser, newContext, newPage, onLoginForm, signIn,
-} from '../support/browser.mjs';
-import { CLIENT_ID, SCOPE, startStack } from '../support/stack.mjs';
+import { formatTimings, logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
+import { newContext, newPage } from '../support/browser.mjs';
+import { CLIENT_ID, SCOPE } from '../support/stack.mjs';
+import { waitReady } from '../support/world.mjs';
 
-const world = {};
-
-before(async () => {
-  // The static server reads files per request, so dist/ may be (re)built after it starts; the build
-  // needs the provider's address (Vite env variables are read at build time).
-  world.stack = await startStack({ wwwDir: path.join(EXAMPLES_DIR, 'vite-app', 'dist') });
-  world.timings = await runSetup('examples/vite-app/build.sh', {
-    VITE_OIDC_ISSUER: world.stack.provider.issuer,
-    VITE_OIDC_CLIENT_ID: CLIENT_ID,
-    VITE_OIDC_SCOPE: SCOPE,
-  });
-  world.browser = await launchBrowser();
+// The static server reads files per request, so dist/ is built after it starts: the build needs the
+// provider's address (Vite env variables are read at build time).
+const world = useExample({
+  wwwDir: path.join(EXAMPLES_DIR, 'vite-app', 'dist'),
+  setup: 'examples/vite-app/build.sh',
+  env: (stack) => ({ VITE_OIDC_ISSUER: stack.provider.issuer, VITE_OIDC_CLIENT_ID: CLIENT_ID, VITE_OIDC_SCOPE: SCOPE }),
 });
-
-after(async () => {
-  await world.browser?.close();
-  await world.stack?.close();
-});
-
-async function waitStarted(page) {
-  await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
-}
 
 test('vite-app: npm install of the tarball + vite build, then a first login shows the claims', async (t) => {
   t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
@@ -46,7 +30,7 @@ test('vite-app: npm install of the tarball + vite build, then a first login show
 
   const started = performance.now();
   await page.goto(`${www.origin}/`);
-  await waitStarted(page);
+  await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
 
   // The bundle is self-contained: one hashed .wasm asset from dist/assets, nothing from /pkg/.
@@ -56,12 +40,7 @@ test('vite-app: npm install of the tarball + vite build, then a first login show
   assert.equal(wasm[0].type, 'application/wasm');
   assert.ok(!fetched.some((r) => new URL(r.url).pathname.startsWith('/pkg/')), 'nothing loaded from /pkg/');
 
-  await page.click('#login');
-  await page.waitForURL((u) => u.origin === provider.issuer);
-  assert.ok(await onLoginForm(page), `the provider's login form at ${page.url()}`);
-  await signIn(page, www.origin, { login: 'carol' });
-  await waitStarted(page);
-  await page.locator('#status[data-state="in"]').waitFor();
+  await logInThroughExample(page, world.stack, 'carol');
   const firstLogin = (performance.now() - started) / 1000;
   t.diagnostic(`first login (page load, provider login + consent, callback): ${firstLogin.toFixed(2)} s`);
 

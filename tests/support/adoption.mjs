@@ -3,7 +3,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 
+import { after, before } from 'node:test';
+
+import { launchBrowser, onLoginForm, signIn } from './browser.mjs';
+import { startStack } from './stack.mjs';
 import { REPO_ROOT } from './static.mjs';
+import { waitReady } from './world.mjs';
 
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 
@@ -36,4 +41,33 @@ export function runSetup(script, env = {}) {
 /** "npm-install 4.24 s, vite-build 1.52 s" */
 export function formatTimings(timings) {
   return Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ');
+}
+
+/**
+ * An example's world for one test file: the stack serving `wwwDir` at `/`, the example's set-up script (run
+ * after the stack starts, with `env(stack)` added to its environment), and a browser; all closed afterwards.
+ * @param {{ wwwDir: string, setup: string, env?: (stack: object) => Record<string,string> }} o
+ */
+export function useExample({ wwwDir, setup, env = () => ({}) }) {
+  const world = {};
+  before(async () => {
+    world.stack = await startStack({ wwwDir });
+    world.timings = await runSetup(setup, env(world.stack));
+    world.browser = await launchBrowser();
+  });
+  after(async () => {
+    await world.browser?.close();
+    await world.stack?.close();
+  });
+  return world;
+}
+
+/** Click the example's #login, sign in (and consent) at the provider, and wait for the logged-in state. */
+export async function logInThroughExample(page, stack, login) {
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === stack.provider.issuer);
+  if (!(await onLoginForm(page))) throw new Error(`expected the provider's login form at ${page.url()}`);
+  await signIn(page, stack.www.origin, { login });
+  await waitReady(page);
+  await page.locator('#status[data-state="in"]').waitFor();
 }
