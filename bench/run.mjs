@@ -70,14 +70,19 @@ function ensureRootDeps() {
 /** Wait (up to 3 minutes) for the lead's web build, then copy it, so a rebuild during the run changes nothing. */
 async function snapshotWebBuild() {
   const needed = ['spa_auth.js', 'spa_auth_bg.wasm'].map((f) => path.join(PKG_WEB, f));
-  for (let waited = 0; !needed.every((f) => fs.existsSync(f)); waited += 10) {
+  for (let waited = 0; ; waited += 10) {
+    if (needed.every((f) => fs.existsSync(f))) {
+      await new Promise((r) => { setTimeout(r, 1000); }); // let a build that just finished settle
+      try {
+        fs.rmSync(PKG_SNAPSHOT, { recursive: true, force: true });
+        fs.cpSync(PKG_WEB, path.join(PKG_SNAPSHOT, 'web'), { recursive: true });
+        if (needed.every((f) => fs.existsSync(path.join(PKG_SNAPSHOT, 'web', path.basename(f))))) break;
+      } catch { /* deleted while copying: a rebuild started; wait for it */ }
+    }
     if (waited >= 180) throw new Error(`the web build is missing (${needed.join(', ')}): build the library first`);
     log('pkg/web is missing (being rebuilt?); waiting 10 s');
     await new Promise((r) => { setTimeout(r, 10_000); });
   }
-  await new Promise((r) => { setTimeout(r, 500); }); // let a build that just finished settle
-  fs.rmSync(PKG_SNAPSHOT, { recursive: true, force: true });
-  fs.cpSync(PKG_WEB, path.join(PKG_SNAPSHOT, 'web'), { recursive: true });
   const wasm = fs.readFileSync(path.join(PKG_SNAPSHOT, 'web', 'spa_auth_bg.wasm'));
   return {
     wasmSha256: crypto.createHash('sha256').update(wasm).digest('hex').slice(0, 16),
@@ -255,15 +260,25 @@ async function main() {
   const sizes = Object.fromEntries(LIBS.map((lib) => [lib, gzipSizes(bundles.files[lib], lib === 'spa-auth' ? PKG_SNAPSHOT : LIB_DIR)]));
   log(`sizes: ${LIBS.map((l) => `${l} ${sizes[l].gzip9}`).join(', ')}`);
 
+  const closers = [];
+  try {
+    await measure(build, bundles, sizes, closers);
+  } finally {
+    for (const close of closers.reverse()) await close();
+  }
+}
+
+async function measure(build, bundles, sizes, closers) {
   const { chromium } = await import('playwright-core');
   const { startProvider } = await import('../tests/support/provider.mjs');
   const { onLoginForm, signIn, giveConsent } = await import('../tests/support/browser.mjs');
-
   const www = await startStatic();
+  closers.push(www.close);
   const clientId = (lib) => `bench-${lib}`;
   const provider = await startProvider({
     clients: LIBS.map((lib) => ({ clientId: clientId(lib), redirectUris: [`${www.origin}/${lib}.html`] })),
   });
+  closers.push(provider.close);
   const discovery = await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json();
   const pagePort = new URL(www.origin).port;
   const configs = Object.fromEntries(LIBS.map((lib) => [lib, {
@@ -285,6 +300,7 @@ async function main() {
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ],
   });
+  closers.push(() => browser.close());
   const offHost = [];
   const newContext = async () => {
     const context = await browser.newContext();
@@ -301,7 +317,7 @@ async function main() {
     date: new Date().toISOString(),
     environment: {
       node: process.version, chromium: browser.version(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-      runs: RUNS, rateWindows: RATE,
+      runs: RUNS, rateWindows: RATE, loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
     },
     versions: { 'spa-auth': { ...build, gitHead: gitHead() }, ...bundles.versions },
     metrics: {},
@@ -424,6 +440,9 @@ async function main() {
           const calls = providerCalls(page);
           const rates = await page.evaluate(([n, o]) => window.bench.rate(n, o), ['token', RATE]);
           Object.assign(M.cachedTokenPerSec[lib], stats(rates), { providerRequestsDuring: calls.length });
+          if (ops.includes('tokenSync')) {
+            M.cachedTokenPerSec[lib].getTokensMedian = stats(await page.evaluate(([n, o]) => window.bench.rate(n, o), ['tokenSync', RATE])).median;
+          }
           if (calls.length) result.errors.push(`${lib}: ${calls.length} provider requests while measuring cached tokens (${calls[0]})`);
         }
         if (ops.includes('pkce')) {
@@ -512,12 +531,11 @@ async function main() {
     await ctx.close();
   } finally {
     await browser.close();
-    await provider.close();
-    await www.close();
   }
 
   result.blockedOtherHosts = [...new Set(offHost)];
   result.durationSeconds = round((Date.now() - started) / 1000, 1);
+  result.environment.loadAverageAtEnd = os.loadavg().map((x) => round(x, 2));
   result.notes = notes(result);
   result.table = table(result);
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
@@ -570,7 +588,8 @@ function notes(r) {
   n.push('Cached token: spa-auth getAccessToken(); oidc-client-ts (await userManager.getUser()).access_token; auth0-spa-js getTokenSilently() '
     + '(in-memory cache, the default); keycloak-js await updateToken(30) then .token; sequential awaited calls, '
     + `${RATE.windows} windows of ${RATE.windowMs} ms after ${RATE.warmupMs} ms of warm-up, median; the provider saw no request during any of them. `
-    + 'oauth4webapi: n/a, it keeps no tokens.');
+    + 'oauth4webapi: n/a, it keeps no tokens. For diagnosis the JSON also has spa-auth\'s synchronous getTokens().accessToken rate (getTokensMedian), '
+    + 'measured the same way (awaited, so the loop overhead is the same).');
   if (kc) {
     n.push(`keycloak-js (generic OIDC mode, oidcProvider: issuer): its real login against oidc-provider ${kc.realLogin ? 'worked' : `fails ("${kc.loginError}")`}. `
       + 'keycloak-js posts the code exchange with credentials: "include", which a standard token endpoint does not allow over CORS (no '
@@ -603,6 +622,7 @@ function notes(r) {
   return n;
 }
 
+const busy = (r) => Math.max(r.environment.loadAverageAtStart[0], r.environment.loadAverageAtEnd[0]) > r.environment.cpus * 0.75;
 const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
 function table(r) {
   const M = r.metrics;
@@ -661,6 +681,8 @@ function table(r) {
     '(Nx) = the library\'s figure / spa-auth\'s. n/a = the library cannot do it; — = not measured for it.',
     'keycloak-js cached token: pre-seeded instance (its login fails here). auth0-spa-js: Auth0 paths mapped onto oidc-provider\'s.',
     `Method and caveats: "notes" in ${path.relative(REPO_ROOT, RESULTS)}.`,
+    ...(busy(r) ? [`Warning: the machine was busy (1-min load average ${r.environment.loadAverageAtStart[0]} at the start, `
+      + `${r.environment.loadAverageAtEnd[0]} at the end, on ${r.environment.cpus} cores): times and rates are noisier than usual.`] : []),
     ...(r.errors.length ? ['', 'Errors:', ...r.errors.map((e) => `- ${e}`)] : []),
   ].join('\n');
 }

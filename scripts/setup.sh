@@ -16,6 +16,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The smaller release build (scripts/build.sh) rebuilds std with the machine's nightly toolchain, when there is one.
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+  if ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
+    step "rust-src for the nightly toolchain"
+    rustup component add rust-src --toolchain nightly
+  fi
+  if ! rustup target list --toolchain nightly --installed | grep -qx wasm32-unknown-unknown; then
+    step "wasm32 target for the nightly toolchain"
+    rustup target add wasm32-unknown-unknown --toolchain nightly
+  fi
+fi
+
 if ! have_version wasm-pack "$WASM_PACK_VERSION"; then
   step "wasm-pack $WASM_PACK_VERSION (a few minutes)"
   cargo install wasm-pack --version "=$WASM_PACK_VERSION" --locked
