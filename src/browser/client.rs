@@ -52,6 +52,10 @@ type Listener = Rc<dyn Fn(Option<Tokens>)>;
 struct Inner {
     config: Config,
     keys: Keys,
+    tokens_key: String,
+    /// The token set last read or written, with its exact stored text: a read that finds the same text skips
+    /// parsing. The store stays the source of truth, so another instance's write is always seen.
+    parsed: RefCell<Option<(String, Rc<TokenSet>)>>,
     store: Box<dyn Store>,
     endpoints: RefCell<Option<Endpoints>>,
     refresh: SingleFlight<Result<TokenSet>>,
@@ -82,6 +86,8 @@ impl AuthClient {
         Ok(AuthClient {
             inner: Rc::new(Inner {
                 endpoints: RefCell::new(Endpoints::configured(&config)),
+                tokens_key: keys.tokens(),
+                parsed: RefCell::new(None),
                 config,
                 keys,
                 store,
@@ -273,26 +279,34 @@ impl AuthClient {
 
     // ---- the session -------------------------------------------------------------------------------------
 
-    fn load(&self) -> Option<TokenSet> {
-        let text = self.inner.store.get(&self.inner.keys.tokens()).ok()??;
-        BrowserJson.parse(&text)
+    fn load(&self) -> Option<Rc<TokenSet>> {
+        let text = self.inner.store.get(&self.inner.tokens_key).ok()??;
+        if let Some((cached, set)) = &*self.inner.parsed.borrow() {
+            if *cached == text {
+                return Some(set.clone());
+            }
+        }
+        let set = Rc::new(BrowserJson.parse::<TokenSet>(&text)?);
+        *self.inner.parsed.borrow_mut() = Some((text, set.clone()));
+        Some(set)
     }
 
     fn save(&self, set: &TokenSet) -> Result<()> {
         let text = BrowserJson.stringify(set).ok_or_else(|| Error::server("The token set could not be serialized."))?;
-        self.inner.store.set(&self.inner.keys.tokens(), &text)?;
+        self.inner.store.set(&self.inner.tokens_key, &text)?;
+        *self.inner.parsed.borrow_mut() = Some((text, Rc::new(set.clone())));
         self.notify(Some(set.public()));
         Ok(())
     }
 
     fn forget_tokens(&self) {
-        let _ = self.inner.store.remove(&self.inner.keys.tokens());
+        let _ = self.inner.store.remove(&self.inner.tokens_key);
         self.notify(None);
     }
 
     /// A stored token set that is not expired, or that can be refreshed.
     pub fn is_authenticated(&self) -> bool {
-        freshness::is_authenticated(self.load().as_ref(), now())
+        freshness::is_authenticated(self.load().as_deref(), now())
     }
 
     /// The current tokens, without the refresh token.
@@ -302,15 +316,23 @@ impl AuthClient {
 
     /// The validated ID token's claims, as JSON text.
     pub fn user_claims_json(&self) -> Option<String> {
-        let id_token = self.load()?.id_token?;
+        let id_token = self.load()?.id_token.clone()?;
         id_token::payload_json(id_token.secret()).ok().map(|(_, payload)| payload)
+    }
+
+    /// The stored access token when it is valid for `min_validity` more seconds, without waiting: what
+    /// [`get_access_token`](Self::get_access_token) answers at once when no refresh is needed.
+    pub fn valid_access_token(&self, options: TokenOptions) -> Option<String> {
+        let set = self.load()?;
+        (freshness::assess(Some(&set), now(), options.min_validity, options.force_refresh) == Freshness::Valid)
+            .then(|| set.access_token.secret().to_owned())
     }
 
     /// An access token valid for `min_validity` more seconds: the cached one, or one refresh shared by every
     /// concurrent caller. `login_required` (and the stale tokens removed) when no refresh is possible.
     pub async fn get_access_token(&self, options: TokenOptions) -> Result<String> {
         let set = self.load();
-        match freshness::assess(set.as_ref(), now(), options.min_validity, options.force_refresh) {
+        match freshness::assess(set.as_deref(), now(), options.min_validity, options.force_refresh) {
             Freshness::Valid => match set {
                 Some(s) => Ok(s.access_token.secret().to_owned()),
                 None => Err(login_required("Not logged in.")),
@@ -338,7 +360,7 @@ impl AuthClient {
         };
         let endpoints = self.endpoints().await?;
         let body = token::refresh_grant_body(&refresh_token, &self.inner.config.client_id);
-        let still_current = |this: &Self| this.load().and_then(|s| s.refresh_token) == Some(refresh_token.clone());
+        let still_current = |this: &Self| this.load().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token));
         let set = match self.request_tokens(&endpoints.token, body, Some(&old)).await {
             Ok(set) => set,
             Err(e) if e.code() == "invalid_grant" => {
@@ -393,7 +415,7 @@ impl AuthClient {
         let set = self.load();
         let keys = &self.inner.keys;
         for key in self.inner.store.keys(keys.prefix())? {
-            if key == keys.tokens() || keys.is_login_record(&key) {
+            if key == self.inner.tokens_key || keys.is_login_record(&key) {
                 self.inner.store.remove(&key)?;
             }
         }

@@ -193,8 +193,12 @@ impl JsAuthClient {
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         let min_validity = get(&options, "minValidity").as_f64().map(|s| s.max(0.0) as u64);
         let force_refresh = get(&options, "forceRefresh").is_truthy();
+        let options = TokenOptions { min_validity, force_refresh };
+        if let Some(token) = self.client.valid_access_token(options) {
+            return Promise::resolve(&JsValue::from(token));
+        }
         let client = self.client.clone();
-        promise(async move { client.get_access_token(TokenOptions { min_validity, force_refresh }).await })
+        promise(async move { client.get_access_token(options).await })
     }
 
     /// The current tokens, or `undefined`.
