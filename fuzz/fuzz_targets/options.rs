@@ -8,7 +8,7 @@ use spa_auth::Options;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(options) = serde_json::from_slice::<Options>(data) else { return };
-    let has_secret = options.authorization_params.keys().any(|k| spa_auth::core::config::refuse_secret(k).is_err());
+    let has_secret = options.authorization_params.iter().any(|(k, _)| spa_auth::core::config::refuse_secret(k).is_err());
     let Ok(config) = options.validate() else { return };
     assert!(!has_secret, "a secret was accepted");
     assert!(config.issuer.starts_with("https://") || config.issuer.starts_with("http://"));

@@ -1,4 +1,4 @@
-//! JSON through the browser's own `JSON.parse` / `JSON.stringify`, so no JSON parser ships in the wasm.
+//! JSON through the browser's own `JSON.parse` (no JSON parser ships in the wasm), and the core's small writer.
 
 use crate::core::json::Json;
 use serde::de::DeserializeOwned;
@@ -14,7 +14,6 @@ impl Json for BrowserJson {
     }
 
     fn stringify<T: Serialize>(&self, value: &T) -> Option<String> {
-        let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()?;
-        js_sys::JSON::stringify(&value).ok()?.as_string()
+        crate::core::json_text::to_string(value)
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::core::error::{code, Error, Result};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A string key-value store.
@@ -15,26 +14,30 @@ pub trait Store {
     fn keys(&self, prefix: &str) -> Result<Vec<String>>;
 }
 
-/// This page's memory: gone on reload.
+/// This page's memory: gone on reload. A handful of keys, so a list serves (less code than a map).
 #[derive(Default)]
 pub struct MemoryStore {
-    map: RefCell<BTreeMap<String, String>>,
+    entries: RefCell<Vec<(String, String)>>,
 }
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.map.borrow().get(key).cloned())
+        Ok(self.entries.borrow().iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.map.borrow_mut().insert(key.to_owned(), value.to_owned());
+        let mut entries = self.entries.borrow_mut();
+        match entries.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_owned(),
+            None => entries.push((key.to_owned(), value.to_owned())),
+        }
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<()> {
-        self.map.borrow_mut().remove(key);
+        self.entries.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
     fn keys(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(self.map.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+        Ok(self.entries.borrow().iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
     }
 }
 

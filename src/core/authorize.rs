@@ -1,12 +1,11 @@
 //! Step one of a login: the authorization request URL and the transaction kept until the callback.
 
-use super::config::{check_authorization_params, Config, ResponseMode};
+use super::config::{check_authorization_params, string_pairs, Config, ResponseMode};
 use super::encoding::append_query;
 use super::error::Result;
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// How long a started login may take before its callback is refused, in seconds.
 pub const TRANSACTION_TTL: u64 = 600;
@@ -39,7 +38,8 @@ pub struct LoginOptions {
     #[serde(skip)]
     pub app_state: Option<String>,
     /// Extra authorize parameters for this login only (`prompt`, `login_hint`, `ui_locales`, …).
-    pub authorization_params: BTreeMap<String, String>,
+    #[serde(deserialize_with = "string_pairs")]
+    pub authorization_params: Vec<(String, String)>,
 }
 
 /// A ready authorization request: where to send the browser, and what to store under which state.
@@ -175,8 +175,8 @@ mod tests {
         c.response_mode = ResponseMode::Fragment;
         c.audience = Some("https://api".into());
         let mut login = LoginOptions::default();
-        login.authorization_params.insert("ui_locales".into(), "fr".into());
-        login.authorization_params.insert("scope".into(), "openid offline_access".into());
+        login.authorization_params.push(("ui_locales".into(), "fr".into()));
+        login.authorization_params.push(("scope".into(), "openid offline_access".into()));
         let req = authorization_request(&c, "https://a/auth?tenant=x", login, &RANDOM, 0).unwrap();
         let q = query(&req.url);
         assert_eq!(get(&q, "tenant"), Some("x"));
@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn per_login_params_cannot_override_security_params() {
         let mut login = LoginOptions::default();
-        login.authorization_params.insert("code_challenge_method".into(), "plain".into());
+        login.authorization_params.push(("code_challenge_method".into(), "plain".into()));
         let e = authorization_request(&config(&[]), "https://a/auth", login, &RANDOM, 0).unwrap_err();
         assert_eq!(e.code(), "invalid_config");
     }

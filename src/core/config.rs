@@ -2,7 +2,8 @@
 
 use super::error::{Error, Result};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use std::fmt;
 
 /// Where the callback carries `code` and `state`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -53,7 +54,8 @@ pub struct Options {
     pub response_mode: ResponseMode,
     pub storage: StorageKind,
     pub leeway: Option<f64>,
-    pub authorization_params: BTreeMap<String, String>,
+    #[serde(deserialize_with = "string_pairs")]
+    pub authorization_params: Vec<(String, String)>,
 }
 
 /// Validated options: every URL is safe to send codes and tokens to.
@@ -109,9 +111,31 @@ const RESERVED_PARAMS: [&str; 9] = [
     "response_mode",
 ];
 
-/// Checks extra authorize parameters: no secret, no parameter the library controls.
-pub fn check_authorization_params(params: &BTreeMap<String, String>) -> Result<Vec<(String, String)>> {
-    for name in params.keys() {
+/// An object of strings as name-value pairs, in the object's order (a plain list costs less code than a map).
+pub fn string_pairs<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<(String, String)>, D::Error> {
+    struct Pairs;
+    impl<'de> Visitor<'de> for Pairs {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of strings")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut pairs = Vec::new();
+            while let Some(pair) = map.next_entry::<String, String>()? {
+                pairs.push(pair);
+            }
+            Ok(pairs)
+        }
+    }
+    deserializer.deserialize_map(Pairs)
+}
+
+/// Checks extra authorize parameters: no secret, no parameter the library controls, no name twice.
+pub fn check_authorization_params(params: &[(String, String)]) -> Result<Vec<(String, String)>> {
+    for (i, (name, _)) in params.iter().enumerate() {
+        if params.iter().skip(i + 1).any(|(other, _)| other == name) {
+            return Err(Error::invalid_config(["authorizationParams names `", name, "` twice."].concat()));
+        }
         refuse_secret(name)?;
         if RESERVED_PARAMS.contains(&name.as_str()) {
             return Err(Error::invalid_config(
@@ -124,7 +148,7 @@ pub fn check_authorization_params(params: &BTreeMap<String, String>) -> Result<V
             ));
         }
     }
-    Ok(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    Ok(params.to_vec())
 }
 
 fn is_loopback_http(url: &str) -> bool {
@@ -324,8 +348,7 @@ mod tests {
             assert!(e.message().contains("backend"));
         }
         assert!(refuse_secret("client_id").is_ok());
-        let mut params = BTreeMap::new();
-        params.insert("client_secret".to_owned(), "s".to_owned());
+        let params = vec![("client_secret".to_owned(), "s".to_owned())];
         let e = Options { authorization_params: params, ..options() }.validate().unwrap_err();
         assert!(e.message().contains("client_credentials"));
     }
@@ -333,13 +356,16 @@ mod tests {
     #[test]
     fn reserved_authorize_params_are_refused() {
         for name in ["state", "nonce", "code_challenge_method", "redirect_uri", "response_type"] {
-            let mut params = BTreeMap::new();
-            params.insert(name.to_owned(), "x".to_owned());
+            let params = vec![(name.to_owned(), "x".to_owned())];
             assert_eq!(code_of(Options { authorization_params: params, ..options() }), "invalid_config", "{name}");
         }
-        let mut params = BTreeMap::new();
-        params.insert("prompt".to_owned(), "login".to_owned());
+        let params = vec![("prompt".to_owned(), "login".to_owned())];
         let c = Options { authorization_params: params, ..options() }.validate().unwrap();
         assert_eq!(c.authorization_params, vec![("prompt".to_owned(), "login".to_owned())]);
+        let twice = vec![("prompt".to_owned(), "login".to_owned()), ("prompt".to_owned(), "none".to_owned())];
+        assert_eq!(code_of(Options { authorization_params: twice, ..options() }), "invalid_config");
+        let parsed: Options = serde_json::from_str(r#"{"authorizationParams":{"ui_locales":"fr","prompt":"login"}}"#).unwrap();
+        assert_eq!(parsed.authorization_params, vec![("ui_locales".to_owned(), "fr".to_owned()), ("prompt".to_owned(), "login".to_owned())]);
+        assert!(serde_json::from_str::<Options>(r#"{"authorizationParams":{"n":1}}"#).is_err(), "values must be strings");
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod freshness;
 pub mod id_token;
 pub mod json;
+pub mod json_text;
 pub mod keys;
 pub mod legacy_jwt;
 pub mod logout;

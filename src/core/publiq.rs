@@ -109,7 +109,7 @@ mod tests {
         let mut o = base();
         for (k, v) in [("ui_locales", "fr"), ("referrer", "https://app"), ("screen", "register"), ("prompt", "login"),
             ("email", "a@b.be"), ("first_name", "An"), ("skip_verify_legacy", "true")] {
-            o.authorization_params.insert(k.into(), v.into());
+            o.authorization_params.push((k.into(), v.into()));
         }
         let config = options(Environment::Testing, o).unwrap().validate().unwrap();
         let random = LoginRandomness { verifier: [1; 32], state: [2; 32], nonce: [3; 32] };

@@ -54,8 +54,11 @@ where
     future_to_promise(async move { future.await.map(Into::into).map_err(to_js) })
 }
 
+/// A plain JavaScript object (or value) for `value`, through JSON text.
 pub fn to_value<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_wasm_bindgen::to_value(value).unwrap_or(JsValue::UNDEFINED)
+    crate::core::json_text::to_string(value)
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `new Request(input, init)`.
