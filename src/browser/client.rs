@@ -24,6 +24,7 @@ use crate::core::secret::IdToken;
 use crate::core::token::{self, decimal, TokenResponse, TokenSet, Tokens};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use wasm_bindgen::JsValue;
 
 /// Options of [`AuthClient::get_access_token`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -53,9 +54,12 @@ struct Inner {
     config: Config,
     keys: Keys,
     tokens_key: String,
-    /// The token set last read or written, with its exact stored text: a read that finds the same text skips
-    /// parsing. The store stays the source of truth, so another instance's write is always seen.
-    parsed: RefCell<Option<(String, Rc<TokenSet>)>>,
+    /// The same key as a JavaScript string, for the per-call read of [`AuthClient::load`].
+    tokens_key_js: JsValue,
+    /// The token set last read or written, with its exact stored text (a JavaScript string, compared without
+    /// copying it into wasm): a read that finds the same text skips parsing. The store stays the source of
+    /// truth, so another instance's write is always seen.
+    parsed: RefCell<Option<(JsValue, Rc<TokenSet>)>>,
     store: Box<dyn Store>,
     endpoints: RefCell<Option<Endpoints>>,
     refresh: SingleFlight<Result<TokenSet>>,
@@ -86,6 +90,7 @@ impl AuthClient {
         Ok(AuthClient {
             inner: Rc::new(Inner {
                 endpoints: RefCell::new(Endpoints::configured(&config)),
+                tokens_key_js: JsValue::from_str(&keys.tokens()),
                 tokens_key: keys.tokens(),
                 parsed: RefCell::new(None),
                 config,
@@ -280,21 +285,21 @@ impl AuthClient {
     // ---- the session -------------------------------------------------------------------------------------
 
     fn load(&self) -> Option<Rc<TokenSet>> {
-        let text = self.inner.store.get(&self.inner.tokens_key).ok()??;
+        let stored = self.inner.store.get_js(&self.inner.tokens_key_js).ok()?;
         if let Some((cached, set)) = &*self.inner.parsed.borrow() {
-            if *cached == text {
+            if *cached == stored {
                 return Some(set.clone());
             }
         }
-        let set = Rc::new(BrowserJson.parse::<TokenSet>(&text)?);
-        *self.inner.parsed.borrow_mut() = Some((text, set.clone()));
+        let set = Rc::new(BrowserJson.parse::<TokenSet>(&stored.as_string()?)?);
+        *self.inner.parsed.borrow_mut() = Some((stored, set.clone()));
         Some(set)
     }
 
     fn save(&self, set: &TokenSet) -> Result<()> {
         let text = BrowserJson.stringify(set).ok_or_else(|| Error::server("The token set could not be serialized."))?;
         self.inner.store.set(&self.inner.tokens_key, &text)?;
-        *self.inner.parsed.borrow_mut() = Some((text, Rc::new(set.clone())));
+        *self.inner.parsed.borrow_mut() = Some((JsValue::from_str(&text), Rc::new(set.clone())));
         self.notify(Some(set.public()));
         Ok(())
     }

@@ -4,10 +4,18 @@
 use crate::core::error::{code, Error, Result};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// A string key-value store.
 pub trait Store {
     fn get(&self, key: &str) -> Result<Option<String>>;
+    /// The value as a JavaScript string (`null` when absent): lets a caller compare it with a value it saw
+    /// before without copying it into wasm memory.
+    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
+        let key = key.as_string().unwrap_or_default();
+        Ok(self.get(&key)?.map_or(JsValue::NULL, |v| JsValue::from_str(&v)))
+    }
     fn set(&self, key: &str, value: &str) -> Result<()>;
     fn remove(&self, key: &str) -> Result<()>;
     /// Every key that starts with `prefix`.
@@ -59,9 +67,23 @@ impl SessionStore {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Storage`, seen through the one binding web-sys lacks.
+    #[wasm_bindgen(js_name = Storage)]
+    type RawStorage;
+
+    /// `Storage.getItem` with a JavaScript key and result: no UTF-8 conversion either way.
+    #[wasm_bindgen(method, js_name = getItem, catch)]
+    fn get_item_js(this: &RawStorage, key: &JsValue) -> std::result::Result<JsValue, JsValue>;
+}
+
 impl Store for SessionStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
         self.storage.get_item(key).map_err(unavailable)
+    }
+    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
+        self.storage.unchecked_ref::<RawStorage>().get_item_js(key).map_err(unavailable)
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         self.storage.set_item(key, value).map_err(unavailable)
@@ -139,6 +161,9 @@ impl FallbackStore {
 impl Store for FallbackStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
         self.with(|s| s.get(key))
+    }
+    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
+        self.with(|s| s.get_js(key))
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         self.with(|s| s.set(key, value))
