@@ -60,9 +60,13 @@ struct Inner {
     /// copying it into wasm): a read that finds the same text skips parsing. The store stays the source of
     /// truth, so another instance's write is always seen.
     parsed: RefCell<Option<(JsValue, Rc<TokenSet>)>>,
-    store: Box<dyn Store>,
+    /// Where tokens live (`storage` option).
+    tokens: Rc<dyn Store>,
+    /// Logins in progress and the discovery cache: always sessionStorage (or its fallback), since a login
+    /// leaves the page and comes back.
+    store: Rc<dyn Store>,
     endpoints: RefCell<Option<Endpoints>>,
-    refresh: SingleFlight<Result<TokenSet>>,
+    refresh: Rc<SingleFlight<Result<TokenSet>>>,
     listeners: RefCell<Vec<(u32, Listener)>>,
     next_listener: Cell<u32>,
 }
@@ -78,14 +82,35 @@ fn login_required(message: &'static str) -> Error {
     Error::new(code::LOGIN_REQUIRED, message)
 }
 
+type Flight = Rc<SingleFlight<Result<TokenSet>>>;
+
+thread_local! {
+    /// The refresh flight of each sessionStorage token key, shared by every client on the page that uses it,
+    /// so two instances with one client id never send the same (rotating) refresh token twice.
+    static FLIGHTS: RefCell<Vec<(String, Flight)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn shared_flight(tokens_key: &str) -> Flight {
+    FLIGHTS.with(|flights| {
+        let mut flights = flights.borrow_mut();
+        if let Some((_, flight)) = flights.iter().find(|(key, _)| key == tokens_key) {
+            return flight.clone();
+        }
+        let flight = Flight::default();
+        flights.push((tokens_key.to_owned(), flight.clone()));
+        flight
+    })
+}
+
 impl AuthClient {
     /// Validates `options` (`invalid_config` on anything unsafe) and opens the token store.
     pub fn new(options: Options) -> Result<Self> {
         let config = options.validate()?;
         let keys = Keys::new(&config.client_id);
-        let store: Box<dyn Store> = match config.storage {
-            StorageKind::Session => Box::new(FallbackStore::new(keys.prefix())),
-            StorageKind::Memory => Box::new(MemoryStore::default()),
+        let store: Rc<dyn Store> = Rc::new(FallbackStore::new(keys.prefix()));
+        let (tokens, refresh): (Rc<dyn Store>, Flight) = match config.storage {
+            StorageKind::Session => (store.clone(), shared_flight(&keys.tokens())),
+            StorageKind::Memory => (Rc::new(MemoryStore::default()), Flight::default()),
         };
         Ok(AuthClient {
             inner: Rc::new(Inner {
@@ -95,8 +120,9 @@ impl AuthClient {
                 parsed: RefCell::new(None),
                 config,
                 keys,
+                tokens,
                 store,
-                refresh: SingleFlight::default(),
+                refresh,
                 listeners: RefCell::new(Vec::new()),
                 next_listener: Cell::new(0),
             }),
@@ -251,13 +277,20 @@ impl AuthClient {
             return Err(Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."));
         };
         let now = now();
-        let transaction = callback::check_state(self.take_login(&state, now)?, now)?;
+        let transaction = callback::check_state(self.take_login(&state, now)?, &config.issuer, now)?;
+        if response.error.is_some() {
+            // The server's own error needs no endpoints: report it even when discovery would fail.
+            return Err(callback::check_response(response, &config.issuer, false).err().unwrap_or_else(|| {
+                Error::server("The callback carries an error.")
+            }));
+        }
         let endpoints = self.endpoints().await?;
         let code = callback::check_response(response, &config.issuer, endpoints.iss_parameter_supported)?;
         let body = token::code_grant_body(&code, &transaction, &config.client_id);
         let set = self.request_tokens(&endpoints.token, body, None).await?;
         if let Some(id_token) = &set.id_token {
-            id_token::verify(id_token, &self.expected(transaction.nonce.as_ref().map(|n| n.secret()), now), &BrowserJson)?;
+            let nonce = transaction.nonce.as_ref().map(|n| n.secret());
+            id_token::verify(id_token, &self.expected(nonce, super::now()), &BrowserJson)?;
         }
         self.save(&set)?;
         Ok(transaction.app_state)
@@ -285,7 +318,7 @@ impl AuthClient {
     // ---- the session -------------------------------------------------------------------------------------
 
     fn load(&self) -> Option<Rc<TokenSet>> {
-        let stored = self.inner.store.get_js(&self.inner.tokens_key_js).ok()?;
+        let stored = self.inner.tokens.get_js(&self.inner.tokens_key_js).ok()?;
         if let Some((cached, set)) = &*self.inner.parsed.borrow() {
             if *cached == stored {
                 return Some(set.clone());
@@ -298,14 +331,14 @@ impl AuthClient {
 
     fn save(&self, set: &TokenSet) -> Result<()> {
         let text = BrowserJson.stringify(set).ok_or_else(|| Error::server("The token set could not be serialized."))?;
-        self.inner.store.set(&self.inner.tokens_key, &text)?;
+        self.inner.tokens.set(&self.inner.tokens_key, &text)?;
         *self.inner.parsed.borrow_mut() = Some((JsValue::from_str(&text), Rc::new(set.clone())));
         self.notify(Some(set.public()));
         Ok(())
     }
 
     fn forget_tokens(&self) {
-        let _ = self.inner.store.remove(&self.inner.tokens_key);
+        let _ = self.inner.tokens.remove(&self.inner.tokens_key);
         self.notify(None);
     }
 
@@ -344,10 +377,11 @@ impl AuthClient {
             },
             Freshness::Refresh => Ok(self.refresh().await?.access_token.secret().to_owned()),
             Freshness::LoginRequired => {
-                if set.is_some() {
+                // Only an expired session is removed; a valid one without a refresh token stays usable.
+                if set.is_some_and(|s| s.expires_at <= now()) {
                     self.forget_tokens();
                 }
-                Err(login_required("No valid access token and no refresh token: log in again."))
+                Err(login_required("No access token valid for long enough, and no refresh token: log in again."))
             }
         }
     }
@@ -360,7 +394,6 @@ impl AuthClient {
     async fn refresh_once(&self) -> Result<TokenSet> {
         let Some(old) = self.load() else { return Err(login_required("Not logged in.")) };
         let Some(refresh_token) = old.refresh_token.clone() else {
-            self.forget_tokens();
             return Err(login_required("The session has no refresh token: log in again."));
         };
         let endpoints = self.endpoints().await?;
@@ -371,6 +404,9 @@ impl AuthClient {
             Err(e) if e.code() == "invalid_grant" => {
                 if still_current(self) {
                     self.forget_tokens();
+                } else if let Some(current) = self.load().filter(|s| s.expires_at > now()) {
+                    // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
+                    return Ok((*current).clone());
                 }
                 return Err(Error::caused_by(code::LOGIN_REQUIRED, "The session ended at the server (refresh token refused): log in again.", &e));
             }
@@ -419,13 +455,18 @@ impl AuthClient {
     pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
         let set = self.load();
         let keys = &self.inner.keys;
+        self.inner.tokens.remove(&self.inner.tokens_key)?;
         for key in self.inner.store.keys(keys.prefix())? {
-            if key == self.inner.tokens_key || keys.is_login_record(&key) {
+            if keys.is_login_record(&key) {
                 self.inner.store.remove(&key)?;
             }
         }
         self.notify(None);
-        let endpoints = if options.local_only { self.known_endpoints() } else { Some(self.endpoints().await?) };
+        // Discovery is needed only to find the end-session endpoint; its failure costs the revocation, not the logout.
+        let endpoints = match (options.local_only, self.inner.config.logout_style) {
+            (false, LogoutStyle::Oidc) => self.endpoints().await.ok(),
+            _ => self.known_endpoints(),
+        };
         if let (Some(refresh_token), Some(url)) =
             (set.as_ref().and_then(|s| s.refresh_token.as_ref()), endpoints.as_ref().and_then(|e| e.revocation.as_ref()))
         {

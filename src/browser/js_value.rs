@@ -28,10 +28,14 @@ impl de::Error for Mismatch {
 
 /// Reads a Rust value out of `value`.
 pub fn from_value<T: de::DeserializeOwned>(value: JsValue) -> Option<T> {
-    T::deserialize(JsDeserializer(value)).ok()
+    T::deserialize(JsDeserializer(value, 0)).ok()
 }
 
-struct JsDeserializer(JsValue);
+/// Nesting deeper than this is refused: a hostile answer cannot exhaust the stack.
+const MAX_DEPTH: u8 = 32;
+
+/// A value and how deep it sits.
+struct JsDeserializer(JsValue, u8);
 
 /// The largest integer a JavaScript number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -40,7 +44,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
     type Error = Mismatch;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
-        let value = self.0;
+        let (value, depth) = (self.0, self.1);
         if value.is_null() || value.is_undefined() {
             visitor.visit_unit()
         } else if let Some(b) = value.as_bool() {
@@ -55,10 +59,12 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
             }
         } else if let Some(s) = value.as_string() {
             visitor.visit_string(s)
+        } else if depth >= MAX_DEPTH {
+            Err(Mismatch)
         } else if Array::is_array(&value) {
-            visitor.visit_seq(Elements { items: value.unchecked_into(), next: 0 })
+            visitor.visit_seq(Elements { items: value.unchecked_into(), next: 0, depth: depth + 1 })
         } else if value.is_object() {
-            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None })
+            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None, depth: depth + 1 })
         } else {
             Err(Mismatch)
         }
@@ -108,6 +114,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
 struct Elements {
     items: Array,
     next: u32,
+    depth: u8,
 }
 
 impl<'de> SeqAccess<'de> for Elements {
@@ -119,7 +126,7 @@ impl<'de> SeqAccess<'de> for Elements {
         }
         let item = self.items.get(self.next);
         self.next += 1;
-        seed.deserialize(JsDeserializer(item)).map(Some)
+        seed.deserialize(JsDeserializer(item, self.depth)).map(Some)
     }
 }
 
@@ -127,6 +134,7 @@ struct Entries {
     entries: Array,
     next: u32,
     value: Option<JsValue>,
+    depth: u8,
 }
 
 impl<'de> MapAccess<'de> for Entries {
@@ -139,10 +147,10 @@ impl<'de> MapAccess<'de> for Entries {
         let pair: Array = self.entries.get(self.next).unchecked_into();
         self.next += 1;
         self.value = Some(pair.get(1));
-        seed.deserialize(JsDeserializer(pair.get(0))).map(Some)
+        seed.deserialize(JsDeserializer(pair.get(0), self.depth)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Mismatch> {
-        seed.deserialize(JsDeserializer(self.value.take().ok_or(Mismatch)?))
+        seed.deserialize(JsDeserializer(self.value.take().ok_or(Mismatch)?, self.depth))
     }
 }

@@ -150,6 +150,8 @@ impl FallbackStore {
                     if let Ok(Some(value)) = session.get(&key) {
                         self.memory.set(&key, &value)?;
                     }
+                    // Memory is the truth from now on: a reload must not bring back what was logged out here.
+                    let _ = session.remove(&key);
                 }
             }
             warn_once();

@@ -14,6 +14,9 @@ pub const TRANSACTION_TTL: u64 = 600;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
+    /// The issuer the login was started for (a callback for another one is refused: RFC 9700 §4.4).
+    #[serde(default)]
+    pub issuer: String,
     pub verifier: PkceVerifier,
     pub nonce: Option<Nonce>,
     pub redirect_uri: String,
@@ -107,6 +110,7 @@ pub fn authorization_request(
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, params),
         transaction: Transaction {
+            issuer: config.issuer.clone(),
             verifier,
             nonce,
             redirect_uri: config.redirect_uri.clone(),

@@ -14,6 +14,8 @@ pub struct AuthorizationResponse {
     pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// A response parameter appeared more than once (RFC 6749 §3.1: they must not).
+    pub repeated: bool,
 }
 
 /// Parameters removed from the address bar after a callback.
@@ -40,15 +42,17 @@ pub fn parse_response(url: &str, mode: ResponseMode) -> AuthorizationResponse {
             "error" => &mut response.error,
             "error_description" => &mut response.error_description,
             "code" => {
-                if response.code.is_none() {
-                    response.code = Some(AuthorizationCode::new(value));
+                match response.code {
+                    None => response.code = Some(AuthorizationCode::new(value)),
+                    Some(_) => response.repeated = true,
                 }
                 continue;
             }
             _ => continue,
         };
-        if slot.is_none() {
-            *slot = Some(value);
+        match slot {
+            None => *slot = Some(value),
+            Some(_) => response.repeated = true,
         }
     }
     response
@@ -79,8 +83,12 @@ pub enum StoredLogin {
 
 /// Checks the callback's state against what the store held: known, unused, not expired (single use is the
 /// shell's part: it deletes the transaction before this runs).
-pub fn check_state(stored: StoredLogin, now: u64) -> Result<Transaction> {
+pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Transaction> {
     match stored {
+        StoredLogin::Pending(t) if t.issuer != issuer => Err(Error::new(
+            code::ISSUER_MISMATCH,
+            "This callback's login was started for another issuer with the same client id; it is refused.",
+        )),
         StoredLogin::Pending(t) if t.expired(now) => {
             Err(Error::new(code::INVALID_STATE, "This login took longer than 10 minutes; start it again."))
         }
@@ -101,6 +109,9 @@ pub fn check_state(stored: StoredLogin, now: u64) -> Result<Transaction> {
 /// Checks the response itself: RFC 9207 `iss` (when present, and on success when the server announced it), then
 /// the server's error or the code.
 pub fn check_response(response: AuthorizationResponse, issuer: &str, iss_required: bool) -> Result<AuthorizationCode> {
+    if response.repeated {
+        return Err(Error::server("The callback repeats a response parameter (RFC 6749 section 3.1): it is refused."));
+    }
     match &response.iss {
         Some(iss) if iss != issuer => {
             return Err(Error::new(
@@ -135,7 +146,7 @@ mod tests {
     use crate::core::secret::PkceVerifier;
 
     fn tx(created_at: u64) -> Transaction {
-        Transaction { verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None }
+        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None }
     }
 
     const ISS: &str = "https://id.example.com";
@@ -171,17 +182,18 @@ mod tests {
     #[test]
     fn a_good_callback_yields_the_code() {
         let r = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fid.example.com", ResponseMode::Query);
-        assert!(check_state(StoredLogin::Pending(tx(100)), 200).is_ok());
+        assert!(check_state(StoredLogin::Pending(tx(100)), ISS, 200).is_ok());
         assert_eq!(check_response(r, ISS, true).unwrap().secret(), "c");
     }
 
     #[test]
     fn state_problems_have_their_codes() {
-        let code = |stored| check_state(stored, 1000).unwrap_err().code().to_owned();
+        let code = |stored| check_state(stored, ISS, 1000).unwrap_err().code().to_owned();
         assert_eq!(code(StoredLogin::Used), "invalid_state");
         assert_eq!(code(StoredLogin::Unknown), "invalid_state");
         assert_eq!(code(StoredLogin::Pending(tx(100))), "invalid_state");
         assert_eq!(code(StoredLogin::NoneStarted), "missing_transaction");
+        assert_eq!(check_state(StoredLogin::Pending(tx(990)), "https://other.example.com", 1000).unwrap_err().code(), "issuer_mismatch");
     }
 
     #[test]
@@ -199,6 +211,15 @@ mod tests {
         let e = check_response(r, ISS, true).unwrap_err();
         assert_eq!(e.code(), "access_denied");
         assert_eq!(e.error_description(), Some("User cancelled"));
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        for url in ["https://app/cb?code=a&code=b&state=s", "https://app/cb?code=a&state=s&state=t", "https://app/cb?code=a&state=s&iss=x&iss=y"] {
+            let r = parse_response(url, ResponseMode::Query);
+            assert!(r.repeated, "{url}");
+            assert_eq!(check_response(r, ISS, false).unwrap_err().code(), "server_error", "{url}");
+        }
     }
 
     #[test]

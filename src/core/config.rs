@@ -151,21 +151,34 @@ pub fn check_authorization_params(params: &[(String, String)]) -> Result<Vec<(St
     Ok(params.to_vec())
 }
 
+/// The authority of `url` after `scheme` (`host[:port]`), up to the first `/`, `?` or `#`.
+fn authority<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
+    let rest = url.strip_prefix(scheme)?;
+    Some(rest.split(['/', '?', '#']).next().unwrap_or(""))
+}
+
+/// `host` or `host:port` with a numeric port; no user info (`user@host`), which would make a browser go elsewhere.
+fn host_is(authority: &str, host: &str) -> bool {
+    match authority.strip_prefix(host) {
+        Some("") => true,
+        Some(port) => port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
+
 fn is_loopback_http(url: &str) -> bool {
-    ["http://localhost", "http://127.0.0.1", "http://[::1]"].iter().any(|prefix| {
-        url.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/', '?', '#']))
-    })
+    authority(url, "http://").is_some_and(|a| ["localhost", "127.0.0.1", "[::1]"].iter().any(|h| host_is(a, h)))
 }
 
-fn has_host(url: &str, scheme_len: usize) -> bool {
-    url.get(scheme_len..).and_then(|rest| rest.chars().next()).is_some_and(|c| !matches!(c, '/' | '?' | '#' | ':'))
+/// An absolute URL of `scheme` with a host and no user info.
+fn has_host(url: &str, scheme: &str) -> bool {
+    authority(url, scheme).is_some_and(|a| !a.is_empty() && !a.starts_with(':') && !a.contains('@'))
 }
 
-/// An endpoint that codes and tokens may be sent to: `https:`, or `http:` on a loopback host.
+/// An endpoint that codes and tokens may be sent to: `https:`, or `http:` on a loopback host; never with user info.
 pub fn check_secure_url(name: &str, url: &str) -> Result<()> {
     let well_formed = !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    let secure = (url.starts_with("https://") && has_host(url, 8)) || is_loopback_http(url);
+    let secure = has_host(url, "https://") || is_loopback_http(url);
     if well_formed && secure {
         Ok(())
     } else {
@@ -173,7 +186,7 @@ pub fn check_secure_url(name: &str, url: &str) -> Result<()> {
             [
                 "`",
                 name,
-                "` must be an absolute https: URL (http: only on localhost or 127.0.0.1), got \"",
+                "` must be an absolute https: URL without user info (http: only on localhost, 127.0.0.1 or [::1]), got \"",
                 url,
                 "\".",
             ]
@@ -209,8 +222,7 @@ impl Options {
         if self.client_id.chars().any(char::is_control) {
             return Err(Error::invalid_config("`clientId` may not contain control characters."));
         }
-        let redirect_ok = (self.redirect_uri.starts_with("https://") && has_host(&self.redirect_uri, 8))
-            || (self.redirect_uri.starts_with("http://") && has_host(&self.redirect_uri, 7));
+        let redirect_ok = has_host(&self.redirect_uri, "https://") || has_host(&self.redirect_uri, "http://");
         if !redirect_ok || self.redirect_uri.contains('#') || self.redirect_uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::invalid_config(
                 "`redirectUri` must be an absolute http(s) URL without a fragment, registered at the authorization server.",
@@ -307,7 +319,8 @@ mod tests {
         for ok in ["http://localhost", "http://localhost:8080/realms/x", "http://127.0.0.1:9000", "http://[::1]:1"] {
             assert!(Options { issuer: ok.into(), ..options() }.validate().is_ok(), "{ok}");
         }
-        for bad in ["http://id.example.com", "http://localhost.evil.com", "ftp://x", "https://", "javascript:alert(1)", "https://a b"] {
+        for bad in ["http://id.example.com", "http://localhost.evil.com", "ftp://x", "https://", "javascript:alert(1)", "https://a b",
+            "http://localhost:80@evil.example/", "http://127.0.0.1:@evil", "http://[::1]:x", "https://user@evil.example", "https://:443"] {
             let e = Options { issuer: bad.into(), ..options() }.validate().unwrap_err();
             assert_eq!(e.code(), "invalid_config", "{bad}");
             assert!(e.message().contains("https"), "{bad}");

@@ -26,6 +26,7 @@ pub struct Claims {
     pub nonce: Option<String>,
     pub exp: Option<f64>,
     pub iat: Option<f64>,
+    pub auth_time: Option<f64>,
 }
 
 /// `aud` is a string or an array of strings.
@@ -130,14 +131,15 @@ fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
 }
 
 /// A new ID token from a refresh (OIDC Core §12.2): valid on its own, with the same `iss`, `sub`, `aud` and `azp`
-/// as the original, and a `nonce` absent or unchanged.
+/// as the original, a `nonce` absent or unchanged, and an `auth_time`, when present, that of the original login.
 pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
     let same = claims.iss == original.iss
         && claims.sub == original.sub
         && claims.aud == original.aud
         && claims.azp == original.azp
-        && (claims.nonce.is_none() || claims.nonce == original.nonce);
+        && (claims.nonce.is_none() || claims.nonce == original.nonce)
+        && (claims.auth_time.is_none() || claims.auth_time == original.auth_time);
     if same {
         Ok(claims)
     } else {
@@ -222,5 +224,6 @@ pub(crate) mod tests {
         assert_eq!(refreshed("sub", r#""mallory""#).unwrap_err().code(), "id_token_invalid");
         assert_eq!(refreshed("nonce", r#""other""#).unwrap_err().code(), "id_token_invalid");
         assert_eq!(refreshed("aud", r#"["spa","x"]"#).unwrap_err().code(), "id_token_invalid");
+        assert_eq!(refreshed("auth_time", "1200").unwrap_err().code(), "id_token_invalid", "original had none");
     }
 }

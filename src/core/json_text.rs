@@ -248,6 +248,7 @@ mod tests {
         same_as_serde_json(&set);
         same_as_serde_json(&set.public());
         same_as_serde_json(&Transaction {
+            issuer: "https://id.example.com".into(),
             verifier: PkceVerifier::new("v\n\t\r".into()),
             nonce: Some(Nonce::new("n".into())),
             redirect_uri: "https://app/cb?x=1".into(),

@@ -7,8 +7,10 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// Keys for `client_id`; a `:` or `%` in it is escaped, so no client id can reach into another's keys.
     pub fn new(client_id: &str) -> Self {
-        Keys { prefix: ["spa-auth:", client_id, ":"].concat() }
+        let escaped = client_id.replace('%', "%25").replace(':', "%3A");
+        Keys { prefix: ["spa-auth:", &escaped, ":"].concat() }
     }
 
     /// Every key of this client starts with this.
@@ -63,5 +65,10 @@ mod tests {
         assert!(!k.is_login_record("spa-auth:app-12:tx:s"));
         assert!(!k.is_login_record("spa-auth:app-1:tokens"));
         assert_ne!(Keys::new("a").tokens(), Keys::new("b").tokens());
+        // A client id with a colon cannot reach into another client's keys.
+        let app = Keys::new("app");
+        assert_eq!(Keys::new("app:tx").tokens(), "spa-auth:app%3Atx:tokens");
+        assert!(!app.is_login_record(&Keys::new("app:tx").tokens()));
+        assert!(!app.is_login_record(&Keys::new("app:tx:").transaction("s")));
     }
 }

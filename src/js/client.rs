@@ -244,7 +244,8 @@ impl JsAuthClient {
             let _ = listener.call1(&JsValue::UNDEFINED, &value);
         });
         let client = self.client.clone();
-        Closure::once_into_js(move || client.remove_listener(id))
+        // Callable any number of times; removing twice is harmless.
+        Closure::<dyn Fn()>::new(move || client.remove_listener(id)).into_js_value()
     }
 }
 

@@ -66,10 +66,10 @@ pub fn request(input: JsValue, init: Option<Object>) -> Result<web_sys::Request>
     let init: web_sys::RequestInit = init.map(JsCast::unchecked_into).unwrap_or_default();
     let built = match input.dyn_ref::<web_sys::Request>() {
         Some(r) => web_sys::Request::new_with_request_and_init(r, &init),
-        None => {
-            let url = input.as_string().unwrap_or_else(|| String::from(input.unchecked_ref::<Object>().to_string()));
-            web_sys::Request::new_with_str_and_init(&url, &init)
-        }
+        None => match input.as_string().or_else(|| input.dyn_ref::<web_sys::Url>().map(web_sys::Url::href)) {
+            Some(url) => web_sys::Request::new_with_str_and_init(&url, &init),
+            None => return Err(Error::invalid_config("fetch(): the input must be a URL string, a URL or a Request.")),
+        },
     };
     built.map_err(|_| Error::invalid_config("fetch(): the input and init do not make a valid Request."))
 }

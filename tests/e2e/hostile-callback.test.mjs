@@ -56,7 +56,7 @@ test('expired state: a login older than 10 minutes is invalid_state', async (t) 
   const state = new URL(url).searchParams.get('state');
   const key = `spa-auth:${CLIENT_ID}:tx:${state}`;
   const tx = JSON.parse(await rawStored(page, key));
-  assert.deepEqual(Object.keys(tx).sort(), ['appState', 'createdAt', 'nonce', 'redirectUri', 'verifier'],
+  assert.deepEqual(Object.keys(tx).sort(), ['appState', 'createdAt', 'issuer', 'nonce', 'redirectUri', 'verifier'],
     'the transaction has the documented fields');
   assert.ok(Math.abs(tx.createdAt - Date.now() / 1000) < 60, 'createdAt is epoch seconds');
   await page.evaluate(([k, v]) => sessionStorage.setItem(k, JSON.stringify(v)), [key, { ...tx, createdAt: tx.createdAt - 660 }]);
