@@ -15,8 +15,33 @@ pub struct ProviderMetadata {
     pub token_endpoint: String,
     pub end_session_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_bool")]
     pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// A boolean, also when a server writes it as `"true"` / `"false"`; anything else counts as `false` rather than
+/// making the whole document unreadable (the field is optional).
+fn lenient_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<bool, D::Error> {
+    struct Lenient;
+    impl<'de> serde::de::Visitor<'de> for Lenient {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a boolean")
+        }
+        fn visit_bool<E>(self, v: bool) -> std::result::Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_str<E>(self, v: &str) -> std::result::Result<bool, E> {
+            Ok(v.eq_ignore_ascii_case("true"))
+        }
+        fn visit_u64<E>(self, v: u64) -> std::result::Result<bool, E> {
+            Ok(v == 1)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<bool, E> {
+            Ok(false)
+        }
+    }
+    deserializer.deserialize_any(Lenient)
 }
 
 /// The endpoints of one authorization server, from the options or from its metadata.
@@ -156,6 +181,19 @@ mod tests {
         let cached = |url: &str| CachedDiscovery { discovery_url: url.into(), issuer: "https://id.example.com".into(), endpoints: endpoints.clone() };
         assert_eq!(cached("https://id.example.com/.well-known/openid-configuration").endpoints_for(&config()), Some(endpoints.clone()));
         assert_eq!(cached("https://other/.well-known/openid-configuration").endpoints_for(&config()), None);
+    }
+
+    #[test]
+    fn the_iss_announcement_is_read_leniently() {
+        let read = |value: &str| {
+            let json = [r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","authorization_response_iss_parameter_supported":"#, value, "}"].concat();
+            Endpoints::discovered(&config(), metadata(&json)).unwrap().iss_parameter_supported
+        };
+        assert!(read("true"));
+        assert!(read(r#""true""#));
+        assert!(!read("false"));
+        assert!(!read("null"));
+        assert!(!read(r#""no""#));
     }
 
     #[test]
