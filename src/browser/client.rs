@@ -261,17 +261,7 @@ impl AuthClient {
     /// every check passed.
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<Option<String>> {
         let config = &self.inner.config;
-        let current = location::href().ok();
-        let url = match url.or_else(|| current.clone()) {
-            Some(u) => u,
-            None => return Err(Error::invalid_config("No URL to read the callback from.")),
-        };
-        if current.as_deref() == Some(url.as_str()) {
-            let scrubbed = callback::scrub_url(&url, config.response_mode);
-            if scrubbed != url {
-                location::replace(&scrubbed)?;
-            }
-        }
+        let url = location::take_callback_url(url, |u| callback::scrub_url(u, config.response_mode))?;
         let response = callback::parse_response(&url, config.response_mode);
         let Some(state) = response.state.clone() else {
             return Err(Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."));

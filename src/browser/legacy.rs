@@ -55,16 +55,7 @@ impl LegacyJwtClient {
     /// Reads `?jwt=` (and `&refresh=`) from `url` (default: the address bar, which is scrubbed first), checks the
     /// JWT decodes and has not expired, and stores it.
     pub fn handle_callback(&self, url: Option<String>) -> Result<()> {
-        let current = location::href().ok();
-        let Some(url) = url.or_else(|| current.clone()) else {
-            return Err(Error::invalid_config("No URL to read the callback from."));
-        };
-        if current.as_deref() == Some(url.as_str()) {
-            let scrubbed = legacy_jwt::scrub_url(&url);
-            if scrubbed != url {
-                location::replace(&scrubbed)?;
-            }
-        }
+        let url = location::take_callback_url(url, legacy_jwt::scrub_url)?;
         let callback = legacy_jwt::parse_callback(&url)
             .ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "The URL carries no `jwt`: the login did not complete."))?;
         let session = legacy_jwt::session(callback.jwt, callback.refresh, now(), &BrowserJson)?;

@@ -17,6 +17,22 @@ pub fn assign(url: &str) -> Result<()> {
     window()?.location().assign(url).map_err(|_| Error::invalid_config("The browser refused to navigate to the URL."))
 }
 
+/// The callback URL to read: `url`, or the address bar. When it is the address bar's, the address bar is
+/// rewritten first to `scrub(url)`, so a callback's secrets leave it whatever happens next.
+pub fn take_callback_url(url: Option<String>, scrub: impl Fn(&str) -> String) -> Result<String> {
+    let current = href().ok();
+    let Some(url) = url.or_else(|| current.clone()) else {
+        return Err(Error::invalid_config("No URL to read the callback from."));
+    };
+    if current.as_deref() == Some(url.as_str()) {
+        let scrubbed = scrub(&url);
+        if scrubbed != url {
+            replace(&scrubbed)?;
+        }
+    }
+    Ok(url)
+}
+
 /// Replaces the current history entry's URL without navigating (`history.replaceState`), keeping its state.
 pub fn replace(url: &str) -> Result<()> {
     let history = window()?.history().map_err(|_| Error::invalid_config("window.history is not available."))?;

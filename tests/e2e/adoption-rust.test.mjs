@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { formatTimings, logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
+import {
+  callApiAndLogOut, formatTimings, logInThroughExample, useExample, EXAMPLES_DIR,
+} from '../support/adoption.mjs';
 import { newContext, newPage } from '../support/browser.mjs';
 import { CLIENT_ID } from '../support/stack.mjs';
 import { waitReady } from '../support/world.mjs';
@@ -14,7 +16,7 @@ const world = useExample({ wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: '
 
 test('rust-spa: the Rust API logs in, shows the claims, calls the API and logs out', async (t) => {
   t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
-  const { provider, api, www } = world.stack;
+  const { provider, www } = world.stack;
   const context = await newContext(world.browser);
   t.after(() => context.close());
   const page = await newPage(context);
@@ -37,18 +39,5 @@ test('rust-spa: the Rust API logs in, shows the claims, calls the API and logs o
   assert.equal(claims.aud, CLIENT_ID);
   assert.equal(await page.evaluate(() => window.location.href), `${www.origin}/`, 'address bar cleaned');
 
-  api.resetRequests();
-  await page.click('#call-api');
-  await page.locator('#api-result[data-status]').waitFor();
-  assert.equal(await page.locator('#api-result').getAttribute('data-status'), '200');
-  assert.match(await page.locator('#api-result').textContent(), /"sub":"erin"/);
-  assert.match(api.requests[0].authorization, /^Bearer \S+$/);
-
-  await page.click('#logout');
-  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-  await page.waitForURL((u) => u.origin === www.origin);
-  await waitReady(page);
-  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
-  const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.endsWith(':tokens')));
-  assert.deepEqual(left, [], 'no tokens left after logout');
+  await callApiAndLogOut(page, world.stack, 'erin');
 });

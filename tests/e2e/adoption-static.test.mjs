@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { formatTimings, logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
+import {
+  callApiAndLogOut, formatTimings, logInThroughExample, useExample, EXAMPLES_DIR,
+} from '../support/adoption.mjs';
 import { newContext, newPage } from '../support/browser.mjs';
 import { CLIENT_ID } from '../support/stack.mjs';
 import { waitReady } from '../support/world.mjs';
@@ -15,7 +17,7 @@ const world = useExample({ wwwDir: path.join(EXAMPLES_DIR, 'static-site'), setup
 
 test('static-site: <script type="module"> + init(), login, claims, API call, logout', async (t) => {
   t.diagnostic(`set-up: ${formatTimings(world.timings)}`);
-  const { provider, api, www } = world.stack;
+  const { provider, www } = world.stack;
   const context = await newContext(world.browser);
   t.after(() => context.close());
   const page = await newPage(context);
@@ -44,20 +46,6 @@ test('static-site: <script type="module"> + init(), login, claims, API call, log
   const address = new URL(await page.evaluate(() => window.location.href));
   assert.equal(address.href, `${www.origin}/`, 'address bar cleaned');
 
-  api.resetRequests();
-  await page.click('#call-api');
-  await page.locator('#api-result[data-status]').waitFor();
-  assert.equal(await page.locator('#api-result').getAttribute('data-status'), '200');
-  assert.match(await page.locator('#api-result').textContent(), /"sub":"dave"/);
-  assert.match(api.requests[0].authorization, /^Bearer \S+$/);
-
-  await page.click('#logout');
-  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-  await page.waitForURL((u) => u.origin === www.origin);
-  await waitReady(page);
-  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  await callApiAndLogOut(page, world.stack, 'dave');
   assert.equal(provider.counters.endSessionConfirm, 1);
-  // Only the cached discovery document may stay; no token set, no transaction.
-  const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth:')));
-  assert.deepEqual(left.filter((k) => k !== `spa-auth:${CLIENT_ID}:discovery`), []);
 });

@@ -1,5 +1,6 @@
 // Helpers for the adoption tests (tests/e2e/adoption-*.test.mjs): run an example's set-up script the
 // way a new user would, and collect the "timing: <step> <seconds> s" lines it prints.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 
@@ -70,4 +71,27 @@ export async function logInThroughExample(page, stack, login) {
   await signIn(page, stack.www.origin, { login });
   await waitReady(page);
   await page.locator('#status[data-state="in"]').waitFor();
+}
+
+/**
+ * In a logged-in example: "Call the API" reaches the protected API with a Bearer token and shows `sub`; "Log out"
+ * goes through the provider's confirmation and back, logged out, with no token set or login left in sessionStorage
+ * (only the cached discovery document may stay).
+ */
+export async function callApiAndLogOut(page, stack, sub) {
+  const { api, www } = stack;
+  api.resetRequests();
+  await page.click('#call-api');
+  await page.locator('#api-result[data-status]').waitFor();
+  assert.equal(await page.locator('#api-result').getAttribute('data-status'), '200');
+  assert.match(await page.locator('#api-result').textContent(), new RegExp(`"sub":"${sub}"`));
+  assert.match(api.requests[0].authorization, /^Bearer \S+$/);
+
+  await page.click('#logout');
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitReady(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth:')));
+  assert.deepEqual(left.filter((k) => !k.endsWith(':discovery')), [], 'no token set or login left after logout');
 }
