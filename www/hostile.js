@@ -4,7 +4,9 @@
 // would see. When the page is loaded as a callback (the URL carries `state`), it handles the callback at once with
 // the options the test left in sessionStorage under `hostile:options`, the way an app does on start-up, and records
 // the outcome in `window.hostile.outcome`.
-import init, { AuthClient, AuthError } from '/pkg/web/spa_auth.js';
+import init, {
+  AuthClient, AuthError, ClientIdentification, LegacyJwtClient, createPkcePair, pkceChallenge,
+} from '/pkg/web/spa_auth.js';
 
 /** What an app can see of a rejection. */
 function describe(err) {
@@ -33,6 +35,10 @@ const clients = {};
 window.hostile = {
   AuthClient,
   AuthError,
+  ClientIdentification,
+  LegacyJwtClient,
+  createPkcePair,
+  pkceChallenge,
   clients,
   describe,
   attempt,

@@ -64,7 +64,7 @@ struct Inner {
     tokens: Rc<dyn Store>,
     /// Logins in progress and the discovery cache: always sessionStorage (or its fallback), since a login
     /// leaves the page and comes back.
-    store: Rc<dyn Store>,
+    store: Rc<FallbackStore>,
     endpoints: RefCell<Option<Endpoints>>,
     refresh: Rc<SingleFlight<Result<TokenSet>>>,
     listeners: RefCell<Vec<(u32, Listener)>>,
@@ -107,9 +107,9 @@ impl AuthClient {
     pub fn new(options: Options) -> Result<Self> {
         let config = options.validate()?;
         let keys = Keys::new(&config.client_id);
-        let store: Rc<dyn Store> = Rc::new(FallbackStore::new(keys.prefix()));
+        let store = Rc::new(FallbackStore::new(keys.prefix()));
         let (tokens, refresh): (Rc<dyn Store>, Flight) = match config.storage {
-            StorageKind::Session => (store.clone(), shared_flight(&keys.tokens())),
+            StorageKind::Session => (store.clone() as Rc<dyn Store>, shared_flight(&keys.tokens())),
             StorageKind::Memory => (Rc::new(MemoryStore::default()), Flight::default()),
         };
         Ok(AuthClient {
@@ -193,7 +193,8 @@ impl AuthClient {
         let request = authorize::authorization_request(&self.inner.config, &endpoints.authorization, login, &random::login()?, now)?;
         self.forget_old_logins(now)?;
         let text = BrowserJson.stringify(&request.transaction).ok_or_else(|| Error::invalid_config("appState must be JSON."))?;
-        self.inner.store.set(&self.inner.keys.transaction(request.state.secret()), &text)?;
+        // A login that could not be found on the way back is refused here, before the page is left.
+        self.inner.store.set_durable(&self.inner.keys.transaction(request.state.secret()), &text)?;
         Ok(request.url)
     }
 
@@ -278,10 +279,8 @@ impl AuthClient {
         let code = callback::check_response(response, &config.issuer, endpoints.iss_parameter_supported)?;
         let body = token::code_grant_body(&code, &transaction, &config.client_id);
         let set = self.request_tokens(&endpoints.token, body, None).await?;
-        if let Some(id_token) = &set.id_token {
-            let nonce = transaction.nonce.as_ref().map(|n| n.secret());
-            id_token::verify(id_token, &self.expected(nonce, super::now()), &BrowserJson)?;
-        }
+        let nonce = transaction.nonce.as_ref().map(|n| n.secret());
+        id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, super::now()), &BrowserJson)?;
         self.save(&set)?;
         Ok(transaction.app_state)
     }

@@ -5,12 +5,27 @@
 
 use js_sys::{Array, Object};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use std::cell::RefCell;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// "Not the expected shape"; the caller says what was expected.
+/// "Not the expected shape"; the caller says what was expected. A zero-sized error keeps serde's derived code
+/// small; where it happened is kept on the side (see [`read`]).
 #[derive(Debug)]
 pub struct Mismatch;
+
+/// Where a [`read`] did not fit: the property path (outermost first, e.g. `authorizationParams.prompt`; empty
+/// when the value itself has the wrong shape) and what was found there, in words (`an array`, `"local"`, …).
+#[derive(Debug, Default)]
+pub struct Misfit {
+    pub path: String,
+    pub found: String,
+}
+
+thread_local! {
+    /// The misfit of the read in progress, filled in as the error travels out of nested objects.
+    static MISFIT: RefCell<Misfit> = RefCell::new(Misfit::default());
+}
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,6 +44,77 @@ impl de::Error for Mismatch {
 /// Reads a Rust value out of `value`.
 pub fn from_value<T: de::DeserializeOwned>(value: JsValue) -> Option<T> {
     T::deserialize(JsDeserializer(value, 0)).ok()
+}
+
+/// Reads a Rust value out of `value`, saying where it did not fit.
+pub fn read<T: de::DeserializeOwned>(value: JsValue) -> Result<T, Misfit> {
+    start_read();
+    T::deserialize(JsDeserializer(value.clone(), 0)).map_err(|_| take_misfit(&value))
+}
+
+fn start_read() {
+    MISFIT.with(|m| *m.borrow_mut() = Misfit::default());
+}
+
+#[inline(never)]
+fn take_misfit(value: &JsValue) -> Misfit {
+    let mut misfit = MISFIT.with(|m| std::mem::take(&mut *m.borrow_mut()));
+    if misfit.found.is_empty() {
+        misfit.found = describe(value);
+    }
+    misfit
+}
+
+/// Notes, as an error leaves the property `key` holding `value`, where it happened (not generic: serde's
+/// derived code calls it from every field type).
+#[inline(never)]
+fn note_misfit(key: &JsValue, value: &JsValue) {
+    MISFIT.with(|misfit| {
+        let mut misfit = misfit.borrow_mut();
+        // The innermost property that did not fit says what it held; each level adds its name in front.
+        if misfit.found.is_empty() {
+            misfit.found = describe(value);
+        }
+        let key = key.as_string().unwrap_or_default();
+        misfit.path = if misfit.path.is_empty() { key } else { [key.as_str(), ".", &misfit.path].concat() };
+    });
+}
+
+/// What a JavaScript value is, in the words of an error message; a short string is quoted as it is.
+pub fn describe(value: &JsValue) -> String {
+    match value.as_string() {
+        Some(s) if s.len() <= 40 => ["\"", &s, "\""].concat(),
+        _ => kind(value).to_owned(),
+    }
+}
+
+/// The kind of a JavaScript value, in words: `a number`, `an array`, `a URL object`, ….
+pub fn kind(value: &JsValue) -> &'static str {
+    if value.is_undefined() {
+        "undefined"
+    } else if value.is_null() {
+        "null"
+    } else if value.is_string() {
+        "a string"
+    } else if value.as_bool().is_some() {
+        "a boolean"
+    } else if value.as_f64().is_some() {
+        "a number"
+    } else if value.is_symbol() {
+        "a symbol"
+    } else if value.is_bigint() {
+        "a bigint"
+    } else if value.is_function() {
+        "a function"
+    } else if Array::is_array(value) {
+        "an array"
+    } else if value.dyn_ref::<web_sys::Url>().is_some() {
+        "a URL object"
+    } else if value.dyn_ref::<web_sys::Location>().is_some() {
+        "a Location object"
+    } else {
+        "an object"
+    }
 }
 
 /// Nesting deeper than this is refused: a hostile answer cannot exhaust the stack.
@@ -64,7 +150,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
         } else if Array::is_array(&value) {
             visitor.visit_seq(Elements { items: value.unchecked_into(), next: 0, depth: depth + 1 })
         } else if value.is_object() {
-            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None, depth: depth + 1 })
+            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, key: JsValue::UNDEFINED, value: None, depth: depth + 1 })
         } else {
             Err(Mismatch)
         }
@@ -133,6 +219,7 @@ impl<'de> SeqAccess<'de> for Elements {
 struct Entries {
     entries: Array,
     next: u32,
+    key: JsValue,
     value: Option<JsValue>,
     depth: u8,
 }
@@ -147,10 +234,15 @@ impl<'de> MapAccess<'de> for Entries {
         let pair: Array = self.entries.get(self.next).unchecked_into();
         self.next += 1;
         self.value = Some(pair.get(1));
-        seed.deserialize(JsDeserializer(pair.get(0), self.depth)).map(Some)
+        self.key = pair.get(0);
+        seed.deserialize(JsDeserializer(self.key.clone(), self.depth)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Mismatch> {
-        seed.deserialize(JsDeserializer(self.value.take().ok_or(Mismatch)?, self.depth))
+        let value = self.value.take().ok_or(Mismatch)?;
+        seed.deserialize(JsDeserializer(value.clone(), self.depth)).map_err(|m| {
+            note_misfit(&self.key, &value);
+            m
+        })
     }
 }

@@ -134,6 +134,22 @@ impl FallbackStore {
         FallbackStore { session: RefCell::new(session), memory: MemoryStore::default(), prefix: prefix.to_owned() }
     }
 
+    /// Writes to sessionStorage itself, never to the memory fallback: for what must survive leaving the page
+    /// (a login in progress). `storage_unavailable` when sessionStorage is missing, throws or is full.
+    pub fn set_durable(&self, key: &str, value: &str) -> Result<()> {
+        let refused = || {
+            Error::new(
+                code::STORAGE_UNAVAILABLE,
+                "sessionStorage is disabled, full or not available here, so this login could not be kept for the way \
+back from the server; it was not started (nothing was sent or navigated).",
+            )
+        };
+        match self.session.borrow().as_ref() {
+            Some(session) => session.set(key, value).map_err(|_| refused()),
+            None => Err(refused()),
+        }
+    }
+
     /// Runs `op` on sessionStorage; on failure, moves to memory (copying what can still be read) and runs it there.
     fn with<T>(&self, op: impl Fn(&dyn Store) -> Result<T>) -> Result<T> {
         let failed_session = {

@@ -98,6 +98,34 @@ pub fn refuse_secret(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// What the option at `path` (a property path such as `scope` or `authorizationParams.prompt`) must hold, for
+/// the message of a wrong type: every constructor's options (AuthClient, its publiq preset, ClientIdentification,
+/// LegacyJwtClient and login options).
+pub fn expected_option(path: &str) -> &'static str {
+    match path {
+        "scope" => "a space-separated string",
+        "leeway" => "a number of seconds",
+        "logoutStyle" => "\"oidc\" or \"auth0\"",
+        "responseMode" => "\"query\" or \"fragment\"",
+        "storage" => "\"session\" or \"memory\"",
+        "mode" => "\"header\" or \"query\"",
+        "environment" => "\"production\", \"testing\" or \"acceptance\"",
+        "authorizationParams" => "an object of strings",
+        "lang" => "\"nl\", \"fr\" or \"de\"",
+        "issuer" | "redirectUri" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint"
+        | "revocationEndpoint" | "serverUrl" => "a URL string",
+        _ => "a string",
+    }
+}
+
+/// The message for an option of the wrong type: "`{path}` must be {expected}, got {found}."
+pub fn wrong_option(what: &str, path: &str, found: &str) -> Error {
+    if path.is_empty() {
+        return Error::invalid_config([what, " must be an object, got ", found, "."].concat());
+    }
+    Error::invalid_config([what, ": `", path, "` must be ", expected_option(path), ", got ", found, "."].concat())
+}
+
 /// Authorize parameters the library sets itself; callers may not override them.
 const RESERVED_PARAMS: [&str; 9] = [
     "response_type",

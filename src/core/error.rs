@@ -15,6 +15,7 @@ pub mod code {
     pub const SERVER_ERROR: &str = "server_error";
     pub const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
     pub const CRYPTO_UNAVAILABLE: &str = "crypto_unavailable";
+    pub const INVALID_ARGUMENT: &str = "invalid_argument";
 }
 
 /// An authentication failure: a stable machine-readable `code`, a message a developer can act on,

@@ -16,11 +16,12 @@ pub enum Freshness {
     LoginRequired,
 }
 
-/// The margin actually required: `min_validity` (default 30 s), but never more than half the token's lifetime,
-/// so that short-lived tokens are not refreshed on every call.
+/// The margin actually required: an explicit `min_validity` as given (keycloak-js `updateToken(minValidity)`
+/// semantics); the default 30 s is capped at half the token's lifetime, so that short-lived tokens are not
+/// refreshed on every call.
 pub fn effective_min_validity(set: &TokenSet, min_validity: Option<u64>) -> u64 {
     let lifetime = set.expires_at.saturating_sub(set.received_at);
-    min_validity.unwrap_or(DEFAULT_MIN_VALIDITY).min(lifetime / 2)
+    min_validity.unwrap_or(DEFAULT_MIN_VALIDITY.min(lifetime / 2))
 }
 
 /// What to do for a caller that wants a token valid for `min_validity` more seconds at `now`.
@@ -73,6 +74,17 @@ mod tests {
         assert_eq!(effective_min_validity(&s, None), 5);
         assert_eq!(assess(Some(&s), 104, None, false), Freshness::Valid);
         assert_eq!(assess(Some(&s), 106, None, false), Freshness::Refresh);
+    }
+
+    #[test]
+    fn an_explicit_min_validity_is_honoured_as_given() {
+        // 4 s tokens: minValidity 3600 refreshes at once, also on a token received this very second.
+        let s = set(100, 104, true);
+        assert_eq!(effective_min_validity(&s, Some(3600)), 3600);
+        assert_eq!(assess(Some(&s), 100, Some(3600), false), Freshness::Refresh);
+        assert_eq!(assess(Some(&s), 100, Some(3), false), Freshness::Valid);
+        assert_eq!(assess(Some(&s), 102, Some(3), false), Freshness::Refresh);
+        assert_eq!(assess(Some(&set(100, 104, false)), 100, Some(3600), false), Freshness::LoginRequired);
     }
 
     #[test]

@@ -130,13 +130,25 @@ fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
     }
 }
 
+/// The ID token of a code exchange: required when the login asked for `openid` (it then carries a nonce; OIDC
+/// Core §3.1.3.3), and verified when present. A plain OAuth login (no `openid`) may have none.
+pub fn verify_code_exchange(token: Option<&IdToken>, expected: &Expected, json: &impl Json) -> Result<Option<Claims>> {
+    match (token, expected.nonce) {
+        (Some(token), _) => verify(token, expected, json).map(Some),
+        (None, Some(_)) => Err(Error::id_token(
+            "The token endpoint sent no ID token although the login asked for `openid` (OIDC Core 3.1.3.3); nothing was stored.",
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
 /// A new ID token from a refresh (OIDC Core §12.2): valid on its own, with the same `iss`, `sub`, `aud` and `azp`
 /// as the original, a `nonce` absent or unchanged, and an `auth_time`, when present, that of the original login.
 pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
     let same = claims.iss == original.iss
         && claims.sub == original.sub
-        && claims.aud == original.aud
+        && same_set(&claims.aud, &original.aud)
         && claims.azp == original.azp
         && (claims.nonce.is_none() || claims.nonce == original.nonce)
         && (claims.auth_time.is_none() || claims.auth_time == original.auth_time);
@@ -145,6 +157,12 @@ pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected,
     } else {
         Err(Error::id_token("The refreshed ID token is for another subject, audience or login than the original."))
     }
+}
+
+/// Whether two audiences hold the same values: `aud` is a set of strings (RFC 7519 §4.1.3), order and
+/// repetition do not matter.
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(x))
 }
 
 #[cfg(test)]
@@ -225,5 +243,32 @@ pub(crate) mod tests {
         assert_eq!(refreshed("nonce", r#""other""#).unwrap_err().code(), "id_token_invalid");
         assert_eq!(refreshed("aud", r#"["spa","x"]"#).unwrap_err().code(), "id_token_invalid");
         assert_eq!(refreshed("auth_time", "1200").unwrap_err().code(), "id_token_invalid", "original had none");
+    }
+
+    #[test]
+    fn an_openid_login_needs_an_id_token() {
+        let missing = verify_code_exchange(None, &expected(1500), &SerdeJson).unwrap_err();
+        assert_eq!(missing.code(), "id_token_invalid");
+        assert!(missing.message().contains("openid"));
+        let plain_oauth = Expected { nonce: None, ..expected(1500) };
+        assert!(verify_code_exchange(None, &plain_oauth, &SerdeJson).unwrap().is_none());
+        let good = jwt(r#"{"alg":"RS256"}"#, GOOD);
+        assert_eq!(verify_code_exchange(Some(&good), &expected(1500), &SerdeJson).unwrap().unwrap().sub, "alice");
+    }
+
+    #[test]
+    fn a_refreshed_audience_is_compared_as_a_set() {
+        let login = with("aud", r#"["spa","api"]"#);
+        let original = verify(&login, &expected(1500), &SerdeJson).unwrap();
+        let refreshed = |aud: &str| {
+            let mut claims: serde_json::Value = serde_json::from_str(GOOD).unwrap();
+            claims["aud"] = serde_json::from_str(aud).unwrap();
+            verify_refreshed(&jwt(r#"{"alg":"RS256"}"#, &claims.to_string()), &original, &expected(1500), &SerdeJson)
+        };
+        assert!(refreshed(r#"["api","spa"]"#).is_ok(), "another order is the same audience");
+        assert!(refreshed(r#"["spa","api","spa"]"#).is_ok(), "a repeated value is the same audience");
+        assert_eq!(refreshed(r#"["spa"]"#).unwrap_err().code(), "id_token_invalid", "one audience fewer");
+        assert_eq!(refreshed(r#"["spa","api","x"]"#).unwrap_err().code(), "id_token_invalid", "one more");
+        assert_eq!(refreshed(r#""spa""#).unwrap_err().code(), "id_token_invalid");
     }
 }

@@ -1,7 +1,7 @@
 //! PKCE (RFC 7636) with S256 only, plus the random `state` and `nonce` values of a login.
 
 use super::encoding::base64url;
-use super::error::{Error, Result};
+use super::error::{code, Error, Result};
 use super::secret::{Nonce, PkceVerifier, State};
 use sha2::{Digest, Sha256};
 
@@ -41,8 +41,9 @@ impl Nonce {
 pub fn challenge_for(verifier: &str) -> Result<String> {
     let valid_chars = verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
     if !(43..=128).contains(&verifier.len()) || !valid_chars {
-        return Err(Error::invalid_config(
-            "A PKCE code_verifier must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636 section 4.1).",
+        return Err(Error::new(
+            code::INVALID_ARGUMENT,
+            "`verifier`: a PKCE code_verifier must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ (RFC 7636 section 4.1).",
         ));
     }
     Ok(PkceVerifier::new(verifier.to_owned()).challenge())
@@ -77,9 +78,9 @@ mod tests {
 
     #[test]
     fn malformed_verifiers_are_refused() {
-        assert_eq!(challenge_for("short").unwrap_err().code(), "invalid_config");
-        assert_eq!(challenge_for(&"a".repeat(129)).unwrap_err().code(), "invalid_config");
-        assert_eq!(challenge_for(&"a b".repeat(20)).unwrap_err().code(), "invalid_config");
+        assert_eq!(challenge_for("short").unwrap_err().code(), "invalid_argument");
+        assert_eq!(challenge_for(&"a".repeat(129)).unwrap_err().code(), "invalid_argument");
+        assert_eq!(challenge_for(&"a b".repeat(20)).unwrap_err().code(), "invalid_argument");
         assert!(challenge_for(&"a".repeat(128)).is_ok());
     }
 }

@@ -1,11 +1,12 @@
 //! The JavaScript `AuthClient`: converts options and results, delegates to [`crate::AuthClient`].
 
-use super::convert::{from_js, get, promise, refuse_secrets, request, to_value};
+use super::args::{self, get};
+use super::convert::{from_js, promise, request, to_value};
 use super::error::to_js;
 use crate::browser::client::{AuthClient, FetchOptions, LogoutOptions, TokenOptions};
 use crate::core::authorize::LoginOptions;
 use crate::core::config::Options;
-use crate::core::error::{Error, Result};
+use crate::core::error::{code, Result};
 use crate::core::publiq::Environment;
 use js_sys::{Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -132,45 +133,46 @@ impl JsAuthClient {
     /// Validates the options; throws `AuthError` (`invalid_config`) on anything unsafe or malformed.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "AuthClientOptions")] options: JsValue) -> std::result::Result<JsAuthClient, JsValue> {
-        refuse_secrets(&options).map_err(to_js)?;
-        let options: Options = from_js(&options, "AuthClient options").map_err(to_js)?;
+        let options: Options = from_js(&options, "AuthClient options", code::INVALID_CONFIG).map_err(to_js)?;
         AuthClient::new(options).map(|client| JsAuthClient { client }).map_err(to_js)
     }
 
     /// A client for publiq's UiTiD v2 (Keycloak realm `uitid`) in `environment`: endpoints filled in, no discovery.
     pub fn publiq(#[wasm_bindgen(unchecked_param_type = "PubliqOptions")] options: JsValue) -> std::result::Result<JsAuthClient, JsValue> {
-        refuse_secrets(&options).map_err(to_js)?;
-        let environment = Environment::from_name(&get(&options, "environment").as_string().unwrap_or_default()).map_err(to_js)?;
-        let options: Options = from_js(&options, "AuthClient.publiq options").map_err(to_js)?;
+        let options_value = options;
+        let options: Options = from_js(&options_value, "AuthClient.publiq options", code::INVALID_CONFIG).map_err(to_js)?;
+        let environment = Environment::from_name(&get(&options_value, "environment").as_string().unwrap_or_default()).map_err(to_js)?;
         AuthClient::publiq(environment, options).map(|client| JsAuthClient { client }).map_err(to_js)
     }
 
     /// Creates verifier, challenge, state and nonce, stores the login, and resolves to the authorize URL.
     #[wasm_bindgen(js_name = buildAuthorizeUrl, skip_typescript, unchecked_return_type = "Promise<string>")]
-    pub fn build_authorize_url(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions")] options: Option<Object>) -> Promise {
+    pub fn build_authorize_url(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.build_authorize_url(login_options(options)?).await })
+        promise(async move { client.build_authorize_url(login_options(options.unwrap_or_default())?).await })
     }
 
     /// `buildAuthorizeUrl`, then `window.location.assign`.
     #[wasm_bindgen(js_name = loginWithRedirect, skip_typescript, unchecked_return_type = "Promise<void>")]
-    pub fn login_with_redirect(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions")] options: Option<Object>) -> Promise {
+    pub fn login_with_redirect(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.login_with_redirect(login_options(options)?).await.map(|_| JsValue::UNDEFINED) })
+        promise(async move { client.login_with_redirect(login_options(options.unwrap_or_default())?).await.map(|_| JsValue::UNDEFINED) })
     }
 
     /// Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`.
-    #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<String>) -> bool {
-        self.client.is_callback(url.as_deref())
+    #[wasm_bindgen(js_name = isCallback, unchecked_return_type = "boolean")]
+    pub fn is_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL | Location")] url: Option<JsValue>) -> std::result::Result<bool, JsValue> {
+        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+        Ok(self.client.is_callback(url.as_deref()))
     }
 
     /// Completes the login from the redirect back; resolves to `{ appState }`.
     #[wasm_bindgen(js_name = handleRedirectCallback, unchecked_return_type = "Promise<RedirectLoginResult>")]
-    pub fn handle_redirect_callback(&self, url: Option<String>) -> Promise {
+    pub fn handle_redirect_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL | Location")] url: Option<JsValue>) -> Promise {
         let client = self.client.clone();
+        let url = args::url(&url.unwrap_or_default(), "url");
         promise(async move {
-            let app_state = client.handle_redirect_callback(url).await?;
+            let app_state = client.handle_redirect_callback(url?).await?;
             let result = Object::new();
             let value = app_state.and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::UNDEFINED);
             let _ = Reflect::set(&result, &"appState".into(), &value);
@@ -188,12 +190,12 @@ impl JsAuthClient {
     #[wasm_bindgen(js_name = getAccessToken, skip_typescript, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "GetAccessTokenOptions")] options: Option<Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "GetAccessTokenOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-        let min_validity = get(&options, "minValidity").as_f64().map(|s| s.max(0.0) as u64);
-        let force_refresh = get(&options, "forceRefresh").is_truthy();
-        let options = TokenOptions { min_validity, force_refresh };
+        let options = match token_options(&options.unwrap_or_default()) {
+            Ok(options) => options,
+            Err(e) => return Promise::reject(&to_js(e)),
+        };
         if let Some(token) = self.client.valid_access_token(options) {
             return Promise::resolve(&JsValue::from(token));
         }
@@ -218,44 +220,54 @@ impl JsAuthClient {
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: Option<Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.fetch(request(input, init)?, FetchOptions).await })
+        promise(async move { client.fetch(request(input, init.unwrap_or_default())?, FetchOptions).await })
     }
 
     /// Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout.
     #[wasm_bindgen(skip_typescript, unchecked_return_type = "Promise<void>")]
-    pub fn logout(&self, #[wasm_bindgen(unchecked_param_type = "LogoutOptions")] options: Option<Object>) -> Promise {
-        let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-        let options = LogoutOptions { return_to: get(&options, "returnTo").as_string(), local_only: get(&options, "localOnly").is_truthy() };
+    pub fn logout(&self, #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: Option<JsValue>) -> Promise {
+        let options = logout_options(&options.unwrap_or_default());
         let client = self.client.clone();
-        promise(async move { client.logout(options).await.map(|_| JsValue::UNDEFINED) })
+        promise(async move { client.logout(options?).await.map(|_| JsValue::UNDEFINED) })
     }
 
     /// Calls `listener` with `getTokens()` after login, refresh and logout; returns the unsubscribe function.
     #[wasm_bindgen(js_name = onChange, unchecked_return_type = "() => void")]
     pub fn on_change(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "(tokens: TokenSet | undefined) => void")] listener: Function,
-    ) -> JsValue {
+        #[wasm_bindgen(unchecked_param_type = "(tokens: TokenSet | undefined) => void")] listener: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
+        let listener: Function = args::function(&listener, "listener").map_err(to_js)?;
         let id = self.client.on_change(move |tokens| {
             let value = tokens.map_or(JsValue::UNDEFINED, |t| to_value(&t));
             let _ = listener.call1(&JsValue::UNDEFINED, &value);
         });
         let client = self.client.clone();
         // Callable any number of times; removing twice is harmless.
-        Closure::<dyn Fn()>::new(move || client.remove_listener(id)).into_js_value()
+        Ok(Closure::<dyn Fn()>::new(move || client.remove_listener(id)).into_js_value())
     }
 }
 
-fn login_options(options: Option<Object>) -> Result<LoginOptions> {
-    let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-    let mut login: LoginOptions = from_js(&options, "login options")?;
+fn login_options(options: JsValue) -> Result<LoginOptions> {
+    let options = args::options(&options, "options")?;
+    let mut login: LoginOptions = from_js(&options, "login options", code::INVALID_ARGUMENT)?;
     let app_state = get(&options, "appState");
     if !app_state.is_undefined() {
         let text = JSON::stringify(&app_state).ok().and_then(|s| s.as_string());
-        login.app_state = Some(text.ok_or_else(|| Error::invalid_config("appState must be a JSON value."))?);
+        login.app_state = Some(text.ok_or_else(|| args::invalid("appState", "a JSON value", &app_state))?);
     }
     Ok(login)
+}
+
+fn token_options(options: &JsValue) -> Result<TokenOptions> {
+    let options = args::options(options, "options")?;
+    Ok(TokenOptions { min_validity: args::seconds(&options, "minValidity")?, force_refresh: args::boolean(&options, "forceRefresh")? })
+}
+
+fn logout_options(options: &JsValue) -> Result<LogoutOptions> {
+    let options = args::options(options, "options")?;
+    Ok(LogoutOptions { return_to: args::url(&get(&options, "returnTo"), "returnTo")?, local_only: args::boolean(&options, "localOnly")? })
 }

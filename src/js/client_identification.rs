@@ -1,9 +1,11 @@
 //! The JavaScript `ClientIdentification`: converts and delegates to [`crate::core::client_identification`].
 
-use super::convert::{from_js, promise, refuse_secrets, request};
+use super::args;
+use super::convert::{from_js, promise, request};
 use super::error::to_js;
 use crate::core::client_identification::{ClientIdentification, IdentificationOptions};
 use js_sys::{Object, Promise, Reflect};
+use crate::core::error::code;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -41,8 +43,8 @@ impl JsClientIdentification {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClientIdentificationOptions")] options: JsValue,
     ) -> Result<JsClientIdentification, JsValue> {
-        refuse_secrets(&options).map_err(to_js)?;
-        let options: IdentificationOptions = from_js(&options, "ClientIdentification options").map_err(to_js)?;
+        let options: IdentificationOptions =
+            from_js(&options, "ClientIdentification options", code::INVALID_CONFIG).map_err(to_js)?;
         ClientIdentification::new(options).map(|inner| JsClientIdentification { inner }).map_err(to_js)
     }
 
@@ -57,8 +59,11 @@ impl JsClientIdentification {
     }
 
     /// `url` with the client id parameter in query mode; unchanged in header mode.
-    pub fn apply(&self, url: &str) -> String {
-        self.inner.apply(url)
+    pub fn apply(&self, #[wasm_bindgen(unchecked_param_type = "string | URL | Location")] url: JsValue) -> Result<String, JsValue> {
+        match args::url(&url, "url") {
+            Ok(Some(url)) => Ok(self.inner.apply(&url)),
+            _ => Err(to_js(args::invalid("url", "a URL string, a URL or a Location", &url))),
+        }
     }
 
     /// `fetch` with the client id added; the caller's headers and parameters are kept.
@@ -66,9 +71,9 @@ impl JsClientIdentification {
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: Option<Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { inner.fetch(request(input, init)?).await })
+        promise(async move { inner.fetch(request(input, init.unwrap_or_default())?).await })
     }
 }

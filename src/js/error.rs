@@ -16,7 +16,7 @@ extern "C" {
 const AUTH_ERROR_TS: &str = r#"
 /** Every rejection from spa-auth: a real `Error` with a stable `code`. */
 export class AuthError extends Error {
-  /** `invalid_config`, `invalid_state`, `missing_transaction`, `issuer_mismatch`, `id_token_invalid`,
+  /** `invalid_config`, `invalid_argument`, `invalid_state`, `missing_transaction`, `issuer_mismatch`, `id_token_invalid`,
    * `login_required`, `network_error`, `server_error`, `storage_unavailable`, `crypto_unavailable` (no
    * `crypto.getRandomValues`), or the server's own OAuth error such as `access_denied` or `invalid_grant`. */
   readonly code: string;

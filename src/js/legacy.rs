@@ -1,10 +1,12 @@
 //! The JavaScript `LegacyJwtClient`: converts and delegates to [`crate::browser::legacy`].
 
-use super::convert::{from_js, promise, refuse_secrets, request};
+use super::args;
+use super::convert::{from_js, promise, request};
 use super::error::to_js;
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::legacy_jwt::LegacyOptions;
-use js_sys::{Object, Promise};
+use js_sys::Promise;
+use crate::core::error::code;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -34,29 +36,31 @@ impl JsLegacyJwtClient {
     /// Validates the options; throws `AuthError` (`invalid_config`).
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "LegacyJwtClientOptions")] options: JsValue) -> Result<JsLegacyJwtClient, JsValue> {
-        refuse_secrets(&options).map_err(to_js)?;
-        let options: LegacyOptions = from_js(&options, "LegacyJwtClient options").map_err(to_js)?;
+        let options: LegacyOptions = from_js(&options, "LegacyJwtClient options", code::INVALID_CONFIG).map_err(to_js)?;
         LegacyJwtClient::new(options).map(|inner| JsLegacyJwtClient { inner }).map_err(to_js)
     }
 
     /// Redirects to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn login(&self, destination: Option<String>) -> Promise {
+    pub fn login(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] destination: Option<JsValue>) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { inner.login(destination).map(|_| JsValue::UNDEFINED) })
+        let destination = args::url(&destination.unwrap_or_default(), "destination");
+        promise(async move { inner.login(destination?).map(|_| JsValue::UNDEFINED) })
     }
 
     /// Whether the URL (default: the current one) carries `?jwt=`.
-    #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<String>) -> bool {
-        self.inner.is_callback(url.as_deref())
+    #[wasm_bindgen(js_name = isCallback, unchecked_return_type = "boolean")]
+    pub fn is_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL | Location")] url: Option<JsValue>) -> Result<bool, JsValue> {
+        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+        Ok(self.inner.is_callback(url.as_deref()))
     }
 
     /// Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<void>")]
-    pub fn handle_callback(&self, url: Option<String>) -> Promise {
+    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL | Location")] url: Option<JsValue>) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { inner.handle_callback(url).map(|_| JsValue::UNDEFINED) })
+        let url = args::url(&url.unwrap_or_default(), "url");
+        promise(async move { inner.handle_callback(url?).map(|_| JsValue::UNDEFINED) })
     }
 
     /// A JWT that has not expired, or a refresh token to get one.
@@ -83,10 +87,10 @@ impl JsLegacyJwtClient {
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: Option<Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { inner.fetch(request(input, init)?).await })
+        promise(async move { inner.fetch(request(input, init.unwrap_or_default())?).await })
     }
 
     /// Forgets the session here.

@@ -36,6 +36,7 @@ pub fn create_pkce_pair() -> Promise {
 
 /// The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise.
 #[wasm_bindgen(js_name = pkceChallenge)]
-pub fn pkce_challenge(verifier: &str) -> Result<String, JsValue> {
-    pkce::challenge_for(verifier).map_err(to_js)
+pub fn pkce_challenge(#[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue) -> Result<String, JsValue> {
+    let verifier = super::args::string(&verifier, "verifier").map_err(to_js)?;
+    pkce::challenge_for(&verifier).map_err(to_js)
 }

@@ -33,29 +33,17 @@ function countChanges(page, name = 'main') {
 }
 const changes = (page, name = 'main') => page.evaluate((n) => window.changes[n], name);
 
-/** In-memory fallback: a login works, the tokens are readable, and exactly one "spa-auth:" warning was logged. */
-async function assertMemoryFallback(page) {
-  await page.evaluate((o) => window.hostile.client('main', o), world.options());
-  const { outcome } = await world.loginInPlace(page);
-  assert.equal(outcome.ok, true, `a login works without sessionStorage: ${JSON.stringify(outcome.err)}`);
-  const issued = world.op.tokenRequests.at(-1).accessTokenIssued;
-  assert.equal((await page.evaluate(() => window.hostile.clients.main.getTokens()))?.accessToken, issued);
-  assert.equal(await page.evaluate(() => window.hostile.clients.main.isAuthenticated()), true);
-  assert.deepEqual(await callInPage(page, 'main', 'getAccessToken'), { ok: true, value: issued });
-  // A refresh works in memory too, and a second client does not warn again.
-  const refreshed = await callInPage(page, 'main', 'getAccessToken', { forceRefresh: true });
-  assert.equal(refreshed.value, world.op.tokenRequests.at(-1).accessTokenIssued);
-  await page.evaluate((o) => window.hostile.client('second', o), world.options({ clientId: 'hostile-second' }));
-
+/** Exactly one "spa-auth:" console message, a warning about sessionStorage; no token in the console or localStorage. */
+async function assertOneWarning(page, issued) {
   const warnings = libraryMessages(page);
   assert.equal(warnings.length, 1, `one spa-auth console message: ${JSON.stringify(page.messages)}`);
   assert.equal(warnings[0].type, 'warning');
   assert.match(warnings[0].text, /sessionStorage/);
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing went to localStorage instead');
-  assert.ok(!page.messages.some((m) => m.text.includes(issued)), 'no token in the console');
+  if (issued) assert.ok(!page.messages.some((m) => m.text.includes(issued)), 'no token in the console');
 }
 
-test('sessionStorage disabled: memory fallback with one "spa-auth:" warning, and a login still works', async (t) => {
+test('sessionStorage disabled: a login is refused before leaving the page (storage_unavailable), one warning', async (t) => {
   const page = await world.open(t, {
     initScript: () => {
       Object.defineProperty(window, 'sessionStorage', {
@@ -65,20 +53,38 @@ test('sessionStorage disabled: memory fallback with one "spa-auth:" warning, and
     },
   });
   assert.equal(await page.evaluate(() => { try { return typeof sessionStorage; } catch (e) { return e.name; } }), 'SecurityError');
-  await assertMemoryFallback(page);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  // API.md: a login that would fail on its way back is never started.
+  assertAuthError(await callInPage(page, 'main', 'buildAuthorizeUrl'), 'storage_unavailable', /sessionStorage/);
+  assertAuthError(await callInPage(page, 'main', 'loginWithRedirect'), 'storage_unavailable');
+  assert.equal(world.op.requests.filter((r) => r.path === '/authorize').length, 0, 'the provider saw no login');
+  assert.equal(await page.evaluate(() => window.hostile.clients.main.isAuthenticated()), false);
+  await page.evaluate((o) => window.hostile.client('second', o), world.options({ clientId: 'hostile-second' }));
+  await assertOneWarning(page);
 });
 
-test('sessionStorage full (QuotaExceededError): memory fallback with one "spa-auth:" warning, and a login still works', async (t) => {
-  const page = await world.open(t, {
-    initScript: () => {
-      Storage.prototype.setItem = function setItem() {
-        throw new DOMException("Failed to execute 'setItem' on 'Storage': the quota has been exceeded.", 'QuotaExceededError');
-      };
-    },
+test('sessionStorage full (QuotaExceededError) after a login: tokens move to memory with one warning, a refresh still works', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+  await page.evaluate(() => {
+    Storage.prototype.setItem = function setItem() {
+      throw new DOMException("Failed to execute 'setItem' on 'Storage': the quota has been exceeded.", 'QuotaExceededError');
+    };
   });
-  await assertMemoryFallback(page);
-  const stored = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth:')));
-  assert.deepEqual(stored, [], 'nothing reached sessionStorage');
+  const refreshed = await callInPage(page, 'main', 'getAccessToken', { forceRefresh: true });
+  const issued = world.op.tokenRequests.at(-1).accessTokenIssued;
+  assert.deepEqual(refreshed, { ok: true, value: issued }, 'the refresh worked and its token is served');
+  assert.equal((await page.evaluate(() => window.hostile.clients.main.getTokens()))?.accessToken, issued);
+  assert.equal(await page.evaluate(() => window.hostile.clients.main.isAuthenticated()), true);
+  assert.deepEqual(await callInPage(page, 'main', 'getAccessToken'), { ok: true, value: issued });
+  const stored = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth:hostile-spa:')));
+  assert.deepEqual(stored, [], 'this client\'s keys moved out of sessionStorage (memory is the truth now)');
+  // A new login could not be kept for the way back: refused before leaving the page.
+  assertAuthError(await callInPage(page, 'main', 'loginWithRedirect'), 'storage_unavailable');
+  await page.evaluate((o) => window.hostile.client('second', o), world.options({ clientId: 'hostile-second' }));
+  await assertOneWarning(page, issued);
 });
 
 test('nothing lost: failed callbacks leave the stored session byte-for-byte unchanged', async (t) => {
