@@ -333,6 +333,8 @@ async function measure(build, bundles, sizes, closers) {
     const startup = Object.fromEntries(LIBS.map((l) => [l, []]));
     const startupFromFirstByte = Object.fromEntries(LIBS.map((l) => [l, []]));
     const startupLibLoaded = Object.fromEntries(LIBS.map((l) => [l, []]));
+    /** spa-auth's start-up, split: JS modules loaded, .wasm fetched, compiled and instantiated, client built. */
+    const split = { modules: [], wasmFetch: [], wasmCompile: [], construct: [] };
     for (let i = 0; i <= RUNS; i += 1) {
       for (const lib of LIBS) {
         const context = await newContext();
@@ -340,11 +342,22 @@ async function measure(build, bundles, sizes, closers) {
           const page = await context.newPage();
           await page.goto(url(lib));
           await pageReady(page);
-          const t = await page.evaluate(() => ({
-            client: window.bench.clientAt,
-            libLoaded: window.bench.libLoadedAt,
-            responseStart: performance.getEntriesByType('navigation')[0].responseStart,
-          }));
+          const t = await page.evaluate(() => {
+            const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+            return {
+              client: window.bench.clientAt,
+              libLoaded: window.bench.libLoadedAt,
+              initStarted: window.bench.initStartedAt,
+              wasm: wasm && { startTime: wasm.startTime, responseEnd: wasm.responseEnd },
+              responseStart: performance.getEntriesByType('navigation')[0].responseStart,
+            };
+          });
+          if (i > 0 && lib === 'spa-auth' && t.wasm) {
+            split.modules.push(t.initStarted - t.responseStart);
+            split.wasmFetch.push(t.wasm.responseEnd - t.initStarted);
+            split.wasmCompile.push(t.libLoaded - t.wasm.responseEnd);
+            split.construct.push(t.client - t.libLoaded);
+          }
           if (i > 0) {
             startup[lib].push(t.client);
             startupFromFirstByte[lib].push(t.client - t.responseStart);
@@ -361,6 +374,9 @@ async function measure(build, bundles, sizes, closers) {
       ...stats(startup[l]),
       fromFirstByteMedian: round(median(startupFromFirstByte[l]), 2),
       libLoadedMedian: round(median(startupLibLoaded[l]), 2),
+      ...(l === 'spa-auth' && split.construct.length ? {
+        split: Object.fromEntries(Object.entries(split).map(([k, v]) => [k, round(median(v), 2)])),
+      } : {}),
     }]));
 
     // One context for everything with a login: the provider session (signed in, consented per client) lives here.
@@ -633,6 +649,11 @@ function table(r) {
   add('bytes shipped, gzip -9', 'lower', (l) => M.bytes[l]?.value, (v) => `${fmtInt(v)} B`);
   add(`time to a usable client, median of ${r.environment.runs} (ms)`, 'lower', (l) => M.startupMs?.[l]?.median, (v) => v.toFixed(1));
   add('  same, from the HTML\'s first byte (ms)', 'lower', (l) => M.startupMs?.[l]?.fromFirstByteMedian, (v) => v.toFixed(1));
+  const split = (key) => (l) => (l === 'spa-auth' ? M.startupMs?.[l]?.split?.[key] : '—');
+  add('    of which: JS modules loaded (ms)', 'lower', split('modules'), (v) => v.toFixed(1));
+  add('    .wasm fetched, from init() (ms)', 'lower', split('wasmFetch'), (v) => v.toFixed(1));
+  add('    .wasm compiled and instantiated (ms)', 'lower', split('wasmCompile'), (v) => v.toFixed(1));
+  add('    client constructed (ms)', 'lower', split('construct'), (v) => v.toFixed(1));
   add('cached access token (calls/s)', 'higher', (l) => (l === 'oauth4webapi' ? 'n/a: no cache' : M.cachedTokenPerSec?.[l]?.median),
     (v) => fmtInt(v));
   add('PKCE pairs (pairs/s)', 'higher', (l) => (['auth0-spa-js', 'keycloak-js'].includes(l) ? 'n/a: internal' : M.pkcePerSec?.[l]?.median), fmtInt);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds pkg/ (the npm package) from pkg-template/ and two wasm-pack builds of the crate:
+# Builds pkg/ (the npm package) from pkg-template/ and two wasm-pack builds of the crate's core (feature `js`,
+# without the Rust driver), each with the JavaScript driver (src/js/driver.js) as its entry module:
 #   pkg/bundler/  for bundlers (the package's main entry)
-#   pkg/web/      for <script type="module"> on static sites (subpath "spa-auth/web")
+#   pkg/web/      for <script type="module"> on static sites (subpath "spa-auth/web"; `init()` loads the wasm)
 # Release builds go through wasm-opt from npm binaryen (node_modules/.bin), never Debian's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +22,12 @@ nightly_ready() {
 build() { # TARGET [CARGO ARGS...]
   local target=$1
   shift
-  wasm-pack --log-level warn build $profile --target "$target" --out-dir "pkg/$target" --out-name spa_auth --no-pack . "$@"
+  wasm-pack --log-level warn build $profile --target "$target" --out-dir "pkg/$target" --out-name spa_auth_core --no-pack . \
+    -- --no-default-features --features js "$@"
 }
 build_small() { # TARGET
   RUSTUP_TOOLCHAIN=nightly RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" CARGO_TARGET_DIR=target/nightly \
-    build "$1" -- -Z build-std=std,panic_abort
+    build "$1" -Z build-std=std,panic_abort
 }
 small=no
 [ "$profile" = --release ] && nightly_ready && small=yes
@@ -38,10 +40,22 @@ for target in bundler web; do
     small=no
   fi
   [ "$small" = yes ] || build "$target"
-  # The AuthError class is a JS snippet that wasm-bindgen imports; export it from the entry module too.
+  # The wasm keeps its published name (spa_auth_bg.wasm) for servers, bundlers and apps that name it.
+  mv "pkg/$target/spa_auth_core_bg.wasm" "pkg/$target/spa_auth_bg.wasm"
+  mv "pkg/$target/spa_auth_core_bg.wasm.d.ts" "pkg/$target/spa_auth_bg.wasm.d.ts"
+  sed -i 's/spa_auth_core_bg\.wasm/spa_auth_bg.wasm/g' "pkg/$target"/spa_auth_core*.js
+  # The entry module: the driver, importing the core and the AuthError snippet (wasm-bindgen names its folder).
   snippet=$(cd "pkg/$target" && find snippets -name auth_error.js | head -n 1)
   [ -n "$snippet" ] || { echo "build: auth_error.js snippet not found in pkg/$target" >&2; exit 1; }
-  printf 'export { AuthError } from "./%s";\n' "$snippet" >> "pkg/$target/spa_auth.js"
+  sed "s#__AUTH_ERROR__#./$snippet#" src/js/driver.js > "pkg/$target/driver.js"
+  cp src/js/spa_auth.d.ts "pkg/$target/spa_auth.d.ts"
+  if [ "$target" = web ]; then
+    printf 'export { default, initSync } from "./spa_auth_core.js";\nexport * from "./driver.js";\n' > "pkg/$target/spa_auth.js"
+    # init()'s declarations, as wasm-bindgen wrote them.
+    sed -n '/^export type InitInput/,$p' "pkg/$target/spa_auth_core.d.ts" >> "pkg/$target/spa_auth.d.ts"
+  else
+    printf 'export * from "./driver.js";\n' > "pkg/$target/spa_auth.js"
+  fi
   rm -f "pkg/$target/.gitignore" "pkg/$target/package.json" "pkg/$target/README.md"
 done
 cp -R pkg-template/. pkg/
@@ -49,6 +63,7 @@ cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md pkg/
 
 for target in bundler web; do
   w=$(gzip -9c "pkg/$target/spa_auth_bg.wasm" | wc -c)
-  j=0; for f in "pkg/$target"/*.js; do j=$((j + $(gzip -9c "$f" | wc -c))); done
+  # Every JS file the page loads: the entry, the driver, wasm-bindgen's glue and the AuthError snippet.
+  j=0; for f in $(find "pkg/$target" -name '*.js'); do j=$((j + $(gzip -9c "$f" | wc -c))); done
   echo "build: pkg/$target wasm ${w} B + JS ${j} B gzip -9 = $((w + j)) B (immediate-abort std: $small)"
 done

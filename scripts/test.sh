@@ -15,7 +15,7 @@ echo "== layer 1b: short fuzzing run (about 20 s per target)"
 bash scripts/fuzz.sh 20
 
 echo "== layer 2: browser tests (wasm-pack, headless Chromium)"
-wasm-pack --log-level warn test --headless --chrome
+wasm-pack --log-level warn test --headless --chrome -- --features js
 
 echo "== layer 3: release build, end to end"
 bash scripts/build.sh

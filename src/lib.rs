@@ -1,8 +1,11 @@
 //! spa-auth: the frontend-safe half of OAuth 2.0 / OpenID Connect for browser apps, in WebAssembly.
 //!
-//! - [`core`]: pure protocol logic (PKCE, authorize URLs, callbacks, token responses, ID token claims).
-//! - `browser` (wasm32 only): the async [`AuthClient`] over sessionStorage, fetch, location and history.
-//! - the JavaScript facade (wasm32 only): `#[wasm_bindgen]` types that convert and delegate.
+//! - [`core`]: the protocol without I/O: PKCE, authorize URLs, callbacks, token responses, ID token claims, and
+//!   each operation as a step machine ([`core::client`]) that a driver advances.
+//! - `browser` (wasm32 only): sessionStorage, clock, randomness and location as the core's environment, and
+//!   (feature `rust`, default) the Rust driver: the async [`AuthClient`] over the browser's fetch.
+//! - the JavaScript facade (wasm32, feature `js`): `#[wasm_bindgen]` types that `src/js/driver.js` drives; the
+//!   npm build is `--no-default-features --features js`, so it carries no Rust futures.
 //!
 //! It never handles a client secret. See `references/INVARIANTS.md` for what every change must keep.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
@@ -11,7 +14,7 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 #[doc(hidden)]
 pub mod js;
 
@@ -22,9 +25,8 @@ pub use crate::core::legacy_jwt::LegacyOptions;
 pub use crate::core::publiq::Environment;
 pub use crate::core::token::Tokens;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "rust"))]
 pub use browser::client::{AuthClient, FetchOptions, LogoutOptions, TokenOptions};
 #[cfg(target_arch = "wasm32")]
 pub use browser::legacy::LegacyJwtClient;
-#[cfg(target_arch = "wasm32")]
 pub use crate::core::authorize::LoginOptions;

@@ -84,7 +84,7 @@ fn errors_are_auth_error_instances() {
     assert_eq!(get(&e, "code").as_string().unwrap(), "invalid_argument");
     assert!(get(&e, "message").as_string().unwrap().contains("RFC 7636"));
     let secret = js_sys::JSON::parse(r#"{"issuer":"https://id.example.com","clientId":"c","redirectUri":"https://app/","client_secret":"s"}"#).unwrap();
-    let e = spa_auth::js::client::JsAuthClient::new(secret).err().unwrap();
+    let e = spa_auth::js::core::JsCore::new(secret).err().unwrap();
     assert!(isAuthError(&e));
     assert_eq!(get(&e, "code").as_string().unwrap(), "invalid_config");
     assert!(get(&e, "message").as_string().unwrap().contains("backend"));
@@ -184,7 +184,7 @@ fn url_objects_are_taken_as_their_href_and_other_types_are_invalid_argument() {
         r#"{"issuer":"https://id.example.com","clientId":"c","redirectUri":"https://app.example/cb"}"#,
     )
     .unwrap();
-    let client = spa_auth::js::client::JsAuthClient::new(options).unwrap();
+    let client = spa_auth::js::core::JsCore::new(options).unwrap();
     let callback = web_sys::Url::new("https://app.example/cb?code=c&state=s").unwrap();
     assert!(client.is_callback(Some(callback.into())).unwrap());
     assert!(!client.is_callback(Some(web_sys::window().unwrap().location().into())).unwrap());

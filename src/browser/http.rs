@@ -1,17 +1,11 @@
-//! The requests the protocol makes, through the browser's `fetch` (web-sys): GET a JSON document or text,
-//! POST a form, and send an app's request with extra headers. Bodies are parsed by the browser
-//! (`Response.json()`); the status is handed back for the core to judge.
+//! The Rust driver's requests, through the browser's `fetch` (web-sys): what the core asks for, the legacy
+//! provider's plain-text refresh, and an app's request with extra headers. Status and text go back to the core.
 
+use crate::core::client::{Answer, HttpRequest};
 use crate::core::error::{code, Error, Result};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
-
-/// An HTTP answer: its status and its body when that was a JSON object.
-pub struct JsonAnswer {
-    pub status: u16,
-    pub body: Option<JsValue>,
-}
 
 fn network_error(url: &str) -> Error {
     Error::new(
@@ -32,14 +26,6 @@ async fn fetch(url: &str, init: &RequestInit) -> Result<Response> {
     response.dyn_into::<Response>().map_err(|_| network_error(url))
 }
 
-async fn json_answer(response: Response) -> JsonAnswer {
-    let body = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.ok().filter(|v| v.is_object()),
-        Err(_) => None,
-    };
-    JsonAnswer { status: response.status(), body }
-}
-
 fn init(method: &str, headers: &[(&str, &str)]) -> Result<RequestInit> {
     let init = RequestInit::new();
     init.set_method(method);
@@ -51,26 +37,32 @@ fn init(method: &str, headers: &[(&str, &str)]) -> Result<RequestInit> {
     Ok(init)
 }
 
-/// `GET url` with `Accept: application/json`.
-pub async fn get_json(url: &str) -> Result<JsonAnswer> {
-    Ok(json_answer(fetch(url, &init("GET", &[("Accept", "application/json")])?).await?).await)
+/// Sends what the core asked for (`GET` accepting JSON, or a form `POST`) and hands back the status and text;
+/// no answer at all (offline, CORS, DNS) is [`Answer::Unreachable`].
+pub async fn send(request: &HttpRequest) -> Answer {
+    let built = match &request.body {
+        None => init("GET", &[("Accept", "application/json")]),
+        Some(body) => init("POST", &[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")])
+            .inspect(|init| init.set_body(&JsValue::from_str(body))),
+    };
+    let Ok(init) = built else { return Answer::Unreachable };
+    match fetch(&request.url, &init).await {
+        Ok(response) => Answer::Http { status: response.status(), text: text_of(&response).await },
+        Err(_) => Answer::Unreachable,
+    }
+}
+
+async fn text_of(response: &Response) -> String {
+    match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 /// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`).
 pub async fn get_text(url: &str) -> Result<(u16, String)> {
     let response = fetch(url, &init("GET", &[])?).await?;
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    Ok((response.status(), text))
-}
-
-/// `POST url` with a form-encoded body (a CORS "simple" request: no preflight).
-pub async fn post_form(url: &str, body: String) -> Result<JsonAnswer> {
-    let init = init("POST", &[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")])?;
-    init.set_body(&JsValue::from(body));
-    Ok(json_answer(fetch(url, &init).await?).await)
+    Ok((response.status(), text_of(&response).await))
 }
 
 /// Sends a clone of `request` with `headers` set (the original stays unsent, so its body can be replayed).

@@ -240,9 +240,6 @@ impl<'de> MapAccess<'de> for Entries {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Mismatch> {
         let value = self.value.take().ok_or(Mismatch)?;
-        seed.deserialize(JsDeserializer(value.clone(), self.depth)).map_err(|m| {
-            note_misfit(&self.key, &value);
-            m
-        })
+        seed.deserialize(JsDeserializer(value.clone(), self.depth)).inspect_err(|_| note_misfit(&self.key, &value))
     }
 }

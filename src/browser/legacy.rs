@@ -1,9 +1,11 @@
 //! The legacy UiTiD v1 JWT client (Entry API 3): login redirect, callback, refresh and authenticated requests.
 
+#[cfg(feature = "rust")]
 use super::http;
 use super::json::BrowserJson;
 use super::location;
 use super::now;
+#[cfg(feature = "rust")]
 use super::single_flight::SingleFlight;
 use super::storage::{FallbackStore, Store};
 use crate::core::error::{code, Error, Result};
@@ -16,6 +18,7 @@ struct Inner {
     config: LegacyConfig,
     key: String,
     store: FallbackStore,
+    #[cfg(feature = "rust")]
     refresh: SingleFlight<Result<String>>,
 }
 
@@ -31,7 +34,13 @@ impl LegacyJwtClient {
         let config = options.validate()?;
         let keys = Keys::new(&["legacy:", config.api_key.as_str()].concat());
         Ok(LegacyJwtClient {
-            inner: Rc::new(Inner { key: keys.tokens(), store: FallbackStore::new(keys.prefix()), config, refresh: SingleFlight::default() }),
+            inner: Rc::new(Inner {
+                key: keys.tokens(),
+                store: FallbackStore::new(keys.prefix()),
+                config,
+                #[cfg(feature = "rust")]
+                refresh: SingleFlight::default(),
+            }),
         })
     }
 
@@ -81,19 +90,26 @@ impl LegacyJwtClient {
         self.load().is_some_and(|s| s.expires_at > now() || s.refresh.is_some())
     }
 
-    /// `GET {serverUrl}/refresh`: a new JWT (plain text) for the stored refresh token; one request for all
-    /// concurrent callers. A refused refresh token removes the session (`login_required`).
-    pub async fn refresh(&self) -> Result<String> {
-        self.inner.refresh.run(|| self.refresh_once()).await
-    }
-
-    async fn refresh_once(&self) -> Result<String> {
+    /// The refresh request's URL (`GET {serverUrl}/refresh?apiKey=…&refresh=…`); `login_required` without a
+    /// stored refresh token.
+    pub fn refresh_url(&self) -> Result<String> {
         let Some(session) = self.load() else { return Err(Error::new(code::LOGIN_REQUIRED, "Not logged in.")) };
-        let Some(refresh) = session.refresh.clone() else {
+        let Some(refresh) = session.refresh else {
             return Err(Error::new(code::LOGIN_REQUIRED, "No refresh token (the API key may not refresh): log in again."));
         };
-        let (status, body) = http::get_text(&legacy_jwt::refresh_url(&self.inner.config, &refresh)).await?;
-        let jwt = match legacy_jwt::refreshed_token(status, &body) {
+        Ok(legacy_jwt::refresh_url(&self.inner.config, &refresh))
+    }
+
+    /// Reads the refresh answer (`None`: no answer at all) and stores the new JWT; a refused refresh token removes
+    /// the session (`login_required`).
+    pub fn accept_refresh(&self, status: Option<u16>, body: &str) -> Result<String> {
+        let Some(status) = status else {
+            return Err(Error::new(code::NETWORK_ERROR, "Could not reach the JWT provider (offline, DNS, or CORS)."));
+        };
+        let Some(refresh) = self.load().and_then(|s| s.refresh) else {
+            return Err(Error::new(code::LOGIN_REQUIRED, "The session ended while refreshing: log in again."));
+        };
+        let jwt = match legacy_jwt::refreshed_token(status, body) {
             Ok(jwt) => jwt,
             Err(e) => {
                 if e.code() == code::LOGIN_REQUIRED {
@@ -107,7 +123,35 @@ impl LegacyJwtClient {
         Ok(session.jwt.secret().to_owned())
     }
 
+    /// The API key, sent as `X-Api-Key` with every request.
+    pub fn api_key(&self) -> &str {
+        &self.inner.config.api_key
+    }
+
+    /// Whether a refresh token is stored.
+    pub fn can_refresh(&self) -> bool {
+        self.load().is_some_and(|s| s.refresh.is_some())
+    }
+
+    /// `GET {serverUrl}/refresh`: a new JWT (plain text) for the stored refresh token; one request for all
+    /// concurrent callers. A refused refresh token removes the session (`login_required`).
+    #[cfg(feature = "rust")]
+    pub async fn refresh(&self) -> Result<String> {
+        self.inner.refresh.run(|| self.refresh_once()).await
+    }
+
+    #[cfg(feature = "rust")]
+    async fn refresh_once(&self) -> Result<String> {
+        let url = self.refresh_url()?;
+        let (status, body) = match http::get_text(&url).await {
+            Ok((status, body)) => (Some(status), body),
+            Err(_) => (None, String::new()),
+        };
+        self.accept_refresh(status, &body)
+    }
+
     /// The JWT, refreshed first when it has expired.
+    #[cfg(feature = "rust")]
     pub async fn get_token(&self) -> Result<String> {
         match self.token() {
             Some(jwt) => Ok(jwt),
@@ -117,16 +161,18 @@ impl LegacyJwtClient {
 
     /// Sends `request` with `Authorization: Bearer <jwt>` and `X-Api-Key`; on a 401, one refresh and one retry
     /// when a refresh token is stored.
+    #[cfg(feature = "rust")]
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         let jwt = self.get_token().await?;
         let response = self.send(&request, &jwt).await?;
-        if response.status() != 401 || self.load().and_then(|s| s.refresh).is_none() {
+        if response.status() != 401 || !self.can_refresh() {
             return Ok(response);
         }
         let jwt = self.refresh().await?;
         self.send(&request, &jwt).await
     }
 
+    #[cfg(feature = "rust")]
     async fn send(&self, request: &web_sys::Request, jwt: &str) -> Result<web_sys::Response> {
         let bearer = ["Bearer ", jwt].concat();
         http::send_with_headers(request, &[("Authorization", &bearer), ("X-Api-Key", &self.inner.config.api_key)]).await

@@ -1,14 +1,20 @@
-//! The browser shell: everything that touches the browser (randomness, clock, storage, fetch, location),
-//! and the async [`AuthClient`](client::AuthClient) that runs the core's steps with them.
+//! The browser shell: everything that touches the browser (randomness, clock, storage, location) as the
+//! core's [`Env`](crate::core::client::Env), and, with feature `rust`, the Rust driver: the async
+//! [`AuthClient`](client::AuthClient) that runs the core's steps with the browser's fetch.
 
+#[cfg(feature = "rust")]
 pub mod client;
+#[cfg(feature = "rust")]
 pub mod client_identification;
+pub mod env;
+#[cfg(feature = "rust")]
 pub mod http;
 pub mod js_value;
 pub mod json;
 pub mod legacy;
 pub mod location;
 pub mod random;
+#[cfg(feature = "rust")]
 pub mod single_flight;
 pub mod storage;
 

@@ -2,52 +2,22 @@
 //! in-memory one, and the fallback that moves to memory (with one console warning) when sessionStorage fails.
 
 use crate::core::error::{code, Error, Result};
+pub use crate::core::store::{MemoryStore, Store};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// A string key-value store.
-pub trait Store {
-    fn get(&self, key: &str) -> Result<Option<String>>;
-    /// The value as a JavaScript string (`null` when absent): lets a caller compare it with a value it saw
-    /// before without copying it into wasm memory.
+/// A [`Store`] that can also hand back a value as a JavaScript string (`null` when absent), so a caller can
+/// compare it with a value it saw before without copying it into wasm memory.
+pub trait JsStore: Store {
     fn get_js(&self, key: &JsValue) -> Result<JsValue> {
         let key = key.as_string().unwrap_or_default();
         Ok(self.get(&key)?.map_or(JsValue::NULL, |v| JsValue::from_str(&v)))
     }
-    fn set(&self, key: &str, value: &str) -> Result<()>;
-    fn remove(&self, key: &str) -> Result<()>;
-    /// Every key that starts with `prefix`.
-    fn keys(&self, prefix: &str) -> Result<Vec<String>>;
 }
 
-/// This page's memory: gone on reload. A handful of keys, so a list serves (less code than a map).
-#[derive(Default)]
-pub struct MemoryStore {
-    entries: RefCell<Vec<(String, String)>>,
-}
-
-impl Store for MemoryStore {
-    fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.entries.borrow().iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
-    }
-    fn set(&self, key: &str, value: &str) -> Result<()> {
-        let mut entries = self.entries.borrow_mut();
-        match entries.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = value.to_owned(),
-            None => entries.push((key.to_owned(), value.to_owned())),
-        }
-        Ok(())
-    }
-    fn remove(&self, key: &str) -> Result<()> {
-        self.entries.borrow_mut().retain(|(k, _)| k != key);
-        Ok(())
-    }
-    fn keys(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(self.entries.borrow().iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
-    }
-}
+impl JsStore for MemoryStore {}
 
 /// `window.sessionStorage`: per tab, survives reloads. Every failure is `storage_unavailable`.
 pub struct SessionStore {
@@ -78,12 +48,15 @@ extern "C" {
     fn get_item_js(this: &RawStorage, key: &JsValue) -> std::result::Result<JsValue, JsValue>;
 }
 
+impl JsStore for SessionStore {
+    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
+        self.storage.unchecked_ref::<RawStorage>().get_item_js(key).map_err(unavailable)
+    }
+}
+
 impl Store for SessionStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
         self.storage.get_item(key).map_err(unavailable)
-    }
-    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
-        self.storage.unchecked_ref::<RawStorage>().get_item_js(key).map_err(unavailable)
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         self.storage.set_item(key, value).map_err(unavailable)
@@ -151,7 +124,7 @@ back from the server; it was not started (nothing was sent or navigated).",
     }
 
     /// Runs `op` on sessionStorage; on failure, moves to memory (copying what can still be read) and runs it there.
-    fn with<T>(&self, op: impl Fn(&dyn Store) -> Result<T>) -> Result<T> {
+    fn with<T>(&self, op: impl Fn(&dyn JsStore) -> Result<T>) -> Result<T> {
         let failed_session = {
             let session = self.session.borrow();
             match session.as_ref().map(|s| op(s)) {
@@ -176,12 +149,15 @@ back from the server; it was not started (nothing was sent or navigated).",
     }
 }
 
+impl JsStore for FallbackStore {
+    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
+        self.with(|s| s.get_js(key))
+    }
+}
+
 impl Store for FallbackStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
         self.with(|s| s.get(key))
-    }
-    fn get_js(&self, key: &JsValue) -> Result<JsValue> {
-        self.with(|s| s.get_js(key))
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         self.with(|s| s.set(key, value))

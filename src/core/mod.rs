@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod callback;
+pub mod client;
 pub mod client_identification;
 pub mod config;
 pub mod discovery;
@@ -17,4 +18,5 @@ pub mod logout;
 pub mod pkce;
 pub mod publiq;
 pub mod secret;
+pub mod store;
 pub mod token;

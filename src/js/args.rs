@@ -102,8 +102,3 @@ pub fn seconds(object: &JsValue, name: &str) -> Result<Option<u64>> {
 pub fn string(value: &JsValue, what: &str) -> Result<String> {
     value.as_string().ok_or_else(|| invalid(what, "a string", value))
 }
-
-/// A function argument.
-pub fn function(value: &JsValue, what: &str) -> Result<js_sys::Function> {
-    value.dyn_ref::<js_sys::Function>().cloned().ok_or_else(|| invalid(what, "a function", value))
-}

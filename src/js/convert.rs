@@ -1,16 +1,13 @@
-//! Conversions shared by the facade's classes: options objects, promises, requests, secrets in option names.
+//! Conversions shared by the facade's classes: options objects (with secrets refused) and results.
 
-use super::error::to_js;
-use super::args::{is_plain_object, plain_copy, url};
+use super::args::{is_plain_object, plain_copy};
 use crate::browser::js_value::{describe, read};
 use crate::core::config::{refuse_secret, wrong_option};
 use crate::core::error::{Error, Result};
-use js_sys::{Object, Promise};
+use js_sys::Object;
 use serde::de::DeserializeOwned;
-use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Refuses an options object that names a client secret, in any spelling.
 fn refuse_secrets(options: &JsValue) -> Result<()> {
@@ -38,37 +35,9 @@ pub fn from_js<T: DeserializeOwned + Default>(value: &JsValue, what: &str, code:
     read(copy).map_err(|m| wrong(&m.path, &m.found))
 }
 
-pub fn promise<F, T>(future: F) -> Promise
-where
-    F: Future<Output = Result<T>> + 'static,
-    T: Into<JsValue>,
-{
-    future_to_promise(async move { future.await.map(Into::into).map_err(to_js) })
-}
-
 /// A plain JavaScript object (or value) for `value`, through JSON text.
 pub fn to_value<T: serde::Serialize>(value: &T) -> JsValue {
     crate::core::json_text::to_string(value)
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `new Request(input, init)`: `input` a URL string, `URL`, `Location` or `Request`; `init` an object or nothing.
-pub fn request(input: JsValue, init: JsValue) -> Result<web_sys::Request> {
-    let init = super::args::options(&init, "init")?;
-    let init: web_sys::RequestInit = if init.is_undefined() { web_sys::RequestInit::new() } else { init.unchecked_into() };
-    let built = match input.dyn_ref::<web_sys::Request>() {
-        Some(r) => web_sys::Request::new_with_request_and_init(r, &init),
-        None => match url(&input, "input") {
-            Ok(Some(u)) => web_sys::Request::new_with_str_and_init(&u, &init),
-            _ => return Err(super::args::invalid("input", "a URL string, a URL, a Location or a Request", &input)),
-        },
-    };
-    built.map_err(|e| {
-        let reason = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
-        Error::new(
-            crate::core::error::code::INVALID_ARGUMENT,
-            ["fetch(): `input` and `init` do not make a valid Request: ", &reason].concat(),
-        )
-    })
 }

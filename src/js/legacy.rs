@@ -1,96 +1,83 @@
-//! The JavaScript `LegacyJwtClient`: converts and delegates to [`crate::browser::legacy`].
+//! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
 use super::args;
-use super::convert::{from_js, promise, request};
+use super::convert::from_js;
 use super::error::to_js;
 use crate::browser::legacy::LegacyJwtClient;
-use crate::core::legacy_jwt::LegacyOptions;
-use js_sys::Promise;
 use crate::core::error::code;
+use crate::core::legacy_jwt::LegacyOptions;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const LEGACY_TS: &str = r#"
-/** Options of `new LegacyJwtClient(options)` (Entry API 3's JWT provider, deprecated by publiq). */
-export interface LegacyJwtClientOptions {
-  /** e.g. `https://jwt.uitdatabank.be` or `https://jwt-test.uitdatabank.be`. */
-  serverUrl: string;
-  apiKey: string;
-  lang?: "nl" | "fr" | "de";
-}
-
-export interface LegacyJwtClient {
-  /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first. */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-}
-"#;
+type Thrown<T> = Result<T, JsValue>;
 
 /// publiq's legacy UiTiD v1 JWT flow, for apps still migrating to UiTiD v2.
-#[wasm_bindgen(js_name = LegacyJwtClient)]
+#[wasm_bindgen(js_name = LegacyCore)]
 pub struct JsLegacyJwtClient {
     inner: LegacyJwtClient,
 }
 
-#[wasm_bindgen(js_class = LegacyJwtClient)]
+#[wasm_bindgen(js_class = LegacyCore)]
 impl JsLegacyJwtClient {
     /// Validates the options; throws `AuthError` (`invalid_config`).
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "LegacyJwtClientOptions")] options: JsValue) -> Result<JsLegacyJwtClient, JsValue> {
+    pub fn new(options: JsValue) -> Thrown<JsLegacyJwtClient> {
         let options: LegacyOptions = from_js(&options, "LegacyJwtClient options", code::INVALID_CONFIG).map_err(to_js)?;
         LegacyJwtClient::new(options).map(|inner| JsLegacyJwtClient { inner }).map_err(to_js)
     }
 
-    /// Redirects to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn login(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL")] destination: Option<JsValue>) -> Promise {
-        let inner = self.inner.clone();
-        let destination = args::url(&destination.unwrap_or_default(), "destination");
-        promise(async move { inner.login(destination?).map(|_| JsValue::UNDEFINED) })
+    /// Goes to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
+    pub fn login(&self, destination: Option<JsValue>) -> Thrown<()> {
+        let destination = args::url(&destination.unwrap_or_default(), "destination").map_err(to_js)?;
+        self.inner.login(destination).map_err(to_js)
     }
 
     /// Whether the URL (default: the current one) carries `?jwt=`.
-    #[wasm_bindgen(js_name = isCallback, unchecked_return_type = "boolean")]
-    pub fn is_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL | Location")] url: Option<JsValue>) -> Result<bool, JsValue> {
+    #[wasm_bindgen(js_name = isCallback)]
+    pub fn is_callback(&self, url: Option<JsValue>) -> Thrown<bool> {
         let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
         Ok(self.inner.is_callback(url.as_deref()))
     }
 
     /// Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar.
-    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<void>")]
-    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | URL | Location")] url: Option<JsValue>) -> Promise {
-        let inner = self.inner.clone();
-        let url = args::url(&url.unwrap_or_default(), "url");
-        promise(async move { inner.handle_callback(url?).map(|_| JsValue::UNDEFINED) })
+    #[wasm_bindgen(js_name = handleCallback)]
+    pub fn handle_callback(&self, url: Option<JsValue>) -> Thrown<()> {
+        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+        self.inner.handle_callback(url).map_err(to_js)
     }
 
-    /// A JWT that has not expired, or a refresh token to get one.
     #[wasm_bindgen(js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
         self.inner.is_authenticated()
     }
 
-    /// The JWT while it has not expired, else `undefined`.
+    /// The JWT while it has not expired.
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self) -> Option<String> {
         self.inner.token()
     }
 
-    /// `GET {serverUrl}/refresh`: resolves to the new JWT.
-    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn refresh(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move { inner.refresh().await })
+    /// The refresh request's URL; throws `login_required` without a refresh token.
+    #[wasm_bindgen(js_name = refreshUrl)]
+    pub fn refresh_url(&self) -> Thrown<String> {
+        self.inner.refresh_url().map_err(to_js)
     }
 
-    /// `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first.
-    #[wasm_bindgen(skip_typescript, unchecked_return_type = "Promise<Response>")]
-    pub fn fetch(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
-    ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move { inner.fetch(request(input, init.unwrap_or_default())?).await })
+    /// Reads the refresh answer (`status` -1: none) and stores the new JWT, which it returns.
+    #[wasm_bindgen(js_name = acceptRefresh)]
+    pub fn accept_refresh(&self, status: i32, text: String) -> Thrown<String> {
+        let status = u16::try_from(status).ok().filter(|s| *s > 0);
+        self.inner.accept_refresh(status, &text).map_err(to_js)
+    }
+
+    /// The API key (`X-Api-Key`).
+    #[wasm_bindgen(js_name = apiKey)]
+    pub fn api_key(&self) -> String {
+        self.inner.api_key().to_owned()
+    }
+
+    #[wasm_bindgen(js_name = canRefresh)]
+    pub fn can_refresh(&self) -> bool {
+        self.inner.can_refresh()
     }
 
     /// Forgets the session here.

@@ -1,10 +1,11 @@
-//! The `#[wasm_bindgen]` facade: JavaScript types in, Rust calls, JavaScript values and `AuthError` out.
-//! No protocol logic lives here. Public only so the browser tests can reach it; Rust apps use [`crate::AuthClient`].
+//! The `#[wasm_bindgen]` facade (feature `js`): the synchronous core that `driver.js` drives — JavaScript values
+//! in (checked), Rust calls, JavaScript values and `AuthError` out. No protocol logic lives here, and nothing
+//! here awaits: the driver owns every `fetch` and `await`.
 
 mod args;
-pub mod client;
 pub mod client_identification;
 mod convert;
+pub mod core;
 pub mod error;
 pub mod legacy;
 pub mod pkce;

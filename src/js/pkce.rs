@@ -7,16 +7,6 @@ use crate::core::secret::PkceVerifier;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const PKCE_TS: &str = r#"
-/** A PKCE pair (RFC 7636): a 43-character verifier and its S256 challenge. */
-export interface PkcePair {
-  verifier: string;
-  challenge: string;
-  method: "S256";
-}
-"#;
-
 /// A fresh verifier (32 random bytes, base64url) and its S256 challenge.
 #[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "Promise<PkcePair>")]
 pub fn create_pkce_pair() -> Promise {

@@ -1,0 +1,770 @@
+//! The client's protocol without I/O: every operation (login, callback, refresh, logout) is a [`Step`] that a
+//! driver advances. The driver asks for the next [`Action`] (fetch this request, navigate there, done with this
+//! value), carries it out, and feeds back the [`Answer`]; the core decides everything else. Storage, the clock
+//! and randomness are synchronous calls into the driver's [`Env`]; nothing here awaits.
+//!
+//! The JavaScript driver (`src/js/driver.js`) and the Rust driver (`browser::client`) run the same steps.
+
+use super::authorize::{self, LoginOptions, LoginRandomness, Transaction, TRANSACTION_TTL};
+use super::callback::{self, AuthorizationResponse, StoredLogin};
+use super::config::{Config, LogoutStyle};
+use super::discovery::{CachedDiscovery, Endpoints, ProviderMetadata};
+use super::error::{code, Error, Result};
+use super::freshness::{self, Freshness};
+use super::id_token::{self, Claims, Expected};
+use super::json::{parse_object, Json};
+use super::keys::Keys;
+use super::logout;
+use super::secret::{IdToken, RefreshToken};
+use super::store::Store;
+use super::token::{self, decimal, TokenResponse, TokenSet, Tokens};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// What a driver provides: stores, clock, randomness and JSON, all synchronous.
+pub trait Env {
+    type Json: Json;
+    fn json(&self) -> &Self::Json;
+    /// Now, in epoch seconds.
+    fn now(&self) -> u64;
+    /// Fresh verifier, state and nonce bytes.
+    fn random(&self) -> Result<LoginRandomness>;
+    /// Logins in progress, used states and the discovery cache (sessionStorage, or its memory fallback).
+    fn logins(&self) -> &dyn Store;
+    /// Writes a login in progress where it survives leaving the page, or fails with `storage_unavailable`.
+    fn keep_login(&self, key: &str, value: &str) -> Result<()>;
+    /// The stored token set (an implementation may reuse its parse of unchanged text).
+    fn load_tokens(&self) -> Option<Rc<TokenSet>>;
+    fn save_tokens(&self, set: &TokenSet) -> Result<()>;
+    fn remove_tokens(&self) -> Result<()>;
+}
+
+/// A request the driver sends: `GET url` (JSON accepted) without a body, `POST url` form-encoded with one.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub url: String,
+    pub body: Option<String>,
+}
+
+/// What became of the last request.
+#[derive(Debug)]
+pub enum Answer {
+    /// The server answered: its status and body text.
+    Http { status: u16, text: String },
+    /// No answer: offline, DNS, CORS, or the connection dropped.
+    Unreachable,
+}
+
+/// What the driver does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    Fetch(HttpRequest),
+    /// Leave the page (`location.assign`).
+    Navigate(String),
+    Done(Outcome),
+}
+
+/// What an operation ends with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `login`: the authorize URL (the login is stored under its state).
+    AuthorizeUrl(String),
+    /// `callback`: the login's `appState` as JSON text.
+    LoggedIn(Option<String>),
+    /// `refresh`: the new access token.
+    AccessToken(String),
+    /// `logout`: done (a navigation may have been asked for before).
+    LoggedOut,
+}
+
+/// Options of [`Client::logout`].
+#[derive(Clone, Debug, Default)]
+pub struct LogoutOptions {
+    /// Where the server sends the browser after logout (`post_logout_redirect_uri` / `returnTo`).
+    pub return_to: Option<String>,
+    /// Only forget the tokens here; no redirect to the server.
+    pub local_only: bool,
+}
+
+/// An operation in progress; advance it with [`Client::advance`].
+#[derive(Debug)]
+pub struct Step {
+    state: State,
+    /// Discovery was asked for (its answer is the next one).
+    discovering: bool,
+    /// The URL of the outstanding request, for the message of a network error.
+    requested: Option<String>,
+}
+
+#[derive(Debug)]
+enum State {
+    Login(Option<LoginOptions>),
+    Callback { response: Option<AuthorizationResponse>, transaction: Transaction, sent: bool },
+    Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
+    Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
+    Finished,
+}
+
+impl Step {
+    fn new(state: State) -> Step {
+        Step { state, discovering: false, requested: None }
+    }
+}
+
+/// One public client of one authorization server: its configuration, its keys and the driver's environment.
+pub struct Client<E: Env> {
+    config: Config,
+    keys: Keys,
+    env: E,
+    endpoints: RefCell<Option<Endpoints>>,
+    /// Bumped by every change of the stored session made here, so a driver knows when to tell its listeners.
+    generation: Cell<u32>,
+}
+
+fn login_required(message: &'static str) -> Error {
+    Error::new(code::LOGIN_REQUIRED, message)
+}
+
+impl<E: Env> Client<E> {
+    pub fn new(config: Config, env: E) -> Self {
+        Client {
+            keys: Keys::new(&config.client_id),
+            endpoints: RefCell::new(Endpoints::configured(&config)),
+            config,
+            env,
+            generation: Cell::new(0),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn env(&self) -> &E {
+        &self.env
+    }
+
+    /// Changes of the session made through this client so far.
+    pub fn generation(&self) -> u32 {
+        self.generation.get()
+    }
+
+    fn changed(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
+    }
+
+    // ---- endpoints -------------------------------------------------------------------------------------
+
+    /// Endpoints known without a request: configured, already discovered, or cached in the store.
+    pub fn known_endpoints(&self) -> Option<Endpoints> {
+        if let Some(e) = self.endpoints.borrow().clone() {
+            return Some(e);
+        }
+        let text = self.env.logins().get(&self.keys.discovery()).ok()??;
+        let cached: CachedDiscovery = self.env.json().parse(&text)?;
+        let endpoints = cached.endpoints_for(&self.config)?;
+        *self.endpoints.borrow_mut() = Some(endpoints.clone());
+        Some(endpoints)
+    }
+
+    /// Reads a discovery answer (OIDC Discovery §4): a JSON object naming exactly the configured issuer.
+    fn accept_discovery(&self, status: u16, text: &str) -> Result<Endpoints> {
+        let metadata: Option<ProviderMetadata> = parse_object(self.env.json(), text);
+        let metadata = match metadata {
+            Some(m) if (200..300).contains(&status) => m,
+            _ => {
+                return Err(Error::server(
+                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), ")."]
+                        .concat(),
+                ))
+            }
+        };
+        let endpoints = Endpoints::discovered(&self.config, metadata)?;
+        let cached = CachedDiscovery {
+            discovery_url: self.config.discovery_url.clone(),
+            issuer: self.config.issuer.clone(),
+            endpoints: endpoints.clone(),
+        };
+        if let Some(text) = self.env.json().stringify(&cached) {
+            // A cache that cannot be written only costs a request later.
+            let _ = self.env.logins().set(&self.keys.discovery(), &text);
+        }
+        *self.endpoints.borrow_mut() = Some(endpoints.clone());
+        Ok(endpoints)
+    }
+
+    /// The endpoints, or the discovery request to send first; its answer is read on the next call.
+    fn endpoints_for(&self, step: &mut Step, answer: &mut Option<Answer>) -> Result<Option<Endpoints>> {
+        if let Some(e) = self.known_endpoints() {
+            return Ok(Some(e));
+        }
+        if !step.discovering {
+            step.discovering = true;
+            return Ok(None);
+        }
+        step.discovering = false;
+        let (status, text) = http_answer(answer.take(), &self.config.discovery_url)?;
+        self.accept_discovery(status, &text).map(Some)
+    }
+
+    // ---- the session -----------------------------------------------------------------------------------
+
+    /// A stored token set that is not expired, or that can be refreshed.
+    pub fn is_authenticated(&self) -> bool {
+        freshness::is_authenticated(self.env.load_tokens().as_deref(), self.env.now())
+    }
+
+    /// The current tokens, without the refresh token.
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.env.load_tokens().map(|s| s.public())
+    }
+
+    /// The validated ID token's claims, as JSON text.
+    pub fn user_claims_json(&self) -> Option<String> {
+        let set = self.env.load_tokens()?;
+        let id_token = set.id_token.as_ref()?;
+        id_token::payload_json(id_token.secret()).ok().map(|(_, payload)| payload)
+    }
+
+    /// `getAccessToken`'s decision: the stored access token when it is valid for `min_validity` more seconds,
+    /// `None` when a refresh must get one, `login_required` (and an expired session removed) when nothing can.
+    pub fn access_token(&self, min_validity: Option<u64>, force_refresh: bool) -> Result<Option<String>> {
+        let set = self.env.load_tokens();
+        let now = self.env.now();
+        match freshness::assess(set.as_deref(), now, min_validity, force_refresh) {
+            Freshness::Valid => Ok(set.map(|s| s.access_token.secret().to_owned())),
+            Freshness::Refresh => Ok(None),
+            Freshness::LoginRequired => {
+                // Only an expired session is removed; a valid one without a refresh token stays usable.
+                if set.is_some_and(|s| s.expires_at <= now) {
+                    self.forget_tokens();
+                }
+                Err(login_required("No access token valid for long enough, and no refresh token: log in again."))
+            }
+        }
+    }
+
+    fn save(&self, set: &TokenSet) -> Result<()> {
+        self.env.save_tokens(set)?;
+        self.changed();
+        Ok(())
+    }
+
+    fn forget_tokens(&self) {
+        let _ = self.env.remove_tokens();
+        self.changed();
+    }
+
+    fn expected<'a>(&'a self, nonce: Option<&'a str>, now: u64) -> Expected<'a> {
+        Expected { issuer: &self.config.issuer, client_id: &self.config.client_id, nonce, now, leeway: self.config.leeway }
+    }
+
+    /// Reads a token endpoint answer into a token set (nothing is stored here).
+    fn token_set(&self, status: u16, text: &str, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let body: Option<TokenResponse> = parse_object(self.env.json(), text);
+        let response = token::check_response("token endpoint", status, body)?;
+        TokenSet::from_response(response, self.env.now(), previous)
+    }
+
+    fn claims_of(&self, token: &IdToken) -> Option<Claims> {
+        self.env.json().parse(&id_token::payload_json(token.secret()).ok()?.1)
+    }
+
+    // ---- operations ------------------------------------------------------------------------------------
+
+    /// A login: verifier, challenge, state and nonce, the login stored under its state (where it survives
+    /// leaving the page, or `storage_unavailable`); ends with the authorize URL.
+    pub fn login(&self, login: LoginOptions) -> Step {
+        Step::new(State::Login(Some(login)))
+    }
+
+    /// Whether `url` is an authorization response for this client's response mode.
+    pub fn is_callback(&self, url: &str) -> bool {
+        callback::is_callback(url, self.config.response_mode)
+    }
+
+    /// The address bar after a callback: `url` without the response's parameters.
+    pub fn scrub_callback_url(&self, url: &str) -> String {
+        callback::scrub_url(url, self.config.response_mode)
+    }
+
+    /// Completes a login from the redirect back at `url`: the state is checked and spent at once (single use),
+    /// the server's own error reported without a request; the code exchange follows.
+    pub fn callback(&self, url: &str) -> Result<Step> {
+        let response = callback::parse_response(url, self.config.response_mode);
+        let Some(state) = response.state.clone() else {
+            return Err(Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."));
+        };
+        let now = self.env.now();
+        let transaction = callback::check_state(self.take_login(&state, now)?, &self.config.issuer, now)?;
+        if response.error.is_some() {
+            // The server's own error needs no endpoints: report it even when discovery would fail.
+            return Err(callback::check_response(response, &self.config.issuer, false)
+                .err()
+                .unwrap_or_else(|| Error::server("The callback carries an error.")));
+        }
+        Ok(Step::new(State::Callback { response: Some(response), transaction, sent: false }))
+    }
+
+    /// A refresh (RFC 6749 §6) of the stored session; ends with the new access token. Drivers run at most one
+    /// at a time per token key and share its result.
+    pub fn refresh(&self) -> Result<Step> {
+        let Some(old) = self.env.load_tokens() else { return Err(login_required("Not logged in.")) };
+        let Some(refresh_token) = old.refresh_token.clone() else {
+            return Err(login_required("The session has no refresh token: log in again."));
+        };
+        Ok(Step::new(State::Refresh { old, refresh_token, sent: false }))
+    }
+
+    /// Forgets this client's tokens and logins in progress at once, then revokes the refresh token when a
+    /// revocation endpoint is known (a failure does not stop the logout) and, unless `local_only`, navigates to
+    /// the server's logout.
+    pub fn logout(&self, options: LogoutOptions) -> Result<Step> {
+        let set = self.env.load_tokens();
+        self.env.remove_tokens()?;
+        let logins = self.env.logins();
+        for key in logins.keys(self.keys.prefix())? {
+            if self.keys.is_login_record(&key) {
+                logins.remove(&key)?;
+            }
+        }
+        self.changed();
+        Ok(Step::new(State::Logout { set, options, endpoints: None, revoked: false, navigated: false }))
+    }
+
+    /// The next action of `step`, given the answer to the last `Fetch` it asked for.
+    pub fn advance(&self, step: &mut Step, answer: Option<Answer>) -> Result<Action> {
+        let result = self.advance_inner(step, answer);
+        if !matches!(result, Ok(Action::Fetch(_)) | Ok(Action::Navigate(_))) {
+            step.state = State::Finished;
+        }
+        if let Ok(Action::Fetch(request)) = &result {
+            step.requested = Some(request.url.clone());
+        }
+        result
+    }
+
+    fn advance_inner(&self, step: &mut Step, mut answer: Option<Answer>) -> Result<Action> {
+        let discovery = || Action::Fetch(HttpRequest { url: self.config.discovery_url.clone(), body: None });
+        match std::mem::replace(&mut step.state, State::Finished) {
+            State::Finished => Err(Error::new(code::INVALID_STATE, "This operation already ended.")),
+            State::Login(login) => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::Login(login);
+                    return Ok(discovery());
+                };
+                let url = self.start_login(&endpoints, login.unwrap_or_default())?;
+                Ok(Action::Done(Outcome::AuthorizeUrl(url)))
+            }
+            State::Callback { response, transaction, sent: false } => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::Callback { response, transaction, sent: false };
+                    return Ok(discovery());
+                };
+                let response = response.unwrap_or_default();
+                let code = callback::check_response(response, &self.config.issuer, endpoints.iss_parameter_supported)?;
+                let body = token::code_grant_body(&code, &transaction, &self.config.client_id);
+                step.state = State::Callback { response: None, transaction, sent: true };
+                Ok(Action::Fetch(HttpRequest { url: endpoints.token, body: Some(body) }))
+            }
+            State::Callback { transaction, sent: true, .. } => {
+                let (status, text) = http_answer(answer, step.requested.as_deref().unwrap_or_default())?;
+                let set = self.token_set(status, &text, None)?;
+                let nonce = transaction.nonce.as_ref().map(|n| n.secret());
+                id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, self.env.now()), self.env.json())?;
+                self.save(&set)?;
+                Ok(Action::Done(Outcome::LoggedIn(transaction.app_state)))
+            }
+            State::Refresh { old, refresh_token, sent: false } => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::Refresh { old, refresh_token, sent: false };
+                    return Ok(discovery());
+                };
+                let body = token::refresh_grant_body(&refresh_token, &self.config.client_id);
+                step.state = State::Refresh { old, refresh_token, sent: true };
+                Ok(Action::Fetch(HttpRequest { url: endpoints.token, body: Some(body) }))
+            }
+            State::Refresh { old, refresh_token, sent: true } => {
+                let (status, text) = http_answer(answer, step.requested.as_deref().unwrap_or_default())?;
+                self.finish_refresh(&old, &refresh_token, status, &text).map(|t| Action::Done(Outcome::AccessToken(t)))
+            }
+            State::Logout { set, options, endpoints: None, .. } => {
+                // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
+                // the redirect, not the logout.
+                let wants_discovery = !options.local_only && self.config.logout_style == LogoutStyle::Oidc;
+                let endpoints = if wants_discovery {
+                    match self.endpoints_for(step, &mut answer) {
+                        Ok(None) => {
+                            step.state = State::Logout { set, options, endpoints: None, revoked: false, navigated: false };
+                            return Ok(discovery());
+                        }
+                        Ok(found) => found,
+                        Err(_) => None,
+                    }
+                } else {
+                    self.known_endpoints()
+                };
+                self.logout_next(step, set, options, endpoints, false, false)
+            }
+            State::Logout { set, options, endpoints: Some(endpoints), revoked, navigated } => {
+                // The revocation's answer, whatever it is, changes nothing.
+                self.logout_next(step, set, options, endpoints, revoked, navigated)
+            }
+        }
+    }
+
+    fn logout_next(
+        &self,
+        step: &mut Step,
+        set: Option<Rc<TokenSet>>,
+        options: LogoutOptions,
+        endpoints: Option<Endpoints>,
+        revoked: bool,
+        navigated: bool,
+    ) -> Result<Action> {
+        let refresh_token = set.as_ref().and_then(|s| s.refresh_token.clone());
+        let revocation = endpoints.as_ref().and_then(|e| e.revocation.clone());
+        if let (false, Some(refresh_token), Some(url)) = (revoked, refresh_token, revocation) {
+            let body = token::revocation_body(&refresh_token, &self.config.client_id);
+            step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated };
+            return Ok(Action::Fetch(HttpRequest { url, body: Some(body) }));
+        }
+        if options.local_only || navigated {
+            return Ok(Action::Done(Outcome::LoggedOut));
+        }
+        let return_to = options.return_to.as_deref();
+        let target = match self.config.logout_style {
+            LogoutStyle::Auth0 => Some(logout::auth0_logout_url(&self.config.issuer, &self.config.client_id, return_to)),
+            LogoutStyle::Oidc => endpoints.as_ref().and_then(|e| e.end_session.as_ref()).map(|endpoint| {
+                logout::end_session_url(endpoint, set.as_ref().and_then(|s| s.id_token.as_ref()), &self.config.client_id, return_to)
+            }),
+        };
+        match target {
+            Some(url) => {
+                step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated: true };
+                Ok(Action::Navigate(url))
+            }
+            None => Ok(Action::Done(Outcome::LoggedOut)),
+        }
+    }
+
+    /// Builds the authorize URL and stores the login under its state.
+    fn start_login(&self, endpoints: &Endpoints, login: LoginOptions) -> Result<String> {
+        let now = self.env.now();
+        let request = authorize::authorization_request(&self.config, &endpoints.authorization, login, &self.env.random()?, now)?;
+        self.forget_old_logins(now)?;
+        let text = self.env.json().stringify(&request.transaction).ok_or_else(|| Error::invalid_config("appState must be JSON."))?;
+        // A login that could not be found on the way back is refused here, before the page is left.
+        self.env.keep_login(&self.keys.transaction(request.state.secret()), &text)?;
+        Ok(request.url)
+    }
+
+    /// Removes logins in progress and used-state records older than the transaction lifetime.
+    fn forget_old_logins(&self, now: u64) -> Result<()> {
+        let logins = self.env.logins();
+        for key in logins.keys(self.keys.prefix())? {
+            if !self.keys.is_login_record(&key) {
+                continue;
+            }
+            let value = logins.get(&key)?.unwrap_or_default();
+            let stale = if self.keys.is_transaction(&key) {
+                self.env.json().parse::<Transaction>(&value).is_none_or(|t| t.expired(now))
+            } else {
+                value.parse::<u64>().map_or(true, |until| until < now)
+            };
+            if stale {
+                logins.remove(&key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the login stored under `state` out of the store (single use: it is deleted and the state remembered
+    /// as used before anything else happens).
+    fn take_login(&self, state: &str, now: u64) -> Result<StoredLogin> {
+        let logins = self.env.logins();
+        let key = self.keys.transaction(state);
+        if let Some(text) = logins.get(&key)? {
+            logins.remove(&key)?;
+            logins.set(&self.keys.used_state(state), &decimal(now + TRANSACTION_TTL))?;
+            return Ok(self.env.json().parse(&text).map_or(StoredLogin::Unknown, StoredLogin::Pending));
+        }
+        if logins.get(&self.keys.used_state(state))?.is_some() {
+            return Ok(StoredLogin::Used);
+        }
+        let pending = logins.keys(self.keys.prefix())?.iter().any(|k| self.keys.is_transaction(k));
+        Ok(if pending { StoredLogin::Unknown } else { StoredLogin::NoneStarted })
+    }
+
+    /// Reads a refresh answer. The result is stored only if the session was not changed meanwhile.
+    fn finish_refresh(&self, old: &TokenSet, refresh_token: &RefreshToken, status: u16, text: &str) -> Result<String> {
+        let still_current = || self.env.load_tokens().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
+        let set = match self.token_set(status, text, Some(old)) {
+            Ok(set) => set,
+            Err(e) if e.code() == "invalid_grant" => {
+                if still_current() {
+                    self.forget_tokens();
+                } else if let Some(current) = self.env.load_tokens().filter(|s| s.expires_at > self.env.now()) {
+                    // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
+                    return Ok(current.access_token.secret().to_owned());
+                }
+                return Err(Error::caused_by(code::LOGIN_REQUIRED, "The session ended at the server (refresh token refused): log in again.", &e));
+            }
+            Err(e) => return Err(e),
+        };
+        if set.id_token != old.id_token {
+            if let Some(new_id) = &set.id_token {
+                let original = old.id_token.as_ref().and_then(|t| self.claims_of(t));
+                let expected = self.expected(None, self.env.now());
+                match original {
+                    Some(original) => id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?,
+                    None => id_token::verify(new_id, &expected, self.env.json())?,
+                };
+            }
+        }
+        if !still_current() {
+            return Err(login_required("The session changed while refreshing (logout or a new login)."));
+        }
+        self.save(&set)?;
+        Ok(set.access_token.secret().to_owned())
+    }
+}
+
+/// The status and text of an answer; `network_error` naming `url` when there was none.
+fn http_answer(answer: Option<Answer>, url: &str) -> Result<(u16, String)> {
+    match answer {
+        Some(Answer::Http { status, text }) => Ok((status, text)),
+        _ => Err(Error::new(
+            code::NETWORK_ERROR,
+            ["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."].concat(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Options;
+    use crate::core::encoding::{base64url, parse_params};
+    use crate::core::json::SerdeJson;
+    use crate::core::store::MemoryStore;
+
+    const ISSUER: &str = "https://id.example.com";
+
+    /// Memory stores, a settable clock, fixed randomness, serde_json.
+    #[derive(Default)]
+    struct TestEnv {
+        logins: MemoryStore,
+        tokens: MemoryStore,
+        now: Cell<u64>,
+        logins_lost: Cell<bool>,
+    }
+
+    impl Env for TestEnv {
+        type Json = SerdeJson;
+        fn json(&self) -> &SerdeJson {
+            &SerdeJson
+        }
+        fn now(&self) -> u64 {
+            self.now.get()
+        }
+        fn random(&self) -> Result<LoginRandomness> {
+            let n = self.now.get() as u8;
+            Ok(LoginRandomness { verifier: [n; 32], state: [n.wrapping_add(1); 32], nonce: [n.wrapping_add(2); 32] })
+        }
+        fn logins(&self) -> &dyn Store {
+            &self.logins
+        }
+        fn keep_login(&self, key: &str, value: &str) -> Result<()> {
+            if self.logins_lost.get() {
+                return Err(Error::new(code::STORAGE_UNAVAILABLE, "sessionStorage is full."));
+            }
+            self.logins.set(key, value)
+        }
+        fn load_tokens(&self) -> Option<Rc<TokenSet>> {
+            Some(Rc::new(SerdeJson.parse(&self.tokens.get("t").ok()??)?))
+        }
+        fn save_tokens(&self, set: &TokenSet) -> Result<()> {
+            self.tokens.set("t", &SerdeJson.stringify(set).unwrap_or_default())
+        }
+        fn remove_tokens(&self) -> Result<()> {
+            self.tokens.remove("t")
+        }
+    }
+
+    fn client(extra: impl FnOnce(&mut Options)) -> Client<TestEnv> {
+        let mut options = Options {
+            issuer: ISSUER.into(),
+            client_id: "spa".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            scope: Some("openid offline_access".into()),
+            ..Options::default()
+        };
+        extra(&mut options);
+        let env = TestEnv::default();
+        env.now.set(1000);
+        Client::new(options.validate().unwrap(), env)
+    }
+
+    fn http(status: u16, text: &str) -> Option<Answer> {
+        Some(Answer::Http { status, text: text.into() })
+    }
+
+    fn metadata() -> String {
+        serde_json::json!({
+            "issuer": ISSUER, "authorization_endpoint": "https://id.example.com/auth",
+            "token_endpoint": "https://id.example.com/token", "revocation_endpoint": "https://id.example.com/revoke",
+            "end_session_endpoint": "https://id.example.com/logout", "authorization_response_iss_parameter_supported": true,
+        })
+        .to_string()
+    }
+
+    fn id_token(nonce: Option<&str>, now: u64) -> String {
+        let claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "nonce": nonce, "iat": now, "exp": now + 300});
+        [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".")
+    }
+
+    fn tokens_answer(access: &str, id_token: Option<String>) -> String {
+        let refresh = ["rt-", access].concat();
+        let mut body = serde_json::json!({"access_token": access, "token_type": "Bearer", "expires_in": 300, "refresh_token": refresh});
+        if let Some(t) = id_token {
+            body["id_token"] = t.into();
+        }
+        body.to_string()
+    }
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        parse_params(url.split_once('?').map_or("", |(_, q)| q))
+    }
+
+    fn param(url: &str, name: &str) -> String {
+        query(url).into_iter().find(|(n, _)| n == name).map(|(_, v)| v).unwrap_or_default()
+    }
+
+    /// A login through discovery and the code exchange; returns the client, logged in.
+    fn logged_in() -> Client<TestEnv> {
+        let c = client(|_| {});
+        let mut step = c.login(LoginOptions { app_state: Some("{\"to\":\"/x\"}".into()), ..LoginOptions::default() });
+        assert_eq!(
+            c.advance(&mut step, None).unwrap(),
+            Action::Fetch(HttpRequest { url: "https://id.example.com/.well-known/openid-configuration".into(), body: None })
+        );
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        assert!(url.starts_with("https://id.example.com/auth?"));
+        assert_eq!(param(&url, "code_challenge_method"), "S256");
+        let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+        assert!(c.is_callback(&back));
+        let mut step = c.callback(&back).unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!("a token request") };
+        assert_eq!(request.url, "https://id.example.com/token");
+        let form = parse_params(request.body.as_deref().unwrap());
+        assert!(form.contains(&("grant_type".into(), "authorization_code".into())));
+        assert!(form.iter().any(|(n, v)| n == "code_verifier" && v.len() == 43));
+        let nonce = param(&url, "nonce");
+        let done = c.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap();
+        assert_eq!(done, Action::Done(Outcome::LoggedIn(Some("{\"to\":\"/x\"}".into()))));
+        c
+    }
+
+    #[test]
+    fn a_login_and_its_callback_run_as_steps() {
+        let c = logged_in();
+        assert_eq!(c.tokens().unwrap().access_token.secret(), "at1");
+        assert_eq!(c.generation(), 1);
+        assert!(c.user_claims_json().unwrap().contains("alice"));
+        assert_eq!(c.access_token(None, false).unwrap().as_deref(), Some("at1"));
+    }
+
+    #[test]
+    fn a_state_is_spent_before_the_code_is_redeemed() {
+        let c = client(|_| {});
+        let mut step = c.login(LoginOptions::default());
+        c.advance(&mut step, None).unwrap();
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+        let _first = c.callback(&back).unwrap();
+        assert_eq!(c.callback(&back).unwrap_err().code(), "invalid_state");
+        assert_eq!(c.callback("https://app.example/cb?code=c&state=other").unwrap_err().code(), "missing_transaction", "no login pending");
+    }
+
+    #[test]
+    fn a_login_that_cannot_be_kept_is_refused_before_the_url_exists() {
+        let c = client(|o| {
+            o.authorization_endpoint = Some("https://id.example.com/auth".into());
+            o.token_endpoint = Some("https://id.example.com/token".into());
+        });
+        c.env().logins_lost.set(true);
+        let mut step = c.login(LoginOptions::default());
+        assert_eq!(c.advance(&mut step, None).unwrap_err().code(), "storage_unavailable");
+    }
+
+    #[test]
+    fn an_openid_code_exchange_without_an_id_token_stores_nothing() {
+        let c = client(|_| {});
+        let mut step = c.login(LoginOptions::default());
+        c.advance(&mut step, None).unwrap();
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+        c.advance(&mut step, None).unwrap();
+        assert_eq!(c.advance(&mut step, http(200, &tokens_answer("at1", None))).unwrap_err().code(), "id_token_invalid");
+        assert!(c.tokens().is_none());
+        assert_eq!(c.generation(), 0);
+    }
+
+    #[test]
+    fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
+        let c = logged_in();
+        c.env().now.set(1290);
+        assert_eq!(c.access_token(None, false).unwrap(), None, "30 s margin: refresh");
+        let mut step = c.refresh().unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert!(request.body.as_deref().unwrap().contains("refresh_token=rt-at1"));
+        let done = c.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
+        assert_eq!(done, Action::Done(Outcome::AccessToken("at2".into())));
+        assert!(c.tokens().unwrap().id_token.is_some(), "the ID token is kept");
+
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        let refused = c.advance(&mut step, http(400, r#"{"error":"invalid_grant"}"#)).unwrap_err();
+        assert_eq!((refused.code(), refused.error()), ("login_required", Some("invalid_grant")));
+        assert!(c.tokens().is_none());
+    }
+
+    #[test]
+    fn an_unreachable_server_is_a_network_error_naming_it() {
+        let c = logged_in();
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        let e = c.advance(&mut step, Some(Answer::Unreachable)).unwrap_err();
+        assert_eq!(e.code(), "network_error");
+        assert!(e.message().contains("https://id.example.com/token"));
+        assert_eq!(c.tokens().unwrap().access_token.secret(), "at1", "nothing lost");
+    }
+
+    #[test]
+    fn logout_forgets_at_once_revokes_then_navigates() {
+        let c = logged_in();
+        let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/".into()), local_only: false }).unwrap();
+        assert!(c.tokens().is_none(), "forgotten before any request");
+        let Action::Fetch(revoke) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(revoke.url, "https://id.example.com/revoke");
+        let Action::Navigate(url) = c.advance(&mut step, Some(Answer::Unreachable)).unwrap() else { panic!() };
+        assert!(url.starts_with("https://id.example.com/logout?id_token_hint="));
+        assert_eq!(param(&url, "post_logout_redirect_uri"), "https://app.example/");
+        assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+        let mut local = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+        assert_eq!(c.advance(&mut local, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    }
+
+    #[test]
+    fn logout_survives_a_failed_discovery() {
+        let c = client(|_| {});
+        let mut step = c.logout(LogoutOptions::default()).unwrap();
+        assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
+        assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Done(Outcome::LoggedOut));
+    }
+}

@@ -1,0 +1,200 @@
+//! The core as the JavaScript driver sees it: `Core` (one client's synchronous calls) and `Step` (an operation in
+//! progress, advanced by the driver's loop in `driver.js`). Arguments are checked here (`args`); no protocol logic.
+
+use super::args::{self, get};
+use super::convert::{from_js, to_value};
+use super::error::to_js;
+use crate::browser::env::{self, BrowserClient};
+use crate::browser::location;
+use crate::core::authorize::LoginOptions;
+use crate::core::client::{Action, Answer, LogoutOptions, Outcome, Step};
+use crate::core::config::Options;
+use crate::core::error::{code, Result};
+use crate::core::publiq::{self, Environment};
+use js_sys::{Object, Reflect, JSON};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+type Thrown<T> = std::result::Result<T, JsValue>;
+
+/// One client's protocol state (the driver's `AuthClient` holds one).
+#[wasm_bindgen(js_name = Core)]
+pub struct JsCore {
+    client: Rc<BrowserClient>,
+}
+
+/// An operation in progress: `next(status, text)` gives the next action for the answer to the last one.
+#[wasm_bindgen(js_name = Step)]
+pub struct JsStep {
+    client: Rc<BrowserClient>,
+    step: Step,
+}
+
+fn object(pairs: &[(&str, &JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+#[wasm_bindgen(js_class = Core)]
+impl JsCore {
+    /// Validates the options (`invalid_config`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Thrown<JsCore> {
+        let options: Options = from_js(&options, "AuthClient options", code::INVALID_CONFIG).map_err(to_js)?;
+        Self::open(options)
+    }
+
+    /// publiq's UiTiD v2 in `options.environment` (`invalid_config`).
+    pub fn publiq(options: JsValue) -> Thrown<JsCore> {
+        let parsed: Options = from_js(&options, "AuthClient.publiq options", code::INVALID_CONFIG).map_err(to_js)?;
+        let environment = Environment::from_name(&get(&options, "environment").as_string().unwrap_or_default()).map_err(to_js)?;
+        Self::open(publiq::options(environment, parsed).map_err(to_js)?)
+    }
+
+    fn open(options: Options) -> Thrown<JsCore> {
+        let config = options.validate().map_err(to_js)?;
+        Ok(JsCore { client: Rc::new(env::client(config)) })
+    }
+
+    /// The storage key of the token set: refreshes are shared per key.
+    #[wasm_bindgen(js_name = tokensKey)]
+    pub fn tokens_key(&self) -> String {
+        self.client.env().tokens_key().to_owned()
+    }
+
+    /// Whether tokens live in this page's memory (`storage: "memory"`): nothing is shared then.
+    pub fn memory(&self) -> bool {
+        self.client.config().storage == crate::core::config::StorageKind::Memory
+    }
+
+    /// Changes of the session made through this core; listeners are called when it moves.
+    pub fn generation(&self) -> u32 {
+        self.client.generation()
+    }
+
+    fn step(&self, step: Step) -> JsStep {
+        JsStep { client: self.client.clone(), step }
+    }
+
+    /// A login (`options`: `appState`, `authorizationParams`); its step ends with the authorize URL.
+    pub fn login(&self, options: Option<JsValue>) -> Thrown<JsStep> {
+        login_options(options.unwrap_or_default()).map(|login| self.step(self.client.login(login))).map_err(to_js)
+    }
+
+    /// Whether `url` (default: the address bar) carries an authorization response.
+    #[wasm_bindgen(js_name = isCallback)]
+    pub fn is_callback(&self, url: Option<JsValue>) -> Thrown<bool> {
+        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+        Ok(match url {
+            Some(u) => self.client.is_callback(&u),
+            None => location::href().is_ok_and(|u| self.client.is_callback(&u)),
+        })
+    }
+
+    /// The callback at `url` (default: the address bar, scrubbed at once): state spent, server errors thrown;
+    /// its step ends with `{ appState }`.
+    pub fn callback(&self, url: Option<JsValue>) -> Thrown<JsStep> {
+        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+        let url = location::take_callback_url(url, |u| self.client.scrub_callback_url(u)).map_err(to_js)?;
+        self.client.callback(&url).map(|step| self.step(step)).map_err(to_js)
+    }
+
+    #[wasm_bindgen(js_name = isAuthenticated)]
+    pub fn is_authenticated(&self) -> bool {
+        self.client.is_authenticated()
+    }
+
+    /// `getTokens()`.
+    pub fn tokens(&self) -> JsValue {
+        self.client.tokens().map_or(JsValue::UNDEFINED, |t| to_value(&t))
+    }
+
+    /// `getUser()`.
+    pub fn user(&self) -> JsValue {
+        self.client.user_claims_json().and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// `getAccessToken`'s decision: the cached token, `undefined` when a refresh is needed, or a throw.
+    #[wasm_bindgen(js_name = accessToken)]
+    pub fn access_token(&self, options: Option<JsValue>) -> Thrown<Option<String>> {
+        let options = args::options(&options.unwrap_or_default(), "options").map_err(to_js)?;
+        let min_validity = args::seconds(&options, "minValidity").map_err(to_js)?;
+        let force_refresh = args::boolean(&options, "forceRefresh").map_err(to_js)?;
+        self.client.access_token(min_validity, force_refresh).map_err(to_js)
+    }
+
+    /// A refresh of the stored session; its step ends with the new access token.
+    pub fn refresh(&self) -> Thrown<JsStep> {
+        self.client.refresh().map(|step| self.step(step)).map_err(to_js)
+    }
+
+    /// A logout (`options`: `returnTo`, `localOnly`); the tokens are forgotten before this returns.
+    pub fn logout(&self, options: Option<JsValue>) -> Thrown<JsStep> {
+        let options = logout_options(&options.unwrap_or_default()).map_err(to_js)?;
+        self.client.logout(options).map(|step| self.step(step)).map_err(to_js)
+    }
+}
+
+#[wasm_bindgen(js_class = Step)]
+impl JsStep {
+    /// The next action: `{ fetch, body? }` (GET accepting JSON without a body, form POST with one),
+    /// `{ navigate }` or `{ done }`; throws `AuthError` when the operation fails. `status` is the last answer's
+    /// HTTP status, 0 before any request and -1 when there was no answer (offline, CORS, DNS).
+    pub fn next(&mut self, status: i32, text: String) -> Thrown<JsValue> {
+        let answer = match status {
+            0 => None,
+            s if s < 0 => Some(Answer::Unreachable),
+            s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text }),
+        };
+        let action = self.client.advance(&mut self.step, answer).map_err(to_js)?;
+        Ok(match action {
+            Action::Fetch(request) => {
+                let url = JsValue::from(request.url);
+                match request.body {
+                    Some(body) => object(&[("fetch", &url), ("body", &body.into())]),
+                    None => object(&[("fetch", &url)]),
+                }
+            }
+            Action::Navigate(url) => object(&[("navigate", &url.into())]),
+            Action::Done(outcome) => object(&[("done", &done_value(outcome))]),
+        })
+    }
+}
+
+fn done_value(outcome: Outcome) -> JsValue {
+    match outcome {
+        Outcome::AuthorizeUrl(url) => url.into(),
+        Outcome::AccessToken(token) => token.into(),
+        Outcome::LoggedIn(app_state) => {
+            let value = app_state.and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::UNDEFINED);
+            object(&[("appState", &value)])
+        }
+        Outcome::LoggedOut => JsValue::UNDEFINED,
+    }
+}
+
+fn login_options(options: JsValue) -> Result<LoginOptions> {
+    let options = args::options(&options, "options")?;
+    let mut login: LoginOptions = from_js(&options, "login options", code::INVALID_ARGUMENT)?;
+    let app_state = get(&options, "appState");
+    if !app_state.is_undefined() {
+        let text = JSON::stringify(&app_state).ok().and_then(|s| s.as_string());
+        login.app_state = Some(text.ok_or_else(|| args::invalid("appState", "a JSON value", &app_state))?);
+    }
+    Ok(login)
+}
+
+fn logout_options(options: &JsValue) -> Result<LogoutOptions> {
+    let options = args::options(options, "options")?;
+    Ok(LogoutOptions { return_to: args::url(&get(&options, "returnTo"), "returnTo")?, local_only: args::boolean(&options, "localOnly")? })
+}
+
+/// An `AuthError` `invalid_argument`: "`{what}` must be {expected}, got {value described}." (for the driver's
+/// own argument checks, so every message reads the same).
+#[wasm_bindgen(js_name = invalidArgument)]
+pub fn invalid_argument(what: &str, expected: &str, value: JsValue) -> JsValue {
+    to_js(args::invalid(what, expected, &value))
+}

@@ -1,0 +1,278 @@
+// spa-auth's JavaScript driver: the public classes of the npm package and the script-tag build.
+//
+// It holds no protocol knowledge. The wasm core decides everything (what to request, what to store, what to
+// return) and is advanced step by step: `step.next(status, text)` answers `{ fetch, body? }`, `{ navigate }` or
+// `{ done }`, or throws an AuthError. This file is the only place that awaits: it runs that loop with `fetch`,
+// shares one refresh per token key, and calls listeners when the session changed.
+import {
+  Core, IdentificationCore, LegacyCore, createPkcePair, invalidArgument, pkceChallenge,
+} from "./spa_auth_core.js";
+import { AuthError } from "__AUTH_ERROR__";
+
+export { AuthError, createPkcePair, pkceChallenge };
+
+/** Runs a core step to its end; resolves to its `done` value. */
+async function run(step) {
+  let status = 0;
+  let text = "";
+  try {
+    for (;;) {
+      const action = step.next(status, text);
+      if ("done" in action) return action.done;
+      status = 0;
+      text = "";
+      if (action.navigate !== undefined) {
+        window.location.assign(action.navigate);
+        continue;
+      }
+      const init = action.body === undefined
+        ? { headers: { Accept: "application/json" } }
+        : {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+          body: action.body,
+        };
+      try {
+        const response = await fetch(action.fetch, init);
+        status = response.status;
+        text = await response.text();
+      } catch {
+        status = -1;
+      }
+    }
+  } finally {
+    step.free();
+  }
+}
+
+/** `new Request(input, init)` for the app's own calls; a wrong type is `invalid_argument`. */
+function toRequest(input, init) {
+  if (init != null && (typeof init !== "object" || Array.isArray(init))) throw invalidArgument("init", "an object", init);
+  const url = typeof input === "string" || input instanceof URL || input instanceof window.Location;
+  if (!url && !(input instanceof Request)) {
+    throw invalidArgument("input", "a URL string, a URL, a Location or a Request", input);
+  }
+  try {
+    return new Request(url ? String(input) : input, init ?? undefined);
+  } catch (e) {
+    throw new AuthError("invalid_argument", `fetch(): \`input\` and \`init\` do not make a valid Request: ${e?.message}`);
+  }
+}
+
+/** Sends a clone of `request` (the original stays unsent, so its body can be replayed) with `headers` set. */
+async function send(request, headers) {
+  try {
+    const attempt = request.clone();
+    for (const [name, value] of Object.entries(headers)) attempt.headers.set(name, value);
+    return await fetch(attempt);
+  } catch {
+    throw new AuthError("network_error", "The request failed (offline, CORS, or its body was already used).");
+  }
+}
+
+/** The refresh in flight for each token key: every client of one client id on the page shares it. */
+const flights = new Map();
+
+/** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
+export class AuthClient {
+  #core;
+  #listeners = new Set();
+  #heard;
+
+  constructor(options) {
+    this.#core = options instanceof Core ? options : new Core(options);
+    this.#heard = this.#core.generation();
+  }
+
+  static publiq(options) {
+    return new AuthClient(Core.publiq(options));
+  }
+
+  /** Calls the listeners when the core's session changed since they last heard. */
+  #notify() {
+    const generation = this.#core.generation();
+    if (generation === this.#heard) return;
+    this.#heard = generation;
+    const tokens = this.#core.tokens();
+    for (const entry of [...this.#listeners]) entry.listener(tokens);
+  }
+
+  /** Starts a core operation (which may change the session at once, as logout does) and runs it. */
+  async #run(start) {
+    let step;
+    try {
+      step = start();
+    } finally {
+      this.#notify();
+    }
+    try {
+      return await run(step);
+    } finally {
+      this.#notify();
+    }
+  }
+
+  buildAuthorizeUrl(options) {
+    return this.#run(() => this.#core.login(options));
+  }
+
+  async loginWithRedirect(options) {
+    window.location.assign(await this.buildAuthorizeUrl(options));
+  }
+
+  isCallback(url) {
+    return this.#core.isCallback(url);
+  }
+
+  handleRedirectCallback(url) {
+    return this.#run(() => this.#core.callback(url));
+  }
+
+  isAuthenticated() {
+    return this.#core.isAuthenticated();
+  }
+
+  getAccessToken(options) {
+    let token;
+    try {
+      token = this.#core.accessToken(options);
+    } catch (e) {
+      this.#notify();
+      return Promise.reject(e);
+    }
+    if (token !== undefined) return Promise.resolve(token);
+    const key = this.#core.memory() ? this : this.#core.tokensKey();
+    let flight = flights.get(key);
+    if (!flight) {
+      flight = this.#run(() => this.#core.refresh()).finally(() => flights.delete(key));
+      flights.set(key, flight);
+    }
+    return flight;
+  }
+
+  getTokens() {
+    return this.#core.tokens();
+  }
+
+  getUser() {
+    return this.#core.user();
+  }
+
+  async fetch(input, init) {
+    const request = toRequest(input, init);
+    const token = await this.getAccessToken();
+    const response = await send(request, { Authorization: `Bearer ${token}` });
+    if (response.status !== 401) return response;
+    // Refresh unless another caller already replaced the token that was refused; never a second retry.
+    const forceRefresh = this.getTokens()?.accessToken === token;
+    return send(request, { Authorization: `Bearer ${await this.getAccessToken({ forceRefresh })}` });
+  }
+
+  logout(options) {
+    return this.#run(() => this.#core.logout(options));
+  }
+
+  free() {
+    this.#core.free();
+  }
+
+  onChange(listener) {
+    if (typeof listener !== "function") throw invalidArgument("listener", "a function", listener);
+    const entry = { listener };
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+}
+
+/** A public client id on API calls (publiq's Search API, UiTPAS): header or query parameter. */
+export class ClientIdentification {
+  #core;
+
+  constructor(options) {
+    this.#core = new IdentificationCore(options);
+  }
+
+  headers() {
+    return this.#core.headers();
+  }
+
+  apply(url) {
+    return this.#core.apply(url);
+  }
+
+  async fetch(input, init) {
+    let request = toRequest(input, init);
+    const headers = this.#core.headers();
+    if (Object.keys(headers).length === 0) request = new Request(this.#core.apply(request.url), request);
+    return send(request, headers);
+  }
+
+  free() {
+    this.#core.free();
+  }
+}
+
+/** publiq's legacy UiTiD v1 JWT flow (Entry API 3), for apps still migrating to UiTiD v2. */
+export class LegacyJwtClient {
+  #core;
+  #flight;
+
+  constructor(options) {
+    this.#core = new LegacyCore(options);
+  }
+
+  async login(destination) {
+    this.#core.login(destination);
+  }
+
+  isCallback(url) {
+    return this.#core.isCallback(url);
+  }
+
+  async handleCallback(url) {
+    this.#core.handleCallback(url);
+  }
+
+  isAuthenticated() {
+    return this.#core.isAuthenticated();
+  }
+
+  getToken() {
+    return this.#core.getToken();
+  }
+
+  refresh() {
+    this.#flight ??= (async () => {
+      const url = this.#core.refreshUrl();
+      let status = -1;
+      let text = "";
+      try {
+        const response = await fetch(url);
+        status = response.status;
+        text = await response.text();
+      } catch { /* no answer: status -1 */ }
+      return this.#core.acceptRefresh(status, text);
+    })().finally(() => {
+      this.#flight = undefined;
+    });
+    return this.#flight;
+  }
+
+  async fetch(input, init) {
+    const request = toRequest(input, init);
+    const headers = (jwt) => ({ Authorization: `Bearer ${jwt}`, "X-Api-Key": this.#core.apiKey() });
+    const response = await send(request, headers(this.#core.getToken() ?? await this.refresh()));
+    if (response.status !== 401 || !this.#core.canRefresh()) return response;
+    return send(request, headers(await this.refresh()));
+  }
+
+  logout() {
+    this.#core.logout();
+  }
+
+  free() {
+    this.#core.free();
+  }
+}

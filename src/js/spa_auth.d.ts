@@ -1,0 +1,211 @@
+// spa-auth: the public API (the JavaScript driver over the wasm core). Shapes, units and errors: API.md.
+/** A PKCE pair (RFC 7636): a 43-character verifier and its S256 challenge. */
+export interface PkcePair {
+    verifier: string;
+    challenge: string;
+    method: "S256";
+}
+
+/** Every rejection from spa-auth: a real `Error` with a stable `code`. */
+export class AuthError extends Error {
+    /** `invalid_config`, `invalid_argument`, `invalid_state`, `missing_transaction`, `issuer_mismatch`, `id_token_invalid`,
+     * `login_required`, `network_error`, `server_error`, `storage_unavailable`, `crypto_unavailable` (no
+     * `crypto.getRandomValues`), or the server's own OAuth error such as `access_denied` or `invalid_grant`. */
+    readonly code: string;
+    /** The server's OAuth `error`, when it sent one. */
+    readonly error?: string;
+    /** The server's `error_description`, when it sent one. */
+    readonly errorDescription?: string;
+}
+
+/** Options of `new AuthClient(options)`. */
+export interface AuthClientOptions {
+    /** Authorization server base URL: `https:`, or `http:` on localhost / 127.0.0.1. */
+    issuer: string;
+    /** Public client id. */
+    clientId: string;
+    /** Absolute URL registered at the server, where it sends the browser back. */
+    redirectUri: string;
+    /** Space-separated scopes (default `"openid profile email"`); `offline_access` asks for a refresh token. */
+    scope?: string;
+    /** Sent as `audience` (Auth0 style). */
+    audience?: string;
+    /** Where the provider metadata lives (default `{issuer}/.well-known/openid-configuration`). */
+    discoveryUrl?: string;
+    /** With `tokenEndpoint`, skips discovery. */
+    authorizationEndpoint?: string;
+    /** With `authorizationEndpoint`, skips discovery. */
+    tokenEndpoint?: string;
+    endSessionEndpoint?: string;
+    revocationEndpoint?: string;
+    /** `"oidc"` (default): RP-initiated logout; `"auth0"`: `{issuer}/v2/logout`. */
+    logoutStyle?: "oidc" | "auth0";
+    /** Where the callback carries `code` and `state` (default `"query"`). */
+    responseMode?: "query" | "fragment";
+    /** Where tokens live (default `"session"`: sessionStorage). */
+    storage?: "session" | "memory";
+    /** Clock skew allowed on ID token `exp` / `iat`, in seconds (default 60). */
+    leeway?: number;
+    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). */
+    authorizationParams?: Record<string, string>;
+    /** Never accepted: a secret does not belong in a browser. */
+    clientSecret?: never;
+}
+
+/** Options of `AuthClient.publiq(options)`: UiTiD v2 fills in the issuer and endpoints. */
+export type PubliqOptions = Omit<AuthClientOptions,
+"issuer" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint" | "revocationEndpoint"> & {
+    /** `account.uitid.be`, `account-test.uitid.be` or `account-acc.uitid.be`. */
+    environment: "production" | "testing" | "acceptance";
+};
+
+/** Options of one login. */
+export interface LoginOptions {
+    /** Any JSON value, handed back by `handleRedirectCallback`. */
+    appState?: unknown;
+    /** Extra authorize parameters for this login only. */
+    authorizationParams?: Record<string, string>;
+}
+
+/** What `handleRedirectCallback` resolves to. */
+export interface RedirectLoginResult {
+    appState?: unknown;
+}
+
+/** The current tokens (`expiresAt` in epoch seconds). */
+export interface TokenSet {
+    accessToken: string;
+    idToken?: string;
+    tokenType: string;
+    scope?: string;
+    expiresAt: number;
+}
+
+/** Options of `getAccessToken`. */
+export interface GetAccessTokenOptions {
+    /** Seconds the token must stay valid: as given; by default 30, capped at half the token's lifetime. */
+    minValidity?: number;
+    /** Refresh even when the cached token is valid. */
+    forceRefresh?: boolean;
+}
+
+/** Options of `logout`. */
+export interface LogoutOptions {
+    /** Where the server sends the browser after logout. */
+    returnTo?: string;
+    /** Forget the tokens here only; no redirect. */
+    localOnly?: boolean;
+}
+
+/** Validated ID token claims. */
+export interface UserClaims {
+    iss: string;
+    sub: string;
+    aud: string | string[];
+    exp: number;
+    iat: number;
+    azp?: string;
+    nonce?: string;
+    name?: string;
+    email?: string;
+    email_verified?: boolean;
+    [claim: string]: unknown;
+}
+
+/** Options of `new ClientIdentification(options)`. */
+export interface ClientIdentificationOptions {
+    /** The public client id. */
+    clientId: string;
+    /** `"header"` (default, `x-client-id`) or `"query"` (`clientId`, no CORS preflight). */
+    mode?: "header" | "query";
+    /** Header name (default `x-client-id`). */
+    headerName?: string;
+    /** Query parameter name (default `clientId`). */
+    queryParam?: string;
+    /** Never accepted: a secret does not belong in a browser. */
+    clientSecret?: never;
+}
+
+/** Options of `new LegacyJwtClient(options)` (Entry API 3's JWT provider, deprecated by publiq). */
+export interface LegacyJwtClientOptions {
+    /** e.g. `https://jwt.uitdatabank.be` or `https://jwt-test.uitdatabank.be`. */
+    serverUrl: string;
+    apiKey: string;
+    lang?: "nl" | "fr" | "de";
+}
+
+/** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE S256); tokens in sessionStorage. */
+export class AuthClient {
+    /** Validates the options; throws `AuthError` (`invalid_config`) on anything unsafe or malformed. */
+    constructor(options: AuthClientOptions);
+    /** A client for publiq's UiTiD v2 (Keycloak realm `uitid`) in `environment`: endpoints filled in, no discovery. */
+    static publiq(options: PubliqOptions): AuthClient;
+    /** Creates verifier, challenge, state and nonce, stores the login, and resolves to the authorize URL. */
+    buildAuthorizeUrl(options?: LoginOptions): Promise<string>;
+    /** `buildAuthorizeUrl`, then `window.location.assign`. */
+    loginWithRedirect(options?: LoginOptions): Promise<void>;
+    /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
+    isCallback(url?: string | URL | Location): boolean;
+    /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. */
+    handleRedirectCallback(url?: string | URL | Location): Promise<RedirectLoginResult>;
+    /** A stored token set that is not expired, or that can be refreshed. */
+    isAuthenticated(): boolean;
+    /** A valid access token: cached, or refreshed once for all concurrent callers. */
+    getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
+    /** The current tokens, or `undefined`. */
+    getTokens(): TokenSet | undefined;
+    /** The validated ID token claims, or `undefined`. */
+    getUser(): UserClaims | undefined;
+    /** `fetch` with `Authorization: Bearer …`; on a 401, one refresh and one retry. */
+    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
+    logout(options?: LogoutOptions): Promise<void>;
+    /** Calls `listener` with `getTokens()` after login, refresh and logout; returns the unsubscribe function. */
+    onChange(listener: (tokens: TokenSet | undefined) => void): () => void;
+    /** Releases the client's wasm memory now (otherwise released when it is garbage-collected). */
+    free(): void;
+}
+
+/** A public client id on API calls (publiq's Search API, UiTPAS): header or query parameter. */
+export class ClientIdentification {
+    /** Validates the options; throws `AuthError` (`invalid_config`). */
+    constructor(options: ClientIdentificationOptions);
+    /** `{ [headerName]: clientId }` in header mode, `{}` in query mode. */
+    headers(): Record<string, string>;
+    /** `url` with the client id parameter in query mode; unchanged in header mode. */
+    apply(url: string | URL | Location): string;
+    /** `fetch` with the client id added; the caller's headers and parameters are kept. */
+    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    /** Releases the wasm memory now. */
+    free(): void;
+}
+
+/** publiq's legacy UiTiD v1 JWT flow (Entry API 3, deprecated by publiq), for apps still migrating to UiTiD v2. */
+export class LegacyJwtClient {
+    /** Validates the options; throws `AuthError` (`invalid_config`). */
+    constructor(options: LegacyJwtClientOptions);
+    /** Redirects to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page). */
+    login(destination?: string | URL): Promise<void>;
+    /** Whether the URL (default: the current one) carries `?jwt=`. */
+    isCallback(url?: string | URL | Location): boolean;
+    /** Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar. */
+    handleCallback(url?: string | URL | Location): Promise<void>;
+    /** A JWT that has not expired, or a refresh token to get one. */
+    isAuthenticated(): boolean;
+    /** The JWT while it has not expired, else `undefined`. */
+    getToken(): string | undefined;
+    /** `GET {serverUrl}/refresh`: resolves to the new JWT. */
+    refresh(): Promise<string>;
+    /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first. */
+    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    /** Forgets the session here. */
+    logout(): void;
+    /** Releases the wasm memory now. */
+    free(): void;
+}
+
+/** A fresh verifier (32 random bytes, base64url) and its S256 challenge. */
+export function createPkcePair(): Promise<PkcePair>;
+
+/** The S256 challenge of `verifier` (43 to 128 unreserved characters, RFC 7636); throws `AuthError` otherwise. */
+export function pkceChallenge(verifier: string): string;
