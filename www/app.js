@@ -49,6 +49,34 @@ function render(client) {
   }, null, 2) : '';
 }
 
+/**
+ * The tabs panel: the access token's remaining lifetime as a bar, and when this tab last saw a new token (its own
+ * refresh or one another tab shared), so a person can watch one refresh serve every tab.
+ */
+function watchLifetime(client) {
+  let token;
+  let since;
+  const update = () => {
+    const tokens = client.getTokens();
+    $('tabs-panel').hidden = !tokens;
+    if (!tokens) return;
+    const now = Date.now() / 1000;
+    if (tokens.accessToken !== token) {
+      if (token !== undefined) {
+        $('last-refresh').textContent = `New access token at ${new Date().toLocaleTimeString()}`;
+        $('last-refresh').dataset.count = String(Number($('last-refresh').dataset.count ?? 0) + 1);
+      }
+      token = tokens.accessToken;
+      since = now;
+    }
+    const lifetime = Math.max(tokens.expiresAt - since, 1);
+    $('lifetime').value = Math.max(0, Math.min(1, (tokens.expiresAt - now) / lifetime));
+    $('lifetime-text').textContent = `${Math.max(0, Math.round(tokens.expiresAt - now))} s left`;
+  };
+  client.onChange(update);
+  setInterval(update, 500);
+}
+
 /** The Search API panel: a client id (header or query parameter) on a search, no user token. */
 function setUpSearch(config) {
   if (!config.searchApiUrl) return;
@@ -95,6 +123,8 @@ async function main() {
     scope: config.scope,
     responseMode,
     storage: 'session',
+    // ?tabs=isolated: this tab keeps to itself (the default shares the session with the app's other tabs).
+    tabs: new URLSearchParams(window.location.search).get('tabs') === 'isolated' ? 'isolated' : 'shared',
   });
 
   // A login started with "Log in (fragment)" comes back with the code in the fragment.
@@ -103,6 +133,7 @@ async function main() {
   window.spaAuth = { client, AuthError, makeClient, config };
 
   client.onChange(() => render(client));
+  watchLifetime(client);
   if (client.isCallback()) {
     try {
       const { appState } = await client.handleRedirectCallback();
@@ -110,6 +141,9 @@ async function main() {
     } catch (err) {
       showError(err);
     }
+  } else {
+    // A new tab: another open tab of this app may hand its session over.
+    await client.checkSession();
   }
   render(client);
 

@@ -67,6 +67,10 @@ impl Env for BrowserEnv {
         now()
     }
 
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+
     fn random(&self) -> Result<LoginRandomness> {
         random::login()
     }
@@ -89,6 +93,10 @@ impl Env for BrowserEnv {
         let set = Rc::new(BrowserJson.parse::<TokenSet>(&stored.as_string()?)?);
         *self.parsed.borrow_mut() = Some((stored, set.clone()));
         Some(set)
+    }
+
+    fn tokens_text(&self) -> Option<String> {
+        self.tokens.get(&self.tokens_key).ok()?
     }
 
     fn save_tokens(&self, set: &TokenSet) -> Result<()> {

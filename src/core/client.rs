@@ -7,7 +7,7 @@
 
 use super::authorize::{self, LoginOptions, LoginRandomness, Transaction, TRANSACTION_TTL};
 use super::callback::{self, AuthorizationResponse, StoredLogin};
-use super::config::{Config, LogoutStyle};
+use super::config::{Config, LogoutStyle, TabsMode};
 use super::discovery::{CachedDiscovery, Endpoints, ProviderMetadata};
 use super::error::{code, Error, Result};
 use super::freshness::{self, Freshness};
@@ -27,6 +27,8 @@ pub trait Env {
     fn json(&self) -> &Self::Json;
     /// Now, in epoch seconds.
     fn now(&self) -> u64;
+    /// Now, in epoch milliseconds: orders the sessions tabs hand each other.
+    fn now_ms(&self) -> u64;
     /// Fresh verifier, state and nonce bytes.
     fn random(&self) -> Result<LoginRandomness>;
     /// Logins in progress, used states and the discovery cache (sessionStorage, or its memory fallback).
@@ -35,6 +37,8 @@ pub trait Env {
     fn keep_login(&self, key: &str, value: &str) -> Result<()>;
     /// The stored token set (an implementation may reuse its parse of unchanged text).
     fn load_tokens(&self) -> Option<Rc<TokenSet>>;
+    /// The stored token set's text, as another tab of this app adopts it.
+    fn tokens_text(&self) -> Option<String>;
     fn save_tokens(&self, set: &TokenSet) -> Result<()>;
     fn remove_tokens(&self) -> Result<()>;
 }
@@ -250,12 +254,14 @@ impl<E: Env> Client<E> {
 
     fn save(&self, set: &TokenSet) -> Result<()> {
         self.env.save_tokens(set)?;
+        self.set_session_at(self.env.now_ms());
         self.changed();
         Ok(())
     }
 
     fn forget_tokens(&self) {
         let _ = self.env.remove_tokens();
+        let _ = self.env.logins().remove(&self.keys.session_at());
         self.changed();
     }
 
@@ -272,6 +278,75 @@ impl<E: Env> Client<E> {
 
     fn claims_of(&self, token: &IdToken) -> Option<Claims> {
         self.env.json().parse(&id_token::payload_json(token.secret()).ok()?.1)
+    }
+
+    // ---- tabs ------------------------------------------------------------------------------------------
+
+    /// The name of the channel (and Web Lock) the tabs of this app share: issuer and client id; `None` when
+    /// tabs are isolated or tokens live in memory.
+    pub fn tabs_channel(&self) -> Option<String> {
+        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.config.issuer, " ", &self.config.client_id].concat())
+    }
+
+    /// The stored session as another tab adopts it (it holds the refresh token: it goes only to tabs of the same
+    /// origin, issuer and client id).
+    pub fn session_text(&self) -> Option<String> {
+        self.env.tokens_text()
+    }
+
+    /// The last logout this tab knows of: every logout counts one more, and travels with every session offered
+    /// between tabs, so a session from a tab that had not heard of a logout is never taken back.
+    pub fn tab_epoch(&self) -> u64 {
+        self.env.logins().get(&self.keys.epoch()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
+    }
+
+    fn set_tab_epoch(&self, epoch: u64) {
+        let _ = self.env.logins().set(&self.keys.epoch(), &decimal(epoch));
+    }
+
+    /// When this tab's session was obtained (by a login or refresh here or in the tab it came from), in epoch
+    /// milliseconds: a tab takes only a newer session than its own, so an answer from a tab that has not yet heard
+    /// of a refresh can never bring back a spent refresh token.
+    pub fn session_at(&self) -> u64 {
+        self.env.logins().get(&self.keys.session_at()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
+    }
+
+    fn set_session_at(&self, at: u64) {
+        let _ = self.env.logins().set(&self.keys.session_at(), &decimal(at));
+    }
+
+    /// A session another tab of this app obtained (its stored text, its logout epoch and when it was obtained):
+    /// stored here unless this tab knows of a later logout or holds a session as new, or the session is unreadable
+    /// or no longer usable. `true` when it changed this tab's.
+    pub fn adopt(&self, text: &str, epoch: u64, at: u64) -> bool {
+        if epoch < self.tab_epoch() || (at <= self.session_at() && self.env.load_tokens().is_some()) {
+            return false;
+        }
+        let Some(set) = self.env.json().parse::<TokenSet>(text) else { return false };
+        if !freshness::is_authenticated(Some(&set), self.env.now()) {
+            return false;
+        }
+        self.set_tab_epoch(epoch);
+        if self.env.tokens_text().as_deref() == Some(text) || self.env.save_tokens(&set).is_err() {
+            return false;
+        }
+        self.set_session_at(at);
+        self.changed();
+        true
+    }
+
+    /// Another tab logged out (at `epoch`): this tab forgets its tokens too, unless it knows of a later logout.
+    /// `true` when it had a session.
+    pub fn logged_out_elsewhere(&self, epoch: u64) -> bool {
+        if epoch < self.tab_epoch() {
+            return false;
+        }
+        self.set_tab_epoch(epoch);
+        if self.env.load_tokens().is_none() {
+            return false;
+        }
+        self.forget_tokens();
+        true
     }
 
     // ---- operations ------------------------------------------------------------------------------------
@@ -326,6 +401,8 @@ impl<E: Env> Client<E> {
     pub fn logout(&self, options: LogoutOptions) -> Result<Step> {
         let set = self.env.load_tokens();
         self.env.remove_tokens()?;
+        self.env.logins().remove(&self.keys.session_at())?;
+        self.set_tab_epoch(self.tab_epoch() + 1);
         let logins = self.env.logins();
         for key in logins.keys(self.keys.prefix())? {
             if self.keys.is_login_record(&key) {
@@ -572,6 +649,9 @@ mod tests {
         fn now(&self) -> u64 {
             self.now.get()
         }
+        fn now_ms(&self) -> u64 {
+            self.now.get() * 1000
+        }
         fn random(&self) -> Result<LoginRandomness> {
             let n = self.now.get() as u8;
             Ok(LoginRandomness { verifier: [n; 32], state: [n.wrapping_add(1); 32], nonce: [n.wrapping_add(2); 32] })
@@ -587,6 +667,9 @@ mod tests {
         }
         fn load_tokens(&self) -> Option<Rc<TokenSet>> {
             Some(Rc::new(SerdeJson.parse(&self.tokens.get("t").ok()??)?))
+        }
+        fn tokens_text(&self) -> Option<String> {
+            self.tokens.get("t").ok()?
         }
         fn save_tokens(&self, set: &TokenSet) -> Result<()> {
             self.tokens.set("t", &SerdeJson.stringify(set).unwrap_or_default())
@@ -758,6 +841,41 @@ mod tests {
         assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
         let mut local = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
         assert_eq!(c.advance(&mut local, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    }
+
+    #[test]
+    fn tabs_share_sessions_and_logout_wins() {
+        let a = logged_in();
+        let b = client(|_| {});
+        let session = a.session_text().unwrap();
+        let at = a.session_at();
+        assert_eq!(at, 1_000_000, "when the login stored it, in ms");
+        assert!(b.adopt(&session, a.tab_epoch(), at), "a new tab adopts the session");
+        assert_eq!(b.tokens().unwrap().access_token.secret(), "at1");
+        assert!(!b.adopt(&session, a.tab_epoch(), at), "the same session again changes nothing");
+        assert!(!b.adopt("{\"not\":\"tokens\"}", 0, at + 1));
+
+        // A refreshes: B takes the newer session, and never an older one afterwards (a spent refresh token).
+        a.env().now.set(1001);
+        let mut step = a.refresh().unwrap();
+        a.advance(&mut step, None).unwrap();
+        a.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
+        assert!(b.adopt(&a.session_text().unwrap(), a.tab_epoch(), a.session_at()));
+        assert!(!b.adopt(&session, 0, at), "an older session is not taken back");
+        assert_eq!(b.tokens().unwrap().access_token.secret(), "at2");
+
+        // A logs out: B hears of it and forgets; a session from before the logout is not taken back.
+        let mut step = a.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+        a.advance(&mut step, None).unwrap();
+        assert_eq!(a.tab_epoch(), 1);
+        assert!(b.logged_out_elsewhere(a.tab_epoch()));
+        assert!(b.tokens().is_none());
+        assert!(!b.adopt(&session, 0, 5_000_000), "a session from a tab that had not heard of the logout");
+        assert!(b.adopt(&session, 1, 5_000_000), "a session offered after the logout, by a tab that heard of it");
+        assert!(!b.logged_out_elsewhere(0), "an older logout");
+        let isolated = client(|o| o.tabs = TabsMode::Isolated);
+        assert_eq!(isolated.tabs_channel(), None);
+        assert_eq!(b.tabs_channel().as_deref(), Some("spa-auth https://id.example.com spa"));
     }
 
     #[test]

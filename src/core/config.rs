@@ -36,6 +36,18 @@ pub enum StorageKind {
     Memory,
 }
 
+/// Whether the tabs of one app share one session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TabsMode {
+    /// One session, one refresh at a time, login and logout for every tab of this app (same origin, issuer and
+    /// client id), over a `BroadcastChannel` and a Web Lock.
+    #[default]
+    Shared,
+    /// Nothing passes between tabs.
+    Isolated,
+}
+
 /// Options for an [`AuthClient`](crate::AuthClient), as API.md lists them (JavaScript names in camelCase).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -56,6 +68,7 @@ pub struct Options {
     pub leeway: Option<f64>,
     #[serde(deserialize_with = "string_pairs")]
     pub authorization_params: Vec<(String, String)>,
+    pub tabs: TabsMode,
 }
 
 /// Validated options: every URL is safe to send codes and tokens to.
@@ -76,6 +89,8 @@ pub struct Config {
     pub storage: StorageKind,
     pub leeway: u64,
     pub authorization_params: Vec<(String, String)>,
+    /// `Isolated` also when tokens live in memory: then nothing is shared.
+    pub tabs: TabsMode,
 }
 
 /// Scope asked for when none is given.
@@ -108,6 +123,7 @@ pub fn expected_option(path: &str) -> &'static str {
         "logoutStyle" => "\"oidc\" or \"auth0\"",
         "responseMode" => "\"query\" or \"fragment\"",
         "storage" => "\"session\" or \"memory\"",
+        "tabs" => "\"shared\" or \"isolated\"",
         "mode" => "\"header\" or \"query\"",
         "environment" => "\"production\", \"testing\" or \"acceptance\"",
         "authorizationParams" => "an object of strings",
@@ -296,6 +312,7 @@ impl Options {
             response_mode: self.response_mode,
             storage: self.storage,
             leeway,
+            tabs: if self.storage == StorageKind::Memory { TabsMode::Isolated } else { self.tabs },
         })
     }
 }

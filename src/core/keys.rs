@@ -23,6 +23,16 @@ impl Keys {
         [&self.prefix, "tokens"].concat()
     }
 
+    /// The last logout this tab knows of (see `Client::adopt`).
+    pub fn epoch(&self) -> String {
+        [&self.prefix, "epoch"].concat()
+    }
+
+    /// When this tab's session was obtained, in epoch milliseconds.
+    pub fn session_at(&self) -> String {
+        [&self.prefix, "session-at"].concat()
+    }
+
     /// Cached discovery metadata.
     pub fn discovery(&self) -> String {
         [&self.prefix, "discovery"].concat()

@@ -70,9 +70,39 @@ impl JsCore {
         self.client.config().storage == crate::core::config::StorageKind::Memory
     }
 
-    /// Changes of the session made through this core; listeners are called when it moves.
-    pub fn generation(&self) -> u32 {
-        self.client.generation()
+    /// The `BroadcastChannel` and Web Lock name of this app's tabs; `undefined` when tabs are isolated.
+    #[wasm_bindgen(js_name = tabsChannel)]
+    pub fn tabs_channel(&self) -> Option<String> {
+        self.client.tabs_channel()
+    }
+
+    /// The stored session's text (what another tab adopts), or `undefined`.
+    #[wasm_bindgen(js_name = sessionText)]
+    pub fn session_text(&self) -> Option<String> {
+        self.client.session_text()
+    }
+
+    /// The last logout this tab knows of.
+    #[wasm_bindgen(js_name = tabEpoch)]
+    pub fn tab_epoch(&self) -> f64 {
+        self.client.tab_epoch() as f64
+    }
+
+    /// When this tab's session was obtained (epoch ms).
+    #[wasm_bindgen(js_name = sessionAt)]
+    pub fn session_at(&self) -> f64 {
+        self.client.session_at() as f64
+    }
+
+    /// Takes a session another tab sent, when it is newer; `true` when this tab's changed.
+    pub fn adopt(&self, text: String, epoch: f64, at: f64) -> bool {
+        self.client.adopt(&text, epoch as u64, at as u64)
+    }
+
+    /// Another tab logged out; `true` when this tab had a session.
+    #[wasm_bindgen(js_name = loggedOutElsewhere)]
+    pub fn logged_out_elsewhere(&self, epoch: f64) -> bool {
+        self.client.logged_out_elsewhere(epoch as u64)
     }
 
     fn step(&self, step: Step) -> JsStep {

@@ -73,43 +73,101 @@ async function send(request, headers) {
 /** The refresh in flight for each token key: every client of one client id on the page shares it. */
 const flights = new Map();
 
+/** How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself. */
+const WAITED_ASK_MS = 250;
+
 /** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
 export class AuthClient {
   #core;
   #listeners = new Set();
+  /** The session text the listeners (and the other tabs) last heard of. */
   #heard;
+  /** This app's tabs (`tabs: "shared"`): session, logout and "ask" messages; see `#hear`. */
+  #channel;
+  /** Resolvers of `#ask` calls waiting for another tab's answer. */
+  #waiting = new Set();
 
   constructor(options) {
     this.#core = options instanceof Core ? options : new Core(options);
-    this.#heard = this.#core.generation();
+    this.#heard = this.#core.sessionText();
+    const name = this.#core.tabsChannel();
+    if (name !== undefined && typeof BroadcastChannel === "function") {
+      this.#channel = new BroadcastChannel(name);
+      this.#channel.onmessage = (event) => this.#hear(event.data);
+    }
   }
 
   static publiq(options) {
     return new AuthClient(Core.publiq(options));
   }
 
-  /** Calls the listeners when the core's session changed since they last heard. */
-  #notify() {
-    const generation = this.#core.generation();
-    if (generation === this.#heard) return;
-    this.#heard = generation;
+  /** Calls the listeners when the stored session changed since they last heard; shares this tab's own new session. */
+  #changed(share) {
+    const text = this.#core.sessionText();
+    if (text === this.#heard) return;
+    this.#heard = text;
+    if (share && text !== undefined) this.#post("session", text);
     const tokens = this.#core.tokens();
     for (const entry of [...this.#listeners]) entry.listener(tokens);
   }
 
+  #post(type, text) {
+    this.#channel?.postMessage({ type, text, epoch: this.#core.tabEpoch(), at: this.#core.sessionAt() });
+  }
+
+  /** A message from another tab of this app (or another client of it in this tab). */
+  #hear(message) {
+    if (typeof message !== "object" || message === null || typeof message.epoch !== "number") return;
+    if (message.type === "session" && typeof message.text === "string" && typeof message.at === "number") {
+      const adopted = this.#core.adopt(message.text, message.epoch, message.at);
+      this.#changed(false);
+      if (adopted) for (const resolve of this.#waiting) resolve();
+    } else if (message.type === "logout") {
+      this.#core.loggedOutElsewhere(message.epoch);
+      this.#changed(false);
+    } else if (message.type === "ask" && this.#core.isAuthenticated()) {
+      this.#post("session", this.#core.sessionText());
+    }
+  }
+
   /** Starts a core operation (which may change the session at once, as logout does) and runs it. */
-  async #run(start) {
+  async #run(start, share) {
     let step;
     try {
       step = start();
     } finally {
-      this.#notify();
+      this.#changed(false);
     }
     try {
       return await run(step);
     } finally {
-      this.#notify();
+      this.#changed(share);
     }
+  }
+
+  /**
+   * Asks the other tabs for their session and waits until a newer one than this tab's was adopted, or `ms`.
+   */
+  #ask(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiting.add(done);
+      this.#post("ask");
+    });
+  }
+
+  /** Runs `refresh` holding this app's Web Lock, so one tab of the browser profile refreshes at a time. */
+  #locked(refresh) {
+    const name = this.#core.tabsChannel();
+    const locks = globalThis.navigator?.locks;
+    if (name === undefined || !locks) return refresh(false);
+    return locks.request(name, { ifAvailable: true }, (lock) => (lock ? refresh(false) : undefined))
+      .then((token) => token ?? locks.request(name, () => refresh(true)));
   }
 
   buildAuthorizeUrl(options) {
@@ -125,7 +183,17 @@ export class AuthClient {
   }
 
   handleRedirectCallback(url) {
-    return this.#run(() => this.#core.callback(url));
+    return this.#run(() => this.#core.callback(url), true);
+  }
+
+  async checkSession(options) {
+    if (options != null && typeof options !== "object") throw invalidArgument("options", "an object", options);
+    const ms = options?.tabWaitMs ?? 100;
+    if (typeof ms !== "number" || !(ms >= 0)) throw invalidArgument("tabWaitMs", "a number of milliseconds", ms);
+    if (this.#core.isAuthenticated()) return true;
+    if (!this.#channel) return false;
+    await this.#ask(ms);
+    return this.#core.isAuthenticated();
   }
 
   isAuthenticated() {
@@ -137,14 +205,25 @@ export class AuthClient {
     try {
       token = this.#core.accessToken(options);
     } catch (e) {
-      this.#notify();
+      this.#changed(false);
       return Promise.reject(e);
     }
     if (token !== undefined) return Promise.resolve(token);
     const key = this.#core.memory() ? this : this.#core.tokensKey();
     let flight = flights.get(key);
     if (!flight) {
-      flight = this.#run(() => this.#core.refresh()).finally(() => flights.delete(key));
+      const before = this.#core.sessionText();
+      const minValidity = options?.minValidity;
+      flight = this.#locked(async (waited) => {
+        // Another tab may have refreshed while this one waited for the lock: its new session may still be on its
+        // way, so ask (the tab that refreshed answers with it) before sending a refresh token it may have spent.
+        if (waited && this.#core.sessionText() === before) await this.#ask(WAITED_ASK_MS);
+        if (this.#core.sessionText() !== before) {
+          const adopted = this.#core.accessToken({ minValidity });
+          if (adopted !== undefined) return adopted;
+        }
+        return this.#run(() => this.#core.refresh(), true);
+      }).finally(() => flights.delete(key));
       flights.set(key, flight);
     }
     return flight;
@@ -169,10 +248,15 @@ export class AuthClient {
   }
 
   logout(options) {
-    return this.#run(() => this.#core.logout(options));
+    return this.#run(() => {
+      const step = this.#core.logout(options);
+      this.#post("logout");
+      return step;
+    });
   }
 
   free() {
+    this.#channel?.close();
     this.#core.free();
   }
 

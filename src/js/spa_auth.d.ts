@@ -48,8 +48,17 @@ export interface AuthClientOptions {
     leeway?: number;
     /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). */
     authorizationParams?: Record<string, string>;
+    /** `"shared"` (default): the tabs of this app (same origin, issuer and client id) share one session, one refresh at
+     * a time, login and logout; `"isolated"`: nothing passes between tabs. `storage: "memory"` shares nothing. */
+    tabs?: "shared" | "isolated";
     /** Never accepted: a secret does not belong in a browser. */
     clientSecret?: never;
+}
+
+/** Options of `checkSession`. */
+export interface CheckSessionOptions {
+    /** How long to wait for another open tab of this app to hand over its session, in milliseconds (default 100). */
+    tabWaitMs?: number;
 }
 
 /** Options of `AuthClient.publiq(options)`: UiTiD v2 fills in the issuer and endpoints. */
@@ -150,6 +159,8 @@ export class AuthClient {
     handleRedirectCallback(url?: string | URL | Location): Promise<RedirectLoginResult>;
     /** A stored token set that is not expired, or that can be refreshed. */
     isAuthenticated(): boolean;
+    /** Whether this tab has a usable session, or obtains one from another open tab of this app (`tabs: "shared"`). */
+    checkSession(options?: CheckSessionOptions): Promise<boolean>;
     /** A valid access token: cached, or refreshed once for all concurrent callers. */
     getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
     /** The current tokens, or `undefined`. */

@@ -62,7 +62,7 @@ test('login with consent, claims on the page, API call accepted, clean address b
   assert.equal(api.requests[0].authorization, `Bearer ${tokens.accessToken}`);
 });
 
-test('reload keeps the session without a token request; a new tab or browser does not have it', async (t) => {
+test('reload keeps the session without a token request; an isolated new tab or another browser does not have it', async (t) => {
   const { provider } = world.stack;
   const { context, page } = await world.openApp(t);
   await world.logIn(page, { login: 'bob' });
@@ -77,9 +77,10 @@ test('reload keeps the session without a token request; a new tab or browser doe
   assert.deepEqual(provider.counters.token, { authorization_code: 0, refresh_token: 0, other: 0 });
   assert.equal(await page.evaluate(() => window.spaAuth.client.getAccessToken()), before.accessToken);
 
-  // sessionStorage is per tab: a new tab in the same browser starts logged out.
+  // sessionStorage is per tab: a new tab with `tabs: "isolated"` starts logged out (the default shares the
+  // session: tests/e2e/tabs.test.mjs).
   const tab = await newPage(context);
-  await tab.goto(`${world.stack.www.origin}/`);
+  await tab.goto(`${world.stack.www.origin}/?tabs=isolated`);
   await waitReady(tab);
   assert.equal(await tab.locator('#status').getAttribute('data-state'), 'out');
   assert.equal(await tab.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
