@@ -36,8 +36,8 @@ function render(client) {
   const tokens = client.getTokens();
   $('status').dataset.state = loggedIn ? 'in' : 'out';
   $('status').textContent = loggedIn ? `Logged in as ${user?.name ?? user?.sub ?? 'someone'}` : 'Logged out';
-  for (const id of ['login', 'login-fragment']) $(id).hidden = loggedIn;
-  for (const id of ['call-api', 'refresh', 'logout']) $(id).hidden = !loggedIn;
+  for (const id of ['login', 'login-fragment', 'login-popup', 'check-silent']) $(id).hidden = loggedIn;
+  for (const id of ['call-api', 'refresh', 'logout', 'userinfo']) $(id).hidden = !loggedIn;
   $('session').hidden = !loggedIn;
   $('claims').textContent = user ? JSON.stringify(user, null, 2) : '';
   // Never the tokens themselves on screen: their metadata is enough for a demo.
@@ -116,21 +116,21 @@ function setUpSearch(config) {
 async function main() {
   await init();
   const config = await (await fetch('/config.json')).json();
-  const makeClient = (responseMode = 'query') => new AuthClient({
+  const options = {
     issuer: config.issuer,
     clientId: config.clientId,
     redirectUri: config.redirectUri,
     scope: config.scope,
-    responseMode,
     storage: 'session',
     // ?tabs=isolated: this tab keeps to itself (the default shares the session with the app's other tabs).
     tabs: new URLSearchParams(window.location.search).get('tabs') === 'isolated' ? 'isolated' : 'shared',
-  });
+  };
+  const makeClient = (responseMode = 'query') => new AuthClient({ ...options, responseMode });
 
   // A login started with "Log in (fragment)" comes back with the code in the fragment.
   const returning = new URLSearchParams(window.location.hash.slice(1));
   const client = makeClient(returning.has('state') ? 'fragment' : 'query');
-  window.spaAuth = { client, AuthError, makeClient, config };
+  window.spaAuth = { client, AuthClient, AuthError, makeClient, config, options };
 
   client.onChange(() => render(client));
   watchLifetime(client);
@@ -170,6 +170,18 @@ async function main() {
     render(client);
   });
   onClick('logout', () => client.logout({ returnTo: config.postLogoutRedirectUri }));
+  onClick('login-popup', async () => {
+    const { appState } = await client.loginWithPopup({ appState: { via: 'popup' } });
+    $('app-state').textContent = JSON.stringify(appState ?? null);
+    render(client);
+  });
+  // A visitor already logged in at the provider (another app) needs no click: prompt=none, once per tab session.
+  onClick('check-silent', async () => {
+    $('check-silent').dataset.result = String(await client.checkSession({ silent: 'redirect' }));
+  });
+  onClick('userinfo', async () => {
+    $('userinfo-result').textContent = JSON.stringify(await client.getUserInfo(), null, 2);
+  });
   setUpSearch(config);
 
   document.body.dataset.ready = 'true';

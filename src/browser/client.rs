@@ -101,7 +101,7 @@ impl AuthClient {
         let mut answer = None;
         let result = loop {
             match self.client().advance(&mut step, answer.take()) {
-                Ok(Action::Fetch(request)) => answer = Some(http::send(&request).await),
+                Ok(Action::Fetch(request)) => answer = Some(http::send(&request, self.config().timeout_ms).await),
                 Ok(Action::Navigate(url)) => {
                     if let Err(e) = location::assign(&url) {
                         break Err(e);
@@ -142,7 +142,7 @@ impl AuthClient {
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<Option<String>> {
         let url = location::take_callback_url(url, |u| self.client().scrub_callback_url(u))?;
         match self.run(self.client().callback(&url)?).await? {
-            Outcome::LoggedIn(app_state) => Ok(app_state),
+            Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
             _ => Err(unexpected()),
         }
     }
@@ -176,6 +176,16 @@ impl AuthClient {
     async fn refresh_once(&self) -> Result<String> {
         match self.run(self.client().refresh()?).await? {
             Outcome::AccessToken(token) => Ok(token),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The UserInfo claims (OIDC Core §5.3) as JSON text, with a valid access token; their `sub` must be the ID
+    /// token's (`id_token_invalid` otherwise).
+    pub async fn get_user_info(&self) -> Result<String> {
+        let token = self.get_access_token(TokenOptions::default()).await?;
+        match self.run(self.client().user_info(token)).await? {
+            Outcome::UserInfo(claims) => Ok(claims),
             _ => Err(unexpected()),
         }
     }

@@ -39,15 +39,27 @@ fn init(method: &str, headers: &[(&str, &str)]) -> Result<RequestInit> {
 
 /// Sends what the core asked for (`GET` accepting JSON, or a form `POST`) and hands back the status and text;
 /// no answer at all (offline, CORS, DNS) is [`Answer::Unreachable`].
-pub async fn send(request: &HttpRequest) -> Answer {
+pub async fn send(request: &HttpRequest, timeout_ms: u64) -> Answer {
+    let mut headers = vec![("Accept", "application/json")];
+    if let Some(authorization) = &request.authorization {
+        headers.push(("Authorization", authorization));
+    }
     let built = match &request.body {
-        None => init("GET", &[("Accept", "application/json")]),
-        Some(body) => init("POST", &[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")])
-            .inspect(|init| init.set_body(&JsValue::from_str(body))),
+        None => init("GET", &headers),
+        Some(body) => {
+            headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+            init("POST", &headers).inspect(|init| init.set_body(&JsValue::from_str(body)))
+        }
     };
     let Ok(init) = built else { return Answer::Unreachable };
+    let signal = web_sys::AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
+    init.set_signal(Some(&signal));
     match fetch(&request.url, &init).await {
-        Ok(response) => Answer::Http { status: response.status(), text: text_of(&response).await },
+        Ok(response) => match text_of(&response).await {
+            _ if signal.aborted() => Answer::TimedOut,
+            text => Answer::Http { status: response.status(), text },
+        },
+        Err(_) if signal.aborted() => Answer::TimedOut,
         Err(_) => Answer::Unreachable,
     }
 }

@@ -24,6 +24,9 @@ pub struct Transaction {
     pub created_at: u64,
     /// The caller's `appState`, as JSON text, handed back untouched.
     pub app_state: Option<String>,
+    /// A silent check (`prompt=none`); stored only when set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub silent: bool,
 }
 
 impl Transaction {
@@ -43,7 +46,17 @@ pub struct LoginOptions {
     /// Extra authorize parameters for this login only (`prompt`, `login_hint`, `ui_locales`, …).
     #[serde(deserialize_with = "string_pairs")]
     pub authorization_params: Vec<(String, String)>,
+    /// A silent check (`prompt=none`): the provider's "log in first" answers end it quietly, not as errors.
+    #[serde(skip)]
+    pub silent: bool,
+    /// A popup login: the state carries [`POPUP_STATE_PREFIX`], so the redirect page in the popup knows to hand
+    /// the answer to the opener instead of redeeming it.
+    #[serde(skip)]
+    pub popup: bool,
 }
+
+/// Starts the state of a popup login (a `.` never occurs in the base64url random part).
+pub const POPUP_STATE_PREFIX: &str = "popup.";
 
 /// A ready authorization request: where to send the browser, and what to store under which state.
 #[derive(Debug)]
@@ -83,7 +96,15 @@ pub fn authorization_request(
     let audience = take(&mut extra, "audience").or_else(|| config.audience.clone());
 
     let verifier = PkceVerifier::from_random(&random.verifier);
-    let state = State::from_random(&random.state);
+    let state = match login.popup {
+        true => State::new([POPUP_STATE_PREFIX, State::from_random(&random.state).secret()].concat()),
+        false => State::from_random(&random.state),
+    };
+    if login.silent {
+        // OIDC Core §3.1.2.1: no page shown; an answer at once, with a code or `login_required` and the like.
+        extra.retain(|(name, _)| name != "prompt");
+        extra.push(("prompt".to_owned(), "none".to_owned()));
+    }
     let nonce = scope.split(' ').any(|s| s == "openid").then(|| Nonce::from_random(&random.nonce));
     let challenge = verifier.challenge();
 
@@ -116,6 +137,7 @@ pub fn authorization_request(
             redirect_uri: config.redirect_uri.clone(),
             created_at: now,
             app_state: login.app_state,
+            silent: login.silent,
         },
         state,
     })

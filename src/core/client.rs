@@ -43,11 +43,23 @@ pub trait Env {
     fn remove_tokens(&self) -> Result<()>;
 }
 
-/// A request the driver sends: `GET url` (JSON accepted) without a body, `POST url` form-encoded with one.
+/// A request the driver sends: `GET url` (JSON accepted) without a body, `POST url` form-encoded with one;
+/// with an `Authorization` header when `authorization` is set.
 #[derive(Debug, PartialEq, Eq)]
 pub struct HttpRequest {
     pub url: String,
     pub body: Option<String>,
+    pub authorization: Option<String>,
+}
+
+impl HttpRequest {
+    fn get(url: String) -> Self {
+        HttpRequest { url, body: None, authorization: None }
+    }
+
+    fn post(url: String, body: String) -> Self {
+        HttpRequest { url, body: Some(body), authorization: None }
+    }
 }
 
 /// What became of the last request.
@@ -57,6 +69,8 @@ pub enum Answer {
     Http { status: u16, text: String },
     /// No answer: offline, DNS, CORS, or the connection dropped.
     Unreachable,
+    /// No answer within `timeoutMs`: the driver aborted the request.
+    TimedOut,
 }
 
 /// What the driver does next.
@@ -79,7 +93,16 @@ pub enum Outcome {
     AccessToken(String),
     /// `logout`: done (a navigation may have been asked for before).
     LoggedOut,
+    /// `user_info`: the UserInfo claims as JSON text (their `sub` is the ID token's).
+    UserInfo(String),
+    /// `callback` of a silent check that the provider answered with "log in first" (`login_required` and the
+    /// like): not logged in, quietly; the login's `appState`.
+    NotLoggedIn(Option<String>),
 }
+
+/// The provider's answers to `prompt=none` that mean "not without the user" (OIDC Core §3.1.2.6): a silent check
+/// ends quietly with them.
+const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
 
 /// Options of [`Client::logout`].
 #[derive(Clone, Debug, Default)]
@@ -96,7 +119,7 @@ pub struct Step {
     state: State,
     /// Discovery was asked for (its answer is the next one).
     discovering: bool,
-    /// The URL of the outstanding request, for the message of a network error.
+    /// The URL of the outstanding request, for the message of a network error or a timeout.
     requested: Option<String>,
 }
 
@@ -106,6 +129,9 @@ enum State {
     Callback { response: Option<AuthorizationResponse>, transaction: Transaction, sent: bool },
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
     Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
+    UserInfo { access_token: String, sent: bool },
+    /// A silent check that ended with "log in first".
+    Quiet(Option<String>),
     Finished,
 }
 
@@ -211,8 +237,28 @@ impl<E: Env> Client<E> {
             return Ok(None);
         }
         step.discovering = false;
-        let (status, text) = http_answer(answer.take(), &self.config.discovery_url)?;
+        let (status, text) = self.http_answer(answer.take(), "discovery", &self.config.discovery_url)?;
         self.accept_discovery(status, &text).map(Some)
+    }
+
+    /// The status and text of an answer to the `step` request sent to `url`: `network_error` naming `url` when
+    /// there was none, `timeout` naming the step and the origin when it took longer than `timeoutMs`.
+    fn http_answer(&self, answer: Option<Answer>, step: &str, url: &str) -> Result<(u16, String)> {
+        match answer {
+            Some(Answer::Http { status, text }) => Ok((status, text)),
+            Some(Answer::TimedOut) => {
+                let origin = url.find("://").map_or(url, |i| url[i + 3..].find('/').map_or(url, |j| &url[..i + 3 + j]));
+                let ms = decimal(self.config.timeout_ms);
+                Err(Error::new(
+                    code::TIMEOUT,
+                    ["The ", step, " request to ", origin, " took longer than ", &ms, " ms (`timeoutMs`); nothing was stored."].concat(),
+                ))
+            }
+            _ => Err(Error::new(
+                code::NETWORK_ERROR,
+                ["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."].concat(),
+            )),
+        }
     }
 
     // ---- the session -----------------------------------------------------------------------------------
@@ -278,6 +324,31 @@ impl<E: Env> Client<E> {
 
     fn claims_of(&self, token: &IdToken) -> Option<Claims> {
         self.env.json().parse(&id_token::payload_json(token.secret()).ok()?.1)
+    }
+
+    // ---- silent checks and popups ------------------------------------------------------------------------
+
+    /// Whether this tab already tried a silent check (`prompt=none`): it tries once per tab session, so an app
+    /// that asks on every load never loops.
+    pub fn silent_tried(&self) -> bool {
+        self.env.logins().get(&self.keys.silent_tried()).ok().flatten().is_some()
+    }
+
+    /// A silent check: a login with `prompt=none` (state, nonce and PKCE as always), remembered as tried.
+    pub fn silent_login(&self, mut login: LoginOptions) -> Step {
+        login.silent = true;
+        let _ = self.env.logins().set(&self.keys.silent_tried(), "1");
+        self.login(login)
+    }
+
+    /// The channel a popup login's answer travels on, when `url` (an authorize URL, or the redirect back) carries
+    /// a popup login's state: `spa-auth popup {state}`.
+    pub fn popup_channel(&self, url: &str) -> Option<String> {
+        let state = callback::parse_response(url, self.config.response_mode).state.or_else(|| {
+            let query = url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
+            super::encoding::parse_params(query).into_iter().find(|(n, _)| n == "state").map(|(_, v)| v)
+        })?;
+        state.starts_with(authorize::POPUP_STATE_PREFIX).then(|| ["spa-auth popup ", &state].concat())
     }
 
     // ---- tabs ------------------------------------------------------------------------------------------
@@ -376,6 +447,10 @@ impl<E: Env> Client<E> {
         };
         let now = self.env.now();
         let transaction = callback::check_state(self.take_login(&state, now)?, &self.config.issuer, now)?;
+        let quiet = response.error.as_deref().is_some_and(|e| QUIET_ERRORS.contains(&e));
+        if transaction.silent && quiet && response.iss.as_deref().is_none_or(|iss| iss == self.config.issuer) {
+            return Ok(Step::new(State::Quiet(transaction.app_state)));
+        }
         if response.error.is_some() {
             // The server's own error needs no endpoints: report it even when discovery would fail.
             return Err(callback::check_response(response, &self.config.issuer, false)
@@ -426,7 +501,7 @@ impl<E: Env> Client<E> {
     }
 
     fn advance_inner(&self, step: &mut Step, mut answer: Option<Answer>) -> Result<Action> {
-        let discovery = || Action::Fetch(HttpRequest { url: self.config.discovery_url.clone(), body: None });
+        let discovery = || Action::Fetch(HttpRequest::get(self.config.discovery_url.clone()));
         match std::mem::replace(&mut step.state, State::Finished) {
             State::Finished => Err(Error::new(code::INVALID_STATE, "This operation already ended.")),
             State::Login(login) => {
@@ -446,10 +521,10 @@ impl<E: Env> Client<E> {
                 let code = callback::check_response(response, &self.config.issuer, endpoints.iss_parameter_supported)?;
                 let body = token::code_grant_body(&code, &transaction, &self.config.client_id);
                 step.state = State::Callback { response: None, transaction, sent: true };
-                Ok(Action::Fetch(HttpRequest { url: endpoints.token, body: Some(body) }))
+                Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
             }
             State::Callback { transaction, sent: true, .. } => {
-                let (status, text) = http_answer(answer, step.requested.as_deref().unwrap_or_default())?;
+                let (status, text) = self.http_answer(answer, "token", step.requested.as_deref().unwrap_or_default())?;
                 let set = self.token_set(status, &text, None)?;
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, self.env.now()), self.env.json())?;
@@ -463,10 +538,10 @@ impl<E: Env> Client<E> {
                 };
                 let body = token::refresh_grant_body(&refresh_token, &self.config.client_id);
                 step.state = State::Refresh { old, refresh_token, sent: true };
-                Ok(Action::Fetch(HttpRequest { url: endpoints.token, body: Some(body) }))
+                Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
             }
             State::Refresh { old, refresh_token, sent: true } => {
-                let (status, text) = http_answer(answer, step.requested.as_deref().unwrap_or_default())?;
+                let (status, text) = self.http_answer(answer, "refresh", step.requested.as_deref().unwrap_or_default())?;
                 self.finish_refresh(&old, &refresh_token, status, &text).map(|t| Action::Done(Outcome::AccessToken(t)))
             }
             State::Logout { set, options, endpoints: None, .. } => {
@@ -491,6 +566,25 @@ impl<E: Env> Client<E> {
                 // The revocation's answer, whatever it is, changes nothing.
                 self.logout_next(step, set, options, endpoints, revoked, navigated)
             }
+            State::UserInfo { access_token, sent: false } => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::UserInfo { access_token, sent: false };
+                    return Ok(discovery());
+                };
+                let Some(url) = endpoints.userinfo else {
+                    return Err(Error::invalid_config(
+                        "The provider's metadata names no userinfo_endpoint: give the `userinfoEndpoint` option.",
+                    ));
+                };
+                let authorization = Some(["Bearer ", &access_token].concat());
+                step.state = State::UserInfo { access_token, sent: true };
+                Ok(Action::Fetch(HttpRequest { url, body: None, authorization }))
+            }
+            State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
+            State::UserInfo { sent: true, .. } => {
+                let (status, text) = self.http_answer(answer, "UserInfo", step.requested.as_deref().unwrap_or_default())?;
+                self.check_user_info(status, text).map(|claims| Action::Done(Outcome::UserInfo(claims)))
+            }
         }
     }
 
@@ -508,7 +602,7 @@ impl<E: Env> Client<E> {
         if let (false, Some(refresh_token), Some(url)) = (revoked, refresh_token, revocation) {
             let body = token::revocation_body(&refresh_token, &self.config.client_id);
             step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated };
-            return Ok(Action::Fetch(HttpRequest { url, body: Some(body) }));
+            return Ok(Action::Fetch(HttpRequest::post(url, body)));
         }
         if options.local_only || navigated {
             return Ok(Action::Done(Outcome::LoggedOut));
@@ -527,6 +621,39 @@ impl<E: Env> Client<E> {
             }
             None => Ok(Action::Done(Outcome::LoggedOut)),
         }
+    }
+
+    /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is the ID token's.
+    fn check_user_info(&self, status: u16, text: String) -> Result<String> {
+        if !(200..300).contains(&status) {
+            let status = decimal(status.into());
+            return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
+        }
+        #[derive(serde::Deserialize)]
+        struct Subject {
+            sub: Option<String>,
+        }
+        let Some(subject) = parse_object::<Subject>(self.env.json(), &text) else {
+            let jwt = text.trim().split('.').count() >= 3 && !text.trim_start().starts_with('{');
+            return Err(Error::server(if jwt {
+                "The UserInfo endpoint answered with a signed or encrypted JWT (application/jwt); spa-auth reads JSON UserInfo only: \
+configure the client at the provider for JSON UserInfo."
+            } else {
+                "The UserInfo endpoint's answer is not a JSON object."
+            }));
+        };
+        let expected = self.env.load_tokens().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
+        match (subject.sub, expected) {
+            (Some(sub), Some(expected)) if sub == expected => Ok(text),
+            (Some(_), None) => Ok(text),
+            (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.4): the answer is refused.")),
+            (None, _) => Err(Error::id_token("The UserInfo answer has no `sub` (OIDC Core 5.3.2).")),
+        }
+    }
+
+    /// The UserInfo claims for `access_token` (OIDC Core §5.3), checked against the ID token's `sub`.
+    pub fn user_info(&self, access_token: String) -> Step {
+        Step::new(State::UserInfo { access_token, sent: false })
     }
 
     /// Builds the authorize URL and stores the login under its state.
@@ -611,17 +738,6 @@ impl<E: Env> Client<E> {
     }
 }
 
-/// The status and text of an answer; `network_error` naming `url` when there was none.
-fn http_answer(answer: Option<Answer>, url: &str) -> Result<(u16, String)> {
-    match answer {
-        Some(Answer::Http { status, text }) => Ok((status, text)),
-        _ => Err(Error::new(
-            code::NETWORK_ERROR,
-            ["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."].concat(),
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -702,6 +818,7 @@ mod tests {
             "issuer": ISSUER, "authorization_endpoint": "https://id.example.com/auth",
             "token_endpoint": "https://id.example.com/token", "revocation_endpoint": "https://id.example.com/revoke",
             "end_session_endpoint": "https://id.example.com/logout", "authorization_response_iss_parameter_supported": true,
+            "userinfo_endpoint": "https://id.example.com/me",
         })
         .to_string()
     }
@@ -734,7 +851,7 @@ mod tests {
         let mut step = c.login(LoginOptions { app_state: Some("{\"to\":\"/x\"}".into()), ..LoginOptions::default() });
         assert_eq!(
             c.advance(&mut step, None).unwrap(),
-            Action::Fetch(HttpRequest { url: "https://id.example.com/.well-known/openid-configuration".into(), body: None })
+            Action::Fetch(HttpRequest::get("https://id.example.com/.well-known/openid-configuration".into()))
         );
         let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
         assert!(url.starts_with("https://id.example.com/auth?"));
@@ -876,6 +993,86 @@ mod tests {
         let isolated = client(|o| o.tabs = TabsMode::Isolated);
         assert_eq!(isolated.tabs_channel(), None);
         assert_eq!(b.tabs_channel().as_deref(), Some("spa-auth https://id.example.com spa"));
+    }
+
+    #[test]
+    fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
+        let c = logged_in();
+        let mut step = c.user_info("at1".into());
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(request.authorization.as_deref(), Some("Bearer at1"));
+        let claims = r#"{"sub":"alice","email":"a@example.com"}"#;
+        assert_eq!(c.advance(&mut step, http(200, claims)).unwrap(), Action::Done(Outcome::UserInfo(claims.into())));
+        let answer = |status: u16, text: &str| {
+            let mut step = c.user_info("at1".into());
+            c.advance(&mut step, None).unwrap();
+            c.advance(&mut step, http(status, text)).unwrap_err()
+        };
+        assert_eq!(answer(200, r#"{"sub":"mallory"}"#).code(), "id_token_invalid");
+        assert_eq!(answer(200, r#"{"email":"x"}"#).code(), "id_token_invalid");
+        let signed = answer(200, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln");
+        assert!(signed.code() == "server_error" && signed.message().contains("JWT"));
+        assert_eq!(answer(401, "").code(), "server_error");
+        let no_endpoint = client(|o| {
+            o.authorization_endpoint = Some("https://id.example.com/auth".into());
+            o.token_endpoint = Some("https://id.example.com/token".into());
+        });
+        let mut step = no_endpoint.user_info("at".into());
+        assert_eq!(no_endpoint.advance(&mut step, None).unwrap_err().code(), "invalid_config");
+    }
+
+    #[test]
+    fn a_silent_check_ends_quietly_on_login_required_and_is_tried_once() {
+        let c = client(|_| {});
+        assert!(!c.silent_tried());
+        let mut step = c.silent_login(LoginOptions { app_state: Some("1".into()), ..LoginOptions::default() });
+        assert!(c.silent_tried());
+        c.advance(&mut step, None).unwrap();
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        assert_eq!(param(&url, "prompt"), "none");
+        let back = ["https://app.example/cb?error=login_required&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+        let mut step = c.callback(&back).unwrap();
+        assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::NotLoggedIn(Some("1".into()))));
+        assert!(c.tokens().is_none());
+
+        // Another error, or the same error for an ordinary login, is still an error.
+        let mut step = c.silent_login(LoginOptions::default());
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!("endpoints known") };
+        let denied = ["https://app.example/cb?error=access_denied&state=", &param(&url, "state")].concat();
+        assert_eq!(c.callback(&denied).unwrap_err().code(), "access_denied");
+        let mut step = c.login(LoginOptions::default());
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        let required = ["https://app.example/cb?error=login_required&state=", &param(&url, "state")].concat();
+        assert_eq!(c.callback(&required).unwrap_err().code(), "login_required");
+    }
+
+    #[test]
+    fn a_popup_login_is_told_by_its_state() {
+        let c = client(|_| {});
+        let mut step = c.login(LoginOptions { popup: true, ..LoginOptions::default() });
+        c.advance(&mut step, None).unwrap();
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        let state = param(&url, "state");
+        assert!(state.starts_with("popup.") && state.len() == 6 + 43);
+        let channel = c.popup_channel(&url).unwrap();
+        assert_eq!(channel, ["spa-auth popup ", &state].concat());
+        let back = ["https://app.example/cb?code=c&state=", &state].concat();
+        assert_eq!(c.popup_channel(&back).as_deref(), Some(channel.as_str()), "the redirect page finds the same channel");
+        assert_eq!(c.popup_channel("https://app.example/cb?code=c&state=abc"), None, "an ordinary login");
+    }
+
+    #[test]
+    fn a_request_that_takes_too_long_is_a_timeout_naming_the_step_and_origin() {
+        let c = logged_in();
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        let e = c.advance(&mut step, Some(Answer::TimedOut)).unwrap_err();
+        assert_eq!(e.code(), "timeout");
+        assert!(e.message().contains("refresh request to https://id.example.com took longer than 10000 ms"), "{}", e.message());
+        assert_eq!(c.tokens().unwrap().access_token.secret(), "at1", "nothing written");
+        let mut step = c.logout(LogoutOptions::default()).unwrap();
+        c.advance(&mut step, None).unwrap();
+        assert!(matches!(c.advance(&mut step, Some(Answer::TimedOut)).unwrap(), Action::Navigate(_)), "logout goes on");
     }
 
     #[test]

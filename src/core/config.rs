@@ -62,6 +62,7 @@ pub struct Options {
     pub token_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
     pub logout_style: LogoutStyle,
     pub response_mode: ResponseMode,
     pub storage: StorageKind,
@@ -69,6 +70,7 @@ pub struct Options {
     #[serde(deserialize_with = "string_pairs")]
     pub authorization_params: Vec<(String, String)>,
     pub tabs: TabsMode,
+    pub timeout_ms: Option<f64>,
 }
 
 /// Validated options: every URL is safe to send codes and tokens to.
@@ -84,6 +86,7 @@ pub struct Config {
     pub token_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
     pub logout_style: LogoutStyle,
     pub response_mode: ResponseMode,
     pub storage: StorageKind,
@@ -91,12 +94,16 @@ pub struct Config {
     pub authorization_params: Vec<(String, String)>,
     /// `Isolated` also when tokens live in memory: then nothing is shared.
     pub tabs: TabsMode,
+    /// Bound on every network step, in milliseconds.
+    pub timeout_ms: u64,
 }
 
 /// Scope asked for when none is given.
 pub const DEFAULT_SCOPE: &str = "openid profile email";
 /// Clock skew allowed on `exp` and `iat` when none is given, in seconds.
 pub const DEFAULT_LEEWAY: u64 = 60;
+/// Bound on every network step when none is given, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 const SECRET_MESSAGE: &str = "A client secret must never be given to browser code: everything shipped to a browser is public. \
 spa-auth is a public client: use Authorization Code with PKCE (this AuthClient) for user access tokens, and \
@@ -120,6 +127,7 @@ pub fn expected_option(path: &str) -> &'static str {
     match path {
         "scope" => "a space-separated string",
         "leeway" => "a number of seconds",
+        "timeoutMs" => "a number of milliseconds",
         "logoutStyle" => "\"oidc\" or \"auth0\"",
         "responseMode" => "\"query\" or \"fragment\"",
         "storage" => "\"session\" or \"memory\"",
@@ -129,7 +137,7 @@ pub fn expected_option(path: &str) -> &'static str {
         "authorizationParams" => "an object of strings",
         "lang" => "\"nl\", \"fr\" or \"de\"",
         "issuer" | "redirectUri" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint"
-        | "revocationEndpoint" | "serverUrl" => "a URL string",
+        | "revocationEndpoint" | "userinfoEndpoint" | "serverUrl" => "a URL string",
         _ => "a string",
     }
 }
@@ -282,6 +290,11 @@ impl Options {
             Some(l) if l.is_finite() && (0.0..=86_400.0).contains(&l) => l as u64,
             Some(_) => return Err(Error::invalid_config("`leeway` must be a number of seconds between 0 and 86400.")),
         };
+        let timeout_ms = match self.timeout_ms {
+            None => DEFAULT_TIMEOUT_MS,
+            Some(ms) if ms.is_finite() && (1.0..=3_600_000.0).contains(&ms) => ms as u64,
+            Some(_) => return Err(Error::invalid_config("`timeoutMs` must be a number of milliseconds between 1 and 3600000.")),
+        };
         let authorization_endpoint = optional_url("authorizationEndpoint", self.authorization_endpoint)?;
         let token_endpoint = optional_url("tokenEndpoint", self.token_endpoint)?;
         if authorization_endpoint.is_some() != token_endpoint.is_some() {
@@ -300,6 +313,7 @@ impl Options {
             authorization_params: check_authorization_params(&self.authorization_params)?,
             end_session_endpoint: optional_url("endSessionEndpoint", self.end_session_endpoint)?,
             revocation_endpoint: optional_url("revocationEndpoint", self.revocation_endpoint)?,
+            userinfo_endpoint: optional_url("userinfoEndpoint", self.userinfo_endpoint)?,
             issuer: self.issuer,
             client_id: self.client_id,
             redirect_uri: self.redirect_uri,
@@ -313,6 +327,7 @@ impl Options {
             storage: self.storage,
             leeway,
             tabs: if self.storage == StorageKind::Memory { TabsMode::Isolated } else { self.tabs },
+            timeout_ms,
         })
     }
 }

@@ -15,6 +15,7 @@ pub struct ProviderMetadata {
     pub token_endpoint: String,
     pub end_session_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
     #[serde(default, deserialize_with = "lenient_bool")]
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -52,6 +53,9 @@ pub struct Endpoints {
     pub token: String,
     pub end_session: Option<String>,
     pub revocation: Option<String>,
+    /// OIDC Core §5.3.
+    #[serde(default)]
+    pub userinfo: Option<String>,
     /// The server announced RFC 9207 `iss` on authorization responses, so a success response must carry it.
     pub iss_parameter_supported: bool,
 }
@@ -64,6 +68,7 @@ impl Endpoints {
             token: config.token_endpoint.clone()?,
             end_session: config.end_session_endpoint.clone(),
             revocation: config.revocation_endpoint.clone(),
+            userinfo: config.userinfo_endpoint.clone(),
             iss_parameter_supported: false,
         })
     }
@@ -101,6 +106,7 @@ impl Endpoints {
         Ok(Endpoints {
             end_session: optional("end_session_endpoint", &config.end_session_endpoint, metadata.end_session_endpoint)?,
             revocation: optional("revocation_endpoint", &config.revocation_endpoint, metadata.revocation_endpoint)?,
+            userinfo: optional("userinfo_endpoint", &config.userinfo_endpoint, metadata.userinfo_endpoint)?,
             authorization: metadata.authorization_endpoint,
             token: metadata.token_endpoint,
             iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
@@ -176,7 +182,7 @@ mod tests {
 
     #[test]
     fn the_cache_only_serves_its_own_configuration() {
-        let endpoints = Endpoints { authorization: "https://a/a".into(), token: "https://a/t".into(), end_session: None,
+        let endpoints = Endpoints { authorization: "https://a/a".into(), token: "https://a/t".into(), end_session: None, userinfo: None,
             revocation: None, iss_parameter_supported: true };
         let cached = |url: &str| CachedDiscovery { discovery_url: url.into(), issuer: "https://id.example.com".into(), endpoints: endpoints.clone() };
         assert_eq!(cached("https://id.example.com/.well-known/openid-configuration").endpoints_for(&config()), Some(endpoints.clone()));

@@ -16,6 +16,7 @@ pub mod code {
     pub const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
     pub const CRYPTO_UNAVAILABLE: &str = "crypto_unavailable";
     pub const INVALID_ARGUMENT: &str = "invalid_argument";
+    pub const TIMEOUT: &str = "timeout";
 }
 
 /// An authentication failure: a stable machine-readable `code`, a message a developer can act on,

@@ -254,6 +254,7 @@ mod tests {
             redirect_uri: "https://app/cb?x=1".into(),
             created_at: 5,
             app_state: Some(r#"{"returnTo":"/a b"}"#.into()),
+            silent: true,
         });
         same_as_serde_json(&vec![-3i64, 0, 7]);
         same_as_serde_json(&(None as Option<String>));

@@ -33,6 +33,11 @@ impl Keys {
         [&self.prefix, "session-at"].concat()
     }
 
+    /// Set once this tab tried a silent check.
+    pub fn silent_tried(&self) -> String {
+        [&self.prefix, "silent-tried"].concat()
+    }
+
     /// Cached discovery metadata.
     pub fn discovery(&self) -> String {
         [&self.prefix, "discovery"].concat()

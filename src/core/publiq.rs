@@ -50,7 +50,8 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
         || options.authorization_endpoint.is_some()
         || options.token_endpoint.is_some()
         || options.end_session_endpoint.is_some()
-        || options.revocation_endpoint.is_some();
+        || options.revocation_endpoint.is_some()
+        || options.userinfo_endpoint.is_some();
     if given {
         return Err(Error::invalid_config(
             "AuthClient.publiq() sets the issuer and endpoints from `environment`; use new AuthClient() for another server.",
@@ -62,6 +63,7 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
     options.token_endpoint = endpoint("token");
     options.end_session_endpoint = endpoint("logout");
     options.revocation_endpoint = endpoint("revoke");
+    options.userinfo_endpoint = endpoint("userinfo");
     options.scope = options.scope.or_else(|| Some(DEFAULT_SCOPE.to_owned()));
     options.issuer = issuer;
     Ok(options)

@@ -70,6 +70,12 @@ impl JsCore {
         self.client.config().storage == crate::core::config::StorageKind::Memory
     }
 
+    /// The bound on every network step (`timeoutMs`).
+    #[wasm_bindgen(js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.client.config().timeout_ms as f64
+    }
+
     /// The `BroadcastChannel` and Web Lock name of this app's tabs; `undefined` when tabs are isolated.
     #[wasm_bindgen(js_name = tabsChannel)]
     pub fn tabs_channel(&self) -> Option<String> {
@@ -109,9 +115,43 @@ impl JsCore {
         JsStep { client: self.client.clone(), step }
     }
 
-    /// A login (`options`: `appState`, `authorizationParams`); its step ends with the authorize URL.
-    pub fn login(&self, options: Option<JsValue>) -> Thrown<JsStep> {
-        login_options(options.unwrap_or_default()).map(|login| self.step(self.client.login(login))).map_err(to_js)
+    /// A login (`options`: `appState`, `authorizationParams`; `popup`: for `loginWithPopup`); its step ends with
+    /// the authorize URL.
+    pub fn login(&self, options: Option<JsValue>, popup: Option<bool>) -> Thrown<JsStep> {
+        let mut login = login_options(options.unwrap_or_default()).map_err(to_js)?;
+        login.popup = popup.unwrap_or(false);
+        Ok(self.step(self.client.login(login)))
+    }
+
+    /// A silent check (`prompt=none`), remembered as tried in this tab; its step ends with the authorize URL.
+    #[wasm_bindgen(js_name = silentLogin)]
+    pub fn silent_login(&self) -> JsStep {
+        self.step(self.client.silent_login(LoginOptions::default()))
+    }
+
+    /// Whether this tab already tried a silent check.
+    #[wasm_bindgen(js_name = silentTried)]
+    pub fn silent_tried(&self) -> bool {
+        self.client.silent_tried()
+    }
+
+    /// The channel of a popup login's answer when `url` (default: the address bar) carries a popup login's state.
+    #[wasm_bindgen(js_name = popupChannel)]
+    pub fn popup_channel(&self, url: Option<JsValue>) -> Thrown<Option<String>> {
+        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+        Ok(url.or_else(|| location::href().ok()).and_then(|u| self.client.popup_channel(&u)))
+    }
+
+    /// `url` without the authorization response's parameters.
+    #[wasm_bindgen(js_name = scrubbedUrl)]
+    pub fn scrubbed_url(&self, url: String) -> String {
+        self.client.scrub_callback_url(&url)
+    }
+
+    /// UserInfo for `access_token`; its step ends with the claims.
+    #[wasm_bindgen(js_name = userInfo)]
+    pub fn user_info(&self, access_token: String) -> JsStep {
+        self.step(self.client.user_info(access_token))
     }
 
     /// Whether `url` (default: the address bar) carries an authorization response.
@@ -172,21 +212,26 @@ impl JsCore {
 impl JsStep {
     /// The next action: `{ fetch, body? }` (GET accepting JSON without a body, form POST with one),
     /// `{ navigate }` or `{ done }`; throws `AuthError` when the operation fails. `status` is the last answer's
-    /// HTTP status, 0 before any request and -1 when there was no answer (offline, CORS, DNS).
+    /// HTTP status, 0 before any request, -1 when there was no answer (offline, CORS, DNS) and -2 when it took
+    /// longer than `timeoutMs`.
     pub fn next(&mut self, status: i32, text: String) -> Thrown<JsValue> {
         let answer = match status {
             0 => None,
+            -2 => Some(Answer::TimedOut),
             s if s < 0 => Some(Answer::Unreachable),
             s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text }),
         };
         let action = self.client.advance(&mut self.step, answer).map_err(to_js)?;
         Ok(match action {
             Action::Fetch(request) => {
-                let url = JsValue::from(request.url);
-                match request.body {
-                    Some(body) => object(&[("fetch", &url), ("body", &body.into())]),
-                    None => object(&[("fetch", &url)]),
+                let action = object(&[("fetch", &request.url.into())]);
+                if let Some(body) = request.body {
+                    let _ = Reflect::set(&action, &"body".into(), &body.into());
                 }
+                if let Some(authorization) = request.authorization {
+                    let _ = Reflect::set(&action, &"authorization".into(), &authorization.into());
+                }
+                action
             }
             Action::Navigate(url) => object(&[("navigate", &url.into())]),
             Action::Done(outcome) => object(&[("done", &done_value(outcome))]),
@@ -198,10 +243,11 @@ fn done_value(outcome: Outcome) -> JsValue {
     match outcome {
         Outcome::AuthorizeUrl(url) => url.into(),
         Outcome::AccessToken(token) => token.into(),
-        Outcome::LoggedIn(app_state) => {
+        Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => {
             let value = app_state.and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::UNDEFINED);
             object(&[("appState", &value)])
         }
+        Outcome::UserInfo(claims) => JSON::parse(&claims).unwrap_or(JsValue::UNDEFINED),
         Outcome::LoggedOut => JsValue::UNDEFINED,
     }
 }

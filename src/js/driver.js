@@ -11,8 +11,8 @@ import { AuthError } from "__AUTH_ERROR__";
 
 export { AuthError, createPkcePair, pkceChallenge };
 
-/** Runs a core step to its end; resolves to its `done` value. */
-async function run(step) {
+/** Runs a core step to its end, each request bounded by `ms`; resolves to its `done` value. */
+async function run(step, ms) {
   let status = 0;
   let text = "";
   try {
@@ -25,19 +25,19 @@ async function run(step) {
         window.location.assign(action.navigate);
         continue;
       }
-      const init = action.body === undefined
-        ? { headers: { Accept: "application/json" } }
-        : {
-          method: "POST",
-          headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-          body: action.body,
-        };
+      const headers = { Accept: "application/json" };
+      if (action.authorization !== undefined) headers.Authorization = action.authorization;
+      const init = { headers, signal: AbortSignal.timeout?.(ms) };
+      if (action.body !== undefined) {
+        headers["Content-Type"] = "application/x-www-form-urlencoded";
+        Object.assign(init, { method: "POST", body: action.body });
+      }
       try {
         const response = await fetch(action.fetch, init);
         status = response.status;
         text = await response.text();
-      } catch {
-        status = -1;
+      } catch (e) {
+        status = e?.name === "TimeoutError" ? -2 : -1;
       }
     }
   } finally {
@@ -59,19 +59,27 @@ function toRequest(input, init) {
   }
 }
 
-/** Sends a clone of `request` (the original stays unsent, so its body can be replayed) with `headers` set. */
+/**
+ * Sends a clone of `request` (the original stays unsent, so its body can be replayed) with `headers` set. The
+ * caller's `signal` is honoured as `fetch` does: its abort rejects with the signal's reason (an `AbortError`).
+ */
 async function send(request, headers) {
   try {
     const attempt = request.clone();
     for (const [name, value] of Object.entries(headers)) attempt.headers.set(name, value);
     return await fetch(attempt);
-  } catch {
+  } catch (e) {
+    if (request.signal.aborted) throw request.signal.reason ?? e;
     throw new AuthError("network_error", "The request failed (offline, CORS, or its body was already used).");
   }
 }
 
 /** The refresh in flight for each token key: every client of one client id on the page shares it. */
 const flights = new Map();
+
+/** A provider that sends `Cross-Origin-Opener-Policy` cuts the login popup off from its opener as soon as its page
+ * loads, and the opener then reads `popup.closed` as true: only a close seen later than this is the user's. */
+const SEVERED_MS = 3000;
 
 /** How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself. */
 const WAITED_ASK_MS = 250;
@@ -139,7 +147,7 @@ export class AuthClient {
       this.#changed(false);
     }
     try {
-      return await run(step);
+      return await run(step, this.#core.timeoutMs());
     } finally {
       this.#changed(share);
     }
@@ -182,18 +190,89 @@ export class AuthClient {
     return this.#core.isCallback(url);
   }
 
-  handleRedirectCallback(url) {
-    return this.#run(() => this.#core.callback(url), true);
+  async handleRedirectCallback(url) {
+    const popup = this.#core.popupChannel(url);
+    if (popup === undefined) return this.#run(() => this.#core.callback(url), true);
+    // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
+    // channel that needs no window.opener, leave the address bar clean, and close.
+    const href = url == null ? window.location.href : String(url);
+    if (url == null) window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
+    const channel = new BroadcastChannel(popup);
+    channel.postMessage(href);
+    channel.close();
+    window.close();
+    return { appState: undefined };
+  }
+
+  loginWithPopup(options) {
+    // Opened at once, in the click that called this, or the browser blocks it; the authorize URL follows.
+    const popup = window.open("about:blank", "spa-auth-login", "popup,width=500,height=680");
+    if (!popup) {
+      return Promise.reject(new AuthError("popup_blocked", "The browser blocked the login popup: call loginWithPopup() from a click handler."));
+    }
+    return this.#popup(popup, options);
+  }
+
+  async #popup(popup, options) {
+    const ms = options?.timeoutMs ?? 300000;
+    let url;
+    try {
+      if (typeof ms !== "number" || !(ms > 0)) throw invalidArgument("timeoutMs", "a number of milliseconds", ms);
+      url = await this.#run(() => this.#core.login(options, true));
+    } catch (e) {
+      popup.close();
+      throw e;
+    }
+    const channel = new BroadcastChannel(this.#core.popupChannel(url));
+    popup.location.href = url;
+    const openedAt = Date.now();
+    const answer = await new Promise((resolve, reject) => {
+      const end = (settle) => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        channel.close();
+        settle();
+      };
+      channel.onmessage = (event) => {
+        if (typeof event.data === "string") end(() => resolve(event.data));
+      };
+      const timer = setTimeout(() => end(() => {
+        popup.close();
+        reject(new AuthError("timeout", `The popup login did not finish within ${ms} ms.`));
+      }), ms);
+      const watch = setInterval(() => {
+        if (!popup.closed) return;
+        if (Date.now() - openedAt < SEVERED_MS) {
+          clearInterval(watch); // cut off by the provider's COOP: only the answer or the timeout can end it now
+          return;
+        }
+        end(() => reject(new AuthError("popup_closed", "The login popup was closed before the login finished.")));
+      }, 500);
+    });
+    return this.#run(() => this.#core.callback(answer), true);
+  }
+
+  async getUserInfo() {
+    const token = await this.getAccessToken();
+    return this.#run(() => this.#core.userInfo(token));
   }
 
   async checkSession(options) {
     if (options != null && typeof options !== "object") throw invalidArgument("options", "an object", options);
     const ms = options?.tabWaitMs ?? 100;
     if (typeof ms !== "number" || !(ms >= 0)) throw invalidArgument("tabWaitMs", "a number of milliseconds", ms);
+    const silent = options?.silent;
+    if (silent !== undefined && silent !== "redirect") throw invalidArgument("silent", '"redirect"', silent);
     if (this.#core.isAuthenticated()) return true;
-    if (!this.#channel) return false;
-    await this.#ask(ms);
-    return this.#core.isAuthenticated();
+    if (this.#channel) {
+      await this.#ask(ms);
+      if (this.#core.isAuthenticated()) return true;
+    }
+    if (silent !== "redirect" || this.#core.silentTried()) return false;
+    // A top-level redirect with prompt=none: the provider answers at once, and handleRedirectCallback() on the way
+    // back logs in, or resolves quietly for "log in first". Tried once per tab session.
+    window.location.assign(await this.#run(() => this.#core.silentLogin()));
+    return new Promise(() => {});
   }
 
   isAuthenticated() {
@@ -241,7 +320,7 @@ export class AuthClient {
     const request = toRequest(input, init);
     const token = await this.getAccessToken();
     const response = await send(request, { Authorization: `Bearer ${token}` });
-    if (response.status !== 401) return response;
+    if (response.status !== 401 || request.signal.aborted) return response;
     // Refresh unless another caller already replaced the token that was refused; never a second retry.
     const forceRefresh = this.getTokens()?.accessToken === token;
     return send(request, { Authorization: `Bearer ${await this.getAccessToken({ forceRefresh })}` });
@@ -333,7 +412,7 @@ export class LegacyJwtClient {
       let status = -1;
       let text = "";
       try {
-        const response = await fetch(url);
+        const response = await fetch(url, { signal: AbortSignal.timeout?.(10000) });
         status = response.status;
         text = await response.text();
       } catch { /* no answer: status -1 */ }

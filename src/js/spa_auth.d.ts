@@ -9,7 +9,8 @@ export interface PkcePair {
 /** Every rejection from spa-auth: a real `Error` with a stable `code`. */
 export class AuthError extends Error {
     /** `invalid_config`, `invalid_argument`, `invalid_state`, `missing_transaction`, `issuer_mismatch`, `id_token_invalid`,
-     * `login_required`, `network_error`, `server_error`, `storage_unavailable`, `crypto_unavailable` (no
+     * `login_required`, `popup_blocked`, `popup_closed`, `timeout`, `network_error`, `server_error`,
+     * `storage_unavailable`, `crypto_unavailable` (no
      * `crypto.getRandomValues`), or the server's own OAuth error such as `access_denied` or `invalid_grant`. */
     readonly code: string;
     /** The server's OAuth `error`, when it sent one. */
@@ -38,6 +39,8 @@ export interface AuthClientOptions {
     tokenEndpoint?: string;
     endSessionEndpoint?: string;
     revocationEndpoint?: string;
+    /** UserInfo (OIDC Core 5.3), for `getUserInfo()`; default from discovery (the UiTiD preset fills it in). */
+    userinfoEndpoint?: string;
     /** `"oidc"` (default): RP-initiated logout; `"auth0"`: `{issuer}/v2/logout`. */
     logoutStyle?: "oidc" | "auth0";
     /** Where the callback carries `code` and `state` (default `"query"`). */
@@ -46,6 +49,9 @@ export interface AuthClientOptions {
     storage?: "session" | "memory";
     /** Clock skew allowed on ID token `exp` / `iat`, in seconds (default 60). */
     leeway?: number;
+    /** Bound on every network step (discovery, token, refresh, revocation, UserInfo), in milliseconds (default
+     * 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
+    timeoutMs?: number;
     /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). */
     authorizationParams?: Record<string, string>;
     /** `"shared"` (default): the tabs of this app (same origin, issuer and client id) share one session, one refresh at
@@ -59,6 +65,16 @@ export interface AuthClientOptions {
 export interface CheckSessionOptions {
     /** How long to wait for another open tab of this app to hand over its session, in milliseconds (default 100). */
     tabWaitMs?: number;
+    /** `"redirect"`: when neither this tab nor another has a session, a top-level redirect with `prompt=none` asks
+     * the provider (once per tab session); `handleRedirectCallback()` on the way back logs in, or resolves quietly
+     * for `login_required`, `interaction_required`, `consent_required` and `account_selection_required`. */
+    silent?: "redirect";
+}
+
+/** Options of `loginWithPopup`. */
+export interface PopupLoginOptions extends LoginOptions {
+    /** How long to wait for the login in the popup, in milliseconds (default 300000); then `timeout`. */
+    timeoutMs?: number;
 }
 
 /** Options of `AuthClient.publiq(options)`: UiTiD v2 fills in the issuer and endpoints. */
@@ -153,6 +169,11 @@ export class AuthClient {
     buildAuthorizeUrl(options?: LoginOptions): Promise<string>;
     /** `buildAuthorizeUrl`, then `window.location.assign`. */
     loginWithRedirect(options?: LoginOptions): Promise<void>;
+    /** The same login in a popup opened from the calling click; resolves to `{ appState }` once the code is redeemed
+     * here with every check of `handleRedirectCallback`. `popup_blocked`, `popup_closed`, `timeout`. */
+    loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
+    /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`). */
+    getUserInfo(): Promise<UserClaims>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
     /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. */
@@ -167,7 +188,8 @@ export class AuthClient {
     getTokens(): TokenSet | undefined;
     /** The validated ID token claims, or `undefined`. */
     getUser(): UserClaims | undefined;
-    /** `fetch` with `Authorization: Bearer …`; on a 401, one refresh and one retry. */
+    /** `fetch` with `Authorization: Bearer …`; on a 401, one refresh and one retry. `init.signal` is honoured as
+     * `fetch` does (an abort rejects with its reason and never triggers the refresh-and-retry). */
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;

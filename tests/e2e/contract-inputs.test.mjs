@@ -233,3 +233,37 @@ test('a wrong option type names the option and what it must be', async (t) => {
   const ci = await page.evaluate(() => window.hostile.attempt(() => new window.hostile.ClientIdentification({ clientId: 'x', mode: 7 })));
   assert.match(assertAuthError(ci, 'invalid_config').message, /`mode` must be "header" or "query", got a number/);
 });
+
+test('timeouts: a token endpoint that never answers is `timeout` after timeoutMs, nothing stored, the next login works', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options({ timeoutMs: 800 }));
+  world.op.nextToken(() => ({ hang: true }));
+  const started = Date.now();
+  const { outcome } = await world.loginInPlace(page);
+  const took = Date.now() - started;
+  const err = assertAuthError(outcome, 'timeout', /token request to http:\/\/127\.0\.0\.1:\d+ took longer than 800 ms/);
+  assert.doesNotMatch(err.message, /\/token/, 'the origin, not the path');
+  assert.ok(took >= 700 && took < 5000, `rejected after about timeoutMs (${took} ms)`);
+  assert.equal(await rawStored(page), null, 'nothing stored');
+  await world.assertStillWorks(page);
+});
+
+test('timeouts: the caller\'s AbortController aborts auth.fetch without a refresh', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+  const before = world.op.tokenRequests.length;
+  const aborted = await page.evaluate(async (url) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    try {
+      await window.hostile.clients.main.fetch(url, { signal: controller.signal });
+      return 'resolved';
+    } catch (e) {
+      return e.name;
+    }
+  }, `${world.op.issuer}/hang`);
+  assert.equal(aborted, 'AbortError', 'rejected as fetch does, with the signal\'s reason');
+  assert.equal(world.op.tokenRequests.length, before, 'no refresh');
+});

@@ -50,8 +50,10 @@ function account(id) {
  * @param {number} [o.port=0] 0 picks a free port
  * @param {{clientId:string, redirectUris:string[], postLogoutRedirectUris?:string[]}[]} o.clients
  * @param {number} [o.accessTokenTtl=3600] seconds
+ * @param {boolean} [o.coop=false] send `Cross-Origin-Opener-Policy: same-origin` on every answer, as
+ *   django-oauth-toolkit and many hardened providers do (it cuts a login popup off from its opener)
  */
-export async function startProvider({ port = 0, clients, accessTokenTtl = 3600 } = {}) {
+export async function startProvider({ port = 0, clients, accessTokenTtl = 3600, coop = false } = {}) {
   const server = http.createServer();
   const actualPort = await listen(server, port);
   const issuer = `http://127.0.0.1:${actualPort}`;
@@ -104,6 +106,13 @@ export async function startProvider({ port = 0, clients, accessTokenTtl = 3600 }
   let counters = ZERO_COUNTERS();
   /** @type {{grantType:string, status:number, error?:string, refreshTokenSent?:string, refreshTokenIssued?:string}[]} */
   const tokenLog = [];
+
+  if (coop) {
+    provider.use(async (ctx, next) => {
+      await next();
+      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    });
+  }
 
   provider.use(async (ctx, next) => {
     await next();

@@ -14,8 +14,9 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {number} [o.accessTokenTtl=3600] seconds
  * @param {{provider?:number, api?:number, www?:number, searchApi?:number}} [o.ports] 0 = any free port
  * @param {string} [o.wwwDir] the app served at `/` (default: the repo's www/; the adoption tests serve examples/)
+ * @param {boolean} [o.coop=false] the provider sends `Cross-Origin-Opener-Policy: same-origin`
  */
-export async function startStack({ accessTokenTtl = 3600, ports = {}, wwwDir } = {}) {
+export async function startStack({ accessTokenTtl = 3600, ports = {}, wwwDir, coop = false } = {}) {
   let provider;
   let api;
   let searchApi;
@@ -36,6 +37,7 @@ export async function startStack({ accessTokenTtl = 3600, ports = {}, wwwDir } =
     provider = await startProvider({
       port: ports.provider ?? 0,
       accessTokenTtl,
+      coop,
       clients: [{
         clientId: CLIENT_ID,
         redirectUris: [`${www.origin}/`],

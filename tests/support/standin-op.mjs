@@ -144,6 +144,7 @@ export async function startStandinOp({ port = 0 } = {}) {
         req.socket.destroy();
         return;
       }
+      if (answer.hang) return; // never answers (the server drops the connection when it closes)
       const headers = { 'Cache-Control': 'no-store', ...(answer.headers ?? {}) };
       if (answer.json !== undefined) {
         res.writeHead(answer.status, { 'Content-Type': 'application/json', ...headers });
@@ -154,6 +155,8 @@ export async function startStandinOp({ port = 0 } = {}) {
       }
       return;
     }
+
+    if (url.pathname === '/hang') return; // an API call that never answers
 
     if (url.pathname === '/revoke' && req.method === 'POST') {
       await readBody(req);

@@ -1,0 +1,142 @@
+// Log in without losing the page (issue 13): a silent check with prompt=none, popup login (also against a provider
+// that sends Cross-Origin-Opener-Policy), and UserInfo, against the real provider.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { newPage, onLoginForm, signIn } from '../support/browser.mjs';
+import { addressOf, useWorld, waitReady } from '../support/world.mjs';
+
+const world = useWorld();
+const coopWorld = useWorld({ coop: true });
+
+/** Click "Log in with a popup" and sign in there; resolves to the popup once the opener shows the login. */
+async function popupLogin(w, page, { login = 'alice' } = {}) {
+  const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === w.stack.provider.issuer);
+  assert.ok(await onLoginForm(popup), 'the provider\'s login form in the popup');
+  await signIn(popup, w.stack.www.origin, { login }).catch(() => {}); // the popup closes itself on the way back
+  await page.locator('#status[data-state="in"]').waitFor();
+  return popup;
+}
+
+test('popup login: the page stays, the opener redeems the code, appState comes back', async (t) => {
+  const { provider } = world.stack;
+  const { page } = await world.openApp(t);
+  await page.evaluate(() => { window.keptHere = 'half-filled form'; });
+  provider.resetCounters();
+  const popup = await popupLogin(world, page, { login: 'carol' });
+  await popup.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself');
+  assert.equal(await page.evaluate(() => window.keptHere), 'half-filled form', 'the page was never left');
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'carol');
+  assert.deepEqual(JSON.parse(await page.locator('#app-state').textContent()), { via: 'popup' });
+  assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
+});
+
+test('popup login works when the provider sends Cross-Origin-Opener-Policy: same-origin (no window.opener)', async (t) => {
+  const { page } = await coopWorld.openApp(t);
+  let coopSeen = false;
+  page.context().on('response', (r) => {
+    if (r.headers()['cross-origin-opener-policy'] === 'same-origin') coopSeen = true;
+  });
+  await popupLogin(coopWorld, page, { login: 'dave' });
+  assert.ok(coopSeen, 'the provider did send COOP');
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'dave');
+});
+
+test('popup closed by the user: popup_closed; a blocked popup: popup_blocked; nothing stored', async (t) => {
+  const { page } = await world.openApp(t);
+  const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === world.stack.provider.issuer);
+  await page.waitForTimeout(3200); // past the first seconds, when a COOP provider could cut the popup off
+  await popup.close();
+  await page.locator('#error[data-code="popup_closed"]').waitFor();
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+
+  // window.open without a user gesture returns null in this browser: popup_blocked.
+  const blocked = await page.evaluate(() => {
+    window.open = () => null;
+    return window.spaAuth.client.loginWithPopup().then(() => 'resolved', (e) => e.code);
+  });
+  assert.equal(blocked, 'popup_blocked');
+});
+
+test('a stray popup answer for an unknown state changes nothing', async (t) => {
+  const { page } = await world.openApp(t);
+  await page.evaluate(() => {
+    const channel = new BroadcastChannel('spa-auth popup popup.unknown');
+    channel.postMessage(`${window.location.origin}/?code=x&state=popup.unknown`);
+    channel.close();
+  });
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
+});
+
+/** Resolves once `page` committed its next navigation back to the app. */
+const backToApp = (page, w) => page.waitForEvent('framenavigated', {
+  predicate: (f) => f === page.mainFrame() && f.url().startsWith(w.stack.www.origin),
+});
+
+test('silent check with a provider session: logged in after one round trip, no provider page shown', async (t) => {
+  const { context, page } = await world.openApp(t);
+  await world.logIn(page, { login: 'erin' }); // a session at the provider, in this browser
+  const tab = await newPage(context);
+  await tab.goto(`${world.stack.www.origin}/?tabs=isolated`);
+  await waitReady(tab);
+  assert.equal(await tab.locator('#status').getAttribute('data-state'), 'out', 'an isolated tab has no session of its own');
+  let interactions = 0;
+  let authorize = 0;
+  tab.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/interaction')) interactions += 1;
+    if (r.url().startsWith(`${world.stack.provider.issuer}/auth`)) authorize += 1;
+  });
+  const back = backToApp(tab, world);
+  // The scopes the login was granted (this provider grants offline_access only with prompt=consent, so a silent
+  // check that asks for it is answered consent_required: the next test's quiet case).
+  await tab.evaluate(() => {
+    const { AuthClient, options } = window.spaAuth;
+    new AuthClient({ ...options, scope: 'openid profile email' }).checkSession({ silent: 'redirect' });
+  });
+  await back;
+  await waitReady(tab);
+  await tab.locator('#status[data-state="in"]').waitFor();
+  assert.equal(JSON.parse(await tab.locator('#claims').textContent()).sub, 'erin');
+  assert.equal(authorize, 1, 'one round trip');
+  assert.equal(interactions, 0, 'no login or consent page of the provider was shown');
+  assert.ok(!(await addressOf(tab)).includes('code='), 'address bar clean');
+});
+
+test('silent check without a provider session: login_required handled quietly, address bar clean, not retried', async (t) => {
+  const { provider } = world.stack;
+  const { page } = await world.openApp(t);
+  let authorize = 0;
+  page.on('request', (r) => { if (r.url().startsWith(`${provider.issuer}/auth`)) authorize += 1; });
+  const back = backToApp(page, world);
+  await page.click('#check-silent');
+  await back;
+  await waitReady(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+  assert.equal(await page.locator('#error').isHidden(), true, 'no error shown');
+  const address = new URL(await addressOf(page));
+  for (const p of ['error', 'error_description', 'error_uri', 'state', 'iss', 'code']) assert.ok(!address.searchParams.has(p), p);
+  assert.equal(authorize, 1, 'one authorize request');
+
+  // The same tab asks again (e.g. on every load): no second redirect.
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => window.spaAuth.client.checkSession({ silent: 'redirect' })), false);
+  assert.equal(authorize, 1, 'not retried in this tab session');
+});
+
+test('getUserInfo: the provider\'s claims for the same sub', async (t) => {
+  const { provider } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'frank' });
+  provider.resetCounters();
+  await page.click('#userinfo');
+  await page.locator('#userinfo-result:not(:empty)').waitFor();
+  const claims = JSON.parse(await page.locator('#userinfo-result').textContent());
+  assert.equal(claims.sub, 'frank');
+  assert.equal(claims.email, 'frank@example.test');
+  assert.equal(provider.counters.userinfo, 1);
+});
