@@ -124,6 +124,8 @@ async function main() {
     storage: 'session',
     // ?tabs=isolated: this tab keeps to itself (the default shares the session with the app's other tabs).
     tabs: new URLSearchParams(window.location.search).get('tabs') === 'isolated' ? 'isolated' : 'shared',
+    // Set sessionStorage "demo:verifySignature" to "1" to check ID token signatures with the provider's JWKS.
+    verifySignature: sessionStorage.getItem('demo:verifySignature') === '1',
   };
   const makeClient = (responseMode = 'query') => new AuthClient({ ...options, responseMode });
 

@@ -13,4 +13,13 @@ impl Json for SerdeJson {
     fn stringify<T: Serialize>(&self, value: &T) -> Option<String> {
         serde_json::to_string(value).ok()
     }
+    fn strings(&self, text: &str, names: &[&str]) -> Option<Vec<Option<String>>> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let object = value.as_object()?;
+        Some(names.iter().map(|n| object.get(*n).and_then(|v| v.as_str()).map(str::to_owned)).collect())
+    }
+    fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        Some(value.as_object()?.get(name)?.as_array()?.iter().map(|v| v.to_string()).collect())
+    }
 }

@@ -74,6 +74,10 @@ impl AuthClient {
     /// Validates `options` (`invalid_config` on anything unsafe) and opens the token store.
     pub fn new(options: Options) -> Result<Self> {
         let config = options.validate()?;
+        if config.verify_signature {
+            // WebCrypto verification is in the JavaScript driver only for now: refused rather than skipped.
+            return Err(Error::invalid_config("`verifySignature` is not available in the Rust driver yet; leave it unset here."));
+        }
         let memory = config.storage == crate::core::config::StorageKind::Memory;
         let client = env::client(config);
         let refresh = if memory { Flight::default() } else { shared_flight(client.env().tokens_key()) };
@@ -108,6 +112,7 @@ impl AuthClient {
                     }
                 }
                 Ok(Action::Done(outcome)) => break Ok(outcome),
+                Ok(Action::Verify(_)) => answer = Some(crate::core::client::Answer::Verified(false)),
                 Err(e) => break Err(e),
             }
         };

@@ -16,6 +16,7 @@ use super::json::{parse_object, Json};
 use super::keys::Keys;
 use super::logout;
 use super::secret::{IdToken, RefreshToken};
+use super::signature::{self, KeyChoice, Verification};
 use super::store::Store;
 use super::token::{self, decimal, TokenResponse, TokenSet, Tokens};
 use std::cell::{Cell, RefCell};
@@ -71,6 +72,8 @@ pub enum Answer {
     Unreachable,
     /// No answer within `timeoutMs`: the driver aborted the request.
     TimedOut,
+    /// The driver's WebCrypto verified (or refused) the signature asked for by [`Action::Verify`].
+    Verified(bool),
 }
 
 /// What the driver does next.
@@ -79,6 +82,8 @@ pub enum Action {
     Fetch(HttpRequest),
     /// Leave the page (`location.assign`).
     Navigate(String),
+    /// Verify an ID token's signature with this key (`verifySignature`); answer with [`Answer::Verified`].
+    Verify(Verification),
     Done(Outcome),
 }
 
@@ -132,7 +137,24 @@ enum State {
     UserInfo { access_token: String, sent: bool },
     /// A silent check that ended with "log in first".
     Quiet(Option<String>),
+    /// A token set whose ID token's signature is being checked before it is stored.
+    Verifying { set: TokenSet, finish: Finish, fetched: bool, awaiting: Awaiting },
     Finished,
+}
+
+/// What a token set whose signature verified goes on to.
+#[derive(Debug)]
+enum Finish {
+    Login(Option<String>),
+    Refresh { refresh_token: RefreshToken },
+}
+
+/// What a signature check waits for.
+#[derive(Debug, PartialEq, Eq)]
+enum Awaiting {
+    Nothing,
+    Jwks,
+    Signature,
 }
 
 impl Step {
@@ -491,7 +513,7 @@ impl<E: Env> Client<E> {
     /// The next action of `step`, given the answer to the last `Fetch` it asked for.
     pub fn advance(&self, step: &mut Step, answer: Option<Answer>) -> Result<Action> {
         let result = self.advance_inner(step, answer);
-        if !matches!(result, Ok(Action::Fetch(_)) | Ok(Action::Navigate(_))) {
+        if !matches!(result, Ok(Action::Fetch(_)) | Ok(Action::Navigate(_)) | Ok(Action::Verify(_))) {
             step.state = State::Finished;
         }
         if let Ok(Action::Fetch(request)) = &result {
@@ -528,8 +550,11 @@ impl<E: Env> Client<E> {
                 let set = self.token_set(status, &text, None)?;
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, self.env.now()), self.env.json())?;
-                self.save(&set)?;
-                Ok(Action::Done(Outcome::LoggedIn(transaction.app_state)))
+                let finish = Finish::Login(transaction.app_state);
+                if self.config.verify_signature && set.id_token.is_some() {
+                    return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
+                }
+                self.finish(set, finish)
             }
             State::Refresh { old, refresh_token, sent: false } => {
                 let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
@@ -542,8 +567,17 @@ impl<E: Env> Client<E> {
             }
             State::Refresh { old, refresh_token, sent: true } => {
                 let (status, text) = self.http_answer(answer, "refresh", step.requested.as_deref().unwrap_or_default())?;
-                self.finish_refresh(&old, &refresh_token, status, &text).map(|t| Action::Done(Outcome::AccessToken(t)))
+                let set = match self.refreshed(&old, &refresh_token, status, &text)? {
+                    Ok(set) => set,
+                    Err(token) => return Ok(Action::Done(Outcome::AccessToken(token))),
+                };
+                let finish = Finish::Refresh { refresh_token };
+                if self.config.verify_signature && set.id_token.is_some() && set.id_token != old.id_token {
+                    return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
+                }
+                self.finish(set, finish)
             }
+            State::Verifying { set, finish, fetched, awaiting } => self.check_signature(step, set, finish, fetched, awaiting, answer),
             State::Logout { set, options, endpoints: None, .. } => {
                 // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
                 // the redirect, not the logout.
@@ -704,8 +738,9 @@ configure the client at the provider for JSON UserInfo."
         Ok(if pending { StoredLogin::Unknown } else { StoredLogin::NoneStarted })
     }
 
-    /// Reads a refresh answer. The result is stored only if the session was not changed meanwhile.
-    fn finish_refresh(&self, old: &TokenSet, refresh_token: &RefreshToken, status: u16, text: &str) -> Result<String> {
+    /// Reads a refresh answer into the token set to store (`Ok`), or, when another client refreshed meanwhile, its
+    /// access token (`Err`).
+    fn refreshed(&self, old: &TokenSet, refresh_token: &RefreshToken, status: u16, text: &str) -> Result<std::result::Result<TokenSet, String>> {
         let still_current = || self.env.load_tokens().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
         let set = match self.token_set(status, text, Some(old)) {
             Ok(set) => set,
@@ -714,7 +749,7 @@ configure the client at the provider for JSON UserInfo."
                     self.forget_tokens();
                 } else if let Some(current) = self.env.load_tokens().filter(|s| s.expires_at > self.env.now()) {
                     // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
-                    return Ok(current.access_token.secret().to_owned());
+                    return Ok(Err(current.access_token.secret().to_owned()));
                 }
                 return Err(Error::caused_by(code::LOGIN_REQUIRED, "The session ended at the server (refresh token refused): log in again.", &e));
             }
@@ -730,11 +765,79 @@ configure the client at the provider for JSON UserInfo."
                 };
             }
         }
-        if !still_current() {
-            return Err(login_required("The session changed while refreshing (logout or a new login)."));
+        Ok(Ok(set))
+    }
+
+    /// Stores a token set that passed every check and ends the operation. A refresh's result is stored only if the
+    /// session was not changed meanwhile.
+    fn finish(&self, set: TokenSet, finish: Finish) -> Result<Action> {
+        match finish {
+            Finish::Login(app_state) => {
+                self.save(&set)?;
+                Ok(Action::Done(Outcome::LoggedIn(app_state)))
+            }
+            Finish::Refresh { refresh_token } => {
+                if !self.env.load_tokens().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                    return Err(login_required("The session changed while refreshing (logout or a new login)."));
+                }
+                self.save(&set)?;
+                Ok(Action::Done(Outcome::AccessToken(set.access_token.secret().to_owned())))
+            }
         }
-        self.save(&set)?;
-        Ok(set.access_token.secret().to_owned())
+    }
+
+    /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
+    /// `kid`), the key that fits the token, the driver's verification, then [`finish`](Self::finish).
+    fn check_signature(
+        &self,
+        step: &mut Step,
+        set: TokenSet,
+        finish: Finish,
+        fetched: bool,
+        awaiting: Awaiting,
+        answer: Option<Answer>,
+    ) -> Result<Action> {
+        let jwks_uri = self.known_endpoints().and_then(|e| e.jwks).or_else(|| self.config.jwks_uri.clone());
+        let Some(jwks_uri) = jwks_uri else {
+            return Err(Error::invalid_config("`verifySignature` needs the provider's jwks_uri: give the `jwksUri` option."));
+        };
+        let jwks = match awaiting {
+            Awaiting::Signature => {
+                return match answer {
+                    Some(Answer::Verified(true)) => self.finish(set, finish),
+                    _ => Err(signature::did_not_verify()),
+                }
+            }
+            Awaiting::Jwks => {
+                let (status, text) = self.http_answer(answer, "JWKS", &jwks_uri)?;
+                if !(200..300).contains(&status) {
+                    return Err(Error::server(["The JWK Set at ", &jwks_uri, " could not be read (HTTP ", &decimal(status.into()), ")."].concat()));
+                }
+                let _ = self.env.logins().set(&self.keys.jwks(), &text);
+                Some(text)
+            }
+            Awaiting::Nothing => self.env.logins().get(&self.keys.jwks()).ok().flatten(),
+        };
+        let Some(jwks) = jwks else {
+            step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+            return Ok(Action::Fetch(HttpRequest::get(jwks_uri)));
+        };
+        let id_token = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
+        let announced = self.known_endpoints().map(|e| e.signing_algs).unwrap_or_default();
+        match signature::choose_key(&id_token, &jwks, &announced, self.env.json())? {
+            KeyChoice::Verify(verification) => {
+                step.state = State::Verifying { set, finish, fetched, awaiting: Awaiting::Signature };
+                Ok(Action::Verify(verification))
+            }
+            KeyChoice::UnknownKey if !fetched => {
+                // The provider may have rotated its keys: one more look at its JWK Set.
+                step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+                Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
+            }
+            KeyChoice::UnknownKey => Err(Error::id_token(
+                "The ID token's signature cannot be accepted: no key of the provider's JWK Set fits its `kid` and `alg`.",
+            )),
+        }
     }
 }
 
@@ -818,7 +921,7 @@ mod tests {
             "issuer": ISSUER, "authorization_endpoint": "https://id.example.com/auth",
             "token_endpoint": "https://id.example.com/token", "revocation_endpoint": "https://id.example.com/revoke",
             "end_session_endpoint": "https://id.example.com/logout", "authorization_response_iss_parameter_supported": true,
-            "userinfo_endpoint": "https://id.example.com/me",
+            "userinfo_endpoint": "https://id.example.com/me", "jwks_uri": "https://id.example.com/jwks",
         })
         .to_string()
     }
@@ -1073,6 +1176,33 @@ mod tests {
         let mut step = c.logout(LogoutOptions::default()).unwrap();
         c.advance(&mut step, None).unwrap();
         assert!(matches!(c.advance(&mut step, Some(Answer::TimedOut)).unwrap(), Action::Navigate(_)), "logout goes on");
+    }
+
+    #[test]
+    fn with_verify_signature_nothing_is_stored_before_the_signature_verified() {
+        let login = |verified: bool| {
+            let c = client(|o| o.verify_signature = true);
+            let mut step = c.login(LoginOptions::default());
+            c.advance(&mut step, None).unwrap();
+            let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+            let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+            let mut step = c.callback(&back).unwrap();
+            c.advance(&mut step, None).unwrap();
+            let answer = tokens_answer("at1", Some(id_token(Some(&param(&url, "nonce")), 1000)));
+            let Action::Fetch(jwks) = c.advance(&mut step, http(200, &answer)).unwrap() else { panic!("the JWK Set first") };
+            assert_eq!(jwks.url, "https://id.example.com/jwks");
+            let set = r#"{"keys":[{"kty":"RSA","n":"bg","e":"AQAB"}]}"#;
+            let Action::Verify(v) = c.advance(&mut step, http(200, set)).unwrap() else { panic!("then the signature") };
+            assert_eq!((v.alg.as_str(), v.jwk.as_str()), ("RS256", r#"{"kty":"RSA","n":"bg","e":"AQAB"}"#));
+            assert!(c.tokens().is_none(), "nothing stored before the signature verified");
+            (c.advance(&mut step, Some(Answer::Verified(verified))), c)
+        };
+        let (done, c) = login(true);
+        assert_eq!(done.unwrap(), Action::Done(Outcome::LoggedIn(None)));
+        assert!(c.tokens().is_some());
+        let (refused, c) = login(false);
+        assert_eq!(refused.unwrap_err().code(), "id_token_invalid");
+        assert!(c.tokens().is_none());
     }
 
     #[test]

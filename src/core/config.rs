@@ -71,6 +71,8 @@ pub struct Options {
     pub authorization_params: Vec<(String, String)>,
     pub tabs: TabsMode,
     pub timeout_ms: Option<f64>,
+    pub verify_signature: bool,
+    pub jwks_uri: Option<String>,
 }
 
 /// Validated options: every URL is safe to send codes and tokens to.
@@ -96,6 +98,9 @@ pub struct Config {
     pub tabs: TabsMode,
     /// Bound on every network step, in milliseconds.
     pub timeout_ms: u64,
+    /// Verify ID token signatures with the provider's JWKS.
+    pub verify_signature: bool,
+    pub jwks_uri: Option<String>,
 }
 
 /// Scope asked for when none is given.
@@ -137,7 +142,8 @@ pub fn expected_option(path: &str) -> &'static str {
         "authorizationParams" => "an object of strings",
         "lang" => "\"nl\", \"fr\" or \"de\"",
         "issuer" | "redirectUri" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint"
-        | "revocationEndpoint" | "userinfoEndpoint" | "serverUrl" => "a URL string",
+        | "revocationEndpoint" | "userinfoEndpoint" | "jwksUri" | "serverUrl" => "a URL string",
+        "verifySignature" => "a boolean",
         _ => "a string",
     }
 }
@@ -328,6 +334,8 @@ impl Options {
             leeway,
             tabs: if self.storage == StorageKind::Memory { TabsMode::Isolated } else { self.tabs },
             timeout_ms,
+            verify_signature: self.verify_signature,
+            jwks_uri: optional_url("jwksUri", self.jwks_uri)?,
         })
     }
 }

@@ -16,6 +16,9 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    #[serde(default)]
+    pub id_token_signing_alg_values_supported: Vec<String>,
     #[serde(default, deserialize_with = "lenient_bool")]
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -56,6 +59,11 @@ pub struct Endpoints {
     /// OIDC Core §5.3.
     #[serde(default)]
     pub userinfo: Option<String>,
+    /// The provider's signing keys (RFC 7517), and the algorithms it announces for ID tokens.
+    #[serde(default)]
+    pub jwks: Option<String>,
+    #[serde(default)]
+    pub signing_algs: Vec<String>,
     /// The server announced RFC 9207 `iss` on authorization responses, so a success response must carry it.
     pub iss_parameter_supported: bool,
 }
@@ -69,6 +77,8 @@ impl Endpoints {
             end_session: config.end_session_endpoint.clone(),
             revocation: config.revocation_endpoint.clone(),
             userinfo: config.userinfo_endpoint.clone(),
+            jwks: config.jwks_uri.clone(),
+            signing_algs: Vec::new(),
             iss_parameter_supported: false,
         })
     }
@@ -107,6 +117,8 @@ impl Endpoints {
             end_session: optional("end_session_endpoint", &config.end_session_endpoint, metadata.end_session_endpoint)?,
             revocation: optional("revocation_endpoint", &config.revocation_endpoint, metadata.revocation_endpoint)?,
             userinfo: optional("userinfo_endpoint", &config.userinfo_endpoint, metadata.userinfo_endpoint)?,
+            jwks: optional("jwks_uri", &config.jwks_uri, metadata.jwks_uri)?,
+            signing_algs: metadata.id_token_signing_alg_values_supported,
             authorization: metadata.authorization_endpoint,
             token: metadata.token_endpoint,
             iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
@@ -182,7 +194,7 @@ mod tests {
 
     #[test]
     fn the_cache_only_serves_its_own_configuration() {
-        let endpoints = Endpoints { authorization: "https://a/a".into(), token: "https://a/t".into(), end_session: None, userinfo: None,
+        let endpoints = Endpoints { authorization: "https://a/a".into(), token: "https://a/t".into(), end_session: None, userinfo: None, jwks: None, signing_algs: Vec::new(),
             revocation: None, iss_parameter_supported: true };
         let cached = |url: &str| CachedDiscovery { discovery_url: url.into(), issuer: "https://id.example.com".into(), endpoints: endpoints.clone() };
         assert_eq!(cached("https://id.example.com/.well-known/openid-configuration").endpoints_for(&config()), Some(endpoints.clone()));

@@ -38,6 +38,11 @@ impl Keys {
         [&self.prefix, "silent-tried"].concat()
     }
 
+    /// The provider's JWK Set, cached for the tab session.
+    pub fn jwks(&self) -> String {
+        [&self.prefix, "jwks"].concat()
+    }
+
     /// Cached discovery metadata.
     pub fn discovery(&self) -> String {
         [&self.prefix, "discovery"].concat()

@@ -18,5 +18,6 @@ pub mod logout;
 pub mod pkce;
 pub mod publiq;
 pub mod secret;
+pub mod signature;
 pub mod store;
 pub mod token;

@@ -221,6 +221,17 @@ impl JsStep {
             s if s < 0 => Some(Answer::Unreachable),
             s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text }),
         };
+        self.advance(answer)
+    }
+
+    /// The next action after the driver's WebCrypto verified (`ok`) or refused the signature of a `{ verify }`.
+    pub fn verified(&mut self, ok: bool) -> Thrown<JsValue> {
+        self.advance(Some(Answer::Verified(ok)))
+    }
+}
+
+impl JsStep {
+    fn advance(&mut self, answer: Option<Answer>) -> Thrown<JsValue> {
         let action = self.client.advance(&mut self.step, answer).map_err(to_js)?;
         Ok(match action {
             Action::Fetch(request) => {
@@ -234,6 +245,15 @@ impl JsStep {
                 action
             }
             Action::Navigate(url) => object(&[("navigate", &url.into())]),
+            Action::Verify(v) => {
+                let verify = object(&[
+                    ("alg", &v.alg.into()),
+                    ("jwk", &v.jwk.into()),
+                    ("data", &v.signing_input.into()),
+                    ("signature", &v.signature.into()),
+                ]);
+                object(&[("verify", &verify)])
+            }
             Action::Done(outcome) => object(&[("done", &done_value(outcome))]),
         })
     }

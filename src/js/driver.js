@@ -11,16 +11,43 @@ import { AuthError } from "__AUTH_ERROR__";
 
 export { AuthError, createPkcePair, pkceChallenge };
 
+/** WebCrypto's names for the signature algorithms the core lets through: import, then verify parameters. */
+const ALGORITHMS = {
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
+};
+
+const base64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+/** Whether `signature` is `alg`'s signature of `data` with the public `jwk` (as the core chose them). */
+async function verify({ alg, jwk, data, signature }) {
+  try {
+    const [importParams, verifyParams] = ALGORITHMS[alg];
+    const key = await crypto.subtle.importKey("jwk", JSON.parse(jwk), importParams, false, ["verify"]);
+    return await crypto.subtle.verify(verifyParams, key, base64url(signature), new TextEncoder().encode(data));
+  } catch {
+    return false; // a key or signature WebCrypto cannot read verifies nothing
+  }
+}
+
 /** Runs a core step to its end, each request bounded by `ms`; resolves to its `done` value. */
 async function run(step, ms) {
   let status = 0;
   let text = "";
+  let verified;
   try {
     for (;;) {
-      const action = step.next(status, text);
+      const action = verified === undefined ? step.next(status, text) : step.verified(verified);
       if ("done" in action) return action.done;
       status = 0;
       text = "";
+      verified = undefined;
+      if (action.verify !== undefined) {
+        verified = await verify(action.verify);
+        continue;
+      }
       if (action.navigate !== undefined) {
         window.location.assign(action.navigate);
         continue;

@@ -49,6 +49,11 @@ export interface AuthClientOptions {
     storage?: "session" | "memory";
     /** Clock skew allowed on ID token `exp` / `iat`, in seconds (default 60). */
     leeway?: number;
+    /** Verify the ID token's signature with the provider's JWKS and WebCrypto (RS256, PS256, ES256; EdDSA where the
+     * browser has it); `none` and HMAC refused; a failure is `id_token_invalid` naming the reason. Default `false`. */
+    verifySignature?: boolean;
+    /** The provider's signing keys (default: `jwks_uri` from discovery). */
+    jwksUri?: string;
     /** Bound on every network step (discovery, token, refresh, revocation, UserInfo), in milliseconds (default
      * 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;

@@ -25,6 +25,19 @@ export function craftJwt(payload, header = { alg: 'RS256', typ: 'JWT' }) {
   return `${b64url(header)}.${b64url(payload)}.sig`;
 }
 
+/** An RSA signing key with its public JWK (for `verifySignature`). */
+export function signingKey(kid) {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+}
+
+/** A JWT signed with `key` (RS256), or with `alg` and raw `sign(input)` for the forgeries the tests need. */
+export function signJwt(payload, key, { alg = 'RS256', kid = key?.kid, sign } = {}) {
+  const input = `${b64url({ alg, typ: 'JWT', kid })}.${b64url(payload)}`;
+  const signature = sign ? sign(input) : crypto.sign('sha256', Buffer.from(input), key.privateKey);
+  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+}
+
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const random = (prefix) => `${prefix}-${crypto.randomBytes(12).toString('base64url')}`;
 
@@ -47,6 +60,8 @@ export async function startStandinOp({ port = 0 } = {}) {
   /** One-shot behaviours, oldest first. */
   const authorizeQueue = [];
   const tokenQueue = [];
+  /** The key its ID tokens are signed with, and the JWK Set it publishes. */
+  let key = signingKey('k1');
 
   function metadata(variant) {
     return {
@@ -58,6 +73,8 @@ export async function startStandinOp({ port = 0 } = {}) {
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: variant !== 'plain',
+      jwks_uri: `${issuer}/jwks`,
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
     };
   }
 
@@ -86,7 +103,7 @@ export async function startStandinOp({ port = 0 } = {}) {
       scope: 'openid profile',
     };
     if (login) {
-      body.id_token = craftJwt(goodClaims(login));
+      body.id_token = signJwt(goodClaims(login), key);
       refreshLogins.set(body.refresh_token, login);
     }
     return body;
@@ -158,6 +175,12 @@ export async function startStandinOp({ port = 0 } = {}) {
 
     if (url.pathname === '/hang') return; // an API call that never answers
 
+    if (url.pathname === '/jwks' && req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ keys: [key.jwk] }));
+      return;
+    }
+
     if (url.pathname === '/revoke' && req.method === 'POST') {
       await readBody(req);
       res.writeHead(200);
@@ -185,6 +208,10 @@ export async function startStandinOp({ port = 0 } = {}) {
      * ctx: { login (the authorize parameters), params (the form sent), goodTokens(), goodClaims(sub?) }.
      */
     nextToken(answer) { tokenQueue.push(answer); },
+    /** The key ID tokens are signed with now. */
+    get key() { return key; },
+    /** Sign with a new key (new `kid`) from now on; the JWK Set publishes only it. */
+    rotateKey(kid) { key = signingKey(kid); },
     /** Drop queued behaviours and the request logs. */
     reset() {
       authorizeQueue.length = 0;

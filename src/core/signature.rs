@@ -1,0 +1,157 @@
+//! ID token signatures (`verifySignature`): which algorithm and which of the provider's keys (JWKS, RFC 7517) verify
+//! a token, decided here; the driver's WebCrypto does the arithmetic. RS256, PS256, ES256 and EdDSA; `none` and
+//! HMAC algorithms are refused (with a public key as the HMAC secret they are the classic confusion attack).
+
+use super::error::{Error, Result};
+use super::json::Json;
+use serde::Serialize;
+
+/// Algorithms a browser verifies with WebCrypto, and the key type each needs.
+const ALGORITHMS: [(&str, &str, Option<&str>); 4] =
+    [("RS256", "RSA", None), ("PS256", "RSA", None), ("ES256", "EC", Some("P-256")), ("EdDSA", "OKP", Some("Ed25519"))];
+
+/// The members of a key (RFC 7517 §4, RFC 7518 §6) read to choose and import it.
+const KEY_MEMBERS: [&str; 9] = ["kty", "kid", "use", "alg", "crv", "n", "e", "x", "y"];
+
+/// The public members WebCrypto imports (`importKey("jwk", …)`): nothing else of the set reaches the driver.
+#[derive(Serialize)]
+struct PublicJwk<'a> {
+    kty: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crv: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    e: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    y: Option<&'a str>,
+}
+
+/// What the driver verifies: `signature` (base64url) over `signing_input` with `jwk` (JSON) and `alg`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verification {
+    pub alg: String,
+    pub jwk: String,
+    pub signing_input: String,
+    pub signature: String,
+}
+
+/// The outcome of choosing a key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyChoice {
+    Verify(Verification),
+    /// No key of the set fits the token's `kid`: fetch the set again (the provider may have rotated its keys).
+    UnknownKey,
+}
+
+fn invalid(reason: &str) -> Error {
+    Error::id_token(["The ID token's signature cannot be accepted: ", reason].concat())
+}
+
+/// Chooses the key of `jwks` (the JWK Set's JSON text) that verifies `token`, whose algorithm must be one of
+/// [`ALGORITHMS`] and, when the provider announced them, of `announced` (`id_token_signing_alg_values_supported`).
+pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Json) -> Result<KeyChoice> {
+    let mut parts = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("it is not a compact JWS."));
+    };
+    let header = super::encoding::base64url_decode(header_b64)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| json.strings(&text, &["alg", "kid"]))
+        .ok_or_else(|| invalid("its header is not a JSON object."))?;
+    let (alg, kid) = (header.first().cloned().flatten().unwrap_or_default(), header.get(1).cloned().flatten());
+    let Some((_, kty, crv)) = ALGORITHMS.iter().find(|(a, _, _)| *a == alg) else {
+        return Err(invalid(&["`alg` \"", &alg, "\" is not one of RS256, PS256, ES256, EdDSA (none and HMAC are refused)."].concat()));
+    };
+    if !announced.is_empty() && !announced.contains(&alg) {
+        return Err(invalid(&["`alg` \"", &alg, "\" is not one the provider announces."].concat()));
+    }
+    if signature.is_empty() {
+        return Err(invalid("it has no signature."));
+    }
+    let keys = json.items(jwks, "keys").ok_or_else(|| invalid("the provider's JWK Set is not readable."))?;
+    // Each key's members, in KEY_MEMBERS' order.
+    let keys: Vec<Vec<Option<String>>> = keys.iter().filter_map(|k| json.strings(k, &KEY_MEMBERS)).collect();
+    let member = |k: &Vec<Option<String>>, i: usize| k.get(i).cloned().flatten();
+    let fits = |k: &&Vec<Option<String>>| {
+        member(k, 0).as_deref() == Some(*kty)
+            && (crv.is_none() || member(k, 4).as_deref() == *crv)
+            && member(k, 2).is_none_or(|u| u == "sig")
+            && member(k, 3).is_none_or(|a| a == alg)
+    };
+    let candidates: Vec<&Vec<Option<String>>> = keys.iter().filter(fits).collect();
+    let key = match &kid {
+        Some(kid) => candidates.iter().find(|k| member(k, 1).as_deref() == Some(kid.as_str())),
+        None if candidates.len() == 1 => candidates.first(),
+        None if candidates.is_empty() => None,
+        None => return Err(invalid("the token names no `kid` and the provider has several keys for its `alg`.")),
+    };
+    let Some(key) = key else { return Ok(KeyChoice::UnknownKey) };
+    let (kty, crv, n, e, x, y) = (member(key, 0), member(key, 4), member(key, 5), member(key, 6), member(key, 7), member(key, 8));
+    let public = PublicJwk {
+        kty: kty.as_deref().unwrap_or_default(),
+        crv: crv.as_deref(),
+        n: n.as_deref(),
+        e: e.as_deref(),
+        x: x.as_deref(),
+        y: y.as_deref(),
+    };
+    let jwk = json.stringify(&public).ok_or_else(|| invalid("its key could not be written."))?;
+    Ok(KeyChoice::Verify(Verification {
+        alg,
+        jwk,
+        signing_input: [header_b64, ".", payload_b64].concat(),
+        signature: signature.to_owned(),
+    }))
+}
+
+/// The error for a signature that did not verify.
+pub fn did_not_verify() -> Error {
+    invalid("it does not verify with the provider's key (a forged or altered token).")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::encoding::base64url;
+    use crate::core::json::SerdeJson;
+
+    fn token(header: &str) -> String {
+        [base64url(header.as_bytes()), base64url(br#"{"sub":"a"}"#), "c2ln".into()].join(".")
+    }
+
+    const JWKS: &str = r#"{"keys":[
+        {"kty":"RSA","kid":"r1","use":"sig","n":"bg","e":"AQAB","d":"private!"},
+        {"kty":"RSA","kid":"r2","use":"enc","n":"bg2","e":"AQAB"},
+        {"kty":"EC","kid":"e1","crv":"P-256","x":"xx","y":"yy"}]}"#;
+
+    fn choose(header: &str, announced: &[&str]) -> Result<KeyChoice> {
+        let announced: Vec<String> = announced.iter().map(|a| a.to_string()).collect();
+        choose_key(&token(header), JWKS, &announced, &SerdeJson)
+    }
+
+    #[test]
+    fn the_key_named_by_kid_with_the_right_type_is_chosen_with_public_members_only() {
+        let KeyChoice::Verify(v) = choose(r#"{"alg":"RS256","kid":"r1"}"#, &[]).unwrap() else { panic!() };
+        assert_eq!(v.alg, "RS256");
+        assert_eq!(v.jwk, r#"{"kty":"RSA","n":"bg","e":"AQAB"}"#, "no private member, no kid");
+        assert!(v.signing_input.ends_with(&base64url(br#"{"sub":"a"}"#)));
+        assert_eq!(v.signature, "c2ln");
+        let KeyChoice::Verify(v) = choose(r#"{"alg":"ES256","kid":"e1"}"#, &["RS256", "ES256"]).unwrap() else { panic!() };
+        assert_eq!(v.jwk, r#"{"kty":"EC","crv":"P-256","x":"xx","y":"yy"}"#);
+    }
+
+    #[test]
+    fn confusions_and_unknown_keys() {
+        for header in [r#"{"alg":"HS256","kid":"r1"}"#, r#"{"alg":"none"}"#, r#"{"alg":"RS512","kid":"r1"}"#, r#"{}"#] {
+            assert_eq!(choose(header, &[]).unwrap_err().code(), "id_token_invalid", "{header}");
+        }
+        assert_eq!(choose(r#"{"alg":"ES256","kid":"r1"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "an RSA key for ES256");
+        assert_eq!(choose(r#"{"alg":"RS256","kid":"r2"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "an encryption key");
+        assert_eq!(choose(r#"{"alg":"RS256","kid":"new"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "rotated");
+        assert_eq!(choose(r#"{"alg":"PS256","kid":"r1"}"#, &["RS256"]).unwrap_err().code(), "id_token_invalid", "not announced");
+        assert!(matches!(choose(r#"{"alg":"RS256"}"#, &[]).unwrap(), KeyChoice::Verify(_)), "one RSA signing key, no kid");
+    }
+}

@@ -1,0 +1,72 @@
+// ID token signatures (issue 14, `verifySignature: true`): the provider's JWKS and WebCrypto. The stand-in signs with
+// a real RSA key; forgeries of every classic kind are refused, a key rotation costs one more JWKS request. The real
+// provider's own tokens verify too (tests/e2e/signatures-provider.test.mjs).
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { test } from 'node:test';
+
+import { craftJwt, signJwt, signingKey } from '../support/standin-op.mjs';
+import { assertAuthError, rawStored, useHostileWorld } from '../support/hostile.mjs';
+
+const world = useHostileWorld();
+const jwksRequests = () => world.op.requests.filter((r) => r.path === '/jwks').length;
+
+async function openVerifying(t) {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options({ verifySignature: true }));
+  return page;
+}
+
+test('signed ID tokens verify with the provider\'s key; the JWK Set is fetched once per tab session', async (t) => {
+  const page = await openVerifying(t);
+  const first = await world.loginInPlace(page);
+  assert.equal(first.outcome.ok, true, JSON.stringify(first.outcome.err));
+  const second = await world.loginInPlace(page);
+  assert.equal(second.outcome.ok, true, JSON.stringify(second.outcome.err));
+  assert.equal(jwksRequests(), 1, 'cached for the tab session');
+  assert.equal((await page.evaluate(() => window.hostile.clients.main.getUser())).sub, 'alice');
+});
+
+const forgeries = {
+  'signed by another key (same kid)': ({ goodClaims }) => signJwt(goodClaims(), { ...signingKey('k1') }),
+  'a flipped payload byte': ({ goodClaims }) => {
+    const [h, p, s] = signJwt(goodClaims(), world.op.key).split('.');
+    const bytes = Buffer.from(p, 'base64url');
+    bytes[bytes.length - 2] ^= 1;
+    return [h, bytes.toString('base64url'), s].join('.');
+  },
+  'alg none': ({ goodClaims }) => craftJwt(goodClaims(), { alg: 'none' }).replace(/\.sig$/, '.'),
+  'HS256 with the public key as the secret': ({ goodClaims }) => signJwt(goodClaims(), world.op.key, {
+    alg: 'HS256',
+    sign: (input) => crypto.createHmac('sha256', crypto.createPublicKey({ key: world.op.key.jwk, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })).update(input).digest(),
+  }),
+};
+
+for (const [name, forge] of Object.entries(forgeries)) {
+  test(`an ID token ${name} is id_token_invalid, nothing stored`, async (t) => {
+    const page = await openVerifying(t);
+    world.op.nextToken((ctx) => ({ status: 200, json: { ...ctx.goodTokens(), id_token: forge(ctx) } }));
+    const { outcome } = await world.loginInPlace(page);
+    assertAuthError(outcome, 'id_token_invalid');
+    assert.equal(await rawStored(page), null);
+    await world.assertStillWorks(page);
+  });
+}
+
+test('a key rotation at the provider (new kid) is followed with one extra JWKS request', async (t) => {
+  const page = await openVerifying(t);
+  assert.equal((await world.loginInPlace(page)).outcome.ok, true);
+  assert.equal(jwksRequests(), 1);
+  world.op.rotateKey('k2');
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+  assert.equal(jwksRequests(), 2, 'one more look at the JWK Set');
+});
+
+test('without verifySignature the JWK Set is never fetched', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  assert.equal((await world.loginInPlace(page)).outcome.ok, true);
+  assert.equal(jwksRequests(), 0);
+});
