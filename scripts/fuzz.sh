@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${1:-20}
-for target in callback_url id_token token_response options; do
+for target in callback_url id_token token_response options steps; do
   mkdir -p "corpus/$target"
   echo "== fuzz $target for ${seconds}s"
   log="target/fuzz-$target.log"

@@ -73,6 +73,7 @@ pub struct Options {
     pub timeout_ms: Option<f64>,
     pub verify_signature: bool,
     pub jwks_uri: Option<String>,
+    pub dpop: bool,
 }
 
 /// Validated options: every URL is safe to send codes and tokens to.
@@ -143,7 +144,7 @@ pub fn expected_option(path: &str) -> &'static str {
         "lang" => "\"nl\", \"fr\" or \"de\"",
         "issuer" | "redirectUri" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint"
         | "revocationEndpoint" | "userinfoEndpoint" | "jwksUri" | "serverUrl" => "a URL string",
-        "verifySignature" => "a boolean",
+        "verifySignature" | "dpop" => "a boolean",
         _ => "a string",
     }
 }
@@ -296,6 +297,13 @@ impl Options {
             Some(l) if l.is_finite() && (0.0..=86_400.0).contains(&l) => l as u64,
             Some(_) => return Err(Error::invalid_config("`leeway` must be a number of seconds between 0 and 86400.")),
         };
+        if self.dpop {
+            // Refused rather than ignored: a silent fallback to bearer tokens would be a downgrade the app asked not to have.
+            return Err(Error::invalid_config(
+                "`dpop: true` (RFC 9449 sender-constrained tokens) is not available in this version yet; \
+spa-auth would otherwise fall back to bearer tokens silently. Remove the option to use bearer tokens.",
+            ));
+        }
         let timeout_ms = match self.timeout_ms {
             None => DEFAULT_TIMEOUT_MS,
             Some(ms) if ms.is_finite() && (1.0..=3_600_000.0).contains(&ms) => ms as u64,
@@ -355,6 +363,13 @@ mod tests {
 
     fn code_of(o: Options) -> String {
         o.validate().unwrap_err().code().to_owned()
+    }
+
+    #[test]
+    fn dpop_is_refused_until_it_exists_rather_than_silently_ignored() {
+        let e = Options { dpop: true, ..options() }.validate().unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+        assert!(e.message().contains("RFC 9449"));
     }
 
     #[test]

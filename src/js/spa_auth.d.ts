@@ -54,6 +54,9 @@ export interface AuthClientOptions {
     verifySignature?: boolean;
     /** The provider's signing keys (default: `jwks_uri` from discovery). */
     jwksUri?: string;
+    /** Sender-constrained tokens (RFC 9449): not available in this version yet; `true` is refused with
+     * `invalid_config` rather than silently falling back to bearer tokens. */
+    dpop?: false;
     /** Bound on every network step (discovery, token, refresh, revocation, UserInfo), in milliseconds (default
      * 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;
