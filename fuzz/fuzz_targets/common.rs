@@ -1,25 +1,35 @@
 //! serde_json standing in for the browser's JSON.parse, as the native tests do.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
-use spa_auth::core::json::Json;
+use spa_auth::core::json::{Json, Member};
 
 pub struct SerdeJson;
 
 impl Json for SerdeJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Option<T> {
-        serde_json::from_str(text).ok()
-    }
     fn stringify<T: Serialize>(&self, value: &T) -> Option<String> {
         serde_json::to_string(value).ok()
     }
-    fn strings(&self, text: &str, names: &[&str]) -> Option<Vec<Option<String>>> {
+    fn members(&self, text: &str, names: &[&str]) -> Option<Vec<Member>> {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
         let object = value.as_object()?;
-        Some(names.iter().map(|n| object.get(*n).and_then(|v| v.as_str()).map(str::to_owned)).collect())
+        Some(names.iter().map(|n| object.get(*n).map_or(Member::Missing, member)).collect())
     }
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
         Some(value.as_object()?.get(name)?.as_array()?.iter().map(|v| v.to_string()).collect())
+    }
+}
+
+fn member(value: &serde_json::Value) -> Member {
+    use serde_json::Value;
+    match value {
+        Value::Null => Member::Null,
+        Value::Bool(b) => Member::Bool(*b),
+        Value::Number(n) => n.as_f64().map_or(Member::Other, Member::Number),
+        Value::String(s) => Member::Text(s.clone()),
+        Value::Array(items) => {
+            items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().map_or(Member::Other, Member::Texts)
+        }
+        Value::Object(_) => Member::Object(value.to_string()),
     }
 }

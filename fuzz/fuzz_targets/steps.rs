@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use spa_auth::core::authorize::{LoginOptions, LoginRandomness};
 use spa_auth::core::client::{Action, Answer, Client, Env, LogoutOptions, Outcome};
 use spa_auth::core::error::Result;
-use spa_auth::core::json::Json;
+use spa_auth::core::json::{FromJson, Json};
 use spa_auth::core::store::{MemoryStore, Store};
 use spa_auth::core::token::TokenSet;
 use spa_auth::Options;
@@ -42,7 +42,7 @@ impl Env for FuzzEnv {
         self.logins.set(key, value)
     }
     fn load_tokens(&self) -> Option<Rc<TokenSet>> {
-        Some(Rc::new(SerdeJson.parse(&self.tokens.get("t").ok()??)?))
+        Some(Rc::new(TokenSet::read(&SerdeJson, &self.tokens.get("t").ok()??)?))
     }
     fn tokens_text(&self) -> Option<String> {
         self.tokens.get("t").ok()?

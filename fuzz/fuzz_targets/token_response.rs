@@ -2,7 +2,10 @@
 //! made from an answer with an access token.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
+use spa_auth::core::json::FromJson;
 use spa_auth::core::token::{check_response, TokenResponse, TokenSet};
 
 fuzz_target!(|data: &[u8]| {
@@ -10,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         Some((s, rest)) => (100 + u16::from(*s) * 2, rest),
         None => return,
     };
-    let parsed: Option<TokenResponse> = serde_json::from_slice(body).ok();
+    let parsed = std::str::from_utf8(body).ok().and_then(|text| TokenResponse::read(&common::SerdeJson, text));
     if let Ok(response) = check_response("token endpoint", status, parsed) {
         if let Ok(set) = TokenSet::from_response(response, 1_700_000_000, None) {
             assert!(!set.access_token.secret().is_empty());

@@ -8,7 +8,7 @@ use crate::core::authorize::LoginRandomness;
 use crate::core::client::{Client, Env};
 use crate::core::config::{Config, StorageKind};
 use crate::core::error::{Error, Result};
-use crate::core::json::Json;
+use crate::core::json::{FromJson, Json};
 use crate::core::keys::Keys;
 use crate::core::token::TokenSet;
 use std::cell::RefCell;
@@ -90,7 +90,7 @@ impl Env for BrowserEnv {
                 return Some(set.clone());
             }
         }
-        let set = Rc::new(BrowserJson.parse::<TokenSet>(&stored.as_string()?)?);
+        let set = Rc::new(TokenSet::read(&BrowserJson, &stored.as_string()?)?);
         *self.parsed.borrow_mut() = Some((stored, set.clone()));
         Some(set)
     }

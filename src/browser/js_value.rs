@@ -41,11 +41,6 @@ impl de::Error for Mismatch {
     }
 }
 
-/// Reads a Rust value out of `value`.
-pub fn from_value<T: de::DeserializeOwned>(value: JsValue) -> Option<T> {
-    T::deserialize(JsDeserializer(value, 0)).ok()
-}
-
 /// Reads a Rust value out of `value`, saying where it did not fit.
 pub fn read<T: de::DeserializeOwned>(value: JsValue) -> Result<T, Misfit> {
     start_read();

@@ -1,32 +1,45 @@
 //! JSON through the browser's own `JSON.parse` (no JSON parser ships in the wasm), and the core's small writer.
 
-use crate::core::json::Json;
-use serde::de::DeserializeOwned;
+use crate::core::json::{Json, Member};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The browser's JSON, bridged to serde by the own deserializer over JavaScript values (`js_value`).
+/// The browser's JSON: `JSON.parse` and `Reflect.get` to read members, the core's writer to write.
 pub struct BrowserJson;
 
 impl Json for BrowserJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Option<T> {
-        let value = js_sys::JSON::parse(text).ok()?;
-        super::js_value::from_value(value)
-    }
-
     fn stringify<T: Serialize>(&self, value: &T) -> Option<String> {
         crate::core::json_text::to_string(value)
     }
 
-    fn strings(&self, text: &str, names: &[&str]) -> Option<Vec<Option<String>>> {
+    fn members(&self, text: &str, names: &[&str]) -> Option<Vec<Member>> {
         let object = object(text)?;
-        Some(names.iter().map(|n| js_sys::Reflect::get(&object, &JsValue::from_str(n)).ok().and_then(|v| v.as_string())).collect())
+        Some(names.iter().map(|n| js_sys::Reflect::get(&object, &JsValue::from_str(n)).map_or(Member::Missing, member)).collect())
     }
 
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
         let items = js_sys::Reflect::get(&object(text)?, &JsValue::from_str(name)).ok()?;
         let items: &js_sys::Array = items.dyn_ref()?;
         items.iter().map(|item| js_sys::JSON::stringify(&item).ok().and_then(|t| t.as_string())).collect()
+    }
+}
+
+/// A JavaScript value (from `JSON.parse`) as a [`Member`].
+fn member(value: JsValue) -> Member {
+    if value.is_undefined() {
+        Member::Missing
+    } else if value.is_null() {
+        Member::Null
+    } else if let Some(b) = value.as_bool() {
+        Member::Bool(b)
+    } else if let Some(n) = value.as_f64() {
+        Member::Number(n)
+    } else if let Some(t) = value.as_string() {
+        Member::Text(t)
+    } else if let Some(items) = value.dyn_ref::<js_sys::Array>() {
+        items.iter().map(|i| i.as_string()).collect::<Option<Vec<_>>>().map_or(Member::Other, Member::Texts)
+    } else {
+        js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()).map_or(Member::Other, Member::Object)
     }
 }
 

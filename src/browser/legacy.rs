@@ -9,7 +9,7 @@ use super::now;
 use super::single_flight::SingleFlight;
 use super::storage::{FallbackStore, Store};
 use crate::core::error::{code, Error, Result};
-use crate::core::json::Json;
+use crate::core::json::{FromJson, Json};
 use crate::core::keys::Keys;
 use crate::core::legacy_jwt::{self, LegacyConfig, LegacyOptions, LegacySession};
 use std::rc::Rc;
@@ -72,7 +72,7 @@ impl LegacyJwtClient {
     }
 
     fn load(&self) -> Option<LegacySession> {
-        BrowserJson.parse(&self.inner.store.get(&self.inner.key).ok()??)
+        LegacySession::read(&BrowserJson, &self.inner.store.get(&self.inner.key).ok()??)
     }
 
     fn save(&self, session: &LegacySession) -> Result<()> {

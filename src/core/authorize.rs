@@ -5,17 +5,17 @@ use super::encoding::append_query;
 use super::error::Result;
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
+use super::json::{members, FromJson, Json, Member};
 use serde::{Deserialize, Serialize};
 
 /// How long a started login may take before its callback is refused, in seconds.
 pub const TRANSACTION_TTL: u64 = 600;
 
 /// What the callback needs from the login that started it; stored under its `state`, used once.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
     /// The issuer the login was started for (a callback for another one is refused: RFC 9700 §4.4).
-    #[serde(default)]
     pub issuer: String,
     pub verifier: PkceVerifier,
     pub nonce: Option<Nonce>,
@@ -25,8 +25,27 @@ pub struct Transaction {
     /// The caller's `appState`, as JSON text, handed back untouched.
     pub app_state: Option<String>,
     /// A silent check (`prompt=none`); stored only when set.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub silent: bool,
+}
+
+impl FromJson for Transaction {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [issuer, verifier, nonce, redirect_uri, created_at, app_state, silent] = members(
+            json,
+            text,
+            &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent"],
+        )?;
+        Some(Transaction {
+            issuer: issuer.text()?.unwrap_or_default(),
+            verifier: PkceVerifier::new(verifier.text()??),
+            nonce: nonce.text()?.map(Nonce::new),
+            redirect_uri: redirect_uri.text()??,
+            created_at: created_at.number()?.filter(|n| n.is_finite() && *n >= 0.0)? as u64,
+            app_state: app_state.text()?,
+            silent: silent == Member::Bool(true),
+        })
+    }
 }
 
 impl Transaction {

@@ -12,7 +12,7 @@ use super::discovery::{CachedDiscovery, Endpoints, ProviderMetadata};
 use super::error::{code, Error, Result};
 use super::freshness::{self, Freshness};
 use super::id_token::{self, Claims, Expected};
-use super::json::{parse_object, Json};
+use super::json::{members as json_members, FromJson, Json};
 use super::keys::Keys;
 use super::logout;
 use super::secret::{IdToken, RefreshToken};
@@ -217,7 +217,7 @@ impl<E: Env> Client<E> {
             return Some(e);
         }
         let text = self.env.logins().get(&self.keys.discovery()).ok()??;
-        let cached: CachedDiscovery = self.env.json().parse(&text)?;
+        let cached = CachedDiscovery::read(self.env.json(), &text)?;
         let endpoints = cached.endpoints_for(&self.config)?;
         *self.endpoints.borrow_mut() = Some(endpoints.clone());
         Some(endpoints)
@@ -225,7 +225,7 @@ impl<E: Env> Client<E> {
 
     /// Reads a discovery answer (OIDC Discovery §4): a JSON object naming exactly the configured issuer.
     fn accept_discovery(&self, status: u16, text: &str) -> Result<Endpoints> {
-        let metadata: Option<ProviderMetadata> = parse_object(self.env.json(), text);
+        let metadata = ProviderMetadata::read(self.env.json(), text);
         let metadata = match metadata {
             Some(m) if (200..300).contains(&status) => m,
             _ => {
@@ -339,13 +339,13 @@ impl<E: Env> Client<E> {
 
     /// Reads a token endpoint answer into a token set (nothing is stored here).
     fn token_set(&self, status: u16, text: &str, previous: Option<&TokenSet>) -> Result<TokenSet> {
-        let body: Option<TokenResponse> = parse_object(self.env.json(), text);
+        let body = TokenResponse::read(self.env.json(), text);
         let response = token::check_response("token endpoint", status, body)?;
         TokenSet::from_response(response, self.env.now(), previous)
     }
 
     fn claims_of(&self, token: &IdToken) -> Option<Claims> {
-        self.env.json().parse(&id_token::payload_json(token.secret()).ok()?.1)
+        Claims::read(self.env.json(), &id_token::payload_json(token.secret()).ok()?.1)
     }
 
     // ---- silent checks and popups ------------------------------------------------------------------------
@@ -415,7 +415,7 @@ impl<E: Env> Client<E> {
         if epoch < self.tab_epoch() || (at <= self.session_at() && self.env.load_tokens().is_some()) {
             return false;
         }
-        let Some(set) = self.env.json().parse::<TokenSet>(text) else { return false };
+        let Some(set) = TokenSet::read(self.env.json(), text) else { return false };
         if !freshness::is_authenticated(Some(&set), self.env.now()) {
             return false;
         }
@@ -663,11 +663,8 @@ impl<E: Env> Client<E> {
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
         }
-        #[derive(serde::Deserialize)]
-        struct Subject {
-            sub: Option<String>,
-        }
-        let Some(subject) = parse_object::<Subject>(self.env.json(), &text) else {
+        let subject = json_members(self.env.json(), &text, &["sub"]);
+        let Some([sub]) = subject else {
             let jwt = text.trim().split('.').count() >= 3 && !text.trim_start().starts_with('{');
             return Err(Error::server(if jwt {
                 "The UserInfo endpoint answered with a signed or encrypted JWT (application/jwt); spa-auth reads JSON UserInfo only: \
@@ -677,7 +674,7 @@ configure the client at the provider for JSON UserInfo."
             }));
         };
         let expected = self.env.load_tokens().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
-        match (subject.sub, expected) {
+        match (sub.text().flatten(), expected) {
             (Some(sub), Some(expected)) if sub == expected => Ok(text),
             (Some(_), None) => Ok(text),
             (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.4): the answer is refused.")),
@@ -710,7 +707,7 @@ configure the client at the provider for JSON UserInfo."
             }
             let value = logins.get(&key)?.unwrap_or_default();
             let stale = if self.keys.is_transaction(&key) {
-                self.env.json().parse::<Transaction>(&value).is_none_or(|t| t.expired(now))
+                Transaction::read(self.env.json(), &value).is_none_or(|t| t.expired(now))
             } else {
                 value.parse::<u64>().map_or(true, |until| until < now)
             };
@@ -729,7 +726,7 @@ configure the client at the provider for JSON UserInfo."
         if let Some(text) = logins.get(&key)? {
             logins.remove(&key)?;
             logins.set(&self.keys.used_state(state), &decimal(now + TRANSACTION_TTL))?;
-            return Ok(self.env.json().parse(&text).map_or(StoredLogin::Unknown, StoredLogin::Pending));
+            return Ok(Transaction::read(self.env.json(), &text).map_or(StoredLogin::Unknown, StoredLogin::Pending));
         }
         if logins.get(&self.keys.used_state(state))?.is_some() {
             return Ok(StoredLogin::Used);
@@ -885,7 +882,7 @@ mod tests {
             self.logins.set(key, value)
         }
         fn load_tokens(&self) -> Option<Rc<TokenSet>> {
-            Some(Rc::new(SerdeJson.parse(&self.tokens.get("t").ok()??)?))
+            Some(Rc::new(TokenSet::read(&SerdeJson, &self.tokens.get("t").ok()??)?))
         }
         fn tokens_text(&self) -> Option<String> {
             self.tokens.get("t").ok()?

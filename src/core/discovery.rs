@@ -2,54 +2,63 @@
 
 use super::config::{check_secure_url, Config};
 use super::error::{code, Error, Result};
-use serde::{Deserialize, Serialize};
+use super::json::{members, FromJson, Json, Member};
+use serde::Serialize;
 
 /// The fields of provider metadata this library reads; everything else is ignored.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct ProviderMetadata {
-    #[serde(default)]
     pub issuer: String,
-    #[serde(default)]
     pub authorization_endpoint: String,
-    #[serde(default)]
     pub token_endpoint: String,
     pub end_session_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
-    #[serde(default)]
     pub id_token_signing_alg_values_supported: Vec<String>,
-    #[serde(default, deserialize_with = "lenient_bool")]
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-/// A boolean, also when a server writes it as `"true"` / `"false"`; anything else counts as `false` rather than
-/// making the whole document unreadable (the field is optional).
-fn lenient_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<bool, D::Error> {
-    struct Lenient;
-    impl<'de> serde::de::Visitor<'de> for Lenient {
-        type Value = bool;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a boolean")
-        }
-        fn visit_bool<E>(self, v: bool) -> std::result::Result<bool, E> {
-            Ok(v)
-        }
-        fn visit_str<E>(self, v: &str) -> std::result::Result<bool, E> {
-            Ok(v.eq_ignore_ascii_case("true"))
-        }
-        fn visit_u64<E>(self, v: u64) -> std::result::Result<bool, E> {
-            Ok(v == 1)
-        }
-        fn visit_unit<E>(self) -> std::result::Result<bool, E> {
-            Ok(false)
-        }
+impl FromJson for ProviderMetadata {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [issuer, authorization, token, end_session, revocation, userinfo, jwks, algs, iss] = members(
+            json,
+            text,
+            &[
+                "issuer",
+                "authorization_endpoint",
+                "token_endpoint",
+                "end_session_endpoint",
+                "revocation_endpoint",
+                "userinfo_endpoint",
+                "jwks_uri",
+                "id_token_signing_alg_values_supported",
+                "authorization_response_iss_parameter_supported",
+            ],
+        )?;
+        Some(ProviderMetadata {
+            issuer: issuer.text()?.unwrap_or_default(),
+            authorization_endpoint: authorization.text()?.unwrap_or_default(),
+            token_endpoint: token.text()?.unwrap_or_default(),
+            end_session_endpoint: end_session.text()?,
+            revocation_endpoint: revocation.text()?,
+            userinfo_endpoint: userinfo.text()?,
+            jwks_uri: jwks.text()?,
+            id_token_signing_alg_values_supported: algs.texts()?,
+            // A boolean, also when a server writes it as "true" / "false"; anything else counts as false rather
+            // than making the whole document unreadable (the field is optional).
+            authorization_response_iss_parameter_supported: match iss {
+                Member::Bool(b) => b,
+                Member::Text(t) => t.eq_ignore_ascii_case("true"),
+                Member::Number(n) => n == 1.0,
+                _ => false,
+            },
+        })
     }
-    deserializer.deserialize_any(Lenient)
 }
 
 /// The endpoints of one authorization server, from the options or from its metadata.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoints {
     pub authorization: String,
@@ -57,12 +66,9 @@ pub struct Endpoints {
     pub end_session: Option<String>,
     pub revocation: Option<String>,
     /// OIDC Core §5.3.
-    #[serde(default)]
     pub userinfo: Option<String>,
     /// The provider's signing keys (RFC 7517), and the algorithms it announces for ID tokens.
-    #[serde(default)]
     pub jwks: Option<String>,
-    #[serde(default)]
     pub signing_algs: Vec<String>,
     /// The server announced RFC 9207 `iss` on authorization responses, so a success response must carry it.
     pub iss_parameter_supported: bool,
@@ -127,12 +133,44 @@ impl Endpoints {
 }
 
 /// Discovery results as cached in storage, tied to where and for which issuer they were found.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CachedDiscovery {
     pub discovery_url: String,
     pub issuer: String,
     pub endpoints: Endpoints,
+}
+
+impl FromJson for Endpoints {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [authorization, token, end_session, revocation, userinfo, jwks, algs, iss] = members(
+            json,
+            text,
+            &["authorization", "token", "endSession", "revocation", "userinfo", "jwks", "signingAlgs", "issParameterSupported"],
+        )?;
+        Some(Endpoints {
+            authorization: authorization.text()??,
+            token: token.text()??,
+            end_session: end_session.text()?,
+            revocation: revocation.text()?,
+            userinfo: userinfo.text()?,
+            jwks: jwks.text()?,
+            signing_algs: algs.texts()?,
+            iss_parameter_supported: iss == Member::Bool(true),
+        })
+    }
+}
+
+impl FromJson for CachedDiscovery {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [discovery_url, issuer, endpoints] = members(json, text, &["discoveryUrl", "issuer", "endpoints"])?;
+        let Member::Object(endpoints) = endpoints else { return None };
+        Some(CachedDiscovery {
+            discovery_url: discovery_url.text()??,
+            issuer: issuer.text()??,
+            endpoints: Endpoints::read(json, &endpoints)?,
+        })
+    }
 }
 
 impl CachedDiscovery {
@@ -153,7 +191,7 @@ mod tests {
     }
 
     fn metadata(json: &str) -> ProviderMetadata {
-        serde_json::from_str(json).unwrap()
+        ProviderMetadata::read(&crate::core::json::SerdeJson, json).unwrap()
     }
 
     #[test]

@@ -3,24 +3,15 @@
 
 use super::encoding::base64url_decode;
 use super::error::{code, Error, Result};
-use super::json::{parse_object, Json};
+use super::json::{members, FromJson, Json};
 use super::secret::IdToken;
-use serde::de::{Deserializer, SeqAccess, Visitor};
-use serde::Deserialize;
-use std::fmt;
-
-/// The JOSE header fields read here.
-#[derive(Deserialize)]
-struct Header {
-    alg: Option<String>,
-}
 
 /// The claims checked here; `getUser` returns all of them.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Claims {
     pub iss: String,
     pub sub: String,
-    #[serde(default, deserialize_with = "audience")]
+    /// `aud`: a string or an array of strings.
     pub aud: Vec<String>,
     pub azp: Option<String>,
     pub nonce: Option<String>,
@@ -29,26 +20,21 @@ pub struct Claims {
     pub auth_time: Option<f64>,
 }
 
-/// `aud` is a string or an array of strings.
-fn audience<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<String>, D::Error> {
-    struct Audience;
-    impl<'de> Visitor<'de> for Audience {
-        type Value = Vec<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or an array of strings")
-        }
-        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
-            Ok(vec![v.to_owned()])
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
-            let mut all = Vec::new();
-            while let Some(one) = seq.next_element::<String>()? {
-                all.push(one);
-            }
-            Ok(all)
-        }
+impl FromJson for Claims {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [iss, sub, aud, azp, nonce, exp, iat, auth_time] =
+            members(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time"])?;
+        Some(Claims {
+            iss: iss.text()??,
+            sub: sub.text()??,
+            aud: aud.texts()?,
+            azp: azp.text()?,
+            nonce: nonce.text()?,
+            exp: exp.number()?,
+            iat: iat.number()?,
+            auth_time: auth_time.number()?,
+        })
     }
-    deserializer.deserialize_any(Audience)
 }
 
 /// What the claims must match.
@@ -79,16 +65,15 @@ pub fn payload_json(token: &str) -> Result<(String, String)> {
 /// issuer, `aud` containing the client id, `azp` the client id when present, `nonce`, `exp` and `iat` within leeway.
 pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let (header, payload) = payload_json(token.secret())?;
-    let header: Header =
-        parse_object(json, &header).ok_or_else(|| Error::id_token("The ID token's header is not a JSON object."))?;
-    match header.alg.as_deref() {
+    let [alg] = members(json, &header, &["alg"]).ok_or_else(|| Error::id_token("The ID token's header is not a JSON object."))?;
+    match alg.text().flatten().as_deref() {
         None | Some("") => return Err(Error::id_token("The ID token's header has no `alg`.")),
         Some(alg) if alg.eq_ignore_ascii_case("none") => {
             return Err(Error::id_token("The ID token is unsigned (`alg: none`); it is refused."))
         }
         _ => {}
     }
-    let claims: Claims = parse_object(json, &payload).ok_or_else(|| {
+    let claims = Claims::read(json, &payload).ok_or_else(|| {
         Error::id_token("The ID token's payload is not a JSON object with the required claims (iss, sub, aud, exp, iat).")
     })?;
     check_claims(&claims, expected)?;

@@ -240,7 +240,8 @@ mod tests {
 
     #[test]
     fn writes_what_serde_json_writes_for_stored_records() {
-        let response: TokenResponse = serde_json::from_str(
+        let response = <TokenResponse as crate::core::json::FromJson>::read(
+            &crate::core::json::SerdeJson,
             r#"{"access_token":"a\"b\\c\u0001é","refresh_token":"r","id_token":"i","scope":"openid","expires_in":60}"#,
         )
         .unwrap();

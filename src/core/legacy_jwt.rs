@@ -5,7 +5,7 @@ use super::config::check_secure_url;
 use super::encoding::{append_query, parse_params, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
-use super::json::{parse_object, Json};
+use super::json::{members, FromJson, Json};
 use super::secret::{AccessToken, RefreshToken};
 use super::token::MAX_EXPIRES_IN;
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub fn scrub_url(url: &str) -> String {
 }
 
 /// A legacy session as stored.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LegacySession {
     pub jwt: AccessToken,
@@ -94,17 +94,22 @@ pub struct LegacySession {
     pub expires_at: u64,
 }
 
-#[derive(Deserialize)]
-struct Expiry {
-    exp: Option<f64>,
+impl FromJson for LegacySession {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [jwt, refresh, expires_at] = members(json, text, &["jwt", "refresh", "expiresAt"])?;
+        Some(LegacySession {
+            jwt: AccessToken::new(jwt.text()??),
+            refresh: refresh.text()?.map(RefreshToken::new),
+            expires_at: expires_at.number()?.filter(|n| n.is_finite() && *n >= 0.0)? as u64,
+        })
+    }
 }
 
 /// A session from a JWT that decodes and has not expired at `now` (no leeway: an expired token is refused).
 pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: &impl Json) -> Result<LegacySession> {
     let (_, payload) = payload_json(jwt.secret())?;
-    let expiry: Expiry = parse_object(json, &payload)
-        .ok_or_else(|| Error::id_token("The UiTiD JWT's payload is not a JSON object."))?;
-    match expiry.exp {
+    let [exp] = members(json, &payload, &["exp"]).ok_or_else(|| Error::id_token("The UiTiD JWT's payload is not a JSON object."))?;
+    match exp.number().flatten() {
         Some(exp) if exp.is_finite() && exp > now as f64 => {
             Ok(LegacySession { jwt, refresh, expires_at: (exp as u64).min(now.saturating_add(MAX_EXPIRES_IN)) })
         }

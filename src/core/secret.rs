@@ -1,12 +1,12 @@
 //! Newtypes for the values that must not be mixed up or printed: their `Debug` never shows the value.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
 macro_rules! secret {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 

@@ -4,8 +4,8 @@ use super::authorize::Transaction;
 use super::encoding::encode_params;
 use super::error::{Error, Result};
 use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
-use serde::de::{Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use super::json::{members, FromJson, Json, Member};
+use serde::Serialize;
 use std::fmt;
 
 /// Lifetime assumed for an access token whose response has no `expires_in` (RFC 6749 makes it optional).
@@ -36,11 +36,10 @@ pub fn revocation_body(refresh_token: &RefreshToken, client_id: &str) -> String 
 }
 
 /// A token endpoint answer as JSON gives it (RFC 6749 §5.1 and §5.2); every field optional until checked.
-#[derive(Default, Deserialize)]
+#[derive(Default)]
 pub struct TokenResponse {
     pub access_token: Option<String>,
     pub token_type: Option<String>,
-    #[serde(default, deserialize_with = "seconds")]
     pub expires_in: Option<f64>,
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
@@ -49,37 +48,28 @@ pub struct TokenResponse {
     pub error_description: Option<String>,
 }
 
-/// `expires_in` as a number, or as a numeric string as some servers send it.
-fn seconds<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<f64>, D::Error> {
-    struct Seconds;
-    impl<'de> Visitor<'de> for Seconds {
-        type Value = Option<f64>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number of seconds")
-        }
-        fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
-            Ok(whole_seconds(v.trim()).map(|s| s as f64))
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_any(Seconds)
-        }
+impl FromJson for TokenResponse {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [access_token, token_type, expires_in, refresh_token, id_token, scope, error, error_description] = members(
+            json,
+            text,
+            &["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description"],
+        )?;
+        Some(TokenResponse {
+            access_token: access_token.text()?,
+            token_type: token_type.text()?,
+            // A number, or a numeric string as some servers send it.
+            expires_in: match expires_in {
+                Member::Text(t) => whole_seconds(t.trim()).map(|s| s as f64),
+                other => other.number()?,
+            },
+            refresh_token: refresh_token.text()?,
+            id_token: id_token.text()?,
+            scope: scope.text()?,
+            error: error.text()?,
+            error_description: error_description.text()?,
+        })
     }
-    deserializer.deserialize_any(Seconds)
 }
 
 impl fmt::Debug for TokenResponse {
@@ -127,7 +117,7 @@ pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) 
 }
 
 /// The tokens of one session, as stored.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
     pub access_token: AccessToken,
@@ -152,6 +142,26 @@ pub struct Tokens {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     pub expires_at: u64,
+}
+
+impl FromJson for TokenSet {
+    fn read(json: &impl Json, text: &str) -> Option<Self> {
+        let [access_token, token_type, refresh_token, id_token, scope, expires_at, received_at] = members(
+            json,
+            text,
+            &["accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
+        )?;
+        let seconds = |m: Member| m.number().flatten().filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64);
+        Some(TokenSet {
+            access_token: AccessToken::new(access_token.text()??),
+            token_type: token_type.text()??,
+            refresh_token: refresh_token.text()?.map(RefreshToken::new),
+            id_token: id_token.text()?.map(IdToken::new),
+            scope: scope.text()?,
+            expires_at: seconds(expires_at)?,
+            received_at: seconds(received_at)?,
+        })
+    }
 }
 
 impl TokenSet {
@@ -204,7 +214,7 @@ mod tests {
     use crate::core::secret::PkceVerifier;
 
     fn response(json: &str) -> TokenResponse {
-        serde_json::from_str(json).unwrap()
+        TokenResponse::read(&crate::core::json::SerdeJson, json).unwrap()
     }
 
     #[test]
