@@ -18,6 +18,10 @@ impl Json for SerdeJson {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
         Some(value.as_object()?.get(name)?.as_array()?.iter().map(|v| v.to_string()).collect())
     }
+    fn entries(&self, text: &str) -> Option<Vec<(String, Member)>> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        Some(value.as_object()?.iter().map(|(k, v)| (k.clone(), member(v))).collect())
+    }
 }
 
 fn member(value: &serde_json::Value) -> Member {

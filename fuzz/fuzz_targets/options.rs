@@ -2,12 +2,16 @@
 //! that carries S256.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
+use spa_auth::core::json::FromOptions;
 use spa_auth::core::authorize::{authorization_request, LoginOptions, LoginRandomness};
 use spa_auth::Options;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(options) = serde_json::from_slice::<Options>(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(options) = Options::read_options(&common::SerdeJson, text) else { return };
     let has_secret = options.authorization_params.iter().any(|(k, _)| spa_auth::core::config::refuse_secret(k).is_err());
     let Ok(config) = options.validate() else { return };
     assert!(!has_secret, "a secret was accepted");

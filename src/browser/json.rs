@@ -17,6 +17,20 @@ impl Json for BrowserJson {
         Some(names.iter().map(|n| js_sys::Reflect::get(&object, &JsValue::from_str(n)).map_or(Member::Missing, member)).collect())
     }
 
+    fn entries(&self, text: &str) -> Option<Vec<(String, Member)>> {
+        let object = object(text)?;
+        let entries = js_sys::Object::entries(object.unchecked_ref());
+        Some(
+            entries
+                .iter()
+                .filter_map(|pair| {
+                    let pair: js_sys::Array = pair.dyn_into().ok()?;
+                    Some((pair.get(0).as_string()?, member(pair.get(1))))
+                })
+                .collect(),
+        )
+    }
+
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
         let items = js_sys::Reflect::get(&object(text)?, &JsValue::from_str(name)).ok()?;
         let items: &js_sys::Array = items.dyn_ref()?;

@@ -1,12 +1,12 @@
 //! Step one of a login: the authorization request URL and the transaction kept until the callback.
 
-use super::config::{check_authorization_params, string_pairs, Config, ResponseMode};
+use super::config::{check_authorization_params, Config, ResponseMode};
 use super::encoding::append_query;
 use super::error::Result;
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
-use super::json::{members, FromJson, Json, Member};
-use serde::{Deserialize, Serialize};
+use super::json::{members, option_pairs, FromJson, FromOptions, Json, Member, Misfit, NotAnObject};
+use serde::Serialize;
 
 /// How long a started login may take before its callback is refused, in seconds.
 pub const TRANSACTION_TTL: u64 = 600;
@@ -56,22 +56,25 @@ impl Transaction {
 }
 
 /// Per-login choices on top of the client's options.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default)]
 pub struct LoginOptions {
     /// Any JSON value as text, returned by the callback.
-    #[serde(skip)]
     pub app_state: Option<String>,
     /// Extra authorize parameters for this login only (`prompt`, `login_hint`, `ui_locales`, …).
-    #[serde(deserialize_with = "string_pairs")]
     pub authorization_params: Vec<(String, String)>,
     /// A silent check (`prompt=none`): the provider's "log in first" answers end it quietly, not as errors.
-    #[serde(skip)]
     pub silent: bool,
     /// A popup login: the state carries [`POPUP_STATE_PREFIX`], so the redirect page in the popup knows to hand
     /// the answer to the opener instead of redeeming it.
-    #[serde(skip)]
     pub popup: bool,
+}
+
+impl FromOptions for LoginOptions {
+    /// `authorizationParams` (the driver reads `appState` itself: any JSON value).
+    fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
+        let [params] = members(json, text, &["authorizationParams"]).not_an_object()?;
+        Ok(LoginOptions { authorization_params: option_pairs(json, params, "authorizationParams")?, ..LoginOptions::default() })
+    }
 }
 
 /// Starts the state of a popup login (a `.` never occurs in the base64url random part).

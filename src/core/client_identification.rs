@@ -4,11 +4,10 @@
 use super::config::refuse_secret;
 use super::encoding::{append_query, without_params};
 use super::error::{Error, Result};
-use serde::Deserialize;
+use super::json::{members, option_choice, option_text, FromOptions, Json, Misfit, NotAnObject};
 
 /// Where the client id goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IdentificationMode {
     /// A request header (default `x-client-id`); cross-origin, this costs a CORS preflight.
     #[default]
@@ -18,13 +17,25 @@ pub enum IdentificationMode {
 }
 
 /// Options of [`ClientIdentification`], as API.md names them.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default)]
 pub struct IdentificationOptions {
     pub client_id: String,
     pub mode: IdentificationMode,
     pub header_name: Option<String>,
     pub query_param: Option<String>,
+}
+
+impl FromOptions for IdentificationOptions {
+    fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
+        let [client_id, mode, header_name, query_param] =
+            members(json, text, &["clientId", "mode", "headerName", "queryParam"]).not_an_object()?;
+        Ok(IdentificationOptions {
+            client_id: option_text(client_id, "clientId")?.unwrap_or_default(),
+            mode: option_choice(mode, "mode", &[("header", IdentificationMode::Header), ("query", IdentificationMode::Query)])?,
+            header_name: option_text(header_name, "headerName")?,
+            query_param: option_text(query_param, "queryParam")?,
+        })
+    }
 }
 
 /// Default header, as publiq documents it.

@@ -1,13 +1,12 @@
 //! Client options as users write them, and their validation into a [`Config`] the rest of the core trusts.
 
 use super::error::{Error, Result};
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use std::fmt;
+use super::json::{
+    members, option_bool, option_choice, option_number, option_pairs, option_text, FromOptions, Json, Misfit, NotAnObject,
+};
 
 /// Where the callback carries `code` and `state`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResponseMode {
     #[default]
     Query,
@@ -15,8 +14,7 @@ pub enum ResponseMode {
 }
 
 /// How `logout` ends the session at the server.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LogoutStyle {
     /// OpenID Connect RP-initiated logout (`end_session_endpoint`).
     #[default]
@@ -26,8 +24,7 @@ pub enum LogoutStyle {
 }
 
 /// Where tokens live.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum StorageKind {
     /// `window.sessionStorage`: survives reloads, not shared between tabs.
     #[default]
@@ -37,8 +34,7 @@ pub enum StorageKind {
 }
 
 /// Whether the tabs of one app share one session.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TabsMode {
     /// One session, one refresh at a time, login and logout for every tab of this app (same origin, issuer and
     /// client id), over a `BroadcastChannel` and a Web Lock.
@@ -49,8 +45,7 @@ pub enum TabsMode {
 }
 
 /// Options for an [`AuthClient`](crate::AuthClient), as API.md lists them (JavaScript names in camelCase).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub issuer: String,
     pub client_id: String,
@@ -67,7 +62,6 @@ pub struct Options {
     pub response_mode: ResponseMode,
     pub storage: StorageKind,
     pub leeway: Option<f64>,
-    #[serde(deserialize_with = "string_pairs")]
     pub authorization_params: Vec<(String, String)>,
     pub tabs: TabsMode,
     pub timeout_ms: Option<f64>,
@@ -170,23 +164,41 @@ const RESERVED_PARAMS: [&str; 9] = [
     "response_mode",
 ];
 
-/// An object of strings as name-value pairs, in the object's order (a plain list costs less code than a map).
-pub fn string_pairs<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<(String, String)>, D::Error> {
-    struct Pairs;
-    impl<'de> Visitor<'de> for Pairs {
-        type Value = Vec<(String, String)>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object of strings")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
-            let mut pairs = Vec::new();
-            while let Some(pair) = map.next_entry::<String, String>()? {
-                pairs.push(pair);
-            }
-            Ok(pairs)
-        }
+impl FromOptions for Options {
+    fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
+        let [issuer, client_id, redirect_uri, scope, audience, discovery_url, authorization_endpoint, token_endpoint,
+            end_session_endpoint, revocation_endpoint, userinfo_endpoint, logout_style, response_mode, storage, leeway,
+            authorization_params, tabs, timeout_ms, verify_signature, jwks_uri, dpop] = members(json, text, &[
+            "issuer", "clientId", "redirectUri", "scope", "audience", "discoveryUrl", "authorizationEndpoint",
+            "tokenEndpoint", "endSessionEndpoint", "revocationEndpoint", "userinfoEndpoint", "logoutStyle",
+            "responseMode", "storage", "leeway", "authorizationParams", "tabs", "timeoutMs", "verifySignature",
+            "jwksUri", "dpop",
+        ])
+        .not_an_object()?;
+        Ok(Options {
+            issuer: option_text(issuer, "issuer")?.unwrap_or_default(),
+            client_id: option_text(client_id, "clientId")?.unwrap_or_default(),
+            redirect_uri: option_text(redirect_uri, "redirectUri")?.unwrap_or_default(),
+            scope: option_text(scope, "scope")?,
+            audience: option_text(audience, "audience")?,
+            discovery_url: option_text(discovery_url, "discoveryUrl")?,
+            authorization_endpoint: option_text(authorization_endpoint, "authorizationEndpoint")?,
+            token_endpoint: option_text(token_endpoint, "tokenEndpoint")?,
+            end_session_endpoint: option_text(end_session_endpoint, "endSessionEndpoint")?,
+            revocation_endpoint: option_text(revocation_endpoint, "revocationEndpoint")?,
+            userinfo_endpoint: option_text(userinfo_endpoint, "userinfoEndpoint")?,
+            logout_style: option_choice(logout_style, "logoutStyle", &[("oidc", LogoutStyle::Oidc), ("auth0", LogoutStyle::Auth0)])?,
+            response_mode: option_choice(response_mode, "responseMode", &[("query", ResponseMode::Query), ("fragment", ResponseMode::Fragment)])?,
+            storage: option_choice(storage, "storage", &[("session", StorageKind::Session), ("memory", StorageKind::Memory)])?,
+            leeway: option_number(leeway, "leeway")?,
+            authorization_params: option_pairs(json, authorization_params, "authorizationParams")?,
+            tabs: option_choice(tabs, "tabs", &[("shared", TabsMode::Shared), ("isolated", TabsMode::Isolated)])?,
+            timeout_ms: option_number(timeout_ms, "timeoutMs")?,
+            verify_signature: option_bool(verify_signature, "verifySignature")?,
+            jwks_uri: option_text(jwks_uri, "jwksUri")?,
+            dpop: option_bool(dpop, "dpop")?,
+        })
     }
-    deserializer.deserialize_map(Pairs)
 }
 
 /// Checks extra authorize parameters: no secret, no parameter the library controls, no name twice.
@@ -460,8 +472,14 @@ mod tests {
         assert_eq!(c.authorization_params, vec![("prompt".to_owned(), "login".to_owned())]);
         let twice = vec![("prompt".to_owned(), "login".to_owned()), ("prompt".to_owned(), "none".to_owned())];
         assert_eq!(code_of(Options { authorization_params: twice, ..options() }), "invalid_config");
-        let parsed: Options = serde_json::from_str(r#"{"authorizationParams":{"ui_locales":"fr","prompt":"login"}}"#).unwrap();
+        let read = |text: &str| Options::read_options(&crate::core::json::SerdeJson, text);
+        let parsed = read(r#"{"authorizationParams":{"ui_locales":"fr","prompt":"login"}}"#).unwrap();
         assert_eq!(parsed.authorization_params, vec![("ui_locales".to_owned(), "fr".to_owned()), ("prompt".to_owned(), "login".to_owned())]);
-        assert!(serde_json::from_str::<Options>(r#"{"authorizationParams":{"n":1}}"#).is_err(), "values must be strings");
+        let misfit = read(r#"{"authorizationParams":{"n":1}}"#).unwrap_err();
+        assert_eq!((misfit.path.as_str(), misfit.found.as_str()), ("authorizationParams.n", "a number"), "values must be strings");
+        let misfit = read(r#"{"scope":["openid"],"storage":"local"}"#).unwrap_err();
+        assert_eq!((misfit.path.as_str(), misfit.found.as_str()), ("scope", "an array"));
+        assert_eq!(read(r#"{"storage":"local"}"#).unwrap_err().found, "\"local\"");
+        assert_eq!(read(r#"{"storage":null,"tabs":"isolated"}"#).unwrap().tabs, TabsMode::Isolated, "null is the default");
     }
 }

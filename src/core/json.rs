@@ -12,6 +12,8 @@ pub trait Json {
     fn members(&self, text: &str, names: &[&str]) -> Option<Vec<Member>>;
     /// The elements of the array member `name` of the JSON object `text`, each as JSON text.
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>>;
+    /// Every member of the JSON object `text`, in order.
+    fn entries(&self, text: &str) -> Option<Vec<(String, Member)>>;
     /// The string members `names` of the JSON object `text` (each `None` when missing or not a string).
     fn strings(&self, text: &str, names: &[&str]) -> Option<Vec<Option<String>>> {
         Some(self.members(text, names)?.into_iter().map(|m| m.text().flatten()).collect())
@@ -64,6 +66,100 @@ impl Member {
     }
 }
 
+impl Member {
+    /// What the member holds, in the words of an error message; a short string is quoted as it is.
+    pub fn describe(&self) -> String {
+        match self {
+            Member::Text(t) if t.len() <= 40 => ["\"", t, "\""].concat(),
+            Member::Text(_) => "a string".to_owned(),
+            Member::Missing => "nothing".to_owned(),
+            Member::Null => "null".to_owned(),
+            Member::Bool(_) => "a boolean".to_owned(),
+            Member::Number(_) => "a number".to_owned(),
+            Member::Object(_) => "an object".to_owned(),
+            Member::Texts(_) | Member::Other => "an array".to_owned(),
+        }
+    }
+}
+
+/// Where options did not fit: the member's path (`scope`, `authorizationParams.prompt`) and what it held.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Misfit {
+    pub path: String,
+    pub found: String,
+}
+
+impl Misfit {
+    pub fn at(path: &str, member: &Member) -> Misfit {
+        Misfit { path: path.to_owned(), found: member.describe() }
+    }
+}
+
+/// Options read from a plain JSON object, member by member; a member of the wrong type is a [`Misfit`] naming it.
+/// Unknown members are ignored; a missing or null member takes its default.
+pub trait FromOptions: Sized {
+    fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit>;
+}
+
+/// Options text that is not a JSON object at all: a misfit of the whole.
+pub trait NotAnObject<T> {
+    fn not_an_object(self) -> std::result::Result<T, Misfit>;
+}
+
+impl<T> NotAnObject<T> for Option<T> {
+    fn not_an_object(self) -> std::result::Result<T, Misfit> {
+        self.ok_or_else(|| Misfit { path: String::new(), found: "something that is not an object".to_owned() })
+    }
+}
+
+/// A string option (`None` when missing or null).
+pub fn option_text(member: Member, name: &str) -> std::result::Result<Option<String>, Misfit> {
+    let found = Misfit::at(name, &member);
+    member.text().ok_or(found)
+}
+
+/// An object-of-strings option (`authorizationParams`), in the object's order.
+pub fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result::Result<Vec<(String, String)>, Misfit> {
+    match member {
+        Member::Missing | Member::Null => Ok(Vec::new()),
+        Member::Object(text) => {
+            let entries = json.entries(&text).ok_or_else(|| Misfit { path: name.to_owned(), found: "an object".to_owned() })?;
+            entries
+                .into_iter()
+                .map(|(key, value)| match value {
+                    Member::Text(v) => Ok((key, v)),
+                    other => Err(Misfit::at(&[name, ".", &key].concat(), &other)),
+                })
+                .collect()
+        }
+        other => Err(Misfit::at(name, &other)),
+    }
+}
+
+/// An option with a few named values (`"session"` | `"memory"`, …); missing or null gives the default.
+pub fn option_choice<T: Copy + Default>(member: Member, name: &str, choices: &[(&str, T)]) -> std::result::Result<T, Misfit> {
+    match &member {
+        Member::Missing | Member::Null => Ok(T::default()),
+        Member::Text(t) => choices.iter().find(|(n, _)| n == t).map(|(_, v)| *v).ok_or_else(|| Misfit::at(name, &member)),
+        _ => Err(Misfit::at(name, &member)),
+    }
+}
+
+/// A number option (`None` when missing or null).
+pub fn option_number(member: Member, name: &str) -> std::result::Result<Option<f64>, Misfit> {
+    let found = Misfit::at(name, &member);
+    member.number().ok_or(found)
+}
+
+/// A boolean option (`false` when missing or null).
+pub fn option_bool(member: Member, name: &str) -> std::result::Result<bool, Misfit> {
+    match member {
+        Member::Missing | Member::Null => Ok(false),
+        Member::Bool(b) => Ok(b),
+        other => Err(Misfit::at(name, &other)),
+    }
+}
+
 /// A type read from JSON text member by member.
 pub trait FromJson: Sized {
     /// `None` when `text` is not a JSON object, or a member has the wrong type.
@@ -106,5 +202,9 @@ impl Json for SerdeJson {
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
         Some(value.as_object()?.get(name)?.as_array()?.iter().map(|v| v.to_string()).collect())
+    }
+    fn entries(&self, text: &str) -> Option<Vec<(String, Member)>> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        Some(value.as_object()?.iter().map(|(k, v)| (k.clone(), serde_member(v))).collect())
     }
 }

@@ -5,20 +5,30 @@ use super::config::check_secure_url;
 use super::encoding::{append_query, parse_params, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
-use super::json::{members, FromJson, Json};
+use super::json::{members, option_text, FromJson, FromOptions, Json, Misfit, NotAnObject};
 use super::secret::{AccessToken, RefreshToken};
 use super::token::MAX_EXPIRES_IN;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Options of the legacy client, as API.md names them.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default)]
 pub struct LegacyOptions {
     /// e.g. `https://jwt.uitdatabank.be` or `https://jwt-test.uitdatabank.be`
     pub server_url: String,
     pub api_key: String,
     /// `nl`, `fr` or `de`
     pub lang: Option<String>,
+}
+
+impl FromOptions for LegacyOptions {
+    fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
+        let [server_url, api_key, lang] = members(json, text, &["serverUrl", "apiKey", "lang"]).not_an_object()?;
+        Ok(LegacyOptions {
+            server_url: option_text(server_url, "serverUrl")?.unwrap_or_default(),
+            api_key: option_text(api_key, "apiKey")?.unwrap_or_default(),
+            lang: option_text(lang, "lang")?,
+        })
+    }
 }
 
 /// Validated legacy options.

@@ -2,11 +2,9 @@
 
 use super::config::Options;
 use super::error::{Error, Result};
-use serde::Deserialize;
 
 /// A UiTiD v2 environment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
     /// `account.uitid.be`
     Production,

@@ -55,14 +55,13 @@ pub fn is_plain_object(value: &JsValue) -> bool {
         .is_some_and(|tag| tag == "[object Object]")
 }
 
-/// A copy of an options object as plain data (`JSON.parse(JSON.stringify(value))`): getters, proxies and
-/// `toJSON` (a `URL` becomes its `href`) run once, in JavaScript, where their exceptions are caught. An object
-/// that cannot be copied (a cycle, a `BigInt`, a getter that throws) is refused with `code`.
-pub fn plain_copy(value: &JsValue, what: &str, code: &'static str) -> Result<JsValue> {
+/// An options object as plain data (`JSON.stringify(value)`): getters, proxies and `toJSON` (a `URL` becomes its
+/// `href`) run once, in JavaScript, where their exceptions are caught. An object that cannot be written (a cycle,
+/// a `BigInt`, a getter that throws) is refused with `code`.
+pub fn plain_text(value: &JsValue, what: &str, code: &'static str) -> Result<String> {
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|text| text.as_string())
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .ok_or_else(|| {
             Error::new(code, [what, " could not be read as plain data (a cycle, a BigInt or a getter that throws)."].concat())
         })
