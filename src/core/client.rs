@@ -387,14 +387,15 @@ impl<E: Env> Client<E> {
         self.env.tokens_text()
     }
 
-    /// The last logout this tab knows of: every logout counts one more, and travels with every session offered
-    /// between tabs, so a session from a tab that had not heard of a logout is never taken back.
-    pub fn tab_epoch(&self) -> u64 {
-        self.env.logins().get(&self.keys.epoch()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
+    /// When the last logout this tab knows of happened (its own or another tab's), in epoch milliseconds. Sessions
+    /// and logouts are ordered by time (one machine, one clock): a logout ends every session obtained before it, and
+    /// a session obtained before the last logout is never taken back.
+    pub fn logged_out_at(&self) -> u64 {
+        self.env.logins().get(&self.keys.logged_out_at()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
     }
 
-    fn set_tab_epoch(&self, epoch: u64) {
-        let _ = self.env.logins().set(&self.keys.epoch(), &decimal(epoch));
+    fn set_logged_out_at(&self, at: u64) {
+        let _ = self.env.logins().set(&self.keys.logged_out_at(), &decimal(at));
     }
 
     /// When this tab's session was obtained (by a login or refresh here or in the tab it came from), in epoch
@@ -408,18 +409,17 @@ impl<E: Env> Client<E> {
         let _ = self.env.logins().set(&self.keys.session_at(), &decimal(at));
     }
 
-    /// A session another tab of this app obtained (its stored text, its logout epoch and when it was obtained):
-    /// stored here unless this tab knows of a later logout or holds a session as new, or the session is unreadable
-    /// or no longer usable. `true` when it changed this tab's.
-    pub fn adopt(&self, text: &str, epoch: u64, at: u64) -> bool {
-        if epoch < self.tab_epoch() || (at <= self.session_at() && self.env.load_tokens().is_some()) {
+    /// A session another tab of this app obtained at `at` (its stored text): stored here unless it is older than
+    /// the last logout this tab knows of or than this tab's own session, or unreadable or no longer usable.
+    /// `true` when it changed this tab's.
+    pub fn adopt(&self, text: &str, at: u64) -> bool {
+        if at <= self.logged_out_at() || (at <= self.session_at() && self.env.load_tokens().is_some()) {
             return false;
         }
         let Some(set) = TokenSet::read(self.env.json(), text) else { return false };
         if !freshness::is_authenticated(Some(&set), self.env.now()) {
             return false;
         }
-        self.set_tab_epoch(epoch);
         if self.env.tokens_text().as_deref() == Some(text) || self.env.save_tokens(&set).is_err() {
             return false;
         }
@@ -428,14 +428,14 @@ impl<E: Env> Client<E> {
         true
     }
 
-    /// Another tab logged out (at `epoch`): this tab forgets its tokens too, unless it knows of a later logout.
-    /// `true` when it had a session.
-    pub fn logged_out_elsewhere(&self, epoch: u64) -> bool {
-        if epoch < self.tab_epoch() {
+    /// Another tab logged out at `at`: this tab forgets a session obtained before then (a session obtained later,
+    /// by a login here after that logout, stays). `true` when it had one.
+    pub fn logged_out_elsewhere(&self, at: u64) -> bool {
+        if at <= self.logged_out_at() {
             return false;
         }
-        self.set_tab_epoch(epoch);
-        if self.env.load_tokens().is_none() {
+        self.set_logged_out_at(at);
+        if self.env.load_tokens().is_none() || self.session_at() > at {
             return false;
         }
         self.forget_tokens();
@@ -499,7 +499,7 @@ impl<E: Env> Client<E> {
         let set = self.env.load_tokens();
         self.env.remove_tokens()?;
         self.env.logins().remove(&self.keys.session_at())?;
-        self.set_tab_epoch(self.tab_epoch() + 1);
+        self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at() + 1));
         let logins = self.env.logins();
         for key in logins.keys(self.keys.prefix())? {
             if self.keys.is_login_record(&key) {
@@ -810,7 +810,10 @@ configure the client at the provider for JSON UserInfo."
                 if !(200..300).contains(&status) {
                     return Err(Error::server(["The JWK Set at ", &jwks_uri, " could not be read (HTTP ", &decimal(status.into()), ")."].concat()));
                 }
-                let _ = self.env.logins().set(&self.keys.jwks(), &text);
+                if self.env.json().items(&text, "keys").is_some() {
+                    // Cached only when readable: a captive portal's page does not stick for the tab session.
+                    let _ = self.env.logins().set(&self.keys.jwks(), &text);
+                }
                 Some(text)
             }
             Awaiting::Nothing => self.env.logins().get(&self.keys.jwks()).ok().flatten(),
@@ -1067,29 +1070,47 @@ mod tests {
         let session = a.session_text().unwrap();
         let at = a.session_at();
         assert_eq!(at, 1_000_000, "when the login stored it, in ms");
-        assert!(b.adopt(&session, a.tab_epoch(), at), "a new tab adopts the session");
+        assert!(b.adopt(&session, at), "a new tab adopts the session");
         assert_eq!(b.tokens().unwrap().access_token.secret(), "at1");
-        assert!(!b.adopt(&session, a.tab_epoch(), at), "the same session again changes nothing");
-        assert!(!b.adopt("{\"not\":\"tokens\"}", 0, at + 1));
+        assert!(!b.adopt(&session, at), "the same session again changes nothing");
+        assert!(!b.adopt("{\"not\":\"tokens\"}", at + 1));
 
         // A refreshes: B takes the newer session, and never an older one afterwards (a spent refresh token).
         a.env().now.set(1001);
         let mut step = a.refresh().unwrap();
         a.advance(&mut step, None).unwrap();
         a.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
-        assert!(b.adopt(&a.session_text().unwrap(), a.tab_epoch(), a.session_at()));
-        assert!(!b.adopt(&session, 0, at), "an older session is not taken back");
+        assert!(b.adopt(&a.session_text().unwrap(), a.session_at()));
+        assert!(!b.adopt(&session, at), "an older session is not taken back");
         assert_eq!(b.tokens().unwrap().access_token.secret(), "at2");
 
         // A logs out: B hears of it and forgets; a session from before the logout is not taken back.
+        a.env().now.set(1002);
         let mut step = a.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
         a.advance(&mut step, None).unwrap();
-        assert_eq!(a.tab_epoch(), 1);
-        assert!(b.logged_out_elsewhere(a.tab_epoch()));
+        assert_eq!(a.logged_out_at(), 1_002_000);
+        assert!(b.logged_out_elsewhere(a.logged_out_at()));
         assert!(b.tokens().is_none());
-        assert!(!b.adopt(&session, 0, 5_000_000), "a session from a tab that had not heard of the logout");
-        assert!(b.adopt(&session, 1, 5_000_000), "a session offered after the logout, by a tab that heard of it");
-        assert!(!b.logged_out_elsewhere(0), "an older logout");
+        assert!(!b.adopt(&session, 1_001_000), "a session from a tab that had not heard of the logout");
+        assert!(!b.logged_out_elsewhere(1_000_000), "an older logout");
+
+        // A new tab that never heard of that logout logs in later: its session reaches B, and its logout too.
+        let d = client(|_| {});
+        d.env().now.set(1003);
+        let mut step = d.login(LoginOptions::default());
+        d.advance(&mut step, None).unwrap();
+        let Action::Done(Outcome::AuthorizeUrl(url)) = d.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        let mut step = d.callback(&["https://app.example/cb?code=c&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+        d.advance(&mut step, None).unwrap();
+        let answer = tokens_answer("at3", Some(id_token(Some(&param(&url, "nonce")), 1003)));
+        d.advance(&mut step, http(200, &answer)).unwrap();
+        assert!(b.adopt(&d.session_text().unwrap(), d.session_at()), "a login after the logout is taken");
+        d.env().now.set(1004);
+        let mut step = d.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+        d.advance(&mut step, None).unwrap();
+        assert!(b.logged_out_elsewhere(d.logged_out_at()), "and its logout too");
+        assert!(b.tokens().is_none());
+
         let isolated = client(|o| o.tabs = TabsMode::Isolated);
         assert_eq!(isolated.tabs_channel(), None);
         assert_eq!(b.tabs_channel().as_deref(), Some("spa-auth https://id.example.com spa"));

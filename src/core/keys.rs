@@ -23,9 +23,9 @@ impl Keys {
         [&self.prefix, "tokens"].concat()
     }
 
-    /// The last logout this tab knows of (see `Client::adopt`).
-    pub fn epoch(&self) -> String {
-        [&self.prefix, "epoch"].concat()
+    /// When the last logout this tab knows of happened (see `Client::adopt`).
+    pub fn logged_out_at(&self) -> String {
+        [&self.prefix, "logged-out-at"].concat()
     }
 
     /// When this tab's session was obtained, in epoch milliseconds.

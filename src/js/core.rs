@@ -89,9 +89,9 @@ impl JsCore {
     }
 
     /// The last logout this tab knows of.
-    #[wasm_bindgen(js_name = tabEpoch)]
-    pub fn tab_epoch(&self) -> f64 {
-        self.client.tab_epoch() as f64
+    #[wasm_bindgen(js_name = loggedOutAt)]
+    pub fn logged_out_at(&self) -> f64 {
+        self.client.logged_out_at() as f64
     }
 
     /// When this tab's session was obtained (epoch ms).
@@ -101,14 +101,14 @@ impl JsCore {
     }
 
     /// Takes a session another tab sent, when it is newer; `true` when this tab's changed.
-    pub fn adopt(&self, text: String, epoch: f64, at: f64) -> bool {
-        self.client.adopt(&text, epoch as u64, at as u64)
+    pub fn adopt(&self, text: String, at: f64) -> bool {
+        self.client.adopt(&text, at as u64)
     }
 
     /// Another tab logged out; `true` when this tab had a session.
     #[wasm_bindgen(js_name = loggedOutElsewhere)]
-    pub fn logged_out_elsewhere(&self, epoch: f64) -> bool {
-        self.client.logged_out_elsewhere(epoch as u64)
+    pub fn logged_out_elsewhere(&self, at: f64) -> bool {
+        self.client.logged_out_elsewhere(at as u64)
     }
 
     fn step(&self, step: Step) -> JsStep {

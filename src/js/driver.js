@@ -121,6 +121,8 @@ export class AuthClient {
   #channel;
   /** Resolvers of `#ask` calls waiting for another tab's answer. */
   #waiting = new Set();
+  /** Whether another tab of this app (or another client of it in this tab) was heard from. */
+  #others = false;
 
   constructor(options) {
     this.#core = options instanceof Core ? options : new Core(options);
@@ -129,6 +131,7 @@ export class AuthClient {
     if (name !== undefined && typeof BroadcastChannel === "function") {
       this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = (event) => this.#hear(event.data);
+      this.#post("hello");
     }
   }
 
@@ -143,25 +146,37 @@ export class AuthClient {
     this.#heard = text;
     if (share && text !== undefined) this.#post("session", text);
     const tokens = this.#core.tokens();
-    for (const entry of [...this.#listeners]) entry.listener(tokens);
+    for (const entry of [...this.#listeners]) {
+      try {
+        entry.listener(tokens);
+      } catch (e) {
+        // An app's listener never breaks the library's own promises or the other listeners.
+        setTimeout(() => { throw e; });
+      }
+    }
   }
 
+  /** `at`: when this tab's session was obtained (session, ask) or when it logged out (logout), in epoch ms. */
   #post(type, text) {
-    this.#channel?.postMessage({ type, text, epoch: this.#core.tabEpoch(), at: this.#core.sessionAt() });
+    const at = type === "logout" ? this.#core.loggedOutAt() : this.#core.sessionAt();
+    this.#channel?.postMessage({ type, text, at });
   }
 
   /** A message from another tab of this app (or another client of it in this tab). */
   #hear(message) {
-    if (typeof message !== "object" || message === null || typeof message.epoch !== "number") return;
-    if (message.type === "session" && typeof message.text === "string" && typeof message.at === "number") {
-      const adopted = this.#core.adopt(message.text, message.epoch, message.at);
-      this.#changed(false);
+    if (typeof message !== "object" || message === null || typeof message.at !== "number") return;
+    this.#others = true;
+    if (message.type === "session" && typeof message.text === "string") {
+      const adopted = this.#core.adopt(message.text, message.at);
       if (adopted) for (const resolve of this.#waiting) resolve();
+      this.#changed(false);
     } else if (message.type === "logout") {
-      this.#core.loggedOutElsewhere(message.epoch);
+      this.#core.loggedOutElsewhere(message.at);
       this.#changed(false);
     } else if (message.type === "ask" && this.#core.isAuthenticated()) {
       this.#post("session", this.#core.sessionText());
+    } else if (message.type === "hello") {
+      this.#post("here");
     }
   }
 
@@ -250,6 +265,7 @@ export class AuthClient {
       popup.close();
       throw e;
     }
+    if (popup.closed) throw new AuthError("popup_closed", "The login popup was closed before the login finished.");
     const channel = new BroadcastChannel(this.#core.popupChannel(url));
     popup.location.href = url;
     const openedAt = Date.now();
@@ -321,9 +337,10 @@ export class AuthClient {
       const before = this.#core.sessionText();
       const minValidity = options?.minValidity;
       flight = this.#locked(async (waited) => {
-        // Another tab may have refreshed while this one waited for the lock: its new session may still be on its
-        // way, so ask (the tab that refreshed answers with it) before sending a refresh token it may have spent.
-        if (waited && this.#core.sessionText() === before) await this.#ask(WAITED_ASK_MS);
+        // Another tab may have refreshed just before this one got the lock (the lock and the message travel apart,
+        // and a background tab may be throttled): when other tabs exist, ask them (the tab that refreshed answers
+        // with its newer session) before sending a refresh token it may have spent.
+        if ((waited || this.#others) && this.#core.sessionText() === before) await this.#ask(WAITED_ASK_MS);
         if (this.#core.sessionText() !== before) {
           const adopted = this.#core.accessToken({ minValidity });
           if (adopted !== undefined) return adopted;

@@ -267,3 +267,20 @@ test('timeouts: the caller\'s AbortController aborts auth.fetch without a refres
   assert.equal(aborted, 'AbortError', 'rejected as fetch does, with the signal\'s reason');
   assert.equal(world.op.tokenRequests.length, before, 'no refresh');
 });
+
+test('an onChange listener that throws breaks neither the library\'s promises nor the other listeners', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => {
+    window.hostile.client('main', o);
+    window.heard = 0;
+    window.hostile.clients.main.onChange(() => { throw new Error('a bug in the app'); });
+    window.hostile.clients.main.onChange(() => { window.heard += 1; });
+  }, world.options());
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, `the login resolves: ${JSON.stringify(outcome.err)}`);
+  assert.equal(await page.evaluate(() => window.heard), 1, 'the next listener heard the login');
+  assert.deepEqual(await callInPage(page, 'main', 'logout', { localOnly: true }), { ok: true, value: undefined });
+  assert.equal(await page.evaluate(() => window.heard), 2, 'and the logout');
+  assert.ok(page.messages.some((m) => m.type === 'pageerror' && m.text.includes('a bug in the app')),
+    'the app\'s error is reported, not swallowed');
+});

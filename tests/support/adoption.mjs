@@ -93,7 +93,7 @@ export async function callApiAndLogOut(page, stack, sub) {
   await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   const left = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth:')));
-  // The discovery cache and the logout epoch (a count, so tabs tell old sessions from new) stay.
-  assert.deepEqual(left.filter((k) => !k.endsWith(':discovery') && !k.endsWith(':epoch')), [],
+  // The discovery cache and when this tab last logged out (so tabs tell old sessions from new) stay.
+  assert.deepEqual(left.filter((k) => !k.endsWith(':discovery') && !k.endsWith(':logged-out-at')), [],
     'no token set or login left after logout');
 }
