@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let parsed = std::str::from_utf8(body).ok().and_then(|text| TokenResponse::read(&common::SerdeJson, text));
     if let Ok(response) = check_response("token endpoint", status, parsed) {
-        if let Ok(set) = TokenSet::from_response(response, 1_700_000_000, None) {
+        if let Ok(set) = TokenSet::from_response(response, 1_700_000_000, None, data.first().is_some_and(|b| b & 1 == 1)) {
             assert!(!set.access_token.secret().is_empty());
             assert!(set.expires_at >= set.received_at);
         }

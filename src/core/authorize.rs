@@ -67,6 +67,8 @@ pub struct LoginOptions {
     /// A popup login: the state carries [`POPUP_STATE_PREFIX`], so the redirect page in the popup knows to hand
     /// the answer to the opener instead of redeeming it.
     pub popup: bool,
+    /// The thumbprint of the client's DPoP key (RFC 9449 §10): the code is bound to that key. Set by the client.
+    pub dpop_jkt: Option<String>,
 }
 
 impl FromOptions for LoginOptions {
@@ -147,6 +149,9 @@ pub fn authorization_request(
     }
     if let Some(audience) = &audience {
         params.push(("audience", audience));
+    }
+    if let Some(jkt) = &login.dpop_jkt {
+        params.push(("dpop_jkt", jkt));
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 

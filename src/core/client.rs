@@ -9,6 +9,8 @@ use super::authorize::{self, LoginOptions, LoginRandomness, Transaction, TRANSAC
 use super::callback::{self, AuthorizationResponse, StoredLogin};
 use super::config::{Config, LogoutStyle, TabsMode};
 use super::discovery::{CachedDiscovery, Endpoints, ProviderMetadata};
+use super::dpop::{self, Nonces, PublicKey};
+use super::encoding::base64url;
 use super::error::{code, Error, Result};
 use super::freshness::{self, Freshness};
 use super::id_token::{self, Claims, Expected};
@@ -46,28 +48,41 @@ pub trait Env {
 
 /// A request the driver sends: `GET url` (JSON accepted) without a body, `POST url` form-encoded with one;
 /// with an `Authorization` header when `authorization` is set.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
     pub url: String,
     pub body: Option<String>,
     pub authorization: Option<String>,
+    /// `dpop: true`: a DPoP proof's signing input (RFC 9449 §4.2); the driver signs it with its key and sends
+    /// `input "." BASE64URL(signature)` as the `DPoP` header.
+    pub dpop: Option<String>,
 }
 
 impl HttpRequest {
     fn get(url: String) -> Self {
-        HttpRequest { url, body: None, authorization: None }
+        HttpRequest { url, body: None, authorization: None, dpop: None }
     }
 
     fn post(url: String, body: String) -> Self {
-        HttpRequest { url, body: Some(body), authorization: None }
+        HttpRequest { url, body: Some(body), authorization: None, dpop: None }
+    }
+
+    /// The HTTP method the driver uses.
+    pub fn method(&self) -> &'static str {
+        if self.body.is_some() {
+            "POST"
+        } else {
+            "GET"
+        }
     }
 }
 
 /// What became of the last request.
 #[derive(Debug)]
 pub enum Answer {
-    /// The server answered: its status and body text.
-    Http { status: u16, text: String },
+    /// The server answered: its status and body text, and its `DPoP-Nonce` and `WWW-Authenticate` headers
+    /// (RFC 9449 §8, §9; a driver that does not do DPoP gives `None`).
+    Http { status: u16, text: String, nonce: Option<String>, challenge: Option<String> },
     /// No answer: offline, DNS, CORS, or the connection dropped.
     Unreachable,
     /// No answer within `timeoutMs`: the driver aborted the request.
@@ -124,8 +139,10 @@ pub struct Step {
     state: State,
     /// Discovery was asked for (its answer is the next one).
     discovering: bool,
-    /// The URL of the outstanding request, for the message of a network error or a timeout.
-    requested: Option<String>,
+    /// The outstanding request: its URL names it in errors; with DPoP it is sent again once with the server's nonce.
+    requested: Option<HttpRequest>,
+    /// The outstanding request was already sent again with a server's nonce.
+    nonce_retried: bool,
 }
 
 #[derive(Debug)]
@@ -159,7 +176,12 @@ enum Awaiting {
 
 impl Step {
     fn new(state: State) -> Step {
-        Step { state, discovering: false, requested: None }
+        Step { state, discovering: false, requested: None, nonce_retried: false }
+    }
+
+    /// The URL of the outstanding request.
+    fn requested_url(&self) -> &str {
+        self.requested.as_ref().map_or("", |r| r.url.as_str())
     }
 }
 
@@ -171,6 +193,10 @@ pub struct Client<E: Env> {
     endpoints: RefCell<Option<Endpoints>>,
     /// Bumped by every change of the stored session made here, so a driver knows when to tell its listeners.
     generation: Cell<u32>,
+    /// `dpop: true`: the public half of the driver's key, once it gave it.
+    dpop_key: RefCell<Option<PublicKey>>,
+    /// `dpop: true`: the latest DPoP nonce of each server.
+    nonces: RefCell<Nonces>,
 }
 
 fn login_required(message: &'static str) -> Error {
@@ -185,6 +211,8 @@ impl<E: Env> Client<E> {
             config,
             env,
             generation: Cell::new(0),
+            dpop_key: RefCell::new(None),
+            nonces: RefCell::new(Nonces::default()),
         }
     }
 
@@ -267,7 +295,7 @@ impl<E: Env> Client<E> {
     /// there was none, `timeout` naming the step and the origin when it took longer than `timeoutMs`.
     fn http_answer(&self, answer: Option<Answer>, step: &str, url: &str) -> Result<(u16, String)> {
         match answer {
-            Some(Answer::Http { status, text }) => Ok((status, text)),
+            Some(Answer::Http { status, text, .. }) => Ok((status, text)),
             Some(Answer::TimedOut) => {
                 let origin = url.find("://").map_or(url, |i| url[i + 3..].find('/').map_or(url, |j| &url[..i + 3 + j]));
                 let ms = decimal(self.config.timeout_ms);
@@ -341,7 +369,7 @@ impl<E: Env> Client<E> {
     fn token_set(&self, status: u16, text: &str, previous: Option<&TokenSet>) -> Result<TokenSet> {
         let body = TokenResponse::read(self.env.json(), text);
         let response = token::check_response("token endpoint", status, body)?;
-        TokenSet::from_response(response, self.env.now(), previous)
+        TokenSet::from_response(response, self.env.now(), previous, self.config.dpop)
     }
 
     fn claims_of(&self, token: &IdToken) -> Option<Claims> {
@@ -512,14 +540,74 @@ impl<E: Env> Client<E> {
 
     /// The next action of `step`, given the answer to the last `Fetch` it asked for.
     pub fn advance(&self, step: &mut Step, answer: Option<Answer>) -> Result<Action> {
-        let result = self.advance_inner(step, answer);
+        if let Some(request) = self.nonce_retry(step, &answer) {
+            return self.send(step, request, true);
+        }
+        let result = match self.advance_inner(step, answer) {
+            Ok(Action::Fetch(request)) => self.send(step, request, false),
+            other => other,
+        };
         if !matches!(result, Ok(Action::Fetch(_)) | Ok(Action::Navigate(_)) | Ok(Action::Verify(_))) {
             step.state = State::Finished;
         }
-        if let Ok(Action::Fetch(request)) = &result {
-            step.requested = Some(request.url.clone());
-        }
         result
+    }
+
+    /// A request as the driver sends it, remembered as the outstanding one; with `dpop: true`, requests that
+    /// carry a token or a grant (token, refresh, revocation, UserInfo) get a fresh proof. `retry`: the same
+    /// request again, with the nonce the server asked for.
+    fn send(&self, step: &mut Step, mut request: HttpRequest, retry: bool) -> Result<Action> {
+        if self.config.dpop && (request.body.is_some() || request.authorization.is_some()) {
+            let token = request.authorization.as_deref().and_then(|a| a.split_once(' ')).map(|(_, t)| t);
+            request.dpop = Some(self.dpop_proof(request.method(), &request.url, token)?);
+        }
+        step.requested = Some(request.clone());
+        step.nonce_retried = retry;
+        Ok(Action::Fetch(request))
+    }
+
+    /// With `dpop: true`: keeps the nonce of a server's answer and, when the answer asks for the request again
+    /// with it (RFC 9449 §8, §9), the request to send again (once per request).
+    fn nonce_retry(&self, step: &mut Step, answer: &Option<Answer>) -> Option<HttpRequest> {
+        let (Some(Answer::Http { status, text, nonce: Some(nonce), challenge }), Some(sent)) = (answer, &step.requested) else {
+            return None;
+        };
+        if !self.config.dpop || sent.dpop.is_none() {
+            return None;
+        }
+        self.nonces.borrow_mut().keep(&sent.url, nonce);
+        if step.nonce_retried || !dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
+            return None;
+        }
+        Some(sent.clone())
+    }
+
+    // ---- DPoP (RFC 9449) -----------------------------------------------------------------------------
+
+    /// `dpop: true`: the public half of the driver's key (`None` after logout, when the driver removed it).
+    pub fn set_dpop_key(&self, key: Option<PublicKey>) {
+        *self.dpop_key.borrow_mut() = key;
+    }
+
+    /// The signing input of a DPoP proof for `method` `url` (with the hash of `access_token` when the request
+    /// carries one) and the server's latest nonce; the driver signs it.
+    pub fn dpop_proof(&self, method: &str, url: &str, access_token: Option<&str>) -> Result<String> {
+        let key = self.dpop_key.borrow();
+        let Some(key) = key.as_ref() else {
+            return Err(Error::invalid_config("`dpop: true`, but the driver gave no DPoP key before a request that needs a proof."));
+        };
+        let jti = base64url(&self.env.random()?.state);
+        let nonces = self.nonces.borrow();
+        let proof = dpop::Proof { htm: method, url, iat: self.env.now(), jti: &jti, access_token, nonce: nonces.of(url) };
+        proof.signing_input(key, self.env.json()).ok_or_else(|| Error::invalid_config("The DPoP proof could not be written."))
+    }
+
+    /// A resource server's answer to a request with a DPoP proof (`fetch`): keeps its `nonce`; `true` when it asks
+    /// for the request again with that nonce (RFC 9449 §9).
+    pub fn dpop_answer(&self, url: &str, status: u16, nonce: Option<&str>, challenge: Option<&str>) -> bool {
+        let Some(nonce) = nonce.filter(|_| self.config.dpop) else { return false };
+        self.nonces.borrow_mut().keep(url, nonce);
+        dpop::asks_for_nonce(status, "", challenge, self.env.json())
     }
 
     fn advance_inner(&self, step: &mut Step, mut answer: Option<Answer>) -> Result<Action> {
@@ -546,7 +634,7 @@ impl<E: Env> Client<E> {
                 Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
             }
             State::Callback { transaction, sent: true, .. } => {
-                let (status, text) = self.http_answer(answer, "token", step.requested.as_deref().unwrap_or_default())?;
+                let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
                 let set = self.token_set(status, &text, None)?;
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, self.env.now()), self.env.json())?;
@@ -566,7 +654,7 @@ impl<E: Env> Client<E> {
                 Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
             }
             State::Refresh { old, refresh_token, sent: true } => {
-                let (status, text) = self.http_answer(answer, "refresh", step.requested.as_deref().unwrap_or_default())?;
+                let (status, text) = self.http_answer(answer, "refresh", step.requested_url())?;
                 let set = match self.refreshed(&old, &refresh_token, status, &text)? {
                     Ok(set) => set,
                     Err(token) => return Ok(Action::Done(Outcome::AccessToken(token))),
@@ -610,13 +698,14 @@ impl<E: Env> Client<E> {
                         "The provider's metadata names no userinfo_endpoint: give the `userinfoEndpoint` option.",
                     ));
                 };
-                let authorization = Some(["Bearer ", &access_token].concat());
+                let scheme = if self.config.dpop { "DPoP " } else { "Bearer " };
+                let authorization = Some([scheme, &access_token].concat());
                 step.state = State::UserInfo { access_token, sent: true };
-                Ok(Action::Fetch(HttpRequest { url, body: None, authorization }))
+                Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
             }
             State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
             State::UserInfo { sent: true, .. } => {
-                let (status, text) = self.http_answer(answer, "UserInfo", step.requested.as_deref().unwrap_or_default())?;
+                let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
                 self.check_user_info(status, text).map(|claims| Action::Done(Outcome::UserInfo(claims)))
             }
         }
@@ -688,7 +777,15 @@ configure the client at the provider for JSON UserInfo."
     }
 
     /// Builds the authorize URL and stores the login under its state.
-    fn start_login(&self, endpoints: &Endpoints, login: LoginOptions) -> Result<String> {
+    fn start_login(&self, endpoints: &Endpoints, mut login: LoginOptions) -> Result<String> {
+        if self.config.dpop {
+            // RFC 9449 §10: the code is bound to the key, so only this key's holder can redeem it.
+            let key = self.dpop_key.borrow();
+            let Some(key) = key.as_ref() else {
+                return Err(Error::invalid_config("`dpop: true`, but the driver gave no DPoP key before the login."));
+            };
+            login.dpop_jkt = Some(key.thumbprint());
+        }
         let now = self.env.now();
         let request = authorize::authorization_request(&self.config, &endpoints.authorization, login, &self.env.random()?, now)?;
         self.forget_old_logins(now)?;
@@ -848,6 +945,7 @@ mod tests {
     use crate::core::encoding::{base64url, parse_params};
     use crate::core::json::SerdeJson;
     use crate::core::store::MemoryStore;
+    use sha2::Digest;
 
     const ISSUER: &str = "https://id.example.com";
 
@@ -858,6 +956,8 @@ mod tests {
         tokens: MemoryStore,
         now: Cell<u64>,
         logins_lost: Cell<bool>,
+        /// Draws so far: each draw differs from the last.
+        draws: Cell<u8>,
     }
 
     impl Env for TestEnv {
@@ -872,7 +972,8 @@ mod tests {
             self.now.get() * 1000
         }
         fn random(&self) -> Result<LoginRandomness> {
-            let n = self.now.get() as u8;
+            self.draws.set(self.draws.get().wrapping_add(3));
+            let n = (self.now.get() as u8).wrapping_add(self.draws.get());
             Ok(LoginRandomness { verifier: [n; 32], state: [n.wrapping_add(1); 32], nonce: [n.wrapping_add(2); 32] })
         }
         fn logins(&self) -> &dyn Store {
@@ -913,7 +1014,7 @@ mod tests {
     }
 
     fn http(status: u16, text: &str) -> Option<Answer> {
-        Some(Answer::Http { status, text: text.into() })
+        Some(Answer::Http { status, text: text.into(), nonce: None, challenge: None })
     }
 
     fn metadata() -> String {
@@ -971,6 +1072,108 @@ mod tests {
         let done = c.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap();
         assert_eq!(done, Action::Done(Outcome::LoggedIn(Some("{\"to\":\"/x\"}".into()))));
         c
+    }
+
+    /// The claims of a DPoP proof's signing input.
+    fn proof_claims(input: &str) -> serde_json::Value {
+        let claims = crate::core::encoding::base64url_decode(input.split('.').nth(1).unwrap()).unwrap();
+        serde_json::from_slice(&claims).unwrap()
+    }
+
+    fn dpop_answer(access: &str, id_token: Option<String>) -> String {
+        tokens_answer(access, id_token).replace("\"Bearer\"", "\"DPoP\"")
+    }
+
+    #[test]
+    fn with_dpop_every_grant_and_token_use_carries_a_proof_and_nonces_are_followed_once() {
+        const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+        const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+        let c = client(|o| o.dpop = true);
+        let mut step = c.login(LoginOptions::default());
+        c.advance(&mut step, None).unwrap();
+        let no_key = c.advance(&mut step, http(200, &metadata())).unwrap_err();
+        assert_eq!(no_key.code(), "invalid_config", "no login without the key it would be bound to");
+
+        let key = PublicKey::p256(X, Y).unwrap();
+        c.set_dpop_key(Some(key.clone()));
+        let mut step = c.login(LoginOptions::default());
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(param(&url, "dpop_jkt"), key.thumbprint());
+
+        // The code exchange: a proof without `ath`; the server's nonce challenge is answered once, with its nonce.
+        let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+        let mut step = c.callback(&back).unwrap();
+        let Action::Fetch(first) = c.advance(&mut step, None).unwrap() else { panic!() };
+        let claims = proof_claims(first.dpop.as_deref().unwrap());
+        assert_eq!((claims["htm"].as_str(), claims["htu"].as_str()), (Some("POST"), Some("https://id.example.com/token")));
+        assert!(claims.get("ath").is_none() && claims.get("nonce").is_none());
+        let challenge = Some(Answer::Http {
+            status: 400,
+            text: r#"{"error":"use_dpop_nonce"}"#.into(),
+            nonce: Some("n1".into()),
+            challenge: None,
+        });
+        let Action::Fetch(again) = c.advance(&mut step, challenge).unwrap() else { panic!("sent again with the nonce") };
+        assert_eq!((&again.url, &again.body), (&first.url, &first.body));
+        let claims_again = proof_claims(again.dpop.as_deref().unwrap());
+        assert_eq!(claims_again["nonce"], "n1");
+        assert_ne!(claims_again["jti"], claims["jti"], "every proof is new");
+        let second_challenge = Some(Answer::Http {
+            status: 400,
+            text: r#"{"error":"use_dpop_nonce"}"#.into(),
+            nonce: Some("n2".into()),
+            challenge: None,
+        });
+        assert_eq!(c.advance(&mut step, second_challenge).unwrap_err().code(), "use_dpop_nonce", "never a second retry");
+        assert!(c.tokens().is_none());
+
+        // A bearer token where DPoP was asked for is a downgrade: refused, nothing stored.
+        let login = |c: &Client<TestEnv>| {
+            let mut step = c.login(LoginOptions::default());
+            let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+            let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+            let mut step = c.callback(&back).unwrap();
+            let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+            assert_eq!(proof_claims(request.dpop.as_deref().unwrap())["nonce"], "n2", "the server's latest nonce");
+            (step, param(&url, "nonce"))
+        };
+        let (mut step, nonce) = login(&c);
+        let bearer = c.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap_err();
+        assert_eq!(bearer.code(), "server_error");
+        assert!(c.tokens().is_none());
+        let (mut step, nonce) = login(&c);
+        c.advance(&mut step, http(200, &dpop_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap();
+        assert_eq!(c.tokens().unwrap().token_type, "DPoP");
+
+        // UserInfo: the DPoP scheme and a proof with the token's hash.
+        let mut step = c.user_info("at1".into());
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(request.authorization.as_deref(), Some("DPoP at1"));
+        let claims = proof_claims(request.dpop.as_deref().unwrap());
+        assert_eq!((claims["htm"].as_str(), claims["ath"].as_str()), (Some("GET"), Some(base64url(&sha2::Sha256::digest(b"at1")).as_str())));
+        let resource_challenge = Some(Answer::Http {
+            status: 401,
+            text: String::new(),
+            nonce: Some("n3".into()),
+            challenge: Some(r#"DPoP error="use_dpop_nonce""#.into()),
+        });
+        let Action::Fetch(again) = c.advance(&mut step, resource_challenge).unwrap() else { panic!() };
+        assert_eq!(proof_claims(again.dpop.as_deref().unwrap())["nonce"], "n3");
+
+        // Refresh and revocation carry proofs too; discovery and JWKS requests never do.
+        let mut step = c.refresh().unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert!(request.dpop.is_some());
+        c.advance(&mut step, http(200, &dpop_answer("at2", None))).unwrap();
+        let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(request.url, "https://id.example.com/revoke");
+        assert!(request.dpop.is_some());
+
+        // fetch(): a resource server's nonce challenge asks for one more try; any other 401 does not.
+        assert!(c.dpop_answer("https://api.example/r", 401, Some("r1"), Some(r#"DPoP error="use_dpop_nonce""#)));
+        assert!(!c.dpop_answer("https://api.example/r", 401, Some("r2"), Some(r#"DPoP error="invalid_token""#)));
+        assert_eq!(proof_claims(&c.dpop_proof("GET", "https://api.example/other", Some("t")).unwrap())["nonce"], "r2");
     }
 
     #[test]

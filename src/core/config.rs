@@ -96,6 +96,8 @@ pub struct Config {
     /// Verify ID token signatures with the provider's JWKS.
     pub verify_signature: bool,
     pub jwks_uri: Option<String>,
+    /// Sender-constrained tokens (RFC 9449): DPoP proofs with the driver's key, `DPoP` tokens only.
+    pub dpop: bool,
 }
 
 /// Scope asked for when none is given.
@@ -309,13 +311,6 @@ impl Options {
             Some(l) if l.is_finite() && (0.0..=86_400.0).contains(&l) => l as u64,
             Some(_) => return Err(Error::invalid_config("`leeway` must be a number of seconds between 0 and 86400.")),
         };
-        if self.dpop {
-            // Refused rather than ignored: a silent fallback to bearer tokens would be a downgrade the app asked not to have.
-            return Err(Error::invalid_config(
-                "`dpop: true` (RFC 9449 sender-constrained tokens) is not available in this version yet; \
-spa-auth would otherwise fall back to bearer tokens silently. Remove the option to use bearer tokens.",
-            ));
-        }
         let timeout_ms = match self.timeout_ms {
             None => DEFAULT_TIMEOUT_MS,
             Some(ms) if ms.is_finite() && (1.0..=3_600_000.0).contains(&ms) => ms as u64,
@@ -355,6 +350,7 @@ spa-auth would otherwise fall back to bearer tokens silently. Remove the option 
             tabs: if self.storage == StorageKind::Memory { TabsMode::Isolated } else { self.tabs },
             timeout_ms,
             verify_signature: self.verify_signature,
+            dpop: self.dpop,
             jwks_uri: optional_url("jwksUri", self.jwks_uri)?,
         })
     }
@@ -378,10 +374,9 @@ mod tests {
     }
 
     #[test]
-    fn dpop_is_refused_until_it_exists_rather_than_silently_ignored() {
-        let e = Options { dpop: true, ..options() }.validate().unwrap_err();
-        assert_eq!(e.code(), "invalid_config");
-        assert!(e.message().contains("RFC 9449"));
+    fn dpop_is_carried_into_the_configuration() {
+        assert!(Options { dpop: true, ..options() }.validate().unwrap().dpop);
+        assert!(!options().validate().unwrap().dpop);
     }
 
     #[test]

@@ -245,7 +245,7 @@ mod tests {
             r#"{"access_token":"a\"b\\c\u0001é","refresh_token":"r","id_token":"i","scope":"openid","expires_in":60}"#,
         )
         .unwrap();
-        let set = TokenSet::from_response(response, 1_700_000_000, None).unwrap();
+        let set = TokenSet::from_response(response, 1_700_000_000, None, false).unwrap();
         same_as_serde_json(&set);
         same_as_serde_json(&set.public());
         same_as_serde_json(&Transaction {

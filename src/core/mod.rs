@@ -6,6 +6,7 @@ pub mod client;
 pub mod client_identification;
 pub mod config;
 pub mod discovery;
+pub mod dpop;
 pub mod encoding;
 pub mod error;
 pub mod freshness;

@@ -166,17 +166,22 @@ impl FromJson for TokenSet {
 
 impl TokenSet {
     /// A token set from a successful answer received at `now`. On a refresh, `previous` supplies what the
-    /// answer may leave out: the refresh token (when not rotated), the ID token and the scope.
-    pub fn from_response(response: TokenResponse, now: u64, previous: Option<&TokenSet>) -> Result<TokenSet> {
+    /// answer may leave out: the refresh token (when not rotated), the ID token and the scope. With `dpop` the
+    /// token must be a `DPoP` token (RFC 9449 §5: a bearer token would be a downgrade), otherwise a `Bearer` one.
+    pub fn from_response(response: TokenResponse, now: u64, previous: Option<&TokenSet>, dpop: bool) -> Result<TokenSet> {
         let access_token = match response.access_token {
             Some(token) if !token.is_empty() => token,
             _ => return Err(Error::server("The token endpoint's answer has no access_token.")),
         };
         let token_type = response.token_type.unwrap_or_else(|| "Bearer".to_owned());
-        if !token_type.eq_ignore_ascii_case("bearer") {
-            return Err(Error::server(
-                ["The token endpoint issued a \"", &token_type, "\" token; spa-auth only sends Bearer tokens (RFC 6750)."].concat(),
-            ));
+        // Token types are case-insensitive (RFC 6749 §7.1); stored in their registered spelling.
+        let expected = if dpop { "DPoP" } else { "Bearer" };
+        if !token_type.eq_ignore_ascii_case(expected) {
+            return Err(Error::server(if dpop {
+                ["The token endpoint issued a \"", &token_type, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."].concat()
+            } else {
+                ["The token endpoint issued a \"", &token_type, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."].concat()
+            }));
         }
         let expires_in = match response.expires_in {
             Some(s) if s.is_finite() => (s.max(0.0) as u64).min(MAX_EXPIRES_IN),
@@ -185,7 +190,7 @@ impl TokenSet {
         let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
         Ok(TokenSet {
             access_token: AccessToken::new(access_token),
-            token_type: "Bearer".to_owned(),
+            token_type: expected.to_owned(),
             refresh_token: non_empty(response.refresh_token)
                 .map(RefreshToken::new)
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
@@ -229,7 +234,7 @@ mod tests {
     #[test]
     fn a_full_response_becomes_a_token_set() {
         let set = TokenSet::from_response(response(r#"{"access_token":"at","token_type":"bearer","expires_in":300,
-            "refresh_token":"rt","id_token":"a.b.c","scope":"openid"}"#), 1000, None).unwrap();
+            "refresh_token":"rt","id_token":"a.b.c","scope":"openid"}"#), 1000, None, false).unwrap();
         assert_eq!(set.access_token.secret(), "at");
         assert_eq!(set.token_type, "Bearer");
         assert_eq!(set.expires_at, 1300);
@@ -239,35 +244,47 @@ mod tests {
 
     #[test]
     fn expires_in_may_be_a_string_or_missing() {
-        let s = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":"60"}"#), 0, None).unwrap();
+        let s = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":"60"}"#), 0, None, false).unwrap();
         assert_eq!(s.expires_at, 60);
-        let m = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#), 0, None).unwrap();
+        let m = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#), 0, None, false).unwrap();
         assert_eq!(m.expires_at, DEFAULT_EXPIRES_IN);
-        let f = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"12.5"}"#), 0, None).unwrap();
+        let f = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"12.5"}"#), 0, None, false).unwrap();
         assert_eq!(f.expires_at, DEFAULT_EXPIRES_IN, "not a whole number of seconds: the default");
-        let n = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":-5}"#), 10, None).unwrap();
+        let n = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":-5}"#), 10, None, false).unwrap();
         assert_eq!(n.expires_at, 10);
-        let huge = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":1e308}"#), 10, None).unwrap();
+        let huge = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":1e308}"#), 10, None, false).unwrap();
         assert_eq!(huge.expires_at, 10 + MAX_EXPIRES_IN);
     }
 
     #[test]
     fn a_refresh_keeps_what_the_answer_leaves_out() {
-        let first = TokenSet::from_response(response(r#"{"access_token":"a1","token_type":"Bearer","expires_in":60,"refresh_token":"r1","id_token":"i1","scope":"openid offline_access"}"#), 0, None).unwrap();
-        let kept = TokenSet::from_response(response(r#"{"access_token":"a2","token_type":"Bearer","expires_in":60}"#), 50, Some(&first)).unwrap();
+        let first = TokenSet::from_response(response(r#"{"access_token":"a1","token_type":"Bearer","expires_in":60,"refresh_token":"r1","id_token":"i1","scope":"openid offline_access"}"#), 0, None, false).unwrap();
+        let kept = TokenSet::from_response(response(r#"{"access_token":"a2","token_type":"Bearer","expires_in":60}"#), 50, Some(&first), false).unwrap();
         assert_eq!(kept.refresh_token.as_ref().unwrap().secret(), "r1");
         assert_eq!(kept.id_token.as_ref().unwrap().secret(), "i1");
         assert_eq!(kept.scope.as_deref(), Some("openid offline_access"));
-        let rotated = TokenSet::from_response(response(r#"{"access_token":"a3","token_type":"Bearer","expires_in":60,"refresh_token":"r2"}"#), 50, Some(&first)).unwrap();
+        let rotated = TokenSet::from_response(response(r#"{"access_token":"a3","token_type":"Bearer","expires_in":60,"refresh_token":"r2"}"#), 50, Some(&first), false).unwrap();
         assert_eq!(rotated.refresh_token.unwrap().secret(), "r2");
     }
 
     #[test]
     fn bad_answers_are_refused() {
-        assert_eq!(TokenSet::from_response(response(r#"{"token_type":"Bearer"}"#), 0, None).unwrap_err().code(), "server_error");
-        let mac = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"mac"}"#), 0, None).unwrap_err();
+        assert_eq!(TokenSet::from_response(response(r#"{"token_type":"Bearer"}"#), 0, None, false).unwrap_err().code(), "server_error");
+        let mac = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"mac"}"#), 0, None, false).unwrap_err();
         assert_eq!(mac.code(), "server_error");
         assert!(mac.message().contains("mac"));
+    }
+
+    #[test]
+    fn with_dpop_only_dpop_tokens_are_taken() {
+        let dpop = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"dpop"}"#), 0, None, true).unwrap();
+        assert_eq!(dpop.token_type, "DPoP");
+        let downgrade = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer"}"#), 0, None, true).unwrap_err();
+        assert_eq!(downgrade.code(), "server_error");
+        assert!(downgrade.message().contains("downgrade"));
+        assert_eq!(TokenSet::from_response(response(r#"{"access_token":"a"}"#), 0, None, true).unwrap_err().code(), "server_error");
+        let unasked = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"DPoP"}"#), 0, None, false).unwrap_err();
+        assert!(unasked.message().contains("dpop: true"));
     }
 
     #[test]
@@ -291,7 +308,7 @@ mod tests {
 
     #[test]
     fn public_view_has_no_refresh_token() {
-        let set = TokenSet::from_response(response(r#"{"access_token":"a","refresh_token":"r"}"#), 0, None).unwrap();
+        let set = TokenSet::from_response(response(r#"{"access_token":"a","refresh_token":"r"}"#), 0, None, false).unwrap();
         let json = serde_json::to_string(&set.public()).unwrap();
         assert_eq!(json, r#"{"accessToken":"a","tokenType":"Bearer","expiresAt":3600}"#);
     }

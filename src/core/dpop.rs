@@ -1,0 +1,208 @@
+//! DPoP (RFC 9449): what the core decides about sender-constrained tokens. The driver holds a non-extractable
+//! ES256 key pair and only signs; the core builds each proof's header and claims (§4.2), the key's thumbprint for
+//! `dpop_jkt` (§10, RFC 7638), reads the servers' nonce challenges (§8, §9) and keeps their latest nonces.
+
+use super::encoding::base64url;
+use super::json::{members, Json};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The public half of the driver's P-256 key: the JWK's `x` and `y` coordinates (base64url, 32 bytes each).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PublicKey {
+    crv: &'static str,
+    kty: &'static str,
+    x: String,
+    y: String,
+}
+
+impl PublicKey {
+    /// A P-256 public key from its JWK coordinates; `None` unless both are 32 bytes of unpadded base64url.
+    pub fn p256(x: &str, y: &str) -> Option<PublicKey> {
+        let coordinate = |c: &str| {
+            (c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then(|| c.to_owned())
+        };
+        Some(PublicKey { crv: "P-256", kty: "EC", x: coordinate(x)?, y: coordinate(y)? })
+    }
+
+    /// The JWK SHA-256 thumbprint (RFC 7638 §3: the required members in lexicographic order, no whitespace).
+    pub fn thumbprint(&self) -> String {
+        let jwk = ["{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", &self.x, "\",\"y\":\"", &self.y, "\"}"].concat();
+        base64url(&Sha256::digest(jwk.as_bytes()))
+    }
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    typ: &'static str,
+    alg: &'static str,
+    jwk: &'a PublicKey,
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    jti: &'a str,
+    htm: &'a str,
+    htu: &'a str,
+    iat: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ath: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+}
+
+/// One request's proof, before the driver signs it.
+pub struct Proof<'a> {
+    /// The HTTP method, as sent (`GET`, `POST`, …).
+    pub htm: &'a str,
+    /// The request URL; its query and fragment are left out of `htu` (§4.2).
+    pub url: &'a str,
+    /// Epoch seconds.
+    pub iat: u64,
+    /// A unique identifier (random, base64url).
+    pub jti: &'a str,
+    /// The access token the request carries: its hash is `ath` (§4.2).
+    pub access_token: Option<&'a str>,
+    /// The server's latest nonce, when it sent one.
+    pub nonce: Option<&'a str>,
+}
+
+impl Proof<'_> {
+    /// The JWS signing input `BASE64URL(header) "." BASE64URL(claims)` of a `dpop+jwt` with `alg` ES256 and the
+    /// public key in its header; the driver appends `"." BASE64URL(signature)`.
+    pub fn signing_input(&self, key: &PublicKey, json: &impl Json) -> Option<String> {
+        let htu = self.url.split(['?', '#']).next().unwrap_or_default();
+        let header = json.stringify(&Header { typ: "dpop+jwt", alg: "ES256", jwk: key })?;
+        let claims = Claims {
+            jti: self.jti,
+            htm: self.htm,
+            htu,
+            iat: self.iat,
+            ath: self.access_token.map(|t| base64url(&Sha256::digest(t.as_bytes()))),
+            nonce: self.nonce,
+        };
+        let claims = json.stringify(&claims)?;
+        Some([base64url(header.as_bytes()), ".".to_owned(), base64url(claims.as_bytes())].concat())
+    }
+}
+
+/// Whether an answer asks for the request again with the server's nonce (§8: an authorization server's 400 with
+/// `error` `use_dpop_nonce`; §9: a resource server's 401 whose `WWW-Authenticate` challenge says so).
+pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &impl Json) -> bool {
+    match status {
+        400 => members(json, text, &["error"]).is_some_and(|[error]| error.text().flatten().as_deref() == Some("use_dpop_nonce")),
+        401 => challenge.is_some_and(|c| c.contains("use_dpop_nonce")),
+        _ => false,
+    }
+}
+
+/// The server a nonce belongs to: the URL's origin (`scheme://authority`).
+pub fn server_of(url: &str) -> &str {
+    let Some(start) = url.find("://").map(|i| i + 3) else { return url };
+    url[start..].find(['/', '?', '#']).map_or(url, |end| &url[..start + end])
+}
+
+/// The latest nonce of each server (§8.2: a nonce is kept until the server sends another).
+#[derive(Debug, Default)]
+pub struct Nonces(Vec<(String, String)>);
+
+impl Nonces {
+    /// The nonce `url`'s server sent last.
+    pub fn of(&self, url: &str) -> Option<&str> {
+        let server = server_of(url);
+        self.0.iter().find(|(s, _)| s == server).map(|(_, n)| n.as_str())
+    }
+
+    /// Keeps `nonce` as the latest of `url`'s server; `true` when it is new.
+    pub fn keep(&mut self, url: &str, nonce: &str) -> bool {
+        let server = server_of(url);
+        match self.0.iter_mut().find(|(s, _)| s == server) {
+            Some((_, n)) if n == nonce => false,
+            Some((_, n)) => {
+                nonce.clone_into(n);
+                true
+            }
+            None => {
+                self.0.push((server.to_owned(), nonce.to_owned()));
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::encoding::base64url_decode;
+    use crate::core::json::SerdeJson;
+
+    // RFC 7638 §3.1's example is an RSA key; this P-256 key's thumbprint is checked against the formula itself.
+    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+
+    fn part(input: &str, i: usize) -> serde_json::Value {
+        let bytes = base64url_decode(input.split('.').nth(i).unwrap()).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn a_key_is_two_p256_coordinates() {
+        assert!(PublicKey::p256(X, Y).is_some());
+        assert!(PublicKey::p256(X, "short").is_none());
+        assert!(PublicKey::p256(&X.replace('l', "+"), Y).is_none(), "base64, not base64url");
+    }
+
+    #[test]
+    fn the_thumbprint_hashes_the_required_members_in_order() {
+        let key = PublicKey::p256(X, Y).unwrap();
+        let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{X}","y":"{Y}"}}"#);
+        assert_eq!(key.thumbprint(), base64url(&Sha256::digest(canonical.as_bytes())));
+        assert_eq!(key.thumbprint().len(), 43);
+    }
+
+    #[test]
+    fn a_proof_names_method_target_time_and_key() {
+        let key = PublicKey::p256(X, Y).unwrap();
+        let proof = Proof { htm: "POST", url: "https://id.example.com/token?x=1#f", iat: 1000, jti: "j1", access_token: None, nonce: None };
+        let input = proof.signing_input(&key, &SerdeJson).unwrap();
+        let header = part(&input, 0);
+        assert_eq!(header["typ"], "dpop+jwt");
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["jwk"], serde_json::json!({"crv": "P-256", "kty": "EC", "x": X, "y": Y}));
+        let claims = part(&input, 1);
+        assert_eq!(claims, serde_json::json!({"jti": "j1", "htm": "POST", "htu": "https://id.example.com/token", "iat": 1000}));
+    }
+
+    #[test]
+    fn a_proof_with_a_token_carries_its_hash_and_the_nonce() {
+        let key = PublicKey::p256(X, Y).unwrap();
+        let proof = Proof { htm: "GET", url: "https://api.example.com/r", iat: 5, jti: "j", access_token: Some("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"), nonce: Some("n\"1") };
+        let claims = part(&proof.signing_input(&key, &SerdeJson).unwrap(), 1);
+        // RFC 9449 §7.1's example: this token's `ath`.
+        assert_eq!(claims["ath"], "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+        assert_eq!(claims["nonce"], "n\"1");
+    }
+
+    #[test]
+    fn nonce_challenges_are_told_from_other_errors() {
+        assert!(asks_for_nonce(400, r#"{"error":"use_dpop_nonce"}"#, None, &SerdeJson));
+        assert!(!asks_for_nonce(400, r#"{"error":"invalid_grant"}"#, None, &SerdeJson));
+        assert!(!asks_for_nonce(400, "not json", None, &SerdeJson));
+        assert!(asks_for_nonce(401, "", Some(r#"DPoP error="use_dpop_nonce", error_description="fresh""#), &SerdeJson));
+        assert!(!asks_for_nonce(401, "", Some(r#"DPoP error="invalid_token""#), &SerdeJson));
+        assert!(!asks_for_nonce(500, r#"{"error":"use_dpop_nonce"}"#, None, &SerdeJson));
+    }
+
+    #[test]
+    fn nonces_are_kept_per_server() {
+        let mut nonces = Nonces::default();
+        assert!(nonces.keep("https://id.example.com/token", "a"));
+        assert!(!nonces.keep("https://id.example.com/revoke?x", "a"));
+        assert!(nonces.keep("https://api.example.com:8443/r", "b"));
+        assert_eq!(nonces.of("https://id.example.com/other"), Some("a"));
+        assert_eq!(nonces.of("https://api.example.com:8443"), Some("b"));
+        assert!(nonces.keep("https://id.example.com/token", "c"));
+        assert_eq!(nonces.of("https://id.example.com/token"), Some("c"));
+        assert_eq!(nonces.of("https://api.example.com/r"), None, "another port is another server");
+    }
+}
