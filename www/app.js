@@ -126,6 +126,8 @@ async function main() {
     tabs: new URLSearchParams(window.location.search).get('tabs') === 'isolated' ? 'isolated' : 'shared',
     // Set sessionStorage "demo:verifySignature" to "1" to check ID token signatures with the provider's JWKS.
     verifySignature: sessionStorage.getItem('demo:verifySignature') === '1',
+    // Set localStorage "demo:dpop" to "1" for DPoP-bound tokens (a demo setting every tab of the app reads).
+    dpop: localStorage.getItem('demo:dpop') === '1',
   };
   const makeClient = (responseMode = 'query') => new AuthClient({ ...options, responseMode });
 

@@ -78,6 +78,13 @@ impl AuthClient {
             // WebCrypto verification is in the JavaScript driver only for now: refused rather than skipped.
             return Err(Error::invalid_config("`verifySignature` is not available in the Rust driver yet; leave it unset here."));
         }
+        if config.dpop {
+            // DPoP keys (WebCrypto in IndexedDB) are held by the JavaScript driver only for now: refused, never a
+            // silent fallback to bearer tokens.
+            return Err(Error::invalid_config(
+                "`dpop` (RFC 9449) is not available in the Rust driver yet (the npm package has it); leave it unset here.",
+            ));
+        }
         let memory = config.storage == crate::core::config::StorageKind::Memory;
         let client = env::client(config);
         let refresh = if memory { Flight::default() } else { shared_flight(client.env().tokens_key()) };

@@ -57,7 +57,7 @@ pub async fn send(request: &HttpRequest, timeout_ms: u64) -> Answer {
     match fetch(&request.url, &init).await {
         Ok(response) => match text_of(&response).await {
             _ if signal.aborted() => Answer::TimedOut,
-            text => Answer::Http { status: response.status(), text },
+            text => Answer::Http { status: response.status(), text, nonce: None, challenge: None },
         },
         Err(_) if signal.aborted() => Answer::TimedOut,
         Err(_) => Answer::Unreachable,

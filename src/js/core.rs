@@ -9,6 +9,7 @@ use crate::browser::location;
 use crate::core::authorize::LoginOptions;
 use crate::core::client::{Action, Answer, LogoutOptions, Outcome, Step};
 use crate::core::config::Options;
+use crate::core::dpop::PublicKey;
 use crate::core::error::{code, Result};
 use crate::core::publiq::{self, Environment};
 use js_sys::{Object, Reflect, JSON};
@@ -68,6 +69,39 @@ impl JsCore {
     /// Whether tokens live in this page's memory (`storage: "memory"`): nothing is shared then.
     pub fn memory(&self) -> bool {
         self.client.config().storage == crate::core::config::StorageKind::Memory
+    }
+
+    /// The IndexedDB key of this client's DPoP key pair (issuer and client id); `undefined` without `dpop: true`.
+    #[wasm_bindgen(js_name = dpopKeyName)]
+    pub fn dpop_key_name(&self) -> Option<String> {
+        let config = self.client.config();
+        config.dpop.then(|| [config.issuer.as_str(), " ", &config.client_id].concat())
+    }
+
+    /// The public half of the driver's DPoP key (its JWK's `x` and `y`); no arguments forget it.
+    #[wasm_bindgen(js_name = dpopKey)]
+    pub fn dpop_key(&self, x: Option<String>, y: Option<String>) -> Thrown<()> {
+        let key = match (x, y) {
+            (Some(x), Some(y)) => Some(PublicKey::p256(&x, &y).ok_or_else(|| {
+                to_js(crate::core::error::Error::new(code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key."))
+            })?),
+            _ => None,
+        };
+        self.client.set_dpop_key(key);
+        Ok(())
+    }
+
+    /// The signing input of a DPoP proof for the app's own request (`fetch`), with `accessToken`'s hash.
+    #[wasm_bindgen(js_name = dpopProof)]
+    pub fn dpop_proof(&self, method: &str, url: &str, access_token: &str) -> Thrown<String> {
+        self.client.dpop_proof(method, url, Some(access_token)).map_err(to_js)
+    }
+
+    /// A resource server's answer to a DPoP request: keeps its `DPoP-Nonce`; `true` when it asks for the request
+    /// again with it.
+    #[wasm_bindgen(js_name = dpopAnswer)]
+    pub fn dpop_answer(&self, url: &str, status: u16, nonce: Option<String>, challenge: Option<String>) -> bool {
+        self.client.dpop_answer(url, status, nonce.as_deref(), challenge.as_deref())
     }
 
     /// The bound on every network step (`timeoutMs`).
@@ -210,16 +244,17 @@ impl JsCore {
 
 #[wasm_bindgen(js_class = Step)]
 impl JsStep {
-    /// The next action: `{ fetch, body? }` (GET accepting JSON without a body, form POST with one),
-    /// `{ navigate }` or `{ done }`; throws `AuthError` when the operation fails. `status` is the last answer's
-    /// HTTP status, 0 before any request, -1 when there was no answer (offline, CORS, DNS) and -2 when it took
-    /// longer than `timeoutMs`.
-    pub fn next(&mut self, status: i32, text: String) -> Thrown<JsValue> {
+    /// The next action: `{ fetch, body?, authorization?, dpop? }` (GET accepting JSON without a body, form POST
+    /// with one; `dpop`: a proof to sign), `{ navigate }`, `{ verify }` or `{ done }`; throws `AuthError` when the
+    /// operation fails. `status` is the last answer's HTTP status, 0 before any request, -1 when there was no
+    /// answer (offline, CORS, DNS) and -2 when it took longer than `timeoutMs`; `nonce` and `challenge` are its
+    /// `DPoP-Nonce` and `WWW-Authenticate` headers.
+    pub fn next(&mut self, status: i32, text: String, nonce: Option<String>, challenge: Option<String>) -> Thrown<JsValue> {
         let answer = match status {
             0 => None,
             -2 => Some(Answer::TimedOut),
             s if s < 0 => Some(Answer::Unreachable),
-            s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text }),
+            s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text, nonce, challenge }),
         };
         self.advance(answer)
     }
@@ -241,6 +276,9 @@ impl JsStep {
                 }
                 if let Some(authorization) = request.authorization {
                     let _ = Reflect::set(&action, &"authorization".into(), &authorization.into());
+                }
+                if let Some(proof) = request.dpop {
+                    let _ = Reflect::set(&action, &"dpop".into(), &proof.into());
                 }
                 action
             }

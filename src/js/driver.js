@@ -32,18 +32,79 @@ async function verify({ alg, jwk, data, signature }) {
   }
 }
 
-/** Runs a core step to its end, each request bounded by `ms`; resolves to its `done` value. */
-async function run(step, ms) {
+/** The database of DPoP keys (RFC 9449): one non-extractable ES256 key pair per issuer and client id, kept where a
+ * reload finds it (a `CryptoKey` cannot go into sessionStorage; the private key never leaves WebCrypto). */
+const KEYS_DB = "spa-auth-dpop";
+
+/** Runs `work(store, set)` in one transaction of the key store; resolves with what `set` was given. */
+function keyStore(mode, work) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(KEYS_DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("keys");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      let result;
+      try {
+        const tx = db.transaction("keys", mode);
+        work(tx.objectStore("keys"), (value) => { result = value; });
+        tx.oncomplete = () => { db.close(); resolve(result); };
+        tx.onerror = tx.onabort = () => { db.close(); reject(tx.error); };
+      } catch (e) {
+        db.close();
+        reject(e);
+      }
+    };
+  });
+}
+
+/** The key pair stored under `name`, or a new one, stored unless another tab stored one first (the check and the
+ * write are one transaction, so two tabs end up with the same key). */
+async function loadKey(name) {
+  const get = (store, set) => {
+    const request = store.get(name);
+    request.onsuccess = () => set(request.result);
+  };
+  let pair = await keyStore("readonly", get);
+  if (!pair) {
+    const fresh = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    pair = await keyStore("readwrite", (store, set) => get(store, (found) => {
+      if (!found) store.put(fresh, name);
+      set(found ?? fresh);
+    }));
+  }
+  const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  return { privateKey: pair.privateKey, x, y };
+}
+
+const toBase64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
+  .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** A DPoP proof: the core's signing input (header and claims) signed with the private key. */
+async function prove(key, input) {
+  try {
+    const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key.privateKey, new TextEncoder().encode(input));
+    return `${input}.${toBase64url(signature)}`;
+  } catch (e) {
+    throw new AuthError("crypto_unavailable", `WebCrypto could not sign the DPoP proof: ${e?.message ?? e}`);
+  }
+}
+
+/** Runs a core step to its end, each request bounded by `ms` (with `key`'s proofs when the core asks for them);
+ * resolves to its `done` value. */
+async function run(step, ms, key) {
   let status = 0;
   let text = "";
+  let nonce;
+  let challenge;
   let verified;
   try {
     for (;;) {
-      const action = verified === undefined ? step.next(status, text) : step.verified(verified);
+      const action = verified === undefined ? step.next(status, text, nonce, challenge) : step.verified(verified);
       if ("done" in action) return action.done;
       status = 0;
       text = "";
-      verified = undefined;
+      nonce = challenge = verified = undefined;
       if (action.verify !== undefined) {
         verified = await verify(action.verify);
         continue;
@@ -54,6 +115,7 @@ async function run(step, ms) {
       }
       const headers = { Accept: "application/json" };
       if (action.authorization !== undefined) headers.Authorization = action.authorization;
+      if (action.dpop !== undefined) headers.DPoP = await prove(key, action.dpop);
       const init = { headers, signal: AbortSignal.timeout?.(ms) };
       if (action.body !== undefined) {
         headers["Content-Type"] = "application/x-www-form-urlencoded";
@@ -62,6 +124,8 @@ async function run(step, ms) {
       try {
         const response = await fetch(action.fetch, init);
         status = response.status;
+        nonce = response.headers.get("DPoP-Nonce") ?? undefined;
+        challenge = response.headers.get("WWW-Authenticate") ?? undefined;
         text = await response.text();
       } catch (e) {
         status = e?.name === "TimeoutError" ? -2 : -1;
@@ -123,9 +187,16 @@ export class AuthClient {
   #waiting = new Set();
   /** Whether another tab of this app (or another client of it in this tab) was heard from. */
   #others = false;
+  /** `dpop: true`: the key pair, once loaded (a Promise). */
+  #key;
 
   constructor(options) {
     this.#core = options instanceof Core ? options : new Core(options);
+    if (this.#core.dpopKeyName() !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
+      this.#core.free();
+      throw new AuthError("invalid_config", "`dpop: true` needs WebCrypto (a secure context: https: or localhost) and IndexedDB, "
+        + "which this page does not have; spa-auth does not fall back to bearer tokens silently.");
+    }
     this.#heard = this.#core.sessionText();
     const name = this.#core.tabsChannel();
     if (name !== undefined && typeof BroadcastChannel === "function") {
@@ -172,6 +243,7 @@ export class AuthClient {
       this.#changed(false);
     } else if (message.type === "logout") {
       this.#core.loggedOutElsewhere(message.at);
+      this.#dropKey(); // the tab that logged out removed it
       this.#changed(false);
     } else if (message.type === "ask" && this.#core.isAuthenticated()) {
       this.#post("session", this.#core.sessionText());
@@ -180,8 +252,31 @@ export class AuthClient {
     }
   }
 
-  /** Starts a core operation (which may change the session at once, as logout does) and runs it. */
-  async #run(start, share) {
+  /** `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `undefined`. */
+  #dpop() {
+    const name = this.#core.dpopKeyName();
+    if (name === undefined) return undefined;
+    this.#key ??= loadKey(name).then((key) => {
+      this.#core.dpopKey(key.x, key.y);
+      return key;
+    }, (e) => {
+      this.#key = undefined;
+      throw new AuthError("crypto_unavailable", `The DPoP key could not be read from or kept in IndexedDB: ${e?.message ?? e}`);
+    });
+    return this.#key;
+  }
+
+  #dropKey() {
+    this.#key = undefined;
+    this.#core.dpopKey();
+  }
+
+  /**
+   * Starts a core operation (which may change the session at once, as logout does) and runs it. `logout`: the
+   * DPoP key is removed from IndexedDB first and forgotten after the run (the revocation still signs with it).
+   */
+  async #run(start, share, logout) {
+    const key = this.#core.dpopKeyName() === undefined ? undefined : await this.#dpop();
     let step;
     try {
       step = start();
@@ -189,8 +284,14 @@ export class AuthClient {
       this.#changed(false);
     }
     try {
-      return await run(step, this.#core.timeoutMs());
+      if (logout && key) {
+        await keyStore("readwrite", (store) => store.delete(this.#core.dpopKeyName())).catch(() => {
+          console.warn("spa-auth: the DPoP key could not be removed from IndexedDB.");
+        });
+      }
+      return await run(step, this.#core.timeoutMs(), key);
     } finally {
+      if (logout && key) this.#dropKey();
       this.#changed(share);
     }
   }
@@ -363,11 +464,25 @@ export class AuthClient {
   async fetch(input, init) {
     const request = toRequest(input, init);
     const token = await this.getAccessToken();
-    const response = await send(request, { Authorization: `Bearer ${token}` });
+    const response = await this.#send(request, token);
     if (response.status !== 401 || request.signal.aborted) return response;
     // Refresh unless another caller already replaced the token that was refused; never a second retry.
     const forceRefresh = this.getTokens()?.accessToken === token;
-    return send(request, { Authorization: `Bearer ${await this.getAccessToken({ forceRefresh })}` });
+    return this.#send(request, await this.getAccessToken({ forceRefresh }));
+  }
+
+  /** Sends `request` with `token`: as a bearer token, or (`dpop: true`) as a DPoP token with a proof, sent once
+   * more when the server asks for its nonce (RFC 9449 §9). */
+  async #send(request, token) {
+    const key = await this.#dpop();
+    if (key === undefined) return send(request, { Authorization: `Bearer ${token}` });
+    for (let retried = false; ; retried = true) {
+      const proof = await prove(key, this.#core.dpopProof(request.method, request.url, token));
+      const response = await send(request, { Authorization: `DPoP ${token}`, DPoP: proof });
+      const headers = response.headers;
+      const again = this.#core.dpopAnswer(request.url, response.status, headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate"));
+      if (retried || !again || request.signal.aborted) return response;
+    }
   }
 
   logout(options) {
@@ -375,7 +490,7 @@ export class AuthClient {
       const step = this.#core.logout(options);
       this.#post("logout");
       return step;
-    });
+    }, false, true);
   }
 
   free() {

@@ -54,9 +54,13 @@ export interface AuthClientOptions {
     verifySignature?: boolean;
     /** The provider's signing keys (default: `jwks_uri` from discovery). */
     jwksUri?: string;
-    /** Sender-constrained tokens (RFC 9449): not available in this version yet; `true` is refused with
-     * `invalid_config` rather than silently falling back to bearer tokens. */
-    dpop?: false;
+    /** Sender-constrained tokens (RFC 9449), default `false`. `true`: a non-extractable ES256 key pair per issuer and
+     * client id, kept in IndexedDB (so a reload keeps it) and removed at logout; the code is bound to it
+     * (`dpop_jkt`); a DPoP proof on every token, refresh, revocation and UserInfo request and on `fetch()`
+     * (`Authorization: DPoP …` with `ath`); a server's `use_dpop_nonce` is answered once with its `DPoP-Nonce`; a
+     * token that is not `DPoP` is refused (`server_error`). Without WebCrypto (a secure context) or IndexedDB the
+     * constructor throws `invalid_config`; a key that cannot be read or kept is `crypto_unavailable`. */
+    dpop?: boolean;
     /** Bound on every network step (discovery, token, refresh, revocation, UserInfo), in milliseconds (default
      * 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;
@@ -196,8 +200,9 @@ export class AuthClient {
     getTokens(): TokenSet | undefined;
     /** The validated ID token claims, or `undefined`. */
     getUser(): UserClaims | undefined;
-    /** `fetch` with `Authorization: Bearer …`; on a 401, one refresh and one retry. `init.signal` is honoured as
-     * `fetch` does (an abort rejects with its reason and never triggers the refresh-and-retry). */
+    /** `fetch` with `Authorization: Bearer …` (with `dpop: true`: `Authorization: DPoP …` and a `DPoP` proof, sent
+     * once more when the server answers 401 `use_dpop_nonce`); on a 401, one refresh and one retry. `init.signal`
+     * is honoured as `fetch` does (an abort rejects with its reason and never triggers the refresh-and-retry). */
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;

@@ -33,6 +33,9 @@ function publicClient({ clientId, redirectUris, postLogoutRedirectUris = [] }) {
   };
 }
 
+/** The resource server stand-in (tests/support/api.mjs): a confidential client that may only introspect. */
+export const RESOURCE_SERVER = { clientId: 'api-stand-in', clientSecret: crypto.randomBytes(24).toString('base64url') };
+
 /** Claims for any login: the login is the subject. */
 function account(id) {
   const name = id.charAt(0).toUpperCase() + id.slice(1);
@@ -52,14 +55,25 @@ function account(id) {
  * @param {number} [o.accessTokenTtl=3600] seconds
  * @param {boolean} [o.coop=false] send `Cross-Origin-Opener-Policy: same-origin` on every answer, as
  *   django-oauth-toolkit and many hardened providers do (it cuts a login popup off from its opener)
+ * @param {boolean} [o.dpopNonce=false] DPoP proofs at the token endpoint must carry the provider's nonce (RFC 9449
+ *   §8): a proof without one is answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header
  */
-export async function startProvider({ port = 0, clients, accessTokenTtl = 3600, coop = false } = {}) {
+export async function startProvider({
+  port = 0, clients, accessTokenTtl = 3600, coop = false, dpopNonce = false,
+} = {}) {
   const server = http.createServer();
   const actualPort = await listen(server, port);
   const issuer = `http://127.0.0.1:${actualPort}`;
 
   const provider = new Provider(issuer, {
-    clients: clients.map(publicClient),
+    clients: [...clients.map(publicClient), {
+      client_id: RESOURCE_SERVER.clientId,
+      client_secret: RESOURCE_SERVER.clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+    }],
     findAccount: (_ctx, id) => account(id),
     claims: {
       openid: ['sub'],
@@ -88,6 +102,12 @@ export async function startProvider({ port = 0, clients, accessTokenTtl = 3600, 
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     features: {
       devInteractions: { enabled: true },
+      // DPoP (RFC 9449) is on by default in oidc-provider 9: a token request with a proof gets a DPoP-bound token.
+      dPoP: dpopNonce
+        ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+        : { enabled: true },
+      // For the resource server stand-in: it learns whether a token is active and which key it is bound to.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === RESOURCE_SERVER.clientId },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
@@ -104,7 +124,7 @@ export async function startProvider({ port = 0, clients, accessTokenTtl = 3600, 
   });
 
   let counters = ZERO_COUNTERS();
-  /** @type {{grantType:string, status:number, error?:string, refreshTokenSent?:string, refreshTokenIssued?:string}[]} */
+  /** @type {{grantType:string, status:number, dpop:boolean, tokenType?:string, error?:string, refreshTokenSent?:string, refreshTokenIssued?:string}[]} */
   const tokenLog = [];
 
   if (coop) {
@@ -133,6 +153,8 @@ export async function startProvider({ port = 0, clients, accessTokenTtl = 3600, 
         tokenLog.push({
           grantType,
           status: ctx.status,
+          dpop: Boolean(ctx.get('DPoP')),
+          tokenType: body.token_type,
           error: body.error,
           refreshTokenSent: ctx.oidc.params?.refresh_token,
           refreshTokenIssued: body.refresh_token,

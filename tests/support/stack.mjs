@@ -15,8 +15,11 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {{provider?:number, api?:number, www?:number, searchApi?:number}} [o.ports] 0 = any free port
  * @param {string} [o.wwwDir] the app served at `/` (default: the repo's www/; the adoption tests serve examples/)
  * @param {boolean} [o.coop=false] the provider sends `Cross-Origin-Opener-Policy: same-origin`
+ * @param {boolean} [o.dpopNonce=false] the provider demands its DPoP nonce at the token endpoint
  */
-export async function startStack({ accessTokenTtl = 3600, ports = {}, wwwDir, coop = false } = {}) {
+export async function startStack({
+  accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false,
+} = {}) {
   let provider;
   let api;
   let searchApi;
@@ -38,6 +41,7 @@ export async function startStack({ accessTokenTtl = 3600, ports = {}, wwwDir, co
       port: ports.provider ?? 0,
       accessTokenTtl,
       coop,
+      dpopNonce,
       clients: [{
         clientId: CLIENT_ID,
         redirectUris: [`${www.origin}/`],
