@@ -56,24 +56,23 @@ pub struct HttpRequest {
     /// `dpop: true`: a DPoP proof's signing input (RFC 9449 §4.2); the driver signs it with its key and sends
     /// `input "." BASE64URL(signature)` as the `DPoP` header.
     pub dpop: Option<String>,
+    /// The app's own method ([`Client::resource`]); otherwise `GET`, or `POST` with a body.
+    pub method: Option<String>,
 }
 
 impl HttpRequest {
     fn get(url: String) -> Self {
-        HttpRequest { url, body: None, authorization: None, dpop: None }
+        HttpRequest { url, body: None, authorization: None, dpop: None, method: None }
     }
 
     fn post(url: String, body: String) -> Self {
-        HttpRequest { url, body: Some(body), authorization: None, dpop: None }
+        HttpRequest { body: Some(body), ..HttpRequest::get(url) }
     }
 
     /// The HTTP method the driver uses.
-    pub fn method(&self) -> &'static str {
-        if self.body.is_some() {
-            "POST"
-        } else {
-            "GET"
-        }
+    pub fn method(&self) -> &str {
+        let default = if self.body.is_some() { "POST" } else { "GET" };
+        self.method.as_deref().unwrap_or(default)
     }
 }
 
@@ -115,6 +114,8 @@ pub enum Outcome {
     LoggedOut,
     /// `user_info`: the UserInfo claims as JSON text (their `sub` is the ID token's).
     UserInfo(String),
+    /// `resource`: the resource server answered (and did not ask for its nonce, or was asked once already).
+    Answered,
     /// `callback` of a silent check that the provider answered with "log in first" (`login_required` and the
     /// like): not logged in, quietly; the login's `appState`.
     NotLoggedIn(Option<String>),
@@ -152,6 +153,8 @@ enum State {
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
     Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
     UserInfo { access_token: String, sent: bool },
+    /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it.
+    Resource { request: Option<HttpRequest> },
     /// A silent check that ended with "log in first".
     Quiet(Option<String>),
     /// A token set whose ID token's signature is being checked before it is stored.
@@ -591,7 +594,7 @@ impl<E: Env> Client<E> {
 
     /// The signing input of a DPoP proof for `method` `url` (with the hash of `access_token` when the request
     /// carries one) and the server's latest nonce; the driver signs it.
-    pub fn dpop_proof(&self, method: &str, url: &str, access_token: Option<&str>) -> Result<String> {
+    fn dpop_proof(&self, method: &str, url: &str, access_token: Option<&str>) -> Result<String> {
         let key = self.dpop_key.borrow();
         let Some(key) = key.as_ref() else {
             return Err(Error::invalid_config("`dpop: true`, but the driver gave no DPoP key before a request that needs a proof."));
@@ -599,15 +602,15 @@ impl<E: Env> Client<E> {
         let jti = base64url(&self.env.random()?.state);
         let nonces = self.nonces.borrow();
         let proof = dpop::Proof { htm: method, url, iat: self.env.now(), jti: &jti, access_token, nonce: nonces.of(url) };
-        proof.signing_input(key, self.env.json()).ok_or_else(|| Error::invalid_config("The DPoP proof could not be written."))
+        Ok(proof.signing_input(key))
     }
 
-    /// A resource server's answer to a request with a DPoP proof (`fetch`): keeps its `nonce`; `true` when it asks
-    /// for the request again with that nonce (RFC 9449 §9).
-    pub fn dpop_answer(&self, url: &str, status: u16, nonce: Option<&str>, challenge: Option<&str>) -> bool {
-        let Some(nonce) = nonce.filter(|_| self.config.dpop) else { return false };
-        self.nonces.borrow_mut().keep(url, nonce);
-        dpop::asks_for_nonce(status, "", challenge, self.env.json())
+    /// The app's own `method` request to `url` with `access_token` (`fetch`), for the driver to send with the
+    /// headers each `Fetch` names: `Authorization: DPoP …` and a proof with the token's hash, sent once more when
+    /// the server asks for its nonce (RFC 9449 §9). Ends with [`Outcome::Answered`].
+    pub fn resource(&self, method: String, url: String, access_token: &str) -> Step {
+        let authorization = Some([if self.config.dpop { "DPoP " } else { "Bearer " }, access_token].concat());
+        Step::new(State::Resource { request: Some(HttpRequest { authorization, method: Some(method), ..HttpRequest::get(url) }) })
     }
 
     fn advance_inner(&self, step: &mut Step, mut answer: Option<Answer>) -> Result<Action> {
@@ -704,6 +707,11 @@ impl<E: Env> Client<E> {
                 Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
             }
             State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
+            State::Resource { request: Some(request) } => {
+                step.state = State::Resource { request: None };
+                Ok(Action::Fetch(request))
+            }
+            State::Resource { request: None } => Ok(Action::Done(Outcome::Answered)),
             State::UserInfo { sent: true, .. } => {
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
                 self.check_user_info(status, text).map(|claims| Action::Done(Outcome::UserInfo(claims)))
@@ -1170,10 +1178,22 @@ mod tests {
         assert_eq!(request.url, "https://id.example.com/revoke");
         assert!(request.dpop.is_some());
 
-        // fetch(): a resource server's nonce challenge asks for one more try; any other 401 does not.
-        assert!(c.dpop_answer("https://api.example/r", 401, Some("r1"), Some(r#"DPoP error="use_dpop_nonce""#)));
-        assert!(!c.dpop_answer("https://api.example/r", 401, Some("r2"), Some(r#"DPoP error="invalid_token""#)));
-        assert_eq!(proof_claims(&c.dpop_proof("GET", "https://api.example/other", Some("t")).unwrap())["nonce"], "r2");
+        // fetch(): the app's method; a resource server's nonce challenge asks for one more try, any other 401 does not.
+        let mut step = c.resource("PUT".into(), "https://api.example/r?q=1".into(), "at2");
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(request.authorization.as_deref(), Some("DPoP at2"));
+        let claims = proof_claims(request.dpop.as_deref().unwrap());
+        assert_eq!((claims["htm"].as_str(), claims["htu"].as_str()), (Some("PUT"), Some("https://api.example/r")));
+        let answer = |nonce: &str, error: &str| {
+            Some(Answer::Http { status: 401, text: String::new(), nonce: Some(nonce.into()), challenge: Some(format!("DPoP error=\"{error}\"")) })
+        };
+        let Action::Fetch(again) = c.advance(&mut step, answer("r1", "use_dpop_nonce")).unwrap() else { panic!() };
+        assert_eq!(proof_claims(again.dpop.as_deref().unwrap())["nonce"], "r1");
+        assert_eq!(c.advance(&mut step, answer("r2", "use_dpop_nonce")).unwrap(), Action::Done(Outcome::Answered), "never a second retry");
+        let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at2");
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(proof_claims(request.dpop.as_deref().unwrap())["nonce"], "r2", "the latest nonce of that server");
+        assert_eq!(c.advance(&mut step, answer("r3", "invalid_token")).unwrap(), Action::Done(Outcome::Answered));
     }
 
     #[test]

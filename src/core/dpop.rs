@@ -4,16 +4,15 @@
 
 use super::encoding::base64url;
 use super::json::{members, Json};
-use serde::Serialize;
+use super::json_text::quote;
+use super::token::decimal;
 use sha2::{Digest, Sha256};
 
-/// The public half of the driver's P-256 key: the JWK's `x` and `y` coordinates (base64url, 32 bytes each).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The public half of the driver's P-256 key: its JWK with the required members in lexicographic order
+/// (`{"crv":"P-256","kty":"EC","x":…,"y":…}`, RFC 7638 §3), as the proof header carries it and the thumbprint hashes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicKey {
-    crv: &'static str,
-    kty: &'static str,
-    x: String,
-    y: String,
+    jwk: String,
 }
 
 impl PublicKey {
@@ -22,33 +21,14 @@ impl PublicKey {
         let coordinate = |c: &str| {
             (c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then(|| c.to_owned())
         };
-        Some(PublicKey { crv: "P-256", kty: "EC", x: coordinate(x)?, y: coordinate(y)? })
+        let (x, y) = (coordinate(x)?, coordinate(y)?);
+        Some(PublicKey { jwk: ["{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", &x, "\",\"y\":\"", &y, "\"}"].concat() })
     }
 
-    /// The JWK SHA-256 thumbprint (RFC 7638 §3: the required members in lexicographic order, no whitespace).
+    /// The JWK SHA-256 thumbprint (RFC 7638 §3).
     pub fn thumbprint(&self) -> String {
-        let jwk = ["{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", &self.x, "\",\"y\":\"", &self.y, "\"}"].concat();
-        base64url(&Sha256::digest(jwk.as_bytes()))
+        base64url(&Sha256::digest(self.jwk.as_bytes()))
     }
-}
-
-#[derive(Serialize)]
-struct Header<'a> {
-    typ: &'static str,
-    alg: &'static str,
-    jwk: &'a PublicKey,
-}
-
-#[derive(Serialize)]
-struct Claims<'a> {
-    jti: &'a str,
-    htm: &'a str,
-    htu: &'a str,
-    iat: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ath: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nonce: Option<&'a str>,
 }
 
 /// One request's proof, before the driver signs it.
@@ -70,19 +50,30 @@ pub struct Proof<'a> {
 impl Proof<'_> {
     /// The JWS signing input `BASE64URL(header) "." BASE64URL(claims)` of a `dpop+jwt` with `alg` ES256 and the
     /// public key in its header; the driver appends `"." BASE64URL(signature)`.
-    pub fn signing_input(&self, key: &PublicKey, json: &impl Json) -> Option<String> {
-        let htu = self.url.split(['?', '#']).next().unwrap_or_default();
-        let header = json.stringify(&Header { typ: "dpop+jwt", alg: "ES256", jwk: key })?;
-        let claims = Claims {
-            jti: self.jti,
-            htm: self.htm,
-            htu,
-            iat: self.iat,
-            ath: self.access_token.map(|t| base64url(&Sha256::digest(t.as_bytes()))),
-            nonce: self.nonce,
-        };
-        let claims = json.stringify(&claims)?;
-        Some([base64url(header.as_bytes()), ".".to_owned(), base64url(claims.as_bytes())].concat())
+    pub fn signing_input(&self, key: &PublicKey) -> String {
+        let htu = &self.url[..self.url.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(self.url.len())];
+        let header = ["{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":", &key.jwk, "}"].concat();
+        let mut claims = String::from("{\"jti\":");
+        quote(&mut claims, self.jti);
+        claims.push_str(",\"htm\":");
+        quote(&mut claims, self.htm);
+        claims.push_str(",\"htu\":");
+        quote(&mut claims, htu);
+        claims.push_str(",\"iat\":");
+        claims.push_str(&decimal(self.iat));
+        if let Some(token) = self.access_token {
+            claims.push_str(",\"ath\":");
+            quote(&mut claims, &base64url(&Sha256::digest(token.as_bytes())));
+        }
+        if let Some(nonce) = self.nonce {
+            claims.push_str(",\"nonce\":");
+            quote(&mut claims, nonce);
+        }
+        claims.push('}');
+        let mut input = base64url(header.as_bytes());
+        input.push('.');
+        input.push_str(&base64url(claims.as_bytes()));
+        input
     }
 }
 
@@ -91,7 +82,7 @@ impl Proof<'_> {
 pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &impl Json) -> bool {
     match status {
         400 => members(json, text, &["error"]).is_some_and(|[error]| error.text().flatten().as_deref() == Some("use_dpop_nonce")),
-        401 => challenge.is_some_and(|c| c.contains("use_dpop_nonce")),
+        401 => challenge.is_some_and(|c| c.as_bytes().windows(14).any(|w| w == b"use_dpop_nonce")),
         _ => false,
     }
 }
@@ -99,7 +90,8 @@ pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &i
 /// The server a nonce belongs to: the URL's origin (`scheme://authority`).
 pub fn server_of(url: &str) -> &str {
     let Some(start) = url.find("://").map(|i| i + 3) else { return url };
-    url[start..].find(['/', '?', '#']).map_or(url, |end| &url[..start + end])
+    let end = url[start..].bytes().position(|b| b == b'/' || b == b'?' || b == b'#');
+    end.map_or(url, |end| &url[..start + end])
 }
 
 /// The latest nonce of each server (§8.2: a nonce is kept until the server sends another).
@@ -164,7 +156,7 @@ mod tests {
     fn a_proof_names_method_target_time_and_key() {
         let key = PublicKey::p256(X, Y).unwrap();
         let proof = Proof { htm: "POST", url: "https://id.example.com/token?x=1#f", iat: 1000, jti: "j1", access_token: None, nonce: None };
-        let input = proof.signing_input(&key, &SerdeJson).unwrap();
+        let input = proof.signing_input(&key);
         let header = part(&input, 0);
         assert_eq!(header["typ"], "dpop+jwt");
         assert_eq!(header["alg"], "ES256");
@@ -177,7 +169,7 @@ mod tests {
     fn a_proof_with_a_token_carries_its_hash_and_the_nonce() {
         let key = PublicKey::p256(X, Y).unwrap();
         let proof = Proof { htm: "GET", url: "https://api.example.com/r", iat: 5, jti: "j", access_token: Some("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"), nonce: Some("n\"1") };
-        let claims = part(&proof.signing_input(&key, &SerdeJson).unwrap(), 1);
+        let claims = part(&proof.signing_input(&key), 1);
         // RFC 9449 §7.1's example: this token's `ath`.
         assert_eq!(claims["ath"], "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
         assert_eq!(claims["nonce"], "n\"1");

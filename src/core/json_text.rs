@@ -31,7 +31,8 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Option<String> {
     Some(out)
 }
 
-fn quote(out: &mut String, text: &str) {
+/// Appends `text` as a JSON string.
+pub(crate) fn quote(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {

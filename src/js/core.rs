@@ -91,17 +91,10 @@ impl JsCore {
         Ok(())
     }
 
-    /// The signing input of a DPoP proof for the app's own request (`fetch`), with `accessToken`'s hash.
-    #[wasm_bindgen(js_name = dpopProof)]
-    pub fn dpop_proof(&self, method: &str, url: &str, access_token: &str) -> Thrown<String> {
-        self.client.dpop_proof(method, url, Some(access_token)).map_err(to_js)
-    }
-
-    /// A resource server's answer to a DPoP request: keeps its `DPoP-Nonce`; `true` when it asks for the request
-    /// again with it.
-    #[wasm_bindgen(js_name = dpopAnswer)]
-    pub fn dpop_answer(&self, url: &str, status: u16, nonce: Option<String>, challenge: Option<String>) -> bool {
-        self.client.dpop_answer(url, status, nonce.as_deref(), challenge.as_deref())
+    /// The app's own request (`fetch`, the driver's `Request`'s `method` and `url`) with a DPoP `accessToken`; its
+    /// steps name the headers to send (`authorization`, `dpop`) and end when no nonce retry is asked for.
+    pub fn resource(&self, method: String, url: String, access_token: String) -> JsStep {
+        self.step(self.client.resource(method, url, &access_token))
     }
 
     /// The bound on every network step (`timeoutMs`).
@@ -306,7 +299,7 @@ fn done_value(outcome: Outcome) -> JsValue {
             object(&[("appState", &value)])
         }
         Outcome::UserInfo(claims) => JSON::parse(&claims).unwrap_or(JsValue::UNDEFINED),
-        Outcome::LoggedOut => JsValue::UNDEFINED,
+        Outcome::LoggedOut | Outcome::Answered => JsValue::UNDEFINED,
     }
 }
 

@@ -471,18 +471,24 @@ export class AuthClient {
     return this.#send(request, await this.getAccessToken({ forceRefresh }));
   }
 
-  /** Sends `request` with `token`: as a bearer token, or (`dpop: true`) as a DPoP token with a proof, sent once
-   * more when the server asks for its nonce (RFC 9449 §9). */
+  /** Sends `request` with `token`: as a bearer token, or (`dpop: true`) with the headers the core's steps name (a
+   * DPoP token and a proof, sent once more when the server asks for its nonce: RFC 9449 §9). */
   async #send(request, token) {
     const key = await this.#dpop();
     if (key === undefined) return send(request, { Authorization: `Bearer ${token}` });
-    for (let retried = false; ; retried = true) {
-      const proof = await prove(key, this.#core.dpopProof(request.method, request.url, token));
-      const response = await send(request, { Authorization: `DPoP ${token}`, DPoP: proof });
-      const headers = response.headers;
-      const again = this.#core.dpopAnswer(request.url, response.status, headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate"));
-      if (retried || !again || request.signal.aborted) return response;
+    const step = this.#core.resource(request.method, request.url, token);
+    let response;
+    try {
+      for (let action = step.next(0, ""); !("done" in action);) {
+        response = await send(request, { Authorization: action.authorization, DPoP: await prove(key, action.dpop) });
+        if (request.signal.aborted) break;
+        const headers = response.headers;
+        action = step.next(response.status, "", headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate"));
+      }
+    } finally {
+      step.free();
     }
+    return response;
   }
 
   logout(options) {
