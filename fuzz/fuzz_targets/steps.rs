@@ -56,7 +56,7 @@ impl Env for FuzzEnv {
 }
 
 /// Answers cut from the input: a status byte (0 = unreachable, 1 = timed out, 2/3 = verified no/yes) and text up
-/// to the next 0xFF.
+/// to the next 0xFF; an HTTP answer with an odd status byte carries a DPoP nonce and the text as its challenge too.
 fn answers(data: &[u8]) -> Vec<Answer> {
     data.split(|b| *b == 0xFF)
         .filter_map(|chunk| {
@@ -66,7 +66,10 @@ fn answers(data: &[u8]) -> Vec<Answer> {
                 0 => Answer::Unreachable,
                 1 => Answer::TimedOut,
                 2 | 3 => Answer::Verified(*kind == 3),
-                k => Answer::Http { status: 100 + u16::from(*k) * 2, text },
+                k => {
+                    let dpop = (k & 1 == 1).then(|| text.clone());
+                    Answer::Http { status: 100 + u16::from(*k) * 2, text, nonce: dpop.clone(), challenge: dpop }
+                }
             })
         })
         .collect()
@@ -80,6 +83,7 @@ fuzz_target!(|data: &[u8]| {
         redirect_uri: "https://app.example/cb".into(),
         scope: Some("openid offline_access".into()),
         verify_signature: which & 1 == 1,
+        dpop: which & 4 == 4,
         ..Options::default()
     };
     // Half the runs know the endpoints: the first answer is then the token endpoint's, not discovery's.
@@ -96,6 +100,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(config) = options.validate() else { return };
     let client = Client::new(config, FuzzEnv::default());
+    let x = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+    client.set_dpop_key(spa_auth::core::dpop::PublicKey::p256(x, x));
     let mut answers = answers(rest).into_iter();
     let mut run = |mut step| {
         let mut answer = None;
@@ -121,6 +127,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = run(step);
     }
     let _ = run(client.user_info("at".into()));
+    let _ = run(client.resource("DELETE".into(), "https://api.example/r?x".into(), "at"));
     if let Ok(step) = client.logout(LogoutOptions::default()) {
         let _ = run(step);
     }

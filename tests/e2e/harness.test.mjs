@@ -158,6 +158,8 @@ test('provider: code flow with PKCE through the real pages, refresh rotation, AP
   assert.deepEqual(provider.tokenLog.at(-1), {
     grantType: 'refresh_token',
     status: 200,
+    dpop: false,
+    tokenType: 'Bearer',
     error: undefined,
     refreshTokenSent: tokens.refresh_token,
     refreshTokenIssued: refreshed.body.refresh_token,
