@@ -5,7 +5,7 @@ use super::encoding::append_query;
 use super::error::Result;
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
-use super::json::{members, option_pairs, FromJson, FromOptions, Json, Member, Misfit, NotAnObject};
+use super::json::{FromJson, FromOptions, Json, Member, Misfit, OptionsReader, Reader};
 use serde::Serialize;
 
 /// How long a started login may take before its callback is refused, in seconds.
@@ -31,20 +31,17 @@ pub struct Transaction {
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [issuer, verifier, nonce, redirect_uri, created_at, app_state, silent] = members(
-            json,
-            text,
-            &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent"],
-        )?;
-        Some(Transaction {
-            issuer: issuer.text()?.unwrap_or_default(),
-            verifier: PkceVerifier::new(verifier.text()??),
-            nonce: nonce.text()?.map(Nonce::new),
-            redirect_uri: redirect_uri.text()??,
-            created_at: created_at.number()?.filter(|n| n.is_finite() && *n >= 0.0)? as u64,
-            app_state: app_state.text()?,
-            silent: silent == Member::Bool(true),
-        })
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent"])?;
+        let transaction = Transaction {
+            issuer: r.text().unwrap_or_default(),
+            verifier: PkceVerifier::new(r.required()),
+            nonce: r.text().map(Nonce::new),
+            redirect_uri: r.required(),
+            created_at: r.seconds(),
+            app_state: r.text(),
+            silent: r.member() == Member::Bool(true),
+        };
+        r.finish(transaction)
     }
 }
 
@@ -74,8 +71,9 @@ pub struct LoginOptions {
 impl FromOptions for LoginOptions {
     /// `authorizationParams` (the driver reads `appState` itself: any JSON value).
     fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
-        let [params] = members(json, text, &["authorizationParams"]).not_an_object()?;
-        Ok(LoginOptions { authorization_params: option_pairs(json, params, "authorizationParams")?, ..LoginOptions::default() })
+        let mut r = OptionsReader::new(json, text, &["authorizationParams"])?;
+        let options = LoginOptions { authorization_params: r.pairs(), ..LoginOptions::default() };
+        r.finish(options)
     }
 }
 

@@ -4,7 +4,7 @@
 use super::config::refuse_secret;
 use super::encoding::{append_query, without_params};
 use super::error::{Error, Result};
-use super::json::{members, option_choice, option_text, FromOptions, Json, Misfit, NotAnObject};
+use super::json::{FromOptions, Json, Misfit, OptionsReader};
 
 /// Where the client id goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,14 +27,14 @@ pub struct IdentificationOptions {
 
 impl FromOptions for IdentificationOptions {
     fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
-        let [client_id, mode, header_name, query_param] =
-            members(json, text, &["clientId", "mode", "headerName", "queryParam"]).not_an_object()?;
-        Ok(IdentificationOptions {
-            client_id: option_text(client_id, "clientId")?.unwrap_or_default(),
-            mode: option_choice(mode, "mode", &[("header", IdentificationMode::Header), ("query", IdentificationMode::Query)])?,
-            header_name: option_text(header_name, "headerName")?,
-            query_param: option_text(query_param, "queryParam")?,
-        })
+        let mut r = OptionsReader::new(json, text, &["clientId", "mode", "headerName", "queryParam"])?;
+        let options = IdentificationOptions {
+            client_id: r.text().unwrap_or_default(),
+            mode: r.choice(&[("header", IdentificationMode::Header), ("query", IdentificationMode::Query)]),
+            header_name: r.text(),
+            query_param: r.text(),
+        };
+        r.finish(options)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::error::{Error, Result};
 use super::json::{
-    members, option_bool, option_choice, option_number, option_pairs, option_text, FromOptions, Json, Misfit, NotAnObject,
+    FromOptions, Json, Misfit, OptionsReader,
 };
 
 /// Where the callback carries `code` and `state`.
@@ -168,38 +168,37 @@ const RESERVED_PARAMS: [&str; 9] = [
 
 impl FromOptions for Options {
     fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
-        let [issuer, client_id, redirect_uri, scope, audience, discovery_url, authorization_endpoint, token_endpoint,
-            end_session_endpoint, revocation_endpoint, userinfo_endpoint, logout_style, response_mode, storage, leeway,
-            authorization_params, tabs, timeout_ms, verify_signature, jwks_uri, dpop] = members(json, text, &[
+        // In the order the fields below are read.
+        let mut r = OptionsReader::new(json, text, &[
             "issuer", "clientId", "redirectUri", "scope", "audience", "discoveryUrl", "authorizationEndpoint",
             "tokenEndpoint", "endSessionEndpoint", "revocationEndpoint", "userinfoEndpoint", "logoutStyle",
             "responseMode", "storage", "leeway", "authorizationParams", "tabs", "timeoutMs", "verifySignature",
             "jwksUri", "dpop",
-        ])
-        .not_an_object()?;
-        Ok(Options {
-            issuer: option_text(issuer, "issuer")?.unwrap_or_default(),
-            client_id: option_text(client_id, "clientId")?.unwrap_or_default(),
-            redirect_uri: option_text(redirect_uri, "redirectUri")?.unwrap_or_default(),
-            scope: option_text(scope, "scope")?,
-            audience: option_text(audience, "audience")?,
-            discovery_url: option_text(discovery_url, "discoveryUrl")?,
-            authorization_endpoint: option_text(authorization_endpoint, "authorizationEndpoint")?,
-            token_endpoint: option_text(token_endpoint, "tokenEndpoint")?,
-            end_session_endpoint: option_text(end_session_endpoint, "endSessionEndpoint")?,
-            revocation_endpoint: option_text(revocation_endpoint, "revocationEndpoint")?,
-            userinfo_endpoint: option_text(userinfo_endpoint, "userinfoEndpoint")?,
-            logout_style: option_choice(logout_style, "logoutStyle", &[("oidc", LogoutStyle::Oidc), ("auth0", LogoutStyle::Auth0)])?,
-            response_mode: option_choice(response_mode, "responseMode", &[("query", ResponseMode::Query), ("fragment", ResponseMode::Fragment)])?,
-            storage: option_choice(storage, "storage", &[("session", StorageKind::Session), ("memory", StorageKind::Memory)])?,
-            leeway: option_number(leeway, "leeway")?,
-            authorization_params: option_pairs(json, authorization_params, "authorizationParams")?,
-            tabs: option_choice(tabs, "tabs", &[("shared", TabsMode::Shared), ("isolated", TabsMode::Isolated)])?,
-            timeout_ms: option_number(timeout_ms, "timeoutMs")?,
-            verify_signature: option_bool(verify_signature, "verifySignature")?,
-            jwks_uri: option_text(jwks_uri, "jwksUri")?,
-            dpop: option_bool(dpop, "dpop")?,
-        })
+        ])?;
+        let options = Options {
+            issuer: r.text().unwrap_or_default(),
+            client_id: r.text().unwrap_or_default(),
+            redirect_uri: r.text().unwrap_or_default(),
+            scope: r.text(),
+            audience: r.text(),
+            discovery_url: r.text(),
+            authorization_endpoint: r.text(),
+            token_endpoint: r.text(),
+            end_session_endpoint: r.text(),
+            revocation_endpoint: r.text(),
+            userinfo_endpoint: r.text(),
+            logout_style: r.choice(&[("oidc", LogoutStyle::Oidc), ("auth0", LogoutStyle::Auth0)]),
+            response_mode: r.choice(&[("query", ResponseMode::Query), ("fragment", ResponseMode::Fragment)]),
+            storage: r.choice(&[("session", StorageKind::Session), ("memory", StorageKind::Memory)]),
+            leeway: r.number(),
+            authorization_params: r.pairs(),
+            tabs: r.choice(&[("shared", TabsMode::Shared), ("isolated", TabsMode::Isolated)]),
+            timeout_ms: r.number(),
+            verify_signature: r.flag(),
+            jwks_uri: r.text(),
+            dpop: r.flag(),
+        };
+        r.finish(options)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::config::{check_secure_url, Config};
 use super::error::{code, Error, Result};
-use super::json::{members, FromJson, Json, Member};
+use super::json::{FromJson, Json, Member, Reader};
 use serde::Serialize;
 
 /// The fields of provider metadata this library reads; everything else is ignored.
@@ -21,7 +21,7 @@ pub struct ProviderMetadata {
 
 impl FromJson for ProviderMetadata {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [issuer, authorization, token, end_session, revocation, userinfo, jwks, algs, iss] = members(
+        let mut r = Reader::new(
             json,
             text,
             &[
@@ -36,24 +36,25 @@ impl FromJson for ProviderMetadata {
                 "authorization_response_iss_parameter_supported",
             ],
         )?;
-        Some(ProviderMetadata {
-            issuer: issuer.text()?.unwrap_or_default(),
-            authorization_endpoint: authorization.text()?.unwrap_or_default(),
-            token_endpoint: token.text()?.unwrap_or_default(),
-            end_session_endpoint: end_session.text()?,
-            revocation_endpoint: revocation.text()?,
-            userinfo_endpoint: userinfo.text()?,
-            jwks_uri: jwks.text()?,
-            id_token_signing_alg_values_supported: algs.texts()?,
+        let metadata = ProviderMetadata {
+            issuer: r.text().unwrap_or_default(),
+            authorization_endpoint: r.text().unwrap_or_default(),
+            token_endpoint: r.text().unwrap_or_default(),
+            end_session_endpoint: r.text(),
+            revocation_endpoint: r.text(),
+            userinfo_endpoint: r.text(),
+            jwks_uri: r.text(),
+            id_token_signing_alg_values_supported: r.texts(),
             // A boolean, also when a server writes it as "true" / "false"; anything else counts as false rather
             // than making the whole document unreadable (the field is optional).
-            authorization_response_iss_parameter_supported: match iss {
+            authorization_response_iss_parameter_supported: match r.member() {
                 Member::Bool(b) => b,
                 Member::Text(t) => t.eq_ignore_ascii_case("true"),
                 Member::Number(n) => n == 1.0,
                 _ => false,
             },
-        })
+        };
+        r.finish(metadata)
     }
 }
 
@@ -143,33 +144,32 @@ pub struct CachedDiscovery {
 
 impl FromJson for Endpoints {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [authorization, token, end_session, revocation, userinfo, jwks, algs, iss] = members(
+        let mut r = Reader::new(
             json,
             text,
             &["authorization", "token", "endSession", "revocation", "userinfo", "jwks", "signingAlgs", "issParameterSupported"],
         )?;
-        Some(Endpoints {
-            authorization: authorization.text()??,
-            token: token.text()??,
-            end_session: end_session.text()?,
-            revocation: revocation.text()?,
-            userinfo: userinfo.text()?,
-            jwks: jwks.text()?,
-            signing_algs: algs.texts()?,
-            iss_parameter_supported: iss == Member::Bool(true),
-        })
+        let endpoints = Endpoints {
+            authorization: r.required(),
+            token: r.required(),
+            end_session: r.text(),
+            revocation: r.text(),
+            userinfo: r.text(),
+            jwks: r.text(),
+            signing_algs: r.texts(),
+            iss_parameter_supported: r.member() == Member::Bool(true),
+        };
+        r.finish(endpoints)
     }
 }
 
 impl FromJson for CachedDiscovery {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [discovery_url, issuer, endpoints] = members(json, text, &["discoveryUrl", "issuer", "endpoints"])?;
-        let Member::Object(endpoints) = endpoints else { return None };
-        Some(CachedDiscovery {
-            discovery_url: discovery_url.text()??,
-            issuer: issuer.text()??,
-            endpoints: Endpoints::read(json, &endpoints)?,
-        })
+        let mut r = Reader::new(json, text, &["discoveryUrl", "issuer", "endpoints"])?;
+        let (discovery_url, issuer) = (r.required(), r.required());
+        let Member::Object(endpoints) = r.member() else { return None };
+        let endpoints = Endpoints::read(json, &endpoints)?;
+        r.finish(CachedDiscovery { discovery_url, issuer, endpoints })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::encoding::base64url_decode;
 use super::error::{code, Error, Result};
-use super::json::{members, FromJson, Json};
+use super::json::{members, FromJson, Json, Reader};
 use super::secret::IdToken;
 
 /// The claims checked here; `getUser` returns all of them.
@@ -22,18 +22,18 @@ pub struct Claims {
 
 impl FromJson for Claims {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [iss, sub, aud, azp, nonce, exp, iat, auth_time] =
-            members(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time"])?;
-        Some(Claims {
-            iss: iss.text()??,
-            sub: sub.text()??,
-            aud: aud.texts()?,
-            azp: azp.text()?,
-            nonce: nonce.text()?,
-            exp: exp.number()?,
-            iat: iat.number()?,
-            auth_time: auth_time.number()?,
-        })
+        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time"])?;
+        let claims = Claims {
+            iss: r.required(),
+            sub: r.required(),
+            aud: r.texts(),
+            azp: r.text(),
+            nonce: r.text(),
+            exp: r.number(),
+            iat: r.number(),
+            auth_time: r.number(),
+        };
+        r.finish(claims)
     }
 }
 

@@ -102,7 +102,7 @@ pub trait FromOptions: Sized {
 }
 
 /// Options text that is not a JSON object at all: a misfit of the whole.
-pub trait NotAnObject<T> {
+trait NotAnObject<T> {
     fn not_an_object(self) -> std::result::Result<T, Misfit>;
 }
 
@@ -113,13 +113,13 @@ impl<T> NotAnObject<T> for Option<T> {
 }
 
 /// A string option (`None` when missing or null).
-pub fn option_text(member: Member, name: &str) -> std::result::Result<Option<String>, Misfit> {
+fn option_text(member: Member, name: &str) -> std::result::Result<Option<String>, Misfit> {
     let found = Misfit::at(name, &member);
     member.text().ok_or(found)
 }
 
 /// An object-of-strings option (`authorizationParams`), in the object's order.
-pub fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result::Result<Vec<(String, String)>, Misfit> {
+fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result::Result<Vec<(String, String)>, Misfit> {
     match member {
         Member::Missing | Member::Null => Ok(Vec::new()),
         Member::Object(text) => {
@@ -137,7 +137,7 @@ pub fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result
 }
 
 /// An option with a few named values (`"session"` | `"memory"`, …); missing or null gives the default.
-pub fn option_choice<T: Copy + Default>(member: Member, name: &str, choices: &[(&str, T)]) -> std::result::Result<T, Misfit> {
+fn option_choice<T: Copy + Default>(member: Member, name: &str, choices: &[(&str, T)]) -> std::result::Result<T, Misfit> {
     match &member {
         Member::Missing | Member::Null => Ok(T::default()),
         Member::Text(t) => choices.iter().find(|(n, _)| n == t).map(|(_, v)| *v).ok_or_else(|| Misfit::at(name, &member)),
@@ -146,13 +146,13 @@ pub fn option_choice<T: Copy + Default>(member: Member, name: &str, choices: &[(
 }
 
 /// A number option (`None` when missing or null).
-pub fn option_number(member: Member, name: &str) -> std::result::Result<Option<f64>, Misfit> {
+fn option_number(member: Member, name: &str) -> std::result::Result<Option<f64>, Misfit> {
     let found = Misfit::at(name, &member);
     member.number().ok_or(found)
 }
 
 /// A boolean option (`false` when missing or null).
-pub fn option_bool(member: Member, name: &str) -> std::result::Result<bool, Misfit> {
+fn option_bool(member: Member, name: &str) -> std::result::Result<bool, Misfit> {
     match member {
         Member::Missing | Member::Null => Ok(false),
         Member::Bool(b) => Ok(b),
@@ -164,6 +164,137 @@ pub fn option_bool(member: Member, name: &str) -> std::result::Result<bool, Misf
 pub trait FromJson: Sized {
     /// `None` when `text` is not a JSON object, or a member has the wrong type.
     fn read(json: &impl Json, text: &str) -> Option<Self>;
+}
+
+/// Reads the members of one JSON object in the order they were asked for. A member of the wrong type is noted, not
+/// returned at: a reader has one exit ([`finish`](Reader::finish)), so the wasm carries no drop code for an early
+/// return after every member (that code was most of each reader's size).
+pub struct Reader {
+    members: std::vec::IntoIter<Member>,
+    fits: bool,
+}
+
+impl Reader {
+    /// A reader of the members `names` of the JSON object `text`; `None` when it is not a JSON object.
+    pub fn new(json: &impl Json, text: &str, names: &[&str]) -> Option<Reader> {
+        Some(Reader { members: json.members(text, names)?.into_iter(), fits: true })
+    }
+
+    /// The next member, as it is.
+    pub fn member(&mut self) -> Member {
+        self.members.next().unwrap_or(Member::Missing)
+    }
+
+    /// `value`, or (when it is `None`) the default, and the object does not fit.
+    pub fn need<T: Default>(&mut self, value: Option<T>) -> T {
+        value.unwrap_or_else(|| {
+            self.fits = false;
+            T::default()
+        })
+    }
+
+    /// A string member: `None` when missing or null; another type does not fit.
+    pub fn text(&mut self) -> Option<String> {
+        let text = self.member().text();
+        self.need(text)
+    }
+
+    /// A string member that must be there.
+    pub fn required(&mut self) -> String {
+        let text = self.text();
+        self.need(text)
+    }
+
+    /// A number member: `None` when missing or null; another type does not fit.
+    pub fn number(&mut self) -> Option<f64> {
+        let number = self.member().number();
+        self.need(number)
+    }
+
+    /// Whole seconds that must be there (a finite number, not negative).
+    pub fn seconds(&mut self) -> u64 {
+        let seconds = self.number().filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64);
+        self.need(seconds)
+    }
+
+    /// A string or an array of strings (`aud`): empty when missing or null; another type does not fit.
+    pub fn texts(&mut self) -> Vec<String> {
+        let texts = self.member().texts();
+        self.need(texts)
+    }
+
+    /// `value` when every member read fit.
+    pub fn finish<T>(self, value: T) -> Option<T> {
+        self.fits.then_some(value)
+    }
+}
+
+/// Reads options member by member, in the order asked for (see [`Reader`]); the first member that does not fit is
+/// kept and [`finish`](OptionsReader::finish) returns it as the [`Misfit`] naming it.
+pub struct OptionsReader<'j, J> {
+    json: &'j J,
+    members: std::vec::IntoIter<Member>,
+    names: std::slice::Iter<'static, &'static str>,
+    misfit: Option<Misfit>,
+}
+
+impl<'j, J: Json> OptionsReader<'j, J> {
+    /// A reader of the options `names` of the JSON object `text`; a misfit of the whole when it is not an object.
+    pub fn new(json: &'j J, text: &str, names: &'static [&'static str]) -> std::result::Result<Self, Misfit> {
+        let members = json.members(text, names).not_an_object()?.into_iter();
+        Ok(OptionsReader { json, members, names: names.iter(), misfit: None })
+    }
+
+    fn next(&mut self) -> (Member, &'static str) {
+        (self.members.next().unwrap_or(Member::Missing), self.names.next().copied().unwrap_or_default())
+    }
+
+    fn fit<T: Default>(&mut self, read: std::result::Result<T, Misfit>) -> T {
+        read.unwrap_or_else(|misfit| {
+            self.misfit.get_or_insert(misfit);
+            T::default()
+        })
+    }
+
+    /// A string option (`None` when missing or null).
+    pub fn text(&mut self) -> Option<String> {
+        let (member, name) = self.next();
+        let read = option_text(member, name);
+        self.fit(read)
+    }
+
+    /// A number option (`None` when missing or null).
+    pub fn number(&mut self) -> Option<f64> {
+        let (member, name) = self.next();
+        let read = option_number(member, name);
+        self.fit(read)
+    }
+
+    /// A boolean option (`false` when missing or null).
+    pub fn flag(&mut self) -> bool {
+        let (member, name) = self.next();
+        let read = option_bool(member, name);
+        self.fit(read)
+    }
+
+    /// One of a few named values; missing or null gives the default.
+    pub fn choice<T: Copy + Default>(&mut self, choices: &[(&str, T)]) -> T {
+        let (member, name) = self.next();
+        let read = option_choice(member, name, choices);
+        self.fit(read)
+    }
+
+    /// An object of strings (`authorizationParams`), in the object's order.
+    pub fn pairs(&mut self) -> Vec<(String, String)> {
+        let (member, name) = self.next();
+        let read = option_pairs(self.json, member, name);
+        self.fit(read)
+    }
+
+    /// `value` when every option read fit, or the first misfit.
+    pub fn finish<T>(self, value: T) -> std::result::Result<T, Misfit> {
+        self.misfit.map_or(Ok(value), Err)
+    }
 }
 
 /// The members of `text` as a fixed-size array, for destructuring.

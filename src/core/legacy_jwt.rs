@@ -5,7 +5,7 @@ use super::config::check_secure_url;
 use super::encoding::{append_query, parse_params, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
-use super::json::{members, option_text, FromJson, FromOptions, Json, Misfit, NotAnObject};
+use super::json::{members, FromJson, FromOptions, Json, Misfit, OptionsReader, Reader};
 use super::secret::{AccessToken, RefreshToken};
 use super::token::MAX_EXPIRES_IN;
 use serde::Serialize;
@@ -22,12 +22,9 @@ pub struct LegacyOptions {
 
 impl FromOptions for LegacyOptions {
     fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
-        let [server_url, api_key, lang] = members(json, text, &["serverUrl", "apiKey", "lang"]).not_an_object()?;
-        Ok(LegacyOptions {
-            server_url: option_text(server_url, "serverUrl")?.unwrap_or_default(),
-            api_key: option_text(api_key, "apiKey")?.unwrap_or_default(),
-            lang: option_text(lang, "lang")?,
-        })
+        let mut r = OptionsReader::new(json, text, &["serverUrl", "apiKey", "lang"])?;
+        let options = LegacyOptions { server_url: r.text().unwrap_or_default(), api_key: r.text().unwrap_or_default(), lang: r.text() };
+        r.finish(options)
     }
 }
 
@@ -106,12 +103,9 @@ pub struct LegacySession {
 
 impl FromJson for LegacySession {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [jwt, refresh, expires_at] = members(json, text, &["jwt", "refresh", "expiresAt"])?;
-        Some(LegacySession {
-            jwt: AccessToken::new(jwt.text()??),
-            refresh: refresh.text()?.map(RefreshToken::new),
-            expires_at: expires_at.number()?.filter(|n| n.is_finite() && *n >= 0.0)? as u64,
-        })
+        let mut r = Reader::new(json, text, &["jwt", "refresh", "expiresAt"])?;
+        let session = LegacySession { jwt: AccessToken::new(r.required()), refresh: r.text().map(RefreshToken::new), expires_at: r.seconds() };
+        r.finish(session)
     }
 }
 

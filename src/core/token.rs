@@ -4,7 +4,7 @@ use super::authorize::Transaction;
 use super::encoding::encode_params;
 use super::error::{Error, Result};
 use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
-use super::json::{members, FromJson, Json, Member};
+use super::json::{FromJson, Json, Member, Reader};
 use serde::Serialize;
 use std::fmt;
 
@@ -50,25 +50,29 @@ pub struct TokenResponse {
 
 impl FromJson for TokenResponse {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [access_token, token_type, expires_in, refresh_token, id_token, scope, error, error_description] = members(
+        let mut r = Reader::new(
             json,
             text,
             &["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description"],
         )?;
-        Some(TokenResponse {
-            access_token: access_token.text()?,
-            token_type: token_type.text()?,
+        let response = TokenResponse {
+            access_token: r.text(),
+            token_type: r.text(),
             // A number, or a numeric string as some servers send it.
-            expires_in: match expires_in {
+            expires_in: match r.member() {
                 Member::Text(t) => whole_seconds(t.trim()).map(|s| s as f64),
-                other => other.number()?,
+                other => {
+                    let number = other.number();
+                    r.need(number)
+                }
             },
-            refresh_token: refresh_token.text()?,
-            id_token: id_token.text()?,
-            scope: scope.text()?,
-            error: error.text()?,
-            error_description: error_description.text()?,
-        })
+            refresh_token: r.text(),
+            id_token: r.text(),
+            scope: r.text(),
+            error: r.text(),
+            error_description: r.text(),
+        };
+        r.finish(response)
     }
 }
 
@@ -146,21 +150,21 @@ pub struct Tokens {
 
 impl FromJson for TokenSet {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let [access_token, token_type, refresh_token, id_token, scope, expires_at, received_at] = members(
+        let mut r = Reader::new(
             json,
             text,
             &["accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
         )?;
-        let seconds = |m: Member| m.number().flatten().filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64);
-        Some(TokenSet {
-            access_token: AccessToken::new(access_token.text()??),
-            token_type: token_type.text()??,
-            refresh_token: refresh_token.text()?.map(RefreshToken::new),
-            id_token: id_token.text()?.map(IdToken::new),
-            scope: scope.text()?,
-            expires_at: seconds(expires_at)?,
-            received_at: seconds(received_at)?,
-        })
+        let set = TokenSet {
+            access_token: AccessToken::new(r.required()),
+            token_type: r.required(),
+            refresh_token: r.text().map(RefreshToken::new),
+            id_token: r.text().map(IdToken::new),
+            scope: r.text(),
+            expires_at: r.seconds(),
+            received_at: r.seconds(),
+        };
+        r.finish(set)
     }
 }
 
