@@ -70,6 +70,13 @@ for target in bundler web; do
     printf 'export * from "./driver.js";\n' > "pkg/$target/spa_auth.js"
   fi
   rm -f "pkg/$target/.gitignore" "pkg/$target/package.json" "pkg/$target/README.md"
+  # Every JS file the page loads, minified (esbuild, per file, no bundling: imports and export names stay), with
+  # an external source map beside it for the browser's devtools: -6.7 KB gzip for the web build.
+  if [ "$profile" = --release ]; then
+    for f in $(find "pkg/$target" -name '*.js'); do
+      esbuild "$f" --minify --format=esm --sourcemap --log-level=warning --outfile="$f" --allow-overwrite
+    done
+  fi
 done
 cp -R pkg-template/. pkg/
 cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md pkg/
