@@ -18,6 +18,11 @@ pub mod browser;
 #[doc(hidden)]
 pub mod js;
 
+/// The npm build's allocator: talc, much smaller in the wasm than the default dlmalloc (see README "Size history").
+#[cfg(all(target_arch = "wasm32", feature = "js", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use crate::core::config::{LogoutStyle, Options, ResponseMode, StorageKind};
 pub use crate::core::error::{Error, Result};
 pub use crate::core::client_identification::{ClientIdentification, IdentificationMode, IdentificationOptions};
