@@ -125,27 +125,27 @@ back from the server; it was not started (nothing was sent or navigated).",
 
     /// Runs `op` on sessionStorage; on failure, moves to memory (copying what can still be read) and runs it there.
     fn with<T>(&self, op: impl Fn(&dyn JsStore) -> Result<T>) -> Result<T> {
-        let failed_session = {
-            let session = self.session.borrow();
-            match session.as_ref().map(|s| op(s)) {
-                Some(Ok(value)) => return Ok(value),
-                Some(Err(_)) => true,
-                None => false,
-            }
-        };
-        if failed_session {
-            if let Some(session) = self.session.borrow_mut().take() {
-                for key in session.keys(&self.prefix).unwrap_or_default() {
-                    if let Ok(Some(value)) = session.get(&key) {
-                        self.memory.set(&key, &value)?;
-                    }
-                    // Memory is the truth from now on: a reload must not bring back what was logged out here.
-                    let _ = session.remove(&key);
-                }
-            }
-            warn_once();
+        if let Some(Ok(value)) = self.session.borrow().as_ref().map(|s| op(s)) {
+            return Ok(value);
         }
+        self.fall_back()?;
         op(&self.memory)
+    }
+
+    /// Moves this client's keys from a failing sessionStorage to memory, once (one body for every operation of
+    /// [`with`](Self::with), not one per operation).
+    #[inline(never)]
+    fn fall_back(&self) -> Result<()> {
+        let Some(session) = self.session.borrow_mut().take() else { return Ok(()) };
+        for key in session.keys(&self.prefix).unwrap_or_default() {
+            if let Ok(Some(value)) = session.get(&key) {
+                self.memory.set(&key, &value)?;
+            }
+            // Memory is the truth from now on: a reload must not bring back what was logged out here.
+            let _ = session.remove(&key);
+        }
+        warn_once();
+        Ok(())
     }
 }
 
