@@ -300,7 +300,7 @@ impl<E: Env> Client<E> {
         match answer {
             Some(Answer::Http { status, text, .. }) => Ok((status, text)),
             Some(Answer::TimedOut) => {
-                let origin = url.find("://").map_or(url, |i| url[i + 3..].find('/').map_or(url, |j| &url[..i + 3 + j]));
+                let origin = super::encoding::origin(url);
                 let ms = decimal(self.config.timeout_ms);
                 Err(Error::new(
                     code::TIMEOUT,

@@ -2,7 +2,7 @@
 //! ES256 key pair and only signs; the core builds each proof's header and claims (§4.2), the key's thumbprint for
 //! `dpop_jkt` (§10, RFC 7638), reads the servers' nonce challenges (§8, §9) and keeps their latest nonces.
 
-use super::encoding::base64url;
+use super::encoding::{base64url, origin as server_of};
 use super::json::{members, Json};
 use super::json_text::quote;
 use super::token::decimal;
@@ -85,13 +85,6 @@ pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &i
         401 => challenge.is_some_and(|c| c.as_bytes().windows(14).any(|w| w == b"use_dpop_nonce")),
         _ => false,
     }
-}
-
-/// The server a nonce belongs to: the URL's origin (`scheme://authority`).
-pub fn server_of(url: &str) -> &str {
-    let Some(start) = url.find("://").map(|i| i + 3) else { return url };
-    let end = url[start..].bytes().position(|b| b == b'/' || b == b'?' || b == b'#');
-    end.map_or(url, |end| &url[..start + end])
 }
 
 /// The latest nonce of each server (§8.2: a nonce is kept until the server sends another).

@@ -11,6 +11,14 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// The origin of `url` (`scheme://authority`, RFC 6454): up to the first `/`, `?` or `#` after `://`; all of
+/// `url` when it has no `://`.
+pub fn origin(url: &str) -> &str {
+    let Some(start) = url.as_bytes().windows(3).position(|w| w == b"://").map(|i| i + 3) else { return url };
+    let end = url.bytes().skip(start).position(|b| b == b'/' || b == b'?' || b == b'#');
+    end.map_or(url, |end| url.get(..start + end).unwrap_or(url))
+}
+
 /// base64url-encodes `bytes` without padding.
 pub fn base64url(bytes: &[u8]) -> String {
     B64URL.encode(bytes)
@@ -155,6 +163,14 @@ pub fn without_params(url: &str, names: &[&str], in_fragment: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_origin_is_scheme_and_authority() {
+        assert_eq!(origin("https://id.example.com:8443/realms/x?y#z"), "https://id.example.com:8443");
+        assert_eq!(origin("http://127.0.0.1:9?q"), "http://127.0.0.1:9");
+        assert_eq!(origin("https://api.example.com"), "https://api.example.com");
+        assert_eq!(origin("no scheme/at all"), "no scheme/at all");
+    }
 
     #[test]
     fn base64url_round_trips_without_padding() {
