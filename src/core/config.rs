@@ -274,16 +274,55 @@ fn required(name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn optional_url(name: &str, value: Option<String>) -> Result<Option<String>> {
+fn optional_url(name: &str, value: &Option<String>) -> Result<()> {
+    value.as_deref().map_or(Ok(()), |url| check_secure_url(name, url))
+}
+
+/// A number option within `range`, or `default`; `None` when out of range.
+fn bounded(value: Option<f64>, range: std::ops::RangeInclusive<f64>, default: u64) -> Option<u64> {
     match value {
-        Some(url) => check_secure_url(name, &url).map(|_| Some(url)),
-        None => Ok(None),
+        None => Some(default),
+        Some(n) if n.is_finite() && range.contains(&n) => Some(n as u64),
+        Some(_) => None,
     }
 }
 
 impl Options {
     /// Validates every option; anything unsafe or malformed is `invalid_config`.
     pub fn validate(self) -> Result<Config> {
+        // Every check reads; only a valid set of options is taken apart (one exit with owned values).
+        self.check()?;
+        let discovery_url = match self.discovery_url {
+            Some(url) => url,
+            None => [self.issuer.trim_end_matches('/'), "/.well-known/openid-configuration"].concat(),
+        };
+        Ok(Config {
+            scope: self.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+            leeway: bounded(self.leeway, 0.0..=86_400.0, DEFAULT_LEEWAY).unwrap_or(DEFAULT_LEEWAY),
+            timeout_ms: bounded(self.timeout_ms, 1.0..=3_600_000.0, DEFAULT_TIMEOUT_MS).unwrap_or(DEFAULT_TIMEOUT_MS),
+            authorization_params: self.authorization_params,
+            end_session_endpoint: self.end_session_endpoint,
+            revocation_endpoint: self.revocation_endpoint,
+            userinfo_endpoint: self.userinfo_endpoint,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            redirect_uri: self.redirect_uri,
+            audience: self.audience.filter(|a| !a.is_empty()),
+            discovery_url,
+            authorization_endpoint: self.authorization_endpoint,
+            token_endpoint: self.token_endpoint,
+            logout_style: self.logout_style,
+            response_mode: self.response_mode,
+            storage: self.storage,
+            tabs: if self.storage == StorageKind::Memory { TabsMode::Isolated } else { self.tabs },
+            verify_signature: self.verify_signature,
+            dpop: self.dpop,
+            jwks_uri: self.jwks_uri,
+        })
+    }
+
+    /// Every check of [`validate`](Self::validate), in the order its errors are reported.
+    fn check(&self) -> Result<()> {
         required("issuer", &self.issuer)?;
         required("clientId", &self.client_id)?;
         required("redirectUri", &self.redirect_uri)?;
@@ -300,58 +339,28 @@ impl Options {
                 "`redirectUri` must be an absolute http(s) URL without a fragment, registered at the authorization server.",
             ));
         }
-        let scope = match self.scope {
-            Some(s) if s.trim().is_empty() => return Err(Error::invalid_config("`scope` may not be empty.")),
-            Some(s) => s,
-            None => DEFAULT_SCOPE.to_owned(),
-        };
-        let leeway = match self.leeway {
-            None => DEFAULT_LEEWAY,
-            Some(l) if l.is_finite() && (0.0..=86_400.0).contains(&l) => l as u64,
-            Some(_) => return Err(Error::invalid_config("`leeway` must be a number of seconds between 0 and 86400.")),
-        };
-        let timeout_ms = match self.timeout_ms {
-            None => DEFAULT_TIMEOUT_MS,
-            Some(ms) if ms.is_finite() && (1.0..=3_600_000.0).contains(&ms) => ms as u64,
-            Some(_) => return Err(Error::invalid_config("`timeoutMs` must be a number of milliseconds between 1 and 3600000.")),
-        };
-        let authorization_endpoint = optional_url("authorizationEndpoint", self.authorization_endpoint)?;
-        let token_endpoint = optional_url("tokenEndpoint", self.token_endpoint)?;
-        if authorization_endpoint.is_some() != token_endpoint.is_some() {
+        if self.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            return Err(Error::invalid_config("`scope` may not be empty."));
+        }
+        if bounded(self.leeway, 0.0..=86_400.0, DEFAULT_LEEWAY).is_none() {
+            return Err(Error::invalid_config("`leeway` must be a number of seconds between 0 and 86400."));
+        }
+        if bounded(self.timeout_ms, 1.0..=3_600_000.0, DEFAULT_TIMEOUT_MS).is_none() {
+            return Err(Error::invalid_config("`timeoutMs` must be a number of milliseconds between 1 and 3600000."));
+        }
+        optional_url("authorizationEndpoint", &self.authorization_endpoint)?;
+        optional_url("tokenEndpoint", &self.token_endpoint)?;
+        if self.authorization_endpoint.is_some() != self.token_endpoint.is_some() {
             return Err(Error::invalid_config(
                 "Give both `authorizationEndpoint` and `tokenEndpoint` to skip discovery, or neither.",
             ));
         }
-        let discovery_url = match self.discovery_url {
-            Some(url) => {
-                check_secure_url("discoveryUrl", &url)?;
-                url
-            }
-            None => [self.issuer.trim_end_matches('/'), "/.well-known/openid-configuration"].concat(),
-        };
-        Ok(Config {
-            authorization_params: check_authorization_params(&self.authorization_params)?,
-            end_session_endpoint: optional_url("endSessionEndpoint", self.end_session_endpoint)?,
-            revocation_endpoint: optional_url("revocationEndpoint", self.revocation_endpoint)?,
-            userinfo_endpoint: optional_url("userinfoEndpoint", self.userinfo_endpoint)?,
-            issuer: self.issuer,
-            client_id: self.client_id,
-            redirect_uri: self.redirect_uri,
-            scope,
-            audience: self.audience.filter(|a| !a.is_empty()),
-            discovery_url,
-            authorization_endpoint,
-            token_endpoint,
-            logout_style: self.logout_style,
-            response_mode: self.response_mode,
-            storage: self.storage,
-            leeway,
-            tabs: if self.storage == StorageKind::Memory { TabsMode::Isolated } else { self.tabs },
-            timeout_ms,
-            verify_signature: self.verify_signature,
-            dpop: self.dpop,
-            jwks_uri: optional_url("jwksUri", self.jwks_uri)?,
-        })
+        optional_url("discoveryUrl", &self.discovery_url)?;
+        check_authorization_params(&self.authorization_params)?;
+        optional_url("endSessionEndpoint", &self.end_session_endpoint)?;
+        optional_url("revocationEndpoint", &self.revocation_endpoint)?;
+        optional_url("userinfoEndpoint", &self.userinfo_endpoint)?;
+        optional_url("jwksUri", &self.jwks_uri)
     }
 }
 
