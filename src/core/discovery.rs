@@ -111,20 +111,23 @@ impl Endpoints {
         };
         published("authorization_endpoint", &metadata.authorization_endpoint)?;
         published("token_endpoint", &metadata.token_endpoint)?;
-        let optional = |name: &str, configured: &Option<String>, found: Option<String>| -> Result<Option<String>> {
-            if configured.is_some() {
-                return Ok(configured.clone());
-            }
-            match found {
-                Some(url) if !url.is_empty() => published(name, &url).map(|_| Some(url)),
-                _ => Ok(None),
+        // A configured endpoint wins; a published one is checked (all before the metadata is taken apart).
+        let published_optional = |name: &str, configured: &Option<String>, found: &Option<String>| -> Result<()> {
+            match found.as_deref() {
+                Some(url) if configured.is_none() && !url.is_empty() => published(name, url),
+                _ => Ok(()),
             }
         };
+        published_optional("end_session_endpoint", &config.end_session_endpoint, &metadata.end_session_endpoint)?;
+        published_optional("revocation_endpoint", &config.revocation_endpoint, &metadata.revocation_endpoint)?;
+        published_optional("userinfo_endpoint", &config.userinfo_endpoint, &metadata.userinfo_endpoint)?;
+        published_optional("jwks_uri", &config.jwks_uri, &metadata.jwks_uri)?;
+        let pick = |configured: &Option<String>, found: Option<String>| configured.clone().or(found.filter(|url| !url.is_empty()));
         Ok(Endpoints {
-            end_session: optional("end_session_endpoint", &config.end_session_endpoint, metadata.end_session_endpoint)?,
-            revocation: optional("revocation_endpoint", &config.revocation_endpoint, metadata.revocation_endpoint)?,
-            userinfo: optional("userinfo_endpoint", &config.userinfo_endpoint, metadata.userinfo_endpoint)?,
-            jwks: optional("jwks_uri", &config.jwks_uri, metadata.jwks_uri)?,
+            end_session: pick(&config.end_session_endpoint, metadata.end_session_endpoint),
+            revocation: pick(&config.revocation_endpoint, metadata.revocation_endpoint),
+            userinfo: pick(&config.userinfo_endpoint, metadata.userinfo_endpoint),
+            jwks: pick(&config.jwks_uri, metadata.jwks_uri),
             signing_algs: metadata.id_token_signing_alg_values_supported,
             authorization: metadata.authorization_endpoint,
             token: metadata.token_endpoint,

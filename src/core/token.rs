@@ -173,18 +173,18 @@ impl TokenSet {
     /// answer may leave out: the refresh token (when not rotated), the ID token and the scope. With `dpop` the
     /// token must be a `DPoP` token (RFC 9449 §5: a bearer token would be a downgrade), otherwise a `Bearer` one.
     pub fn from_response(response: TokenResponse, now: u64, previous: Option<&TokenSet>, dpop: bool) -> Result<TokenSet> {
-        let access_token = match response.access_token {
-            Some(token) if !token.is_empty() => token,
-            _ => return Err(Error::server("The token endpoint's answer has no access_token.")),
-        };
-        let token_type = response.token_type.unwrap_or_else(|| "Bearer".to_owned());
+        // Checked by reference first, so the answer is taken apart only when it is good (one exit).
+        if response.access_token.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::server("The token endpoint's answer has no access_token."));
+        }
+        let token_type = response.token_type.as_deref().unwrap_or("Bearer");
         // Token types are case-insensitive (RFC 6749 §7.1); stored in their registered spelling.
         let expected = if dpop { "DPoP" } else { "Bearer" };
         if !token_type.eq_ignore_ascii_case(expected) {
             return Err(Error::server(if dpop {
-                ["The token endpoint issued a \"", &token_type, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."].concat()
+                ["The token endpoint issued a \"", token_type, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."].concat()
             } else {
-                ["The token endpoint issued a \"", &token_type, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."].concat()
+                ["The token endpoint issued a \"", token_type, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."].concat()
             }));
         }
         let expires_in = match response.expires_in {
@@ -193,7 +193,7 @@ impl TokenSet {
         };
         let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
         Ok(TokenSet {
-            access_token: AccessToken::new(access_token),
+            access_token: AccessToken::new(response.access_token.unwrap_or_default()),
             token_type: expected.to_owned(),
             refresh_token: non_empty(response.refresh_token)
                 .map(RefreshToken::new)
