@@ -154,7 +154,7 @@ pub fn wrong_option(what: &str, path: &str, found: &str) -> Error {
 }
 
 /// Authorize parameters the library sets itself; callers may not override them.
-const RESERVED_PARAMS: [&str; 9] = [
+const RESERVED_PARAMS: [&str; 10] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -164,6 +164,8 @@ const RESERVED_PARAMS: [&str; 9] = [
     "code_challenge_method",
     "code_verifier",
     "response_mode",
+    // RFC 9449 §10: the thumbprint of the client's own DPoP key (`dpop: true`), never another's.
+    "dpop_jkt",
 ];
 
 impl FromOptions for Options {
@@ -466,7 +468,7 @@ mod tests {
 
     #[test]
     fn reserved_authorize_params_are_refused() {
-        for name in ["state", "nonce", "code_challenge_method", "redirect_uri", "response_type"] {
+        for name in ["state", "nonce", "code_challenge_method", "redirect_uri", "response_type", "dpop_jkt"] {
             let params = vec![(name.to_owned(), "x".to_owned())];
             assert_eq!(code_of(Options { authorization_params: params, ..options() }), "invalid_config", "{name}");
         }
