@@ -33,6 +33,12 @@ export function countWarnings() {
   console.warn = (...args) => { if (String(args[0]).startsWith("spa-auth:")) seen.count++; else warn(...args); };
   return seen;
 }
+export async function verifyProof(proof, x, y) {
+  const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x, y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const [header, claims, signature] = proof.split(".");
+  const bytes = Uint8Array.from(atob(signature.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, bytes, new TextEncoder().encode(`${header}.${claims}`));
+}
 export function isAuthError(e) {
   return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
 }
@@ -43,6 +49,7 @@ extern "C" {
     fn fillSessionStorage();
     fn countWarnings() -> JsValue;
     fn isAuthError(e: &JsValue) -> bool;
+    fn verifyProof(proof: &str, x: &str, y: &str) -> js_sys::Promise;
 }
 
 fn session() -> web_sys::Storage {
@@ -196,4 +203,28 @@ fn url_objects_are_taken_as_their_href_and_other_types_are_invalid_argument() {
     }
     let e = pkce_challenge(js_sys::Object::new().into()).unwrap_err();
     assert_eq!(get(&e, "code").as_string().unwrap(), "invalid_argument");
+}
+
+#[wasm_bindgen_test]
+async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
+    use spa_auth::browser::dpop;
+    use spa_auth::core::dpop::PublicKey;
+    let client = AuthClient::new(Options { dpop: true, ..options("dpop-test") }).unwrap();
+    let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
+    let jkt = url.split("&dpop_jkt=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    // The key in IndexedDB is the one the code is bound to, and it stays the same across loads (a reload).
+    let name = "https://id.example.com dpop-test";
+    let key = dpop::load(name).await.unwrap();
+    assert_eq!(PublicKey::p256(&key.x, &key.y).unwrap().thumbprint(), jkt);
+    assert_eq!(dpop::load(name).await.unwrap().x, key.x);
+    // A proof signed with it verifies with its public half (ES256, the JWS's raw r||s signature).
+    let proof = dpop::sign(&key, "eyJhIjoxfQ.eyJiIjoyfQ").await.unwrap();
+    assert!(proof.starts_with("eyJhIjoxfQ.eyJiIjoyfQ."));
+    assert_eq!(JsFuture::from(verifyProof(&proof, &key.x, &key.y)).await.unwrap(), JsValue::TRUE);
+    // Logout removes it: the next login makes another key.
+    client.logout(spa_auth::LogoutOptions { local_only: true, ..Default::default() }).await.unwrap();
+    let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
+    assert!(!url.contains(&jkt), "a new key after logout");
+    assert_ne!(dpop::load(name).await.unwrap().x, key.x);
+    session().clear().unwrap();
 }

@@ -2,12 +2,14 @@
 //! ([`crate::core::client`]) with the browser's fetch and location, shares refreshes, and calls listeners.
 //! The JavaScript driver (`src/js/driver.js`) runs the same steps; this one is not in the npm build.
 
+use super::dpop;
 use super::env::{self, BrowserClient};
 use super::http;
 use super::location;
 use super::single_flight::SingleFlight;
 use crate::core::authorize::LoginOptions;
-use crate::core::client::{Action, Outcome, Step};
+use crate::core::client::{Action, Answer, Outcome, Step};
+use crate::core::dpop::PublicKey;
 pub use crate::core::client::LogoutOptions;
 use crate::core::config::{Config, Options};
 use crate::core::error::{Error, Result};
@@ -39,6 +41,8 @@ struct Inner {
     next_listener: Cell<u32>,
     /// The core's session generation the listeners last heard of.
     heard: Cell<u32>,
+    /// `dpop: true`: the key pair, once loaded.
+    key: RefCell<Option<Rc<dpop::Key>>>,
 }
 
 /// A public OAuth 2.0 / OpenID Connect client for one authorization server and client id.
@@ -78,18 +82,24 @@ impl AuthClient {
             // WebCrypto verification is in the JavaScript driver only for now: refused rather than skipped.
             return Err(Error::invalid_config("`verifySignature` is not available in the Rust driver yet; leave it unset here."));
         }
-        if config.dpop {
-            // DPoP keys (WebCrypto in IndexedDB) are held by the JavaScript driver only for now: refused, never a
-            // silent fallback to bearer tokens.
+        if config.dpop && !dpop::available() {
             return Err(Error::invalid_config(
-                "`dpop` (RFC 9449) is not available in the Rust driver yet (the npm package has it); leave it unset here.",
+                "`dpop: true` needs WebCrypto (a secure context: https: or localhost) and IndexedDB, which this page does \
+not have; spa-auth does not fall back to bearer tokens silently.",
             ));
         }
         let memory = config.storage == crate::core::config::StorageKind::Memory;
         let client = env::client(config);
         let refresh = if memory { Flight::default() } else { shared_flight(client.env().tokens_key()) };
         Ok(AuthClient {
-            inner: Rc::new(Inner { client, refresh, listeners: RefCell::new(Vec::new()), next_listener: Cell::new(0), heard: Cell::new(0) }),
+            inner: Rc::new(Inner {
+                client,
+                refresh,
+                listeners: RefCell::new(Vec::new()),
+                next_listener: Cell::new(0),
+                heard: Cell::new(0),
+                key: RefCell::new(None),
+            }),
         })
     }
 
@@ -107,12 +117,49 @@ impl AuthClient {
         &self.inner.client
     }
 
+    /// The IndexedDB name of this client's DPoP key; `None` without `dpop: true`.
+    fn dpop_key_name(&self) -> Option<String> {
+        let config = self.config();
+        config.dpop.then(|| [config.issuer.as_str(), " ", &config.client_id].concat())
+    }
+
+    /// `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `None`.
+    async fn dpop_key(&self) -> Result<Option<Rc<dpop::Key>>> {
+        let Some(name) = self.dpop_key_name() else { return Ok(None) };
+        if let Some(key) = self.inner.key.borrow().clone() {
+            return Ok(Some(key));
+        }
+        let key = Rc::new(dpop::load(&name).await?);
+        let public = PublicKey::p256(&key.x, &key.y)
+            .ok_or_else(|| Error::new(crate::core::error::code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key."))?;
+        self.client().set_dpop_key(Some(public));
+        *self.inner.key.borrow_mut() = Some(key.clone());
+        Ok(Some(key))
+    }
+
+    /// The `DPoP` header for a request the core gave a proof's signing input.
+    async fn proof(key: Option<&dpop::Key>, input: Option<&str>) -> Result<Option<String>> {
+        match (key, input) {
+            (Some(key), Some(input)) => dpop::sign(key, input).await.map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Runs `step` to its end: fetches what it asks for, navigates where it says; listeners hear of any change.
-    async fn run(&self, mut step: Step) -> Result<Outcome> {
+    async fn run(&self, step: Step) -> Result<Outcome> {
+        let key = self.dpop_key().await?;
+        self.run_with(step, key.as_deref()).await
+    }
+
+    /// [`run`](Self::run) with the DPoP key already loaded (logout removes it from IndexedDB before it runs).
+    async fn run_with(&self, mut step: Step, key: Option<&dpop::Key>) -> Result<Outcome> {
         let mut answer = None;
         let result = loop {
             match self.client().advance(&mut step, answer.take()) {
-                Ok(Action::Fetch(request)) => answer = Some(http::send(&request, self.config().timeout_ms).await),
+                Ok(Action::Fetch(request)) => match Self::proof(key, request.dpop.as_deref()).await {
+                    Ok(proof) => answer = Some(http::send(&request, self.config().timeout_ms, proof.as_deref()).await),
+                    Err(e) => break Err(e),
+                },
                 Ok(Action::Navigate(url)) => {
                     if let Err(e) = location::assign(&url) {
                         break Err(e);
@@ -202,26 +249,55 @@ impl AuthClient {
         }
     }
 
-    /// Sends `request` with `Authorization: Bearer …`; on a 401, refreshes once and retries once (the body is
+    /// Sends `request` with `Authorization: Bearer …` (with `dpop: true`: `Authorization: DPoP …` and a proof, sent
+    /// once more when the server asks for its nonce); on a 401, refreshes once and retries once (the body is
     /// replayed from a clone).
     pub async fn fetch(&self, request: web_sys::Request, _options: FetchOptions) -> Result<web_sys::Response> {
         let token = self.get_access_token(TokenOptions::default()).await?;
-        let response = send_with_bearer(&request, &token).await?;
+        let response = self.send(&request, &token).await?;
         if response.status() != 401 {
             return Ok(response);
         }
         // Refresh unless another caller already replaced the token that was refused.
         let force_refresh = self.get_tokens().is_some_and(|t| t.access_token.secret() == token);
         let token = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await?;
-        send_with_bearer(&request, &token).await
+        self.send(&request, &token).await
+    }
+
+    /// Sends `request` with `token`: as a bearer token, or with the headers the core's steps name (RFC 9449 §7, §9).
+    async fn send(&self, request: &web_sys::Request, token: &str) -> Result<web_sys::Response> {
+        let Some(key) = self.dpop_key().await? else { return send_with_bearer(request, token).await };
+        let mut step = self.client().resource(request.method(), request.url(), token);
+        let mut answer = None;
+        let mut response = None;
+        while let Action::Fetch(sent) = self.client().advance(&mut step, answer.take())? {
+            let proof = Self::proof(Some(&key), sent.dpop.as_deref()).await?.unwrap_or_default();
+            let authorization = sent.authorization.unwrap_or_default();
+            let answered = http::send_with_headers(request, &[("Authorization", &authorization), ("DPoP", &proof)]).await?;
+            let (nonce, challenge) = http::dpop_headers(&answered);
+            answer = Some(Answer::Http { status: answered.status(), text: String::new(), nonce, challenge });
+            response = Some(answered);
+        }
+        response.ok_or_else(unexpected)
     }
 
     /// Forgets this client's tokens and logins in progress, revokes the refresh token when a revocation endpoint
     /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout.
     pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
+        let key = self.dpop_key().await?;
         let step = self.client().logout(options);
         self.notify_changes();
-        self.run(step?).await.map(|_| ())
+        let step = step?;
+        // The key leaves IndexedDB at once; the revocation request still signs with it from memory.
+        if let Some(name) = self.dpop_key_name() {
+            dpop::remove(&name).await;
+        }
+        let result = self.run_with(step, key.as_deref()).await.map(|_| ());
+        if key.is_some() {
+            self.inner.key.borrow_mut().take();
+            self.client().set_dpop_key(None);
+        }
+        result
     }
 
     /// Calls `listener` with the new tokens after every login, refresh and logout; returns an id for

@@ -37,12 +37,15 @@ fn init(method: &str, headers: &[(&str, &str)]) -> Result<RequestInit> {
     Ok(init)
 }
 
-/// Sends what the core asked for (`GET` accepting JSON, or a form `POST`) and hands back the status and text;
-/// no answer at all (offline, CORS, DNS) is [`Answer::Unreachable`].
-pub async fn send(request: &HttpRequest, timeout_ms: u64) -> Answer {
+/// Sends what the core asked for (`GET` accepting JSON, or a form `POST`; with `proof` as its `DPoP` header) and
+/// hands back the status, text and DPoP headers; no answer at all (offline, CORS, DNS) is [`Answer::Unreachable`].
+pub async fn send(request: &HttpRequest, timeout_ms: u64, proof: Option<&str>) -> Answer {
     let mut headers = vec![("Accept", "application/json")];
     if let Some(authorization) = &request.authorization {
         headers.push(("Authorization", authorization));
+    }
+    if let Some(proof) = proof {
+        headers.push(("DPoP", proof));
     }
     let built = match &request.body {
         None => init("GET", &headers),
@@ -57,11 +60,20 @@ pub async fn send(request: &HttpRequest, timeout_ms: u64) -> Answer {
     match fetch(&request.url, &init).await {
         Ok(response) => match text_of(&response).await {
             _ if signal.aborted() => Answer::TimedOut,
-            text => Answer::Http { status: response.status(), text, nonce: None, challenge: None },
+            text => {
+                let (nonce, challenge) = dpop_headers(&response);
+                Answer::Http { status: response.status(), text, nonce, challenge }
+            }
         },
         Err(_) if signal.aborted() => Answer::TimedOut,
         Err(_) => Answer::Unreachable,
     }
+}
+
+/// A response's `DPoP-Nonce` and `WWW-Authenticate` headers (RFC 9449 §8, §9).
+pub fn dpop_headers(response: &Response) -> (Option<String>, Option<String>) {
+    let headers = response.headers();
+    (headers.get("DPoP-Nonce").ok().flatten(), headers.get("WWW-Authenticate").ok().flatten())
 }
 
 async fn text_of(response: &Response) -> String {

@@ -6,6 +6,8 @@
 pub mod client;
 #[cfg(feature = "rust")]
 pub mod client_identification;
+#[cfg(feature = "rust")]
+pub mod dpop;
 pub mod env;
 #[cfg(feature = "rust")]
 pub mod http;

@@ -8,6 +8,7 @@ import {
   Core, IdentificationCore, LegacyCore, createPkcePair, invalidArgument, pkceChallenge,
 } from "./spa_auth_core.js";
 import { AuthError } from "__AUTH_ERROR__";
+import { loadKey, removeKey, signProof } from "./dpop_keys.js";
 
 export { AuthError, createPkcePair, pkceChallenge };
 
@@ -32,59 +33,10 @@ async function verify({ alg, jwk, data, signature }) {
   }
 }
 
-/** The database of DPoP keys (RFC 9449): one non-extractable ES256 key pair per issuer and client id, kept where a
- * reload finds it (a `CryptoKey` cannot go into sessionStorage; the private key never leaves WebCrypto). */
-const KEYS_DB = "spa-auth-dpop";
-
-/** Runs `work(store, set)` in one transaction of the key store; resolves with what `set` was given. */
-function keyStore(mode, work) {
-  return new Promise((resolve, reject) => {
-    const open = indexedDB.open(KEYS_DB, 1);
-    open.onupgradeneeded = () => open.result.createObjectStore("keys");
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      let result;
-      try {
-        const tx = db.transaction("keys", mode);
-        work(tx.objectStore("keys"), (value) => { result = value; });
-        tx.oncomplete = () => { db.close(); resolve(result); };
-        tx.onerror = tx.onabort = () => { db.close(); reject(tx.error); };
-      } catch (e) {
-        db.close();
-        reject(e);
-      }
-    };
-  });
-}
-
-/** The key pair stored under `name`, or a new one, stored unless another tab stored one first (the check and the
- * write are one transaction, so two tabs end up with the same key). */
-async function loadKey(name) {
-  const get = (store, set) => {
-    const request = store.get(name);
-    request.onsuccess = () => set(request.result);
-  };
-  let pair = await keyStore("readonly", get);
-  if (!pair) {
-    const fresh = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-    pair = await keyStore("readwrite", (store, set) => get(store, (found) => {
-      if (!found) store.put(fresh, name);
-      set(found ?? fresh);
-    }));
-  }
-  const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
-  return { privateKey: pair.privateKey, x, y };
-}
-
-const toBase64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
-  .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-
 /** A DPoP proof: the core's signing input (header and claims) signed with the private key. */
 async function prove(key, input) {
   try {
-    const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key.privateKey, new TextEncoder().encode(input));
-    return `${input}.${toBase64url(signature)}`;
+    return await signProof(key, input);
   } catch (e) {
     throw new AuthError("crypto_unavailable", `WebCrypto could not sign the DPoP proof: ${e?.message ?? e}`);
   }
@@ -285,7 +237,7 @@ export class AuthClient {
     }
     try {
       if (logout && key) {
-        await keyStore("readwrite", (store) => store.delete(this.#core.dpopKeyName())).catch(() => {
+        await removeKey(this.#core.dpopKeyName()).catch(() => {
           console.warn("spa-auth: the DPoP key could not be removed from IndexedDB.");
         });
       }

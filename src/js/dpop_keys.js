@@ -1,0 +1,65 @@
+// DPoP keys (RFC 9449) for both drivers: src/js/driver.js imports this module, and the Rust driver
+// (src/browser/dpop.rs) binds it through wasm-bindgen. One non-extractable ES256 key pair per issuer and client id,
+// kept in IndexedDB so a reload finds it (a `CryptoKey` cannot go into sessionStorage; the private key never leaves
+// WebCrypto, not even to this library). The core writes every proof; this module only keeps the key and signs.
+// Failures are plain errors: each driver reports them as `crypto_unavailable`.
+
+const KEYS_DB = "spa-auth-dpop";
+
+/** Runs `work(store, set)` in one transaction of the key store; resolves with what `set` was given. */
+function keyStore(mode, work) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(KEYS_DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("keys");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      let result;
+      try {
+        const tx = db.transaction("keys", mode);
+        work(tx.objectStore("keys"), (value) => { result = value; });
+        tx.oncomplete = () => { db.close(); resolve(result); };
+        tx.onerror = tx.onabort = () => { db.close(); reject(tx.error); };
+      } catch (e) {
+        db.close();
+        reject(e);
+      }
+    };
+  });
+}
+
+/**
+ * The key pair stored under `name`, or a new one, stored unless another tab stored one first (the check and the
+ * write are one transaction, so two tabs end up with the same key). Resolves to `{ privateKey, x, y }`: the
+ * private `CryptoKey` and the public JWK's P-256 coordinates.
+ */
+export async function loadKey(name) {
+  const get = (store, set) => {
+    const request = store.get(name);
+    request.onsuccess = () => set(request.result);
+  };
+  let pair = await keyStore("readonly", get);
+  if (!pair) {
+    const fresh = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    pair = await keyStore("readwrite", (store, set) => get(store, (found) => {
+      if (!found) store.put(fresh, name);
+      set(found ?? fresh);
+    }));
+  }
+  const { x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  return { privateKey: pair.privateKey, x, y };
+}
+
+/** Removes the key pair stored under `name` (logout). */
+export function removeKey(name) {
+  return keyStore("readwrite", (store) => store.delete(name));
+}
+
+const toBase64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
+  .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** The compact JWS of a proof: the core's signing input and its ES256 signature with `key` (from `loadKey`). */
+export async function signProof(key, input) {
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key.privateKey, new TextEncoder().encode(input));
+  return `${input}.${toBase64url(signature)}`;
+}
