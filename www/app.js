@@ -113,6 +113,12 @@ function setUpSearch(config) {
   });
 }
 
+function tabsMode() {
+  const asked = new URLSearchParams(window.location.search).get('tabs');
+  if (asked) sessionStorage.setItem('demo:tabs', asked);
+  return (asked ?? sessionStorage.getItem('demo:tabs')) === 'isolated' ? 'isolated' : 'shared';
+}
+
 async function main() {
   await init();
   const config = await (await fetch('/config.json')).json();
@@ -122,8 +128,9 @@ async function main() {
     redirectUri: config.redirectUri,
     scope: config.scope,
     storage: 'session',
-    // ?tabs=isolated: this tab keeps to itself (the default shares the session with the app's other tabs).
-    tabs: new URLSearchParams(window.location.search).get('tabs') === 'isolated' ? 'isolated' : 'shared',
+    // ?tabs=isolated: this tab keeps to itself (the default shares the session with the app's other tabs); the
+    // choice is remembered for the tab, so the way back from the provider keeps it.
+    tabs: tabsMode(),
     // Set sessionStorage "demo:verifySignature" to "1" to check ID token signatures with the provider's JWKS.
     verifySignature: sessionStorage.getItem('demo:verifySignature') === '1',
     // Set localStorage "demo:dpop" to "1" for DPoP-bound tokens (a demo setting every tab of the app reads).

@@ -127,7 +127,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = run(step);
     }
     let _ = run(client.user_info("at".into()));
-    let _ = run(client.resource("DELETE".into(), "https://api.example/r?x".into(), "at"));
+    let _ = run(client.resource("DELETE".into(), "https://api.example/r?x".into(), "at", true));
     if let Ok(step) = client.logout(LogoutOptions::default()) {
         let _ = run(step);
     }

@@ -117,15 +117,9 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         &self.inner.client
     }
 
-    /// The IndexedDB name of this client's DPoP key; `None` without `dpop: true`.
-    fn dpop_key_name(&self) -> Option<String> {
-        let config = self.config();
-        config.dpop.then(|| [config.issuer.as_str(), " ", &config.client_id].concat())
-    }
-
     /// `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `None`.
     async fn dpop_key(&self) -> Result<Option<Rc<dpop::Key>>> {
-        let Some(name) = self.dpop_key_name() else { return Ok(None) };
+        let Some(name) = self.client().dpop_key_name() else { return Ok(None) };
         if let Some(key) = self.inner.key.borrow().clone() {
             return Ok(Some(key));
         }
@@ -254,46 +248,60 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     /// replayed from a clone).
     pub async fn fetch(&self, request: web_sys::Request, _options: FetchOptions) -> Result<web_sys::Response> {
         let token = self.get_access_token(TokenOptions::default()).await?;
-        let response = self.send(&request, &token).await?;
-        if response.status() != 401 {
+        let (response, refresh) = self.send(&request, &token, true).await?;
+        if !refresh {
             return Ok(response);
         }
         // Refresh unless another caller already replaced the token that was refused.
         let force_refresh = self.get_tokens().is_some_and(|t| t.access_token.secret() == token);
         let token = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await?;
-        self.send(&request, &token).await
+        Ok(self.send(&request, &token, false).await?.0)
     }
 
-    /// Sends `request` with `token`: as a bearer token, or with the headers the core's steps name (RFC 9449 §7, §9).
-    async fn send(&self, request: &web_sys::Request, token: &str) -> Result<web_sys::Response> {
-        let Some(key) = self.dpop_key().await? else { return send_with_bearer(request, token).await };
-        let mut step = self.client().resource(request.method(), request.url(), token);
+    /// Sends `request` with `token`: as a bearer token, or with the headers the core's steps name (RFC 9449 §7, §9;
+    /// a nonce challenge answered once when `nonce_retry`). Also says whether a refresh may cure the answer.
+    async fn send(&self, request: &web_sys::Request, token: &str, nonce_retry: bool) -> Result<(web_sys::Response, bool)> {
+        let Some(key) = self.dpop_key().await? else {
+            let response = send_with_bearer(request, token).await?;
+            let refresh = response.status() == 401;
+            return Ok((response, refresh));
+        };
+        let mut step = self.client().resource(request.method(), request.url(), token, nonce_retry);
         let mut answer = None;
         let mut response = None;
-        while let Action::Fetch(sent) = self.client().advance(&mut step, answer.take())? {
-            let proof = Self::proof(Some(&key), sent.dpop.as_deref()).await?.unwrap_or_default();
-            let authorization = sent.authorization.unwrap_or_default();
-            let answered = http::send_with_headers(request, &[("Authorization", &authorization), ("DPoP", &proof)]).await?;
-            let (nonce, challenge) = http::dpop_headers(&answered);
-            answer = Some(Answer::Http { status: answered.status(), text: String::new(), nonce, challenge });
-            response = Some(answered);
+        loop {
+            match self.client().advance(&mut step, answer.take())? {
+                Action::Fetch(sent) => {
+                    let proof = Self::proof(Some(&key), sent.dpop.as_deref()).await?.unwrap_or_default();
+                    let authorization = sent.authorization.unwrap_or_default();
+                    let answered = http::send_with_headers(request, &[("Authorization", &authorization), ("DPoP", &proof)]).await?;
+                    let (nonce, challenge) = http::dpop_headers(&answered);
+                    answer = Some(Answer::Http { status: answered.status(), text: String::new(), nonce, challenge });
+                    response = Some(answered);
+                }
+                Action::Done(Outcome::Answered { refresh }) => return response.map(|r| (r, refresh)).ok_or_else(unexpected),
+                _ => return Err(unexpected()),
+            }
         }
-        response.ok_or_else(unexpected)
     }
 
     /// Forgets this client's tokens and logins in progress, revokes the refresh token when a revocation endpoint
     /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout.
     pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
-        let key = self.dpop_key().await?;
+        // With DPoP: the key if it can be loaded (without it the revocation is skipped, the logout goes on), removed
+        // from IndexedDB before the logout; the revocation still signs with it from memory.
+        let name = self.client().dpop_key_name();
+        let key = self.dpop_key().await.ok().flatten();
+        if let Some(name) = &name {
+            dpop::remove(name).await;
+        }
         let step = self.client().logout(options);
         self.notify_changes();
-        let step = step?;
-        // The key leaves IndexedDB at once; the revocation request still signs with it from memory.
-        if let Some(name) = self.dpop_key_name() {
-            dpop::remove(&name).await;
-        }
-        let result = self.run_with(step, key.as_deref()).await.map(|_| ());
-        if key.is_some() {
+        let result = match step {
+            Ok(step) => self.run_with(step, key.as_deref()).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if name.is_some() {
             self.inner.key.borrow_mut().take();
             self.client().set_dpop_key(None);
         }

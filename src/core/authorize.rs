@@ -27,11 +27,14 @@ pub struct Transaction {
     /// A silent check (`prompt=none`); stored only when set.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub silent: bool,
+    /// `dpop: true`: the thumbprint of the key the code is bound to (`dpop_jkt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent"])?;
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt"])?;
         let transaction = Transaction {
             issuer: r.text().unwrap_or_default(),
             verifier: PkceVerifier::new(r.required()),
@@ -40,6 +43,7 @@ impl FromJson for Transaction {
             created_at: r.seconds(),
             app_state: r.text(),
             silent: r.member() == Member::Bool(true),
+            dpop_jkt: r.text(),
         };
         r.finish(transaction)
     }
@@ -163,6 +167,7 @@ pub fn authorization_request(
             created_at: now,
             app_state: login.app_state,
             silent: login.silent,
+            dpop_jkt: login.dpop_jkt,
         },
         state,
     })

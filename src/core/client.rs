@@ -114,8 +114,9 @@ pub enum Outcome {
     LoggedOut,
     /// `user_info`: the UserInfo claims as JSON text (their `sub` is the ID token's).
     UserInfo(String),
-    /// `resource`: the resource server answered (and did not ask for its nonce, or was asked once already).
-    Answered,
+    /// `resource`: the resource server answered (and did not ask for its nonce, or was asked once already);
+    /// `refresh`: it was a 401 that a new access token may cure.
+    Answered { refresh: bool },
     /// `callback` of a silent check that the provider answered with "log in first" (`login_required` and the
     /// like): not logged in, quietly; the login's `appState`.
     NotLoggedIn(Option<String>),
@@ -153,8 +154,9 @@ enum State {
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
     Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
     UserInfo { access_token: String, sent: bool },
-    /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it.
-    Resource { request: Option<HttpRequest> },
+    /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it; `nonce_retry`:
+    /// a nonce challenge may be answered once.
+    Resource { request: Option<HttpRequest>, nonce_retry: bool },
     /// A silent check that ended with "log in first".
     Quiet(Option<String>),
     /// A token set whose ID token's signature is being checked before it is stored.
@@ -316,19 +318,26 @@ impl<E: Env> Client<E> {
 
     // ---- the session -----------------------------------------------------------------------------------
 
+    /// The stored token set, when its type is this client's (`DPoP` with `dpop: true`, `Bearer` without): a session
+    /// stored before the option changed is no session, so a bearer token is never sent as a DPoP one.
+    fn stored(&self) -> Option<Rc<TokenSet>> {
+        let expected = if self.config.dpop { "DPoP" } else { "Bearer" };
+        self.env.load_tokens().filter(|s| s.token_type.eq_ignore_ascii_case(expected))
+    }
+
     /// A stored token set that is not expired, or that can be refreshed.
     pub fn is_authenticated(&self) -> bool {
-        freshness::is_authenticated(self.env.load_tokens().as_deref(), self.env.now())
+        freshness::is_authenticated(self.stored().as_deref(), self.env.now())
     }
 
     /// The current tokens, without the refresh token.
     pub fn tokens(&self) -> Option<Tokens> {
-        self.env.load_tokens().map(|s| s.public())
+        self.stored().map(|s| s.public())
     }
 
     /// The validated ID token's claims, as JSON text.
     pub fn user_claims_json(&self) -> Option<String> {
-        let set = self.env.load_tokens()?;
+        let set = self.stored()?;
         let id_token = set.id_token.as_ref()?;
         id_token::payload_json(id_token.secret()).ok().map(|(_, payload)| payload)
     }
@@ -336,7 +345,7 @@ impl<E: Env> Client<E> {
     /// `getAccessToken`'s decision: the stored access token when it is valid for `min_validity` more seconds,
     /// `None` when a refresh must get one, `login_required` (and an expired session removed) when nothing can.
     pub fn access_token(&self, min_validity: Option<u64>, force_refresh: bool) -> Result<Option<String>> {
-        let set = self.env.load_tokens();
+        let set = self.stored();
         let now = self.env.now();
         match freshness::assess(set.as_deref(), now, min_validity, force_refresh) {
             Freshness::Valid => Ok(set.map(|s| s.access_token.secret().to_owned())),
@@ -444,11 +453,12 @@ impl<E: Env> Client<E> {
     /// the last logout this tab knows of or than this tab's own session, or unreadable or no longer usable.
     /// `true` when it changed this tab's.
     pub fn adopt(&self, text: &str, at: u64) -> bool {
-        if at <= self.logged_out_at() || (at <= self.session_at() && self.env.load_tokens().is_some()) {
+        if at <= self.logged_out_at() || (at <= self.session_at() && self.stored().is_some()) {
             return false;
         }
         let Some(set) = TokenSet::read(self.env.json(), text) else { return false };
-        if !freshness::is_authenticated(Some(&set), self.env.now()) {
+        let expected = if self.config.dpop { "DPoP" } else { "Bearer" };
+        if !freshness::is_authenticated(Some(&set), self.env.now()) || !set.token_type.eq_ignore_ascii_case(expected) {
             return false;
         }
         if self.env.tokens_text().as_deref() == Some(text) || self.env.save_tokens(&set).is_err() {
@@ -466,7 +476,7 @@ impl<E: Env> Client<E> {
             return false;
         }
         self.set_logged_out_at(at);
-        if self.env.load_tokens().is_none() || self.session_at() > at {
+        if self.stored().is_none() || self.session_at() > at {
             return false;
         }
         self.forget_tokens();
@@ -516,7 +526,7 @@ impl<E: Env> Client<E> {
     /// A refresh (RFC 6749 §6) of the stored session; ends with the new access token. Drivers run at most one
     /// at a time per token key and share its result.
     pub fn refresh(&self) -> Result<Step> {
-        let Some(old) = self.env.load_tokens() else { return Err(login_required("Not logged in.")) };
+        let Some(old) = self.stored() else { return Err(login_required("Not logged in.")) };
         let Some(refresh_token) = old.refresh_token.clone() else {
             return Err(login_required("The session has no refresh token: log in again."));
         };
@@ -527,7 +537,7 @@ impl<E: Env> Client<E> {
     /// revocation endpoint is known (a failure does not stop the logout) and, unless `local_only`, navigates to
     /// the server's logout.
     pub fn logout(&self, options: LogoutOptions) -> Result<Step> {
-        let set = self.env.load_tokens();
+        let set = self.stored();
         self.env.remove_tokens()?;
         self.env.logins().remove(&self.keys.session_at())?;
         self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at() + 1));
@@ -575,7 +585,7 @@ impl<E: Env> Client<E> {
         let (Some(Answer::Http { status, text, nonce: Some(nonce), challenge }), Some(sent)) = (answer, &step.requested) else {
             return None;
         };
-        if !self.config.dpop || sent.dpop.is_none() {
+        if !self.config.dpop || sent.dpop.is_none() || matches!(step.state, State::Resource { nonce_retry: false, .. }) {
             return None;
         }
         self.nonces.borrow_mut().keep(&sent.url, nonce);
@@ -608,9 +618,35 @@ impl<E: Env> Client<E> {
     /// The app's own `method` request to `url` with `access_token` (`fetch`), for the driver to send with the
     /// headers each `Fetch` names: `Authorization: DPoP …` and a proof with the token's hash, sent once more when
     /// the server asks for its nonce (RFC 9449 §9). Ends with [`Outcome::Answered`].
-    pub fn resource(&self, method: String, url: String, access_token: &str) -> Step {
+    /// `nonce_retry`: whether a nonce challenge may be answered (not on the retry after a refresh, so a request is
+    /// never sent more than three times).
+    pub fn resource(&self, method: String, url: String, access_token: &str, nonce_retry: bool) -> Step {
         let authorization = Some([if self.config.dpop { "DPoP " } else { "Bearer " }, access_token].concat());
-        Step::new(State::Resource { request: Some(HttpRequest { authorization, method: Some(method), ..HttpRequest::get(url) }) })
+        let request = Some(HttpRequest { authorization, method: Some(method), ..HttpRequest::get(url) });
+        Step::new(State::Resource { request, nonce_retry })
+    }
+
+    /// The IndexedDB name of this client's DPoP key (`None` without `dpop: true`): issuer and client id, so the tabs
+    /// that share a session share its key; with `tabs: "isolated"` also this tab's own id (kept in sessionStorage,
+    /// so a reload finds it), so a logout in one tab never removes the key another tab's session is bound to.
+    pub fn dpop_key_name(&self) -> Option<String> {
+        if !self.config.dpop {
+            return None;
+        }
+        let name = [self.config.issuer.as_str(), " ", &self.config.client_id].concat();
+        if self.config.tabs == TabsMode::Shared {
+            return Some(name);
+        }
+        let logins = self.env.logins();
+        let tab = match logins.get(&self.keys.dpop_tab()).ok().flatten() {
+            Some(tab) => tab,
+            None => {
+                let tab = base64url(&self.env.random().ok()?.state);
+                logins.set(&self.keys.dpop_tab(), &tab).ok()?;
+                tab
+            }
+        };
+        Some([name, " ".to_owned(), tab].concat())
     }
 
     fn advance_inner(&self, step: &mut Step, mut answer: Option<Answer>) -> Result<Action> {
@@ -632,6 +668,13 @@ impl<E: Env> Client<E> {
                 };
                 let response = response.unwrap_or_default();
                 let code = callback::check_response(response, &self.config.issuer, endpoints.iss_parameter_supported)?;
+                if self.config.dpop && transaction.dpop_jkt != self.dpop_key.borrow().as_ref().map(PublicKey::thumbprint) {
+                    // The server would refuse the code (RFC 9449 §10); say why instead.
+                    return Err(Error::new(
+                        code::INVALID_STATE,
+                        "This login was bound to a DPoP key that is gone (a logout in another tab removed it): log in again.",
+                    ));
+                }
                 let body = token::code_grant_body(&code, &transaction, &self.config.client_id);
                 step.state = State::Callback { response: None, transaction, sent: true };
                 Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
@@ -707,11 +750,20 @@ impl<E: Env> Client<E> {
                 Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
             }
             State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
-            State::Resource { request: Some(request) } => {
-                step.state = State::Resource { request: None };
+            State::Resource { request: Some(request), nonce_retry } => {
+                step.state = State::Resource { request: None, nonce_retry };
                 Ok(Action::Fetch(request))
             }
-            State::Resource { request: None } => Ok(Action::Done(Outcome::Answered)),
+            State::Resource { request: None, .. } => {
+                // A 401 that a new access token may cure: not one about the proof or the nonce (RFC 9449 §7.1, §9).
+                let refresh = match &answer {
+                    Some(Answer::Http { status: 401, challenge, .. }) => {
+                        !challenge.as_deref().is_some_and(|c| dpop::names_error(c, "use_dpop_nonce") || dpop::names_error(c, "invalid_dpop_proof"))
+                    }
+                    _ => false,
+                };
+                Ok(Action::Done(Outcome::Answered { refresh }))
+            }
             State::UserInfo { sent: true, .. } => {
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
                 self.check_user_info(status, text).map(|claims| Action::Done(Outcome::UserInfo(claims)))
@@ -729,7 +781,10 @@ impl<E: Env> Client<E> {
         navigated: bool,
     ) -> Result<Action> {
         let refresh_token = set.as_ref().and_then(|s| s.refresh_token.clone());
-        let revocation = endpoints.as_ref().and_then(|e| e.revocation.clone());
+        // With `dpop: true` the revocation needs a proof: without the key (IndexedDB failed) it is skipped, the
+        // logout goes on.
+        let provable = !self.config.dpop || self.dpop_key.borrow().is_some();
+        let revocation = endpoints.as_ref().and_then(|e| e.revocation.clone()).filter(|_| provable);
         if let (false, Some(refresh_token), Some(url)) = (revoked, refresh_token, revocation) {
             let body = token::revocation_body(&refresh_token, &self.config.client_id);
             step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated };
@@ -770,7 +825,7 @@ configure the client at the provider for JSON UserInfo."
                 "The UserInfo endpoint's answer is not a JSON object."
             }));
         };
-        let expected = self.env.load_tokens().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
+        let expected = self.stored().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
         match (sub.text().flatten(), expected) {
             (Some(sub), Some(expected)) if sub == expected => Ok(text),
             (Some(_), None) => Ok(text),
@@ -843,13 +898,13 @@ configure the client at the provider for JSON UserInfo."
     /// Reads a refresh answer into the token set to store (`Ok`), or, when another client refreshed meanwhile, its
     /// access token (`Err`).
     fn refreshed(&self, old: &TokenSet, refresh_token: &RefreshToken, status: u16, text: &str) -> Result<std::result::Result<TokenSet, String>> {
-        let still_current = || self.env.load_tokens().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
+        let still_current = || self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
         let set = match self.token_set(status, text, Some(old)) {
             Ok(set) => set,
             Err(e) if e.code() == "invalid_grant" => {
                 if still_current() {
                     self.forget_tokens();
-                } else if let Some(current) = self.env.load_tokens().filter(|s| s.expires_at > self.env.now()) {
+                } else if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {
                     // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
                     return Ok(Err(current.access_token.secret().to_owned()));
                 }
@@ -879,7 +934,7 @@ configure the client at the provider for JSON UserInfo."
                 Ok(Action::Done(Outcome::LoggedIn(app_state)))
             }
             Finish::Refresh { refresh_token } => {
-                if !self.env.load_tokens().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                if !self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
                     return Err(login_required("The session changed while refreshing (logout or a new login)."));
                 }
                 self.save(&set)?;
@@ -949,7 +1004,7 @@ configure the client at the provider for JSON UserInfo."
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::Options;
+    use crate::core::config::{Options, TabsMode};
     use crate::core::encoding::{base64url, parse_params};
     use crate::core::json::SerdeJson;
     use crate::core::store::MemoryStore;
@@ -1179,7 +1234,7 @@ mod tests {
         assert!(request.dpop.is_some());
 
         // fetch(): the app's method; a resource server's nonce challenge asks for one more try, any other 401 does not.
-        let mut step = c.resource("PUT".into(), "https://api.example/r?q=1".into(), "at2");
+        let mut step = c.resource("PUT".into(), "https://api.example/r?q=1".into(), "at2", true);
         let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
         assert_eq!(request.authorization.as_deref(), Some("DPoP at2"));
         let claims = proof_claims(request.dpop.as_deref().unwrap());
@@ -1189,11 +1244,62 @@ mod tests {
         };
         let Action::Fetch(again) = c.advance(&mut step, answer("r1", "use_dpop_nonce")).unwrap() else { panic!() };
         assert_eq!(proof_claims(again.dpop.as_deref().unwrap())["nonce"], "r1");
-        assert_eq!(c.advance(&mut step, answer("r2", "use_dpop_nonce")).unwrap(), Action::Done(Outcome::Answered), "never a second retry");
-        let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at2");
+        let done = c.advance(&mut step, answer("r2", "use_dpop_nonce")).unwrap();
+        assert_eq!(done, Action::Done(Outcome::Answered { refresh: false }), "never a second retry, and no refresh for a nonce");
+        let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at2", true);
         let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
         assert_eq!(proof_claims(request.dpop.as_deref().unwrap())["nonce"], "r2", "the latest nonce of that server");
-        assert_eq!(c.advance(&mut step, answer("r3", "invalid_token")).unwrap(), Action::Done(Outcome::Answered));
+        assert_eq!(c.advance(&mut step, answer("r3", "invalid_token")).unwrap(), Action::Done(Outcome::Answered { refresh: true }));
+        // After a refresh the request is sent once more, without a nonce retry.
+        let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at3", false);
+        let Action::Fetch(_) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(c.advance(&mut step, answer("r4", "use_dpop_nonce")).unwrap(), Action::Done(Outcome::Answered { refresh: false }));
+    }
+
+    #[test]
+    fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
+        const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+        const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+        let c = client(|o| {
+            o.dpop = true;
+            o.authorization_endpoint = Some("https://id.example.com/auth".into());
+            o.token_endpoint = Some("https://id.example.com/token".into());
+            o.revocation_endpoint = Some("https://id.example.com/revoke".into());
+        });
+        c.set_dpop_key(PublicKey::p256(X, Y));
+        let mut step = c.login(LoginOptions::default());
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        // The key was removed (a logout in another tab) and another one made: the code is not sent.
+        c.set_dpop_key(PublicKey::p256(Y, X));
+        let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat();
+        let mut step = c.callback(&back).unwrap();
+        let e = c.advance(&mut step, None).unwrap_err();
+        assert_eq!(e.code(), "invalid_state");
+        assert!(e.message().contains("DPoP key"));
+        // A bearer session stored before `dpop: true` is no session: never sent as a DPoP token.
+        c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+        assert!(!c.is_authenticated());
+        assert_eq!(c.access_token(None, false).unwrap_err().code(), "login_required");
+        // A DPoP session whose key is gone still logs out, without the revocation it could not prove.
+        c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+        c.set_dpop_key(None);
+        let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+        assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+        assert!(c.tokens().is_none());
+    }
+
+    #[test]
+    fn the_dpop_key_is_shared_by_shared_tabs_and_per_tab_when_isolated() {
+        let shared = client(|o| o.dpop = true);
+        assert_eq!(shared.dpop_key_name().unwrap(), "https://id.example.com spa");
+        assert_eq!(client(|_| {}).dpop_key_name(), None);
+        let isolated = client(|o| {
+            o.dpop = true;
+            o.tabs = TabsMode::Isolated;
+        });
+        let name = isolated.dpop_key_name().unwrap();
+        assert!(name.starts_with("https://id.example.com spa ") && name.len() > "https://id.example.com spa ".len() + 40);
+        assert_eq!(isolated.dpop_key_name().unwrap(), name, "the same name for the tab's lifetime (sessionStorage)");
     }
 
     #[test]

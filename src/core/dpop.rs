@@ -82,9 +82,22 @@ impl Proof<'_> {
 pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &impl Json) -> bool {
     match status {
         400 => members(json, text, &["error"]).is_some_and(|[error]| error.text().flatten().as_deref() == Some("use_dpop_nonce")),
-        401 => challenge.is_some_and(|c| c.as_bytes().windows(14).any(|w| w == b"use_dpop_nonce")),
+        401 => challenge.is_some_and(|c| names_error(c, "use_dpop_nonce")),
         _ => false,
     }
+}
+
+/// Whether a `WWW-Authenticate` challenge carries `error="{error}"` (quoted or not; RFC 9449 §7.1, RFC 6750 §3):
+/// the error parameter, not any mention in a description.
+pub fn names_error(challenge: &str, error: &str) -> bool {
+    let challenge = challenge.as_bytes();
+    let found = |prefix: &[u8]| {
+        let needle = [prefix, error.as_bytes()].concat();
+        challenge.windows(needle.len()).enumerate().any(|(i, w)| {
+            w == needle.as_slice() && challenge.get(i + needle.len()).is_none_or(|b| matches!(b, b'"' | b',' | b' '))
+        })
+    };
+    found(b"error=\"") || found(b"error=")
 }
 
 /// The latest nonce of each server (§8.2: a nonce is kept until the server sends another).
@@ -176,6 +189,14 @@ mod tests {
         assert!(asks_for_nonce(401, "", Some(r#"DPoP error="use_dpop_nonce", error_description="fresh""#), &SerdeJson));
         assert!(!asks_for_nonce(401, "", Some(r#"DPoP error="invalid_token""#), &SerdeJson));
         assert!(!asks_for_nonce(500, r#"{"error":"use_dpop_nonce"}"#, None, &SerdeJson));
+    }
+
+    #[test]
+    fn a_challenge_names_an_error_in_its_error_parameter_only() {
+        assert!(names_error(r#"DPoP error="use_dpop_nonce", error_description="x""#, "use_dpop_nonce"));
+        assert!(names_error("DPoP error=use_dpop_nonce", "use_dpop_nonce"));
+        assert!(!names_error(r#"DPoP error="invalid_token", error_description="try use_dpop_nonce""#, "use_dpop_nonce"));
+        assert!(!names_error(r#"DPoP error="use_dpop_nonce_x""#, "use_dpop_nonce"));
     }
 
     #[test]

@@ -257,6 +257,7 @@ mod tests {
             created_at: 5,
             app_state: Some(r#"{"returnTo":"/a b"}"#.into()),
             silent: true,
+            dpop_jkt: Some("jkt".into()),
         });
         same_as_serde_json(&vec![-3i64, 0, 7]);
         same_as_serde_json(&(None as Option<String>));

@@ -33,6 +33,11 @@ impl Keys {
         [&self.prefix, "session-at"].concat()
     }
 
+    /// This tab's id in the name of its DPoP key (`tabs: "isolated"`).
+    pub fn dpop_tab(&self) -> String {
+        [&self.prefix, "dpop-tab"].concat()
+    }
+
     /// Set once this tab tried a silent check.
     pub fn silent_tried(&self) -> String {
         [&self.prefix, "silent-tried"].concat()

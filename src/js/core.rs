@@ -71,11 +71,11 @@ impl JsCore {
         self.client.config().storage == crate::core::config::StorageKind::Memory
     }
 
-    /// The IndexedDB key of this client's DPoP key pair (issuer and client id); `undefined` without `dpop: true`.
+    /// The IndexedDB key of this client's DPoP key pair (see `Client::dpop_key_name`); `undefined` without
+    /// `dpop: true`.
     #[wasm_bindgen(js_name = dpopKeyName)]
     pub fn dpop_key_name(&self) -> Option<String> {
-        let config = self.client.config();
-        config.dpop.then(|| [config.issuer.as_str(), " ", &config.client_id].concat())
+        self.client.dpop_key_name()
     }
 
     /// The public half of the driver's DPoP key (its JWK's `x` and `y`); no arguments forget it.
@@ -92,9 +92,10 @@ impl JsCore {
     }
 
     /// The app's own request (`fetch`, the driver's `Request`'s `method` and `url`) with a DPoP `accessToken`; its
-    /// steps name the headers to send (`authorization`, `dpop`) and end when no nonce retry is asked for.
-    pub fn resource(&self, method: String, url: String, access_token: String) -> JsStep {
-        self.step(self.client.resource(method, url, &access_token))
+    /// steps name the headers to send (`authorization`, `dpop`) and end with whether a refresh may cure the answer
+    /// (a 401 not about the proof or nonce). `nonceRetry`: whether a nonce challenge may be answered.
+    pub fn resource(&self, method: String, url: String, access_token: String, nonce_retry: bool) -> JsStep {
+        self.step(self.client.resource(method, url, &access_token, nonce_retry))
     }
 
     /// The bound on every network step (`timeoutMs`).
@@ -299,7 +300,8 @@ fn done_value(outcome: Outcome) -> JsValue {
             object(&[("appState", &value)])
         }
         Outcome::UserInfo(claims) => JSON::parse(&claims).unwrap_or(JsValue::UNDEFINED),
-        Outcome::LoggedOut | Outcome::Answered => JsValue::UNDEFINED,
+        Outcome::Answered { refresh } => refresh.into(),
+        Outcome::LoggedOut => JsValue::UNDEFINED,
     }
 }
 

@@ -208,14 +208,16 @@ export class AuthClient {
   #dpop() {
     const name = this.#core.dpopKeyName();
     if (name === undefined) return undefined;
-    this.#key ??= loadKey(name).then((key) => {
-      this.#core.dpopKey(key.x, key.y);
+    if (this.#key) return this.#key;
+    const loading = loadKey(name).then((key) => {
+      if (this.#key === loading) this.#core.dpopKey(key.x, key.y);
       return key;
     }, (e) => {
-      this.#key = undefined;
+      if (this.#key === loading) this.#key = undefined; // tried again next time
       throw new AuthError("crypto_unavailable", `The DPoP key could not be read from or kept in IndexedDB: ${e?.message ?? e}`);
     });
-    return this.#key;
+    this.#key = loading;
+    return loading;
   }
 
   #dropKey() {
@@ -225,10 +227,21 @@ export class AuthClient {
 
   /**
    * Starts a core operation (which may change the session at once, as logout does) and runs it. `logout`: the
-   * DPoP key is removed from IndexedDB first and forgotten after the run (the revocation still signs with it).
+   * DPoP key is loaded if it can be (without it the revocation is skipped, the logout goes on), removed from
+   * IndexedDB before the other tabs hear of the logout, and forgotten after the run (the revocation still signs
+   * with it from memory).
    */
   async #run(start, share, logout) {
-    const key = this.#core.dpopKeyName() === undefined ? undefined : await this.#dpop();
+    const name = this.#core.dpopKeyName();
+    let key;
+    if (name !== undefined) {
+      key = logout ? await this.#dpop().catch(() => undefined) : await this.#dpop();
+      if (logout) {
+        await removeKey(name).catch(() => {
+          console.warn("spa-auth: the DPoP key could not be removed from IndexedDB.");
+        });
+      }
+    }
     let step;
     try {
       step = start();
@@ -236,14 +249,9 @@ export class AuthClient {
       this.#changed(false);
     }
     try {
-      if (logout && key) {
-        await removeKey(this.#core.dpopKeyName()).catch(() => {
-          console.warn("spa-auth: the DPoP key could not be removed from IndexedDB.");
-        });
-      }
       return await run(step, this.#core.timeoutMs(), key);
     } finally {
-      if (logout && key) this.#dropKey();
+      if (logout && name !== undefined) this.#dropKey();
       this.#changed(share);
     }
   }
@@ -416,31 +424,38 @@ export class AuthClient {
   async fetch(input, init) {
     const request = toRequest(input, init);
     const token = await this.getAccessToken();
-    const response = await this.#send(request, token);
-    if (response.status !== 401 || request.signal.aborted) return response;
+    const [response, refresh] = await this.#send(request, token, true);
+    if (!refresh || request.signal.aborted) return response;
     // Refresh unless another caller already replaced the token that was refused; never a second retry.
+    await response.body?.cancel().catch(() => {});
     const forceRefresh = this.getTokens()?.accessToken === token;
-    return this.#send(request, await this.getAccessToken({ forceRefresh }));
+    return (await this.#send(request, await this.getAccessToken({ forceRefresh }), false))[0];
   }
 
-  /** Sends `request` with `token`: as a bearer token, or (`dpop: true`) with the headers the core's steps name (a
-   * DPoP token and a proof, sent once more when the server asks for its nonce: RFC 9449 §9). */
-  async #send(request, token) {
+  /**
+   * Sends `request` with `token`: as a bearer token, or (`dpop: true`) with the headers the core's steps name (a
+   * DPoP token and a proof, sent once more when the server asks for its nonce and `nonceRetry`: RFC 9449 §9).
+   * Resolves to the response and whether a refresh may cure it (a 401 that is not about the proof or nonce).
+   */
+  async #send(request, token, nonceRetry) {
     const key = await this.#dpop();
-    if (key === undefined) return send(request, { Authorization: `Bearer ${token}` });
-    const step = this.#core.resource(request.method, request.url, token);
+    if (key === undefined) {
+      const response = await send(request, { Authorization: `Bearer ${token}` });
+      return [response, response.status === 401];
+    }
+    const step = this.#core.resource(request.method, request.url, token, nonceRetry);
     let response;
     try {
-      for (let action = step.next(0, ""); !("done" in action);) {
+      for (let action = step.next(0, ""); ;) {
         response = await send(request, { Authorization: action.authorization, DPoP: await prove(key, action.dpop) });
-        if (request.signal.aborted) break;
         const headers = response.headers;
         action = step.next(response.status, "", headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate"));
+        if ("done" in action) return [response, action.done];
+        await response.body?.cancel().catch(() => {}); // a nonce challenge: sent again
       }
     } finally {
       step.free();
     }
-    return response;
   }
 
   logout(options) {

@@ -201,8 +201,9 @@ export class AuthClient {
     /** The validated ID token claims, or `undefined`. */
     getUser(): UserClaims | undefined;
     /** `fetch` with `Authorization: Bearer …` (with `dpop: true`: `Authorization: DPoP …` and a `DPoP` proof, sent
-     * once more when the server answers 401 `use_dpop_nonce`); on a 401, one refresh and one retry. `init.signal`
-     * is honoured as `fetch` does (an abort rejects with its reason and never triggers the refresh-and-retry). */
+     * once more when the server answers 401 `use_dpop_nonce`); on a 401 that a new token may cure, one refresh and
+     * one retry. `init.signal` is honoured as `fetch` does (an abort rejects with its reason and never triggers the
+     * refresh-and-retry). */
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;

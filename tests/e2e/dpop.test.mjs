@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import {
   giveConsent, newPage, onLoginForm, signIn,
 } from '../support/browser.mjs';
-import { useWorld, waitReady } from '../support/world.mjs';
+import { sleep, useWorld, waitReady } from '../support/world.mjs';
 
 const world = useWorld();
 
@@ -19,6 +19,24 @@ async function openDpopApp(t) {
   await page.reload();
   await waitReady(page);
   return { context, page };
+}
+
+/** Logs in again through the demo's button: the provider may ask for the login, only for consent, or answer at once. */
+async function logInAgain(page) {
+  const { provider, www } = world.stack;
+  await page.click('#login');
+  for (let i = 0; i < 200; i += 1) {
+    const url = new URL(page.url());
+    try {
+      if (url.origin === provider.issuer && await onLoginForm(page)) await signIn(page, www.origin);
+      else if (url.origin === provider.issuer && url.pathname.startsWith('/interaction/')) await giveConsent(page, www.origin);
+      else if (url.origin === www.origin && await page.locator('#status[data-state="in"]').count() > 0) return;
+    } catch {
+      // the page navigated while it was looked at: look again
+    }
+    await sleep(100);
+  }
+  throw new Error(`the login did not finish (at ${page.url()})`);
 }
 
 /** `client.fetch(url)` in the page: status and JSON body. */
@@ -103,16 +121,11 @@ test('dpop: DPoP-bound tokens at login and refresh, proofs on API calls and User
 
   // Logout revokes (with a proof) and removes the key; the next login makes a new one.
   await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
-  assert.equal(provider.counters.revocation, 1);
+  assert.deepEqual(provider.revocationLog, [{ status: 200, dpop: true }], 'the revocation carried a proof');
   assert.deepEqual(await storedKeys(page), []);
   authorizeUrls.length = 0;
   // The provider's own session is still there (localOnly): only its consent page, or straight back.
-  await page.click('#login');
-  await page.waitForURL((u) => u.origin === provider.issuer);
-  if (await onLoginForm(page)) await signIn(page, world.stack.www.origin);
-  else if (new URL(page.url()).origin !== world.stack.www.origin) await giveConsent(page, world.stack.www.origin);
-  await waitReady(page);
-  await page.locator('#status[data-state="in"]').waitFor();
+  await logInAgain(page);
   const next = new URL(authorizeUrls[0]).searchParams.get('dpop_jkt');
   assert.notEqual(next, jkt, 'a new key after logout');
   assert.equal((await callApi(page)).body.jkt, next);
@@ -132,6 +145,17 @@ test('dpop: a resource server that demands a nonce gets exactly one retry, and t
   api.resetRequests();
   assert.equal((await callApi(page)).status, 200);
   assert.deepEqual(api.requests.map((r) => r.status), [200], 'the kept nonce is sent at once');
+
+  // A POST's body goes again with the retry, byte for byte.
+  api.demandNonce();
+  api.resetRequests();
+  const posted = await page.evaluate(async (url) => {
+    const res = await window.spaAuth.client.fetch(url, { method: 'POST', body: '{"order":42}', headers: { 'Content-Type': 'application/json' } });
+    return { status: res.status, body: await res.json() };
+  }, `${api.url}/api/dpop`);
+  assert.equal(posted.status, 200);
+  assert.equal(posted.body.received, '{"order":42}');
+  assert.deepEqual(api.requests.map((r) => [r.method, r.status, r.body]), [['POST', 401, '{"order":42}'], ['POST', 200, '{"order":42}']]);
 });
 
 test('dpop: a bearer token from the token endpoint where DPoP was asked for is refused (server_error), nothing stored', async (t) => {
@@ -165,8 +189,42 @@ test('dpop: without IndexedDB or WebCrypto the constructor throws invalid_config
     const withDpop = attempt();
     Object.defineProperty(window, 'indexedDB', { get: () => undefined, configurable: true });
     const withoutIndexedDb = attempt();
-    return [withDpop, withoutIndexedDb];
+    delete window.indexedDB;
+    Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined, configurable: true });
+    const withoutWebCrypto = attempt();
+    return [withDpop, withoutIndexedDb, withoutWebCrypto];
   });
   assert.equal(codes[0], 'constructed');
   assert.match(codes[1], /^invalid_config: .*IndexedDB/);
+  assert.match(codes[2], /^invalid_config: .*WebCrypto/);
+});
+
+test('dpop: with isolated tabs, each tab has its own key and a logout removes only its own', async (t) => {
+  const { provider } = world.stack;
+  const { context, page } = await world.openApp(t);
+  await page.evaluate(() => localStorage.setItem('demo:dpop', '1'));
+  await page.goto(`${world.stack.www.origin}/?tabs=isolated`);
+  await waitReady(page);
+  await world.logIn(page);
+  const other = await newPage(context);
+  await other.goto(`${world.stack.www.origin}/?tabs=isolated`);
+  await waitReady(other);
+  await logInAgain(other);
+  const jktOther = (await callApi(other)).body.jkt;
+  assert.notEqual((await callApi(page)).body.jkt, jktOther, 'each isolated tab has its own key');
+  assert.equal((await storedKeys(page)).length, 2);
+
+  // Tab A logs out: its key goes, tab B's stays. (The revocation also ends B's tokens here: oidc-provider revokes
+  // the whole grant, which both tabs' logins share.)
+  await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
+  assert.equal((await storedKeys(page)).length, 1);
+  // After a reload, tab B's next login is bound to the same key as before (its revoked tokens dropped first).
+  await other.evaluate((key) => sessionStorage.removeItem(key), world.stack.tokensKey);
+  await other.reload();
+  await waitReady(other);
+  const authorizeUrls = [];
+  other.on('request', (r) => { if (r.url().startsWith(`${provider.issuer}/auth`)) authorizeUrls.push(r.url()); });
+  await logInAgain(other);
+  assert.equal(new URL(authorizeUrls[0]).searchParams.get('dpop_jkt'), jktOther);
+  assert.equal((await callApi(other)).body.jkt, jktOther);
 });

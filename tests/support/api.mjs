@@ -144,7 +144,9 @@ export async function startApi({ issuer, allowedOrigins, port = 0 }) {
         send(401, { error: 'invalid_token', reason: result.reason }, { 'WWW-Authenticate': 'DPoP error="invalid_token"' });
       } else {
         entry.status = 200;
-        send(200, { ok: true, sub: result.sub, method: req.method, jkt: result.jkt });
+        const answer = { ok: true, sub: result.sub, method: req.method, jkt: result.jkt };
+        if (req.method === 'POST') answer.received = body;
+        send(200, answer);
       }
       return;
     }

@@ -126,6 +126,8 @@ export async function startProvider({
   let counters = ZERO_COUNTERS();
   /** @type {{grantType:string, status:number, dpop:boolean, tokenType?:string, error?:string, refreshTokenSent?:string, refreshTokenIssued?:string}[]} */
   const tokenLog = [];
+  /** Revocation requests: their status and whether they carried a DPoP proof. */
+  const revocationLog = [];
 
   if (coop) {
     provider.use(async (ctx, next) => {
@@ -141,7 +143,10 @@ export async function startProvider({
       case 'discovery': counters.discovery += 1; break;
       case 'jwks': counters.jwks += 1; break;
       case 'authorization': counters.authorization += 1; break;
-      case 'revocation': counters.revocation += 1; break;
+      case 'revocation':
+        counters.revocation += 1;
+        revocationLog.push({ status: ctx.status, dpop: Boolean(ctx.get('DPoP')) });
+        break;
       case 'end_session': counters.endSession += 1; break;
       case 'end_session_confirm': counters.endSessionConfirm += 1; break;
       case 'userinfo': counters.userinfo += 1; break;
@@ -172,9 +177,11 @@ export async function startProvider({
     port: actualPort,
     get counters() { return counters; },
     tokenLog,
+    revocationLog,
     resetCounters() {
       counters = ZERO_COUNTERS();
       tokenLog.length = 0;
+      revocationLog.length = 0;
     },
     close: () => closeServer(server),
   };
