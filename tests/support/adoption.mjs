@@ -47,12 +47,13 @@ export function formatTimings(timings) {
 /**
  * An example's world for one test file: the stack serving `wwwDir` at `/`, the example's set-up script (run
  * after the stack starts, with `env(stack)` added to its environment), and a browser; all closed afterwards.
- * @param {{ wwwDir: string, setup: string, env?: (stack: object) => Record<string,string> }} o
+ * @param {{ wwwDir: string, setup: string, env?: (stack: object) => Record<string,string>, stack?: object }} o
+ *   `stack`: more options of startStack (`dpop`, …)
  */
-export function useExample({ wwwDir, setup, env = () => ({}) }) {
+export function useExample({ wwwDir, setup, env = () => ({}), stack = {} }) {
   const world = {};
   before(async () => {
-    world.stack = await startStack({ wwwDir });
+    world.stack = await startStack({ ...stack, wwwDir });
     world.timings = await runSetup(setup, env(world.stack));
     world.browser = await launchBrowser();
   });

@@ -16,9 +16,11 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {string} [o.wwwDir] the app served at `/` (default: the repo's www/; the adoption tests serve examples/)
  * @param {boolean} [o.coop=false] the provider sends `Cross-Origin-Opener-Policy: same-origin`
  * @param {boolean} [o.dpopNonce=false] the provider demands its DPoP nonce at the token endpoint
+ * @param {boolean} [o.dpop=false] /config.json asks the app for DPoP (`dpop: true`) and names the DPoP-checking
+ *   API route (/api/dpop) as its API
  */
 export async function startStack({
-  accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false,
+  accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false, dpop = false,
 } = {}) {
   let provider;
   let api;
@@ -32,7 +34,8 @@ export async function startStack({
       redirectUri: `${origin}/`,
       postLogoutRedirectUri: `${origin}/`,
       scope: SCOPE,
-      apiUrl: `${api.url}/api/hello`,
+      apiUrl: `${api.url}/api/${dpop ? 'dpop' : 'hello'}`,
+      ...(dpop ? { dpop: true } : {}),
       searchApiUrl: searchApi.url,
     }),
   });

@@ -13,6 +13,8 @@ struct Config {
     redirect_uri: String,
     scope: Option<String>,
     api_url: String,
+    /// `"dpop": true` in config.json: DPoP-bound tokens (RFC 9449).
+    dpop: bool,
 }
 
 fn document() -> web_sys::Document {
@@ -41,6 +43,7 @@ async fn load_config() -> Result<Config, JsValue> {
         redirect_uri: text("redirectUri").ok_or("config.json: redirectUri")?,
         scope: text("scope"),
         api_url: text("apiUrl").ok_or("config.json: apiUrl")?,
+        dpop: js_sys::Reflect::get(&json, &"dpop".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false),
     })
 }
 
@@ -94,6 +97,7 @@ async fn run() -> Result<(), Error> {
         client_id: config.client_id,
         redirect_uri: config.redirect_uri.clone(),
         scope: config.scope,
+        dpop: config.dpop,
         ..Options::default()
     })?;
     if auth.is_callback(None) {
