@@ -38,9 +38,9 @@ web_entry() { # DIR SNIPPET: the web build's single entry module, on standard ou
   sed 's/^export class /class /' "$dir/$snippet"
   sed -e '/^import { AuthError } from /d' -e 's/^export class /class /' -e 's/^export function /function /' \
     -e 's/^export { initSync, __wbg_init as default };$/export { initSync, __wbg_init as default };/' "$dir/spa_auth_core.js"
-  sed -e 's/^export //' "$dir/dpop_keys.js"
+  sed -e 's/^export //' "$dir/webcrypto.js"
   sed -e '/^import {$/,/^} from "\.\/spa_auth_core\.js";$/d' -e '/^import { AuthError } from /d' \
-    -e '/^import { .* } from "\.\/dpop_keys\.js";$/d' "$dir/driver.js"
+    -e '/^import { .* } from "\.\/webcrypto\.js";$/d' "$dir/driver.js"
 }
 
 rm -rf pkg
@@ -59,14 +59,14 @@ for target in bundler web; do
   snippet=$(cd "pkg/$target" && find snippets -name auth_error.js | head -n 1)
   [ -n "$snippet" ] || { echo "build: auth_error.js snippet not found in pkg/$target" >&2; exit 1; }
   sed "s#__AUTH_ERROR__#./$snippet#" src/js/driver.js > "pkg/$target/driver.js"
-  cp src/js/dpop_keys.js "pkg/$target/dpop_keys.js"
+  cp src/js/webcrypto.js "pkg/$target/webcrypto.js"
   [ "$target" = web ] && cp "pkg/$target/spa_auth_core.d.ts" "pkg/$target/spa_auth_core.d.ts.keep"
   cp src/js/spa_auth.d.ts "pkg/$target/spa_auth.d.ts"
   if [ "$target" = web ]; then
     # One module for a page to load (no import waterfall before init()): the AuthError class, wasm-bindgen's
     # glue with its exports made internal, then the driver without its imports.
     web_entry "pkg/$target" "$snippet" > "pkg/$target/spa_auth.js"
-    rm -r "pkg/$target/driver.js" "pkg/$target/dpop_keys.js" "pkg/$target/spa_auth_core.js" "pkg/$target/spa_auth_core.d.ts" "pkg/$target/snippets"
+    rm -r "pkg/$target/driver.js" "pkg/$target/webcrypto.js" "pkg/$target/spa_auth_core.js" "pkg/$target/spa_auth_core.d.ts" "pkg/$target/snippets"
     # init()'s declarations, as wasm-bindgen wrote them.
     sed -n '/^export type InitInput/,$p' "pkg/$target/spa_auth_core.d.ts.keep" >> "pkg/$target/spa_auth.d.ts"
     rm "pkg/$target/spa_auth_core.d.ts.keep"

@@ -207,24 +207,37 @@ fn url_objects_are_taken_as_their_href_and_other_types_are_invalid_argument() {
 
 #[wasm_bindgen_test]
 async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
-    use spa_auth::browser::dpop;
+    use spa_auth::browser::webcrypto;
     use spa_auth::core::dpop::PublicKey;
     let client = AuthClient::new(Options { dpop: true, ..options("dpop-test") }).unwrap();
     let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
     let jkt = url.split("&dpop_jkt=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     // The key in IndexedDB is the one the code is bound to, and it stays the same across loads (a reload).
     let name = "https://id.example.com dpop-test";
-    let key = dpop::load(name).await.unwrap();
+    let key = webcrypto::load(name).await.unwrap();
     assert_eq!(PublicKey::p256(&key.x, &key.y).unwrap().thumbprint(), jkt);
-    assert_eq!(dpop::load(name).await.unwrap().x, key.x);
+    assert_eq!(webcrypto::load(name).await.unwrap().x, key.x);
     // A proof signed with it verifies with its public half (ES256, the JWS's raw r||s signature).
-    let proof = dpop::sign(&key, "eyJhIjoxfQ.eyJiIjoyfQ").await.unwrap();
+    let proof = webcrypto::sign(&key, "eyJhIjoxfQ.eyJiIjoyfQ").await.unwrap();
     assert!(proof.starts_with("eyJhIjoxfQ.eyJiIjoyfQ."));
     assert_eq!(JsFuture::from(verifyProof(&proof, &key.x, &key.y)).await.unwrap(), JsValue::TRUE);
+    // The Rust driver's signature check (`verifySignature`) through the same module: that proof verifies as an
+    // ES256 JWS, and not with another payload or a key WebCrypto cannot read.
+    let jwk = format!(r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}"#, key.x, key.y);
+    let signature = proof.rsplit('.').next().unwrap().to_owned();
+    let check = |data: &str, jwk: &str| spa_auth::core::signature::Verification {
+        alg: "ES256".into(),
+        jwk: jwk.into(),
+        signing_input: data.into(),
+        signature: signature.clone(),
+    };
+    assert!(webcrypto::verify(&check("eyJhIjoxfQ.eyJiIjoyfQ", &jwk)).await);
+    assert!(!webcrypto::verify(&check("eyJhIjoxfQ.eyJiIjozfQ", &jwk)).await);
+    assert!(!webcrypto::verify(&check("eyJhIjoxfQ.eyJiIjoyfQ", "{}")).await);
     // Logout removes it: the next login makes another key.
     client.logout(spa_auth::LogoutOptions { local_only: true, ..Default::default() }).await.unwrap();
     let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
     assert!(!url.contains(&jkt), "a new key after logout");
-    assert_ne!(dpop::load(name).await.unwrap().x, key.x);
+    assert_ne!(webcrypto::load(name).await.unwrap().x, key.x);
     session().clear().unwrap();
 }

@@ -2,7 +2,7 @@
 //! ([`crate::core::client`]) with the browser's fetch and location, shares refreshes, and calls listeners.
 //! The JavaScript driver (`src/js/driver.js`) runs the same steps; this one is not in the npm build.
 
-use super::dpop;
+use super::webcrypto;
 use super::env::{self, BrowserClient};
 use super::http;
 use super::location;
@@ -42,7 +42,7 @@ struct Inner {
     /// The core's session generation the listeners last heard of.
     heard: Cell<u32>,
     /// `dpop: true`: the key pair, once loaded.
-    key: RefCell<Option<Rc<dpop::Key>>>,
+    key: RefCell<Option<Rc<webcrypto::Key>>>,
 }
 
 /// A public OAuth 2.0 / OpenID Connect client for one authorization server and client id.
@@ -78,11 +78,7 @@ impl AuthClient {
     /// Validates `options` (`invalid_config` on anything unsafe) and opens the token store.
     pub fn new(options: Options) -> Result<Self> {
         let config = options.validate()?;
-        if config.verify_signature {
-            // WebCrypto verification is in the JavaScript driver only for now: refused rather than skipped.
-            return Err(Error::invalid_config("`verifySignature` is not available in the Rust driver yet; leave it unset here."));
-        }
-        if config.dpop && !dpop::available() {
+        if config.dpop && !webcrypto::available() {
             return Err(Error::invalid_config(
                 "`dpop: true` needs WebCrypto (a secure context: https: or localhost) and IndexedDB, which this page does \
 not have; spa-auth does not fall back to bearer tokens silently.",
@@ -118,12 +114,12 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     }
 
     /// `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `None`.
-    async fn dpop_key(&self) -> Result<Option<Rc<dpop::Key>>> {
+    async fn dpop_key(&self) -> Result<Option<Rc<webcrypto::Key>>> {
         let Some(name) = self.client().dpop_key_name() else { return Ok(None) };
         if let Some(key) = self.inner.key.borrow().clone() {
             return Ok(Some(key));
         }
-        let key = Rc::new(dpop::load(&name).await?);
+        let key = Rc::new(webcrypto::load(&name).await?);
         let public = PublicKey::p256(&key.x, &key.y)
             .ok_or_else(|| Error::new(crate::core::error::code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key."))?;
         self.client().set_dpop_key(Some(public));
@@ -132,9 +128,9 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     }
 
     /// The `DPoP` header for a request the core gave a proof's signing input.
-    async fn proof(key: Option<&dpop::Key>, input: Option<&str>) -> Result<Option<String>> {
+    async fn proof(key: Option<&webcrypto::Key>, input: Option<&str>) -> Result<Option<String>> {
         match (key, input) {
-            (Some(key), Some(input)) => dpop::sign(key, input).await.map(Some),
+            (Some(key), Some(input)) => webcrypto::sign(key, input).await.map(Some),
             _ => Ok(None),
         }
     }
@@ -146,7 +142,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     }
 
     /// [`run`](Self::run) with the DPoP key already loaded (logout removes it from IndexedDB before it runs).
-    async fn run_with(&self, mut step: Step, key: Option<&dpop::Key>) -> Result<Outcome> {
+    async fn run_with(&self, mut step: Step, key: Option<&webcrypto::Key>) -> Result<Outcome> {
         let mut answer = None;
         let result = loop {
             match self.client().advance(&mut step, answer.take()) {
@@ -160,7 +156,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                     }
                 }
                 Ok(Action::Done(outcome)) => break Ok(outcome),
-                Ok(Action::Verify(_)) => answer = Some(crate::core::client::Answer::Verified(false)),
+                Ok(Action::Verify(verification)) => answer = Some(Answer::Verified(webcrypto::verify(&verification).await)),
                 Err(e) => break Err(e),
             }
         };
@@ -293,7 +289,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         let name = self.client().dpop_key_name();
         let key = self.dpop_key().await.ok().flatten();
         if let Some(name) = &name {
-            dpop::remove(name).await;
+            webcrypto::remove(name).await;
         }
         let step = self.client().logout(options);
         self.notify_changes();

@@ -6,8 +6,6 @@
 pub mod client;
 #[cfg(feature = "rust")]
 pub mod client_identification;
-#[cfg(feature = "rust")]
-pub mod dpop;
 pub mod env;
 #[cfg(feature = "rust")]
 pub mod http;
@@ -19,6 +17,8 @@ pub mod random;
 #[cfg(feature = "rust")]
 pub mod single_flight;
 pub mod storage;
+#[cfg(feature = "rust")]
+pub mod webcrypto;
 
 /// Now, in epoch seconds, from the browser's clock.
 pub fn now() -> u64 {

@@ -8,30 +8,9 @@ import {
   Core, IdentificationCore, LegacyCore, createPkcePair, invalidArgument, pkceChallenge,
 } from "./spa_auth_core.js";
 import { AuthError } from "__AUTH_ERROR__";
-import { loadKey, removeKey, signProof } from "./dpop_keys.js";
+import { loadKey, removeKey, signProof, verifySignature } from "./webcrypto.js";
 
 export { AuthError, createPkcePair, pkceChallenge };
-
-/** WebCrypto's names for the signature algorithms the core lets through: import, then verify parameters. */
-const ALGORITHMS = {
-  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
-  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
-  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
-  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
-};
-
-const base64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-
-/** Whether `signature` is `alg`'s signature of `data` with the public `jwk` (as the core chose them). */
-async function verify({ alg, jwk, data, signature }) {
-  try {
-    const [importParams, verifyParams] = ALGORITHMS[alg];
-    const key = await crypto.subtle.importKey("jwk", JSON.parse(jwk), importParams, false, ["verify"]);
-    return await crypto.subtle.verify(verifyParams, key, base64url(signature), new TextEncoder().encode(data));
-  } catch {
-    return false; // a key or signature WebCrypto cannot read verifies nothing
-  }
-}
 
 /** A DPoP proof: the core's signing input (header and claims) signed with the private key. */
 async function prove(key, input) {
@@ -58,7 +37,7 @@ async function run(step, ms, key) {
       text = "";
       nonce = challenge = verified = undefined;
       if (action.verify !== undefined) {
-        verified = await verify(action.verify);
+        verified = await verifySignature(action.verify);
         continue;
       }
       if (action.navigate !== undefined) {

@@ -18,9 +18,10 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {boolean} [o.dpopNonce=false] the provider demands its DPoP nonce at the token endpoint
  * @param {boolean} [o.dpop=false] /config.json asks the app for DPoP (`dpop: true`) and names the DPoP-checking
  *   API route (/api/dpop) as its API
+ * @param {boolean} [o.verifySignature=false] /config.json asks the app to verify ID token signatures
  */
 export async function startStack({
-  accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false, dpop = false,
+  accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false, dpop = false, verifySignature = false,
 } = {}) {
   let provider;
   let api;
@@ -36,6 +37,7 @@ export async function startStack({
       scope: SCOPE,
       apiUrl: `${api.url}/api/${dpop ? 'dpop' : 'hello'}`,
       ...(dpop ? { dpop: true } : {}),
+      ...(verifySignature ? { verifySignature: true } : {}),
       searchApiUrl: searchApi.url,
     }),
   });

@@ -15,6 +15,8 @@ struct Config {
     api_url: String,
     /// `"dpop": true` in config.json: DPoP-bound tokens (RFC 9449).
     dpop: bool,
+    /// `"verifySignature": true` in config.json: ID token signatures checked with the provider's JWKS.
+    verify_signature: bool,
 }
 
 fn document() -> web_sys::Document {
@@ -37,13 +39,15 @@ async fn load_config() -> Result<Config, JsValue> {
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str("/config.json")).await?.unchecked_into();
     let json = JsFuture::from(response.json()?).await?;
     let text = |name: &str| js_sys::Reflect::get(&json, &name.into()).ok().and_then(|v| v.as_string());
+    let flag = |name: &str| js_sys::Reflect::get(&json, &name.into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
     Ok(Config {
         issuer: text("issuer").ok_or("config.json: issuer")?,
         client_id: text("clientId").ok_or("config.json: clientId")?,
         redirect_uri: text("redirectUri").ok_or("config.json: redirectUri")?,
         scope: text("scope"),
         api_url: text("apiUrl").ok_or("config.json: apiUrl")?,
-        dpop: js_sys::Reflect::get(&json, &"dpop".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        dpop: flag("dpop"),
+        verify_signature: flag("verifySignature"),
     })
 }
 
@@ -98,6 +102,7 @@ async fn run() -> Result<(), Error> {
         redirect_uri: config.redirect_uri.clone(),
         scope: config.scope,
         dpop: config.dpop,
+        verify_signature: config.verify_signature,
         ..Options::default()
     })?;
     if auth.is_callback(None) {

@@ -1,12 +1,12 @@
-//! DPoP keys for the Rust driver (RFC 9449): the same non-extractable ES256 key pair per issuer and client id, in
-//! IndexedDB, as the JavaScript driver keeps, through the one module both drivers share (`src/js/dpop_keys.js`).
-//! The core writes every proof; this only loads, removes and signs with the key.
+//! WebCrypto for the Rust driver, through the one module both drivers share (`src/js/webcrypto.js`): the same DPoP
+//! key pair per issuer and client id in IndexedDB as the JavaScript driver keeps (RFC 9449; the core writes every
+//! proof, this only loads, removes and signs with the key), and ID token signature checks (`verifySignature`).
 
 use crate::core::error::{code, Error, Result};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/js/dpop_keys.js")]
+#[wasm_bindgen(module = "/src/js/webcrypto.js")]
 extern "C" {
     #[wasm_bindgen(js_name = loadKey, catch)]
     async fn load_key_js(name: &str) -> std::result::Result<JsValue, JsValue>;
@@ -14,6 +14,8 @@ extern "C" {
     async fn remove_key_js(name: &str) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = signProof, catch)]
     async fn sign_proof_js(key: &JsValue, input: &str) -> std::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = verifySignature)]
+    async fn verify_signature_js(verification: &JsValue) -> JsValue;
 }
 
 fn unavailable(what: &str, e: &JsValue) -> Error {
@@ -55,4 +57,19 @@ pub async fn remove(name: &str) {
 pub async fn sign(key: &Key, input: &str) -> Result<String> {
     let proof = sign_proof_js(&key.js, input).await.map_err(|e| unavailable("used to sign", &e))?;
     proof.as_string().ok_or_else(|| unavailable("used to sign", &JsValue::UNDEFINED))
+}
+
+/// Whether the ID token signature the core chose a key for verifies (a key or signature WebCrypto cannot read
+/// verifies nothing).
+pub async fn verify(verification: &crate::core::signature::Verification) -> bool {
+    let object = js_sys::Object::new();
+    for (name, value) in [
+        ("alg", verification.alg.as_str()),
+        ("jwk", verification.jwk.as_str()),
+        ("data", verification.signing_input.as_str()),
+        ("signature", verification.signature.as_str()),
+    ] {
+        let _ = Reflect::set(&object, &name.into(), &value.into());
+    }
+    verify_signature_js(&object).await.as_bool() == Some(true)
 }

@@ -1,6 +1,7 @@
-// The Rust SPA (examples/rust-spa) with `"dpop": true` in its config.json: the Rust API's AuthClient logs in with
-// DPoP-bound tokens, calls the DPoP-checking API route with proofs (tests/support/api.mjs /api/dpop), revokes with a
-// proof and removes its key at logout; the same key module as the npm package (src/js/dpop_keys.js).
+// The Rust SPA (examples/rust-spa) with `"dpop": true` and `"verifySignature": true` in its config.json: the Rust
+// API's AuthClient verifies the provider's signed ID token with its JWKS, logs in with DPoP-bound tokens, calls the
+// DPoP-checking API route with proofs (tests/support/api.mjs /api/dpop), revokes with a proof and removes its key at
+// logout; the same WebCrypto module as the npm package (src/js/webcrypto.js).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -10,7 +11,7 @@ import { newContext, newPage } from '../support/browser.mjs';
 import { waitReady } from '../support/world.mjs';
 
 const world = useExample({
-  wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: 'examples/rust-spa/build.sh', stack: { dpop: true },
+  wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: 'examples/rust-spa/build.sh', stack: { dpop: true, verifySignature: true },
 });
 
 /** The names of the DPoP keys this origin keeps in IndexedDB. */
@@ -26,7 +27,7 @@ function storedKeys(page) {
   }));
 }
 
-test('rust-spa with dpop: DPoP-bound tokens, proofs on the API call, the key removed at logout', async (t) => {
+test('rust-spa with dpop and verifySignature: a verified ID token, DPoP-bound tokens, proofs, the key removed at logout', async (t) => {
   const { provider, api, www } = world.stack;
   const context = await newContext(world.browser);
   t.after(() => context.close());
@@ -36,6 +37,8 @@ test('rust-spa with dpop: DPoP-bound tokens, proofs on the API call, the key rem
   provider.resetCounters();
   await logInThroughExample(page, world.stack, 'frank');
   assert.deepEqual(provider.tokenLog.map((e) => [e.grantType, e.status, e.dpop, e.tokenType]), [['authorization_code', 200, true, 'DPoP']]);
+  assert.equal(provider.counters.jwks, 1, 'the ID token was verified with the provider\'s JWK Set');
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'frank');
   const stored = JSON.parse(await page.evaluate(() => sessionStorage.getItem('spa-auth:spa-demo:tokens')));
   assert.equal(stored.tokenType, 'DPoP');
   assert.equal((await storedKeys(page)).length, 1);

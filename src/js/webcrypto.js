@@ -1,8 +1,10 @@
-// DPoP keys (RFC 9449) for both drivers: src/js/driver.js imports this module, and the Rust driver
-// (src/browser/dpop.rs) binds it through wasm-bindgen. One non-extractable ES256 key pair per issuer and client id,
-// kept in IndexedDB so a reload finds it (a `CryptoKey` cannot go into sessionStorage; the private key never leaves
-// WebCrypto, not even to this library). The core writes every proof; this module only keeps the key and signs.
-// Failures are plain errors: each driver reports them as `crypto_unavailable`.
+// WebCrypto for both drivers: src/js/driver.js imports this module, and the Rust driver (src/browser/webcrypto.rs)
+// binds it through wasm-bindgen. The core decides; this module only carries out what needs WebCrypto:
+// - DPoP keys (RFC 9449): one non-extractable ES256 key pair per issuer and client id, kept in IndexedDB so a
+//   reload finds it (a `CryptoKey` cannot go into sessionStorage; the private key never leaves WebCrypto, not even
+//   to this library), and the proofs the core wrote, signed with it. Failures are plain errors: each driver
+//   reports them as `crypto_unavailable`.
+// - ID token signatures (`verifySignature`): the key and algorithm the core chose, verified.
 
 const KEYS_DB = "spa-auth-dpop";
 
@@ -62,4 +64,25 @@ const toBase64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)
 export async function signProof(key, input) {
   const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key.privateKey, new TextEncoder().encode(input));
   return `${input}.${toBase64url(signature)}`;
+}
+
+/** WebCrypto's names for the signature algorithms the core lets through: import, then verify parameters. */
+const ALGORITHMS = {
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
+};
+
+const fromBase64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+/** Whether `signature` is `alg`'s signature of `data` with the public `jwk` (as the core chose them). */
+export async function verifySignature({ alg, jwk, data, signature }) {
+  try {
+    const [importParams, verifyParams] = ALGORITHMS[alg];
+    const key = await crypto.subtle.importKey("jwk", JSON.parse(jwk), importParams, false, ["verify"]);
+    return await crypto.subtle.verify(verifyParams, key, fromBase64url(signature), new TextEncoder().encode(data));
+  } catch {
+    return false; // a key or signature WebCrypto cannot read verifies nothing
+  }
 }
