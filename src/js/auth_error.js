@@ -8,3 +8,5 @@ export class AuthError extends Error {
     if (errorDescription !== undefined) this.errorDescription = errorDescription;
   }
 }
+// The class keeps its name in the minified package (`err.constructor.name`, devtools).
+Object.defineProperty(AuthError, "name", { value: "AuthError" });

@@ -550,3 +550,8 @@ export class LegacyJwtClient {
     this.#core.free();
   }
 }
+
+// The public classes keep their names in the minified package (`constructor.name`, devtools).
+for (const [type, name] of [[AuthClient, "AuthClient"], [ClientIdentification, "ClientIdentification"], [LegacyJwtClient, "LegacyJwtClient"]]) {
+  Object.defineProperty(type, "name", { value: name });
+}

@@ -53,3 +53,23 @@ test('a replayed callback is refused and leaves the session alone', async (t) =>
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'in');
   assert.ok(page.url().startsWith(www.origin));
 });
+
+test('the public classes keep their names in the minified build; an AuthError is a named Error', async (t) => {
+  const { page } = await world.openApp(t);
+  const names = await page.evaluate(async () => {
+    const { AuthClient, AuthError } = window.spaAuth;
+    const mod = await import('/pkg/web/spa_auth.js');
+    let thrown;
+    try {
+      new AuthClient({});
+    } catch (e) {
+      thrown = e;
+    }
+    return {
+      classes: [AuthClient.name, AuthError.name, mod.ClientIdentification.name, mod.LegacyJwtClient.name],
+      error: [thrown instanceof AuthError, thrown instanceof Error, thrown.constructor.name, thrown.name, thrown.code],
+    };
+  });
+  assert.deepEqual(names.classes, ['AuthClient', 'AuthError', 'ClientIdentification', 'LegacyJwtClient']);
+  assert.deepEqual(names.error, [true, true, 'AuthError', 'AuthError', 'invalid_config']);
+});
