@@ -59,7 +59,7 @@ for target in bundler web; do
   snippet=$(cd "pkg/$target" && find snippets -name auth_error.js | head -n 1)
   [ -n "$snippet" ] || { echo "build: auth_error.js snippet not found in pkg/$target" >&2; exit 1; }
   sed "s#__AUTH_ERROR__#./$snippet#" src/js/driver.js > "pkg/$target/driver.js"
-  cp src/js/webcrypto.js "pkg/$target/webcrypto.js"
+  cp src/browser/webcrypto.js "pkg/$target/webcrypto.js"
   [ "$target" = web ] && cp "pkg/$target/spa_auth_core.d.ts" "pkg/$target/spa_auth_core.d.ts.keep"
   cp src/js/spa_auth.d.ts "pkg/$target/spa_auth.d.ts"
   if [ "$target" = web ]; then

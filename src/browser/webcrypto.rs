@@ -1,12 +1,13 @@
-//! WebCrypto for the Rust driver, through the one module both drivers share (`src/js/webcrypto.js`): the same DPoP
-//! key pair per issuer and client id in IndexedDB as the JavaScript driver keeps (RFC 9449; the core writes every
-//! proof, this only loads, removes and signs with the key), and ID token signature checks (`verifySignature`).
+//! WebCrypto for the Rust driver, through the module both drivers share (`src/browser/webcrypto.js`, which
+//! `src/js/driver.js` imports too): the same DPoP key pair per issuer and client id in IndexedDB as the JavaScript
+//! driver keeps (RFC 9449; the core writes every proof, this only loads, removes and signs with the key), and ID
+//! token signature checks (`verifySignature`).
 
 use crate::core::error::{code, Error, Result};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/js/webcrypto.js")]
+#[wasm_bindgen(module = "/src/browser/webcrypto.js")]
 extern "C" {
     #[wasm_bindgen(js_name = loadKey, catch)]
     async fn load_key_js(name: &str) -> std::result::Result<JsValue, JsValue>;

@@ -1,7 +1,7 @@
 // The Rust SPA (examples/rust-spa) with `"dpop": true` and `"verifySignature": true` in its config.json: the Rust
 // API's AuthClient verifies the provider's signed ID token with its JWKS, logs in with DPoP-bound tokens, calls the
 // DPoP-checking API route with proofs (tests/support/api.mjs /api/dpop), revokes with a proof and removes its key at
-// logout; the same WebCrypto module as the npm package (src/js/webcrypto.js).
+// logout; the same WebCrypto module as the npm package (src/browser/webcrypto.js).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
