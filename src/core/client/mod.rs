@@ -1,0 +1,802 @@
+//! The client's protocol without I/O: every operation (login, callback, refresh, logout) is a [`Step`] that a
+//! driver advances. The driver asks for the next [`Action`] (fetch this request, navigate there, done with this
+//! value), carries it out, and feeds back the [`Answer`]; the core decides everything else. Storage, the clock
+//! and randomness are synchronous calls into the driver's [`Env`]; nothing here awaits.
+//!
+//! The JavaScript driver (`src/js/driver.js`) and the Rust driver (`browser::client`) run the same steps.
+//!
+//! Beside the operations here: `tabs` (sessions and logouts shared between an app's tabs), `proofs` (DPoP in the
+//! steps and the app's own requests) and `signature_check` (`verifySignature`); `tests` drives them natively.
+
+use super::authorize::{self, LoginOptions, LoginRandomness, Transaction, TRANSACTION_TTL};
+use super::callback::{self, AuthorizationResponse, StoredLogin};
+use super::config::{Config, LogoutStyle, TabsMode};
+use super::discovery::{CachedDiscovery, Endpoints, ProviderMetadata};
+use super::dpop::{self, Nonces, PublicKey};
+use super::encoding::base64url;
+use super::error::{code, Error, Result};
+use super::freshness::{self, Freshness};
+use super::id_token::{self, Claims, Expected};
+use super::json::{members as json_members, FromJson, Json};
+use super::keys::Keys;
+use super::logout;
+use super::secret::{IdToken, RefreshToken};
+use super::signature::{self, KeyChoice, Verification};
+use super::store::Store;
+use super::token::{self, decimal, TokenResponse, TokenSet, Tokens};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// What a driver provides: stores, clock, randomness and JSON, all synchronous.
+pub trait Env {
+    type Json: Json;
+    fn json(&self) -> &Self::Json;
+    /// Now, in epoch seconds.
+    fn now(&self) -> u64;
+    /// Now, in epoch milliseconds: orders the sessions tabs hand each other.
+    fn now_ms(&self) -> u64;
+    /// Fresh verifier, state and nonce bytes.
+    fn random(&self) -> Result<LoginRandomness>;
+    /// Logins in progress, used states and the discovery cache (sessionStorage, or its memory fallback).
+    fn logins(&self) -> &dyn Store;
+    /// Writes a login in progress where it survives leaving the page, or fails with `storage_unavailable`.
+    fn keep_login(&self, key: &str, value: &str) -> Result<()>;
+    /// The stored token set (an implementation may reuse its parse of unchanged text).
+    fn load_tokens(&self) -> Option<Rc<TokenSet>>;
+    /// The stored token set's text, as another tab of this app adopts it.
+    fn tokens_text(&self) -> Option<String>;
+    fn save_tokens(&self, set: &TokenSet) -> Result<()>;
+    fn remove_tokens(&self) -> Result<()>;
+}
+
+/// A request the driver sends: `GET url` (JSON accepted) without a body, `POST url` form-encoded with one;
+/// with an `Authorization` header when `authorization` is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub url: String,
+    pub body: Option<String>,
+    pub authorization: Option<String>,
+    /// `dpop: true`: a DPoP proof's signing input (RFC 9449 §4.2); the driver signs it with its key and sends
+    /// `input "." BASE64URL(signature)` as the `DPoP` header.
+    pub dpop: Option<String>,
+    /// The app's own method ([`Client::resource`]); otherwise `GET`, or `POST` with a body.
+    pub method: Option<String>,
+}
+
+impl HttpRequest {
+    fn get(url: String) -> Self {
+        HttpRequest { url, body: None, authorization: None, dpop: None, method: None }
+    }
+
+    fn post(url: String, body: String) -> Self {
+        HttpRequest { body: Some(body), ..HttpRequest::get(url) }
+    }
+
+    /// The HTTP method the driver uses.
+    pub fn method(&self) -> &str {
+        let default = if self.body.is_some() { "POST" } else { "GET" };
+        self.method.as_deref().unwrap_or(default)
+    }
+}
+
+/// What became of the last request.
+#[derive(Debug)]
+pub enum Answer {
+    /// The server answered: its status and body text, and its `DPoP-Nonce` and `WWW-Authenticate` headers
+    /// (RFC 9449 §8, §9; a driver that does not do DPoP gives `None`).
+    Http { status: u16, text: String, nonce: Option<String>, challenge: Option<String> },
+    /// No answer: offline, DNS, CORS, or the connection dropped.
+    Unreachable,
+    /// No answer within `timeoutMs`: the driver aborted the request.
+    TimedOut,
+    /// The driver's WebCrypto verified (or refused) the signature asked for by [`Action::Verify`].
+    Verified(bool),
+}
+
+/// What the driver does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    Fetch(HttpRequest),
+    /// Leave the page (`location.assign`).
+    Navigate(String),
+    /// Verify an ID token's signature with this key (`verifySignature`); answer with [`Answer::Verified`].
+    Verify(Verification),
+    Done(Outcome),
+}
+
+/// What an operation ends with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `login`: the authorize URL (the login is stored under its state).
+    AuthorizeUrl(String),
+    /// `callback`: the login's `appState` as JSON text.
+    LoggedIn(Option<String>),
+    /// `refresh`: the new access token.
+    AccessToken(String),
+    /// `logout`: done (a navigation may have been asked for before).
+    LoggedOut,
+    /// `user_info`: the UserInfo claims as JSON text (their `sub` is the ID token's).
+    UserInfo(String),
+    /// `resource`: the resource server answered (and did not ask for its nonce, or was asked once already);
+    /// `refresh`: it was a 401 that a new access token may cure.
+    Answered { refresh: bool },
+    /// `callback` of a silent check that the provider answered with "log in first" (`login_required` and the
+    /// like): not logged in, quietly; the login's `appState`.
+    NotLoggedIn(Option<String>),
+}
+
+/// The provider's answers to `prompt=none` that mean "not without the user" (OIDC Core §3.1.2.6): a silent check
+/// ends quietly with them.
+const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
+
+/// Options of [`Client::logout`].
+#[derive(Clone, Debug, Default)]
+pub struct LogoutOptions {
+    /// Where the server sends the browser after logout (`post_logout_redirect_uri` / `returnTo`).
+    pub return_to: Option<String>,
+    /// Only forget the tokens here; no redirect to the server.
+    pub local_only: bool,
+}
+
+/// An operation in progress; advance it with [`Client::advance`].
+#[derive(Debug)]
+pub struct Step {
+    state: State,
+    /// Discovery was asked for (its answer is the next one).
+    discovering: bool,
+    /// The outstanding request: its URL names it in errors; with DPoP it is sent again once with the server's nonce.
+    requested: Option<HttpRequest>,
+    /// The outstanding request was already sent again with a server's nonce.
+    nonce_retried: bool,
+}
+
+#[derive(Debug)]
+enum State {
+    Login(Option<LoginOptions>),
+    Callback { response: Option<AuthorizationResponse>, transaction: Transaction, sent: bool },
+    Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
+    Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
+    UserInfo { access_token: String, sent: bool },
+    /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it; `nonce_retry`:
+    /// a nonce challenge may be answered once.
+    Resource { request: Option<HttpRequest>, nonce_retry: bool },
+    /// A silent check that ended with "log in first".
+    Quiet(Option<String>),
+    /// A token set whose ID token's signature is being checked before it is stored.
+    Verifying { set: TokenSet, finish: Finish, fetched: bool, awaiting: Awaiting },
+    Finished,
+}
+
+/// What a token set whose signature verified goes on to.
+#[derive(Debug)]
+enum Finish {
+    Login(Option<String>),
+    Refresh { refresh_token: RefreshToken },
+}
+
+/// What a signature check waits for.
+#[derive(Debug, PartialEq, Eq)]
+enum Awaiting {
+    Nothing,
+    Jwks,
+    Signature,
+}
+
+impl Step {
+    fn new(state: State) -> Step {
+        Step { state, discovering: false, requested: None, nonce_retried: false }
+    }
+
+    /// The URL of the outstanding request.
+    fn requested_url(&self) -> &str {
+        self.requested.as_ref().map_or("", |r| r.url.as_str())
+    }
+}
+
+/// One public client of one authorization server: its configuration, its keys and the driver's environment.
+pub struct Client<E: Env> {
+    config: Config,
+    keys: Keys,
+    env: E,
+    endpoints: RefCell<Option<Endpoints>>,
+    /// Bumped by every change of the stored session made here, so a driver knows when to tell its listeners.
+    generation: Cell<u32>,
+    /// `dpop: true`: the public half of the driver's key, once it gave it.
+    dpop_key: RefCell<Option<PublicKey>>,
+    /// `dpop: true`: the latest DPoP nonce of each server.
+    nonces: RefCell<Nonces>,
+}
+
+fn login_required(message: &'static str) -> Error {
+    Error::new(code::LOGIN_REQUIRED, message)
+}
+
+impl<E: Env> Client<E> {
+    pub fn new(config: Config, env: E) -> Self {
+        Client {
+            keys: Keys::new(&config.client_id),
+            endpoints: RefCell::new(Endpoints::configured(&config)),
+            config,
+            env,
+            generation: Cell::new(0),
+            dpop_key: RefCell::new(None),
+            nonces: RefCell::new(Nonces::default()),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn env(&self) -> &E {
+        &self.env
+    }
+
+    /// Changes of the session made through this client so far.
+    pub fn generation(&self) -> u32 {
+        self.generation.get()
+    }
+
+    fn changed(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
+    }
+
+    // ---- endpoints -------------------------------------------------------------------------------------
+
+    /// Endpoints known without a request: configured, already discovered, or cached in the store.
+    pub fn known_endpoints(&self) -> Option<Endpoints> {
+        if let Some(e) = self.endpoints.borrow().clone() {
+            return Some(e);
+        }
+        let text = self.env.logins().get(&self.keys.discovery()).ok()??;
+        let cached = CachedDiscovery::read(self.env.json(), &text)?;
+        let endpoints = cached.endpoints_for(&self.config)?;
+        *self.endpoints.borrow_mut() = Some(endpoints.clone());
+        Some(endpoints)
+    }
+
+    /// Reads a discovery answer (OIDC Discovery §4): a JSON object naming exactly the configured issuer.
+    fn accept_discovery(&self, status: u16, text: &str) -> Result<Endpoints> {
+        let metadata = ProviderMetadata::read(self.env.json(), text);
+        let metadata = match metadata {
+            Some(m) if (200..300).contains(&status) => m,
+            _ => {
+                return Err(Error::server(
+                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), ")."]
+                        .concat(),
+                ))
+            }
+        };
+        let endpoints = Endpoints::discovered(&self.config, metadata)?;
+        let cached = CachedDiscovery {
+            discovery_url: self.config.discovery_url.clone(),
+            issuer: self.config.issuer.clone(),
+            endpoints: endpoints.clone(),
+        };
+        if let Some(text) = self.env.json().stringify(&cached) {
+            // A cache that cannot be written only costs a request later.
+            let _ = self.env.logins().set(&self.keys.discovery(), &text);
+        }
+        *self.endpoints.borrow_mut() = Some(endpoints.clone());
+        Ok(endpoints)
+    }
+
+    /// The endpoints, or the discovery request to send first; its answer is read on the next call.
+    fn endpoints_for(&self, step: &mut Step, answer: &mut Option<Answer>) -> Result<Option<Endpoints>> {
+        if let Some(e) = self.known_endpoints() {
+            return Ok(Some(e));
+        }
+        if !step.discovering {
+            step.discovering = true;
+            return Ok(None);
+        }
+        step.discovering = false;
+        let (status, text) = self.http_answer(answer.take(), "discovery", &self.config.discovery_url)?;
+        self.accept_discovery(status, &text).map(Some)
+    }
+
+    /// The status and text of an answer to the `step` request sent to `url`: `network_error` naming `url` when
+    /// there was none, `timeout` naming the step and the origin when it took longer than `timeoutMs`.
+    fn http_answer(&self, answer: Option<Answer>, step: &str, url: &str) -> Result<(u16, String)> {
+        match answer {
+            Some(Answer::Http { status, text, .. }) => Ok((status, text)),
+            Some(Answer::TimedOut) => {
+                let origin = super::encoding::origin(url);
+                let ms = decimal(self.config.timeout_ms);
+                Err(Error::new(
+                    code::TIMEOUT,
+                    ["The ", step, " request to ", origin, " took longer than ", &ms, " ms (`timeoutMs`); nothing was stored."].concat(),
+                ))
+            }
+            _ => Err(Error::new(
+                code::NETWORK_ERROR,
+                ["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."].concat(),
+            )),
+        }
+    }
+
+    // ---- the session -----------------------------------------------------------------------------------
+
+    /// The stored token set, when its type is this client's (`DPoP` with `dpop: true`, `Bearer` without): a session
+    /// stored before the option changed is no session, so a bearer token is never sent as a DPoP one.
+    fn stored(&self) -> Option<Rc<TokenSet>> {
+        let expected = if self.config.dpop { "DPoP" } else { "Bearer" };
+        self.env.load_tokens().filter(|s| s.token_type.eq_ignore_ascii_case(expected))
+    }
+
+    /// A stored token set that is not expired, or that can be refreshed.
+    pub fn is_authenticated(&self) -> bool {
+        freshness::is_authenticated(self.stored().as_deref(), self.env.now())
+    }
+
+    /// The current tokens, without the refresh token.
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.stored().map(|s| s.public())
+    }
+
+    /// The validated ID token's claims, as JSON text.
+    pub fn user_claims_json(&self) -> Option<String> {
+        let set = self.stored()?;
+        let id_token = set.id_token.as_ref()?;
+        id_token::payload_json(id_token.secret()).ok().map(|(_, payload)| payload)
+    }
+
+    /// `getAccessToken`'s decision: the stored access token when it is valid for `min_validity` more seconds,
+    /// `None` when a refresh must get one, `login_required` (and an expired session removed) when nothing can.
+    pub fn access_token(&self, min_validity: Option<u64>, force_refresh: bool) -> Result<Option<String>> {
+        let set = self.stored();
+        let now = self.env.now();
+        match freshness::assess(set.as_deref(), now, min_validity, force_refresh) {
+            Freshness::Valid => Ok(set.map(|s| s.access_token.secret().to_owned())),
+            Freshness::Refresh => Ok(None),
+            Freshness::LoginRequired => {
+                // Only an expired session is removed; a valid one without a refresh token stays usable.
+                if set.is_some_and(|s| s.expires_at <= now) {
+                    self.forget_tokens();
+                }
+                Err(login_required("No access token valid for long enough, and no refresh token: log in again."))
+            }
+        }
+    }
+
+    fn save(&self, set: &TokenSet) -> Result<()> {
+        self.env.save_tokens(set)?;
+        self.set_session_at(self.env.now_ms());
+        self.changed();
+        Ok(())
+    }
+
+    fn forget_tokens(&self) {
+        let _ = self.env.remove_tokens();
+        let _ = self.env.logins().remove(&self.keys.session_at());
+        self.changed();
+    }
+
+    fn expected<'a>(&'a self, nonce: Option<&'a str>, now: u64) -> Expected<'a> {
+        Expected { issuer: &self.config.issuer, client_id: &self.config.client_id, nonce, now, leeway: self.config.leeway }
+    }
+
+    /// Reads a token endpoint answer into a token set (nothing is stored here).
+    fn token_set(&self, status: u16, text: &str, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let body = TokenResponse::read(self.env.json(), text);
+        let response = token::check_response("token endpoint", status, body)?;
+        TokenSet::from_response(response, self.env.now(), previous, self.config.dpop)
+    }
+
+    fn claims_of(&self, token: &IdToken) -> Option<Claims> {
+        Claims::read(self.env.json(), &id_token::payload_json(token.secret()).ok()?.1)
+    }
+
+    // ---- silent checks and popups ------------------------------------------------------------------------
+
+    /// Whether this tab already tried a silent check (`prompt=none`): it tries once per tab session, so an app
+    /// that asks on every load never loops.
+    pub fn silent_tried(&self) -> bool {
+        self.env.logins().get(&self.keys.silent_tried()).ok().flatten().is_some()
+    }
+
+    /// A silent check: a login with `prompt=none` (state, nonce and PKCE as always), remembered as tried.
+    pub fn silent_login(&self, mut login: LoginOptions) -> Step {
+        login.silent = true;
+        let _ = self.env.logins().set(&self.keys.silent_tried(), "1");
+        self.login(login)
+    }
+
+    /// The channel a popup login's answer travels on, when `url` (an authorize URL, or the redirect back) carries
+    /// a popup login's state: `spa-auth popup {state}`.
+    pub fn popup_channel(&self, url: &str) -> Option<String> {
+        let state = callback::parse_response(url, self.config.response_mode).state.or_else(|| {
+            let query = url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
+            super::encoding::parse_params(query).into_iter().find(|(n, _)| n == "state").map(|(_, v)| v)
+        })?;
+        state.starts_with(authorize::POPUP_STATE_PREFIX).then(|| ["spa-auth popup ", &state].concat())
+    }
+
+    // ---- operations ------------------------------------------------------------------------------------
+
+    /// A login: verifier, challenge, state and nonce, the login stored under its state (where it survives
+    /// leaving the page, or `storage_unavailable`); ends with the authorize URL.
+    pub fn login(&self, login: LoginOptions) -> Step {
+        Step::new(State::Login(Some(login)))
+    }
+
+    /// Whether `url` is an authorization response for this client's response mode.
+    pub fn is_callback(&self, url: &str) -> bool {
+        callback::is_callback(url, self.config.response_mode)
+    }
+
+    /// The address bar after a callback: `url` without the response's parameters.
+    pub fn scrub_callback_url(&self, url: &str) -> String {
+        callback::scrub_url(url, self.config.response_mode)
+    }
+
+    /// Completes a login from the redirect back at `url`: the state is checked and spent at once (single use),
+    /// the server's own error reported without a request; the code exchange follows.
+    pub fn callback(&self, url: &str) -> Result<Step> {
+        let response = callback::parse_response(url, self.config.response_mode);
+        let Some(state) = response.state.clone() else {
+            return Err(Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."));
+        };
+        let now = self.env.now();
+        let transaction = callback::check_state(self.take_login(&state, now)?, &self.config.issuer, now)?;
+        let quiet = response.error.as_deref().is_some_and(|e| QUIET_ERRORS.contains(&e));
+        if transaction.silent && quiet && response.iss.as_deref().is_none_or(|iss| iss == self.config.issuer) {
+            return Ok(Step::new(State::Quiet(transaction.app_state)));
+        }
+        if response.error.is_some() {
+            // The server's own error needs no endpoints: report it even when discovery would fail.
+            return Err(callback::check_response(response, &self.config.issuer, false)
+                .err()
+                .unwrap_or_else(|| Error::server("The callback carries an error.")));
+        }
+        Ok(Step::new(State::Callback { response: Some(response), transaction, sent: false }))
+    }
+
+    /// A refresh (RFC 6749 §6) of the stored session; ends with the new access token. Drivers run at most one
+    /// at a time per token key and share its result.
+    pub fn refresh(&self) -> Result<Step> {
+        let Some(old) = self.stored() else { return Err(login_required("Not logged in.")) };
+        let Some(refresh_token) = old.refresh_token.clone() else {
+            return Err(login_required("The session has no refresh token: log in again."));
+        };
+        Ok(Step::new(State::Refresh { old, refresh_token, sent: false }))
+    }
+
+    /// Forgets this client's tokens and logins in progress at once, then revokes the refresh token when a
+    /// revocation endpoint is known (a failure does not stop the logout) and, unless `local_only`, navigates to
+    /// the server's logout.
+    pub fn logout(&self, options: LogoutOptions) -> Result<Step> {
+        let set = self.stored();
+        self.env.remove_tokens()?;
+        self.env.logins().remove(&self.keys.session_at())?;
+        self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at() + 1));
+        let logins = self.env.logins();
+        for key in logins.keys(self.keys.prefix())? {
+            if self.keys.is_login_record(&key) {
+                logins.remove(&key)?;
+            }
+        }
+        self.changed();
+        Ok(Step::new(State::Logout { set, options, endpoints: None, revoked: false, navigated: false }))
+    }
+
+    /// The next action of `step`, given the answer to the last `Fetch` it asked for.
+    pub fn advance(&self, step: &mut Step, answer: Option<Answer>) -> Result<Action> {
+        if let Some(request) = self.nonce_retry(step, &answer) {
+            return self.send(step, request, true);
+        }
+        let result = match self.advance_inner(step, answer) {
+            Ok(Action::Fetch(request)) => self.send(step, request, false),
+            other => other,
+        };
+        if !matches!(result, Ok(Action::Fetch(_)) | Ok(Action::Navigate(_)) | Ok(Action::Verify(_))) {
+            step.state = State::Finished;
+        }
+        result
+    }
+
+    fn advance_inner(&self, step: &mut Step, mut answer: Option<Answer>) -> Result<Action> {
+        let discovery = || Action::Fetch(HttpRequest::get(self.config.discovery_url.clone()));
+        match std::mem::replace(&mut step.state, State::Finished) {
+            State::Finished => Err(Error::new(code::INVALID_STATE, "This operation already ended.")),
+            State::Login(login) => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::Login(login);
+                    return Ok(discovery());
+                };
+                let url = self.start_login(&endpoints, login.unwrap_or_default())?;
+                Ok(Action::Done(Outcome::AuthorizeUrl(url)))
+            }
+            State::Callback { response, transaction, sent: false } => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::Callback { response, transaction, sent: false };
+                    return Ok(discovery());
+                };
+                let response = response.unwrap_or_default();
+                let code = callback::check_response(response, &self.config.issuer, endpoints.iss_parameter_supported)?;
+                if self.config.dpop && transaction.dpop_jkt != self.dpop_key.borrow().as_ref().map(PublicKey::thumbprint) {
+                    // The server would refuse the code (RFC 9449 §10); say why instead.
+                    return Err(Error::new(
+                        code::INVALID_STATE,
+                        "This login was bound to a DPoP key that is gone (a logout in another tab removed it): log in again.",
+                    ));
+                }
+                let body = token::code_grant_body(&code, &transaction, &self.config.client_id);
+                step.state = State::Callback { response: None, transaction, sent: true };
+                Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
+            }
+            State::Callback { transaction, sent: true, .. } => {
+                let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
+                let set = self.token_set(status, &text, None)?;
+                let nonce = transaction.nonce.as_ref().map(|n| n.secret());
+                id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, self.env.now()), self.env.json())?;
+                let finish = Finish::Login(transaction.app_state);
+                if self.config.verify_signature && set.id_token.is_some() {
+                    return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
+                }
+                self.finish(set, finish)
+            }
+            State::Refresh { old, refresh_token, sent: false } => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::Refresh { old, refresh_token, sent: false };
+                    return Ok(discovery());
+                };
+                let body = token::refresh_grant_body(&refresh_token, &self.config.client_id);
+                step.state = State::Refresh { old, refresh_token, sent: true };
+                Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
+            }
+            State::Refresh { old, refresh_token, sent: true } => {
+                let (status, text) = self.http_answer(answer, "refresh", step.requested_url())?;
+                let set = match self.refreshed(&old, &refresh_token, status, &text)? {
+                    Ok(set) => set,
+                    Err(token) => return Ok(Action::Done(Outcome::AccessToken(token))),
+                };
+                let finish = Finish::Refresh { refresh_token };
+                if self.config.verify_signature && set.id_token.is_some() && set.id_token != old.id_token {
+                    return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
+                }
+                self.finish(set, finish)
+            }
+            State::Verifying { set, finish, fetched, awaiting } => self.check_signature(step, set, finish, fetched, awaiting, answer),
+            State::Logout { set, options, endpoints: None, .. } => {
+                // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
+                // the redirect, not the logout.
+                let wants_discovery = !options.local_only && self.config.logout_style == LogoutStyle::Oidc;
+                let endpoints = if wants_discovery {
+                    match self.endpoints_for(step, &mut answer) {
+                        Ok(None) => {
+                            step.state = State::Logout { set, options, endpoints: None, revoked: false, navigated: false };
+                            return Ok(discovery());
+                        }
+                        Ok(found) => found,
+                        Err(_) => None,
+                    }
+                } else {
+                    self.known_endpoints()
+                };
+                self.logout_next(step, set, options, endpoints, false, false)
+            }
+            State::Logout { set, options, endpoints: Some(endpoints), revoked, navigated } => {
+                // The revocation's answer, whatever it is, changes nothing.
+                self.logout_next(step, set, options, endpoints, revoked, navigated)
+            }
+            State::UserInfo { access_token, sent: false } => {
+                let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
+                    step.state = State::UserInfo { access_token, sent: false };
+                    return Ok(discovery());
+                };
+                let Some(url) = endpoints.userinfo else {
+                    return Err(Error::invalid_config(
+                        "The provider's metadata names no userinfo_endpoint: give the `userinfoEndpoint` option.",
+                    ));
+                };
+                let scheme = if self.config.dpop { "DPoP " } else { "Bearer " };
+                let authorization = Some([scheme, &access_token].concat());
+                step.state = State::UserInfo { access_token, sent: true };
+                Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
+            }
+            State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
+            State::Resource { request: Some(request), nonce_retry } => {
+                step.state = State::Resource { request: None, nonce_retry };
+                Ok(Action::Fetch(request))
+            }
+            State::Resource { request: None, .. } => {
+                // A 401 that a new access token may cure: not one about the proof or the nonce (RFC 9449 §7.1, §9).
+                let refresh = match &answer {
+                    Some(Answer::Http { status: 401, challenge, .. }) => {
+                        !challenge.as_deref().is_some_and(|c| dpop::names_error(c, "use_dpop_nonce") || dpop::names_error(c, "invalid_dpop_proof"))
+                    }
+                    _ => false,
+                };
+                Ok(Action::Done(Outcome::Answered { refresh }))
+            }
+            State::UserInfo { sent: true, .. } => {
+                let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
+                self.check_user_info(status, text).map(|claims| Action::Done(Outcome::UserInfo(claims)))
+            }
+        }
+    }
+
+    fn logout_next(
+        &self,
+        step: &mut Step,
+        set: Option<Rc<TokenSet>>,
+        options: LogoutOptions,
+        endpoints: Option<Endpoints>,
+        revoked: bool,
+        navigated: bool,
+    ) -> Result<Action> {
+        let refresh_token = set.as_ref().and_then(|s| s.refresh_token.clone());
+        // With `dpop: true` the revocation needs a proof: without the key (IndexedDB failed) it is skipped, the
+        // logout goes on.
+        let provable = !self.config.dpop || self.dpop_key.borrow().is_some();
+        let revocation = endpoints.as_ref().and_then(|e| e.revocation.clone()).filter(|_| provable);
+        if let (false, Some(refresh_token), Some(url)) = (revoked, refresh_token, revocation) {
+            let body = token::revocation_body(&refresh_token, &self.config.client_id);
+            step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated };
+            return Ok(Action::Fetch(HttpRequest::post(url, body)));
+        }
+        if options.local_only || navigated {
+            return Ok(Action::Done(Outcome::LoggedOut));
+        }
+        let return_to = options.return_to.as_deref();
+        let target = match self.config.logout_style {
+            LogoutStyle::Auth0 => Some(logout::auth0_logout_url(&self.config.issuer, &self.config.client_id, return_to)),
+            LogoutStyle::Oidc => endpoints.as_ref().and_then(|e| e.end_session.as_ref()).map(|endpoint| {
+                logout::end_session_url(endpoint, set.as_ref().and_then(|s| s.id_token.as_ref()), &self.config.client_id, return_to)
+            }),
+        };
+        match target {
+            Some(url) => {
+                step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated: true };
+                Ok(Action::Navigate(url))
+            }
+            None => Ok(Action::Done(Outcome::LoggedOut)),
+        }
+    }
+
+    /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is the ID token's.
+    fn check_user_info(&self, status: u16, text: String) -> Result<String> {
+        if !(200..300).contains(&status) {
+            let status = decimal(status.into());
+            return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
+        }
+        let subject = json_members(self.env.json(), &text, &["sub"]);
+        let Some([sub]) = subject else {
+            let jwt = text.trim().split('.').count() >= 3 && !text.trim_start().starts_with('{');
+            return Err(Error::server(if jwt {
+                "The UserInfo endpoint answered with a signed or encrypted JWT (application/jwt); spa-auth reads JSON UserInfo only: \
+configure the client at the provider for JSON UserInfo."
+            } else {
+                "The UserInfo endpoint's answer is not a JSON object."
+            }));
+        };
+        let expected = self.stored().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
+        match (sub.text().flatten(), expected) {
+            (Some(sub), Some(expected)) if sub == expected => Ok(text),
+            (Some(_), None) => Ok(text),
+            (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.4): the answer is refused.")),
+            (None, _) => Err(Error::id_token("The UserInfo answer has no `sub` (OIDC Core 5.3.2).")),
+        }
+    }
+
+    /// The UserInfo claims for `access_token` (OIDC Core §5.3), checked against the ID token's `sub`.
+    pub fn user_info(&self, access_token: String) -> Step {
+        Step::new(State::UserInfo { access_token, sent: false })
+    }
+
+    /// Builds the authorize URL and stores the login under its state.
+    fn start_login(&self, endpoints: &Endpoints, mut login: LoginOptions) -> Result<String> {
+        if self.config.dpop {
+            // RFC 9449 §10: the code is bound to the key, so only this key's holder can redeem it.
+            let key = self.dpop_key.borrow();
+            let Some(key) = key.as_ref() else {
+                return Err(Error::invalid_config("`dpop: true`, but the driver gave no DPoP key before the login."));
+            };
+            login.dpop_jkt = Some(key.thumbprint());
+        }
+        let now = self.env.now();
+        let request = authorize::authorization_request(&self.config, &endpoints.authorization, login, &self.env.random()?, now)?;
+        self.forget_old_logins(now)?;
+        let text = self.env.json().stringify(&request.transaction).ok_or_else(|| Error::invalid_config("appState must be JSON."))?;
+        // A login that could not be found on the way back is refused here, before the page is left.
+        self.env.keep_login(&self.keys.transaction(request.state.secret()), &text)?;
+        Ok(request.url)
+    }
+
+    /// Removes logins in progress and used-state records older than the transaction lifetime.
+    fn forget_old_logins(&self, now: u64) -> Result<()> {
+        let logins = self.env.logins();
+        for key in logins.keys(self.keys.prefix())? {
+            if !self.keys.is_login_record(&key) {
+                continue;
+            }
+            let value = logins.get(&key)?.unwrap_or_default();
+            let stale = if self.keys.is_transaction(&key) {
+                Transaction::read(self.env.json(), &value).is_none_or(|t| t.expired(now))
+            } else {
+                value.parse::<u64>().map_or(true, |until| until < now)
+            };
+            if stale {
+                logins.remove(&key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the login stored under `state` out of the store (single use: it is deleted and the state remembered
+    /// as used before anything else happens).
+    fn take_login(&self, state: &str, now: u64) -> Result<StoredLogin> {
+        let logins = self.env.logins();
+        let key = self.keys.transaction(state);
+        if let Some(text) = logins.get(&key)? {
+            logins.remove(&key)?;
+            logins.set(&self.keys.used_state(state), &decimal(now + TRANSACTION_TTL))?;
+            return Ok(Transaction::read(self.env.json(), &text).map_or(StoredLogin::Unknown, StoredLogin::Pending));
+        }
+        if logins.get(&self.keys.used_state(state))?.is_some() {
+            return Ok(StoredLogin::Used);
+        }
+        let pending = logins.keys(self.keys.prefix())?.iter().any(|k| self.keys.is_transaction(k));
+        Ok(if pending { StoredLogin::Unknown } else { StoredLogin::NoneStarted })
+    }
+
+    /// Reads a refresh answer into the token set to store (`Ok`), or, when another client refreshed meanwhile, its
+    /// access token (`Err`).
+    fn refreshed(&self, old: &TokenSet, refresh_token: &RefreshToken, status: u16, text: &str) -> Result<std::result::Result<TokenSet, String>> {
+        let still_current = || self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
+        let set = match self.token_set(status, text, Some(old)) {
+            Ok(set) => set,
+            Err(e) if e.code() == "invalid_grant" => {
+                if still_current() {
+                    self.forget_tokens();
+                } else if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {
+                    // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
+                    return Ok(Err(current.access_token.secret().to_owned()));
+                }
+                return Err(Error::caused_by(code::LOGIN_REQUIRED, "The session ended at the server (refresh token refused): log in again.", &e));
+            }
+            Err(e) => return Err(e),
+        };
+        if set.id_token != old.id_token {
+            if let Some(new_id) = &set.id_token {
+                let original = old.id_token.as_ref().and_then(|t| self.claims_of(t));
+                let expected = self.expected(None, self.env.now());
+                match original {
+                    Some(original) => id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?,
+                    None => id_token::verify(new_id, &expected, self.env.json())?,
+                };
+            }
+        }
+        Ok(Ok(set))
+    }
+
+    /// Stores a token set that passed every check and ends the operation. A refresh's result is stored only if the
+    /// session was not changed meanwhile.
+    fn finish(&self, set: TokenSet, finish: Finish) -> Result<Action> {
+        match finish {
+            Finish::Login(app_state) => {
+                self.save(&set)?;
+                Ok(Action::Done(Outcome::LoggedIn(app_state)))
+            }
+            Finish::Refresh { refresh_token } => {
+                if !self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                    return Err(login_required("The session changed while refreshing (logout or a new login)."));
+                }
+                self.save(&set)?;
+                Ok(Action::Done(Outcome::AccessToken(set.access_token.secret().to_owned())))
+            }
+        }
+    }
+
+}
+
+mod proofs;
+mod signature_check;
+mod tabs;
+#[cfg(test)]
+mod tests;

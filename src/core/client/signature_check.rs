@@ -1,0 +1,62 @@
+//! `verifySignature`: the provider's JWK Set and the driver's WebCrypto check before a token set is stored.
+
+use super::*;
+
+impl<E: Env> Client<E> {
+    /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
+    /// `kid`), the key that fits the token, the driver's verification, then [`finish`](Self::finish).
+    pub(super) fn check_signature(
+        &self,
+        step: &mut Step,
+        set: TokenSet,
+        finish: Finish,
+        fetched: bool,
+        awaiting: Awaiting,
+        answer: Option<Answer>,
+    ) -> Result<Action> {
+        let jwks_uri = self.known_endpoints().and_then(|e| e.jwks).or_else(|| self.config.jwks_uri.clone());
+        let Some(jwks_uri) = jwks_uri else {
+            return Err(Error::invalid_config("`verifySignature` needs the provider's jwks_uri: give the `jwksUri` option."));
+        };
+        let jwks = match awaiting {
+            Awaiting::Signature => {
+                return match answer {
+                    Some(Answer::Verified(true)) => self.finish(set, finish),
+                    _ => Err(signature::did_not_verify()),
+                }
+            }
+            Awaiting::Jwks => {
+                let (status, text) = self.http_answer(answer, "JWKS", &jwks_uri)?;
+                if !(200..300).contains(&status) {
+                    return Err(Error::server(["The JWK Set at ", &jwks_uri, " could not be read (HTTP ", &decimal(status.into()), ")."].concat()));
+                }
+                if self.env.json().items(&text, "keys").is_some() {
+                    // Cached only when readable: a captive portal's page does not stick for the tab session.
+                    let _ = self.env.logins().set(&self.keys.jwks(), &text);
+                }
+                Some(text)
+            }
+            Awaiting::Nothing => self.env.logins().get(&self.keys.jwks()).ok().flatten(),
+        };
+        let Some(jwks) = jwks else {
+            step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+            return Ok(Action::Fetch(HttpRequest::get(jwks_uri)));
+        };
+        let id_token = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
+        let announced = self.known_endpoints().map(|e| e.signing_algs).unwrap_or_default();
+        match signature::choose_key(&id_token, &jwks, &announced, self.env.json())? {
+            KeyChoice::Verify(verification) => {
+                step.state = State::Verifying { set, finish, fetched, awaiting: Awaiting::Signature };
+                Ok(Action::Verify(verification))
+            }
+            KeyChoice::UnknownKey if !fetched => {
+                // The provider may have rotated its keys: one more look at its JWK Set.
+                step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+                Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
+            }
+            KeyChoice::UnknownKey => Err(Error::id_token(
+                "The ID token's signature cannot be accepted: no key of the provider's JWK Set fits its `kid` and `alg`.",
+            )),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The tabs of one app (`tabs: "shared"`): the channel they talk on, and sessions and logouts ordered by time, so a
+//! tab never takes back a spent refresh token or a session older than a logout.
+
+use super::*;
+
+impl<E: Env> Client<E> {
+    /// The name of the channel (and Web Lock) the tabs of this app share: issuer and client id; `None` when
+    /// tabs are isolated or tokens live in memory.
+    pub fn tabs_channel(&self) -> Option<String> {
+        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.config.issuer, " ", &self.config.client_id].concat())
+    }
+
+    /// The stored session as another tab adopts it (it holds the refresh token: it goes only to tabs of the same
+    /// origin, issuer and client id).
+    pub fn session_text(&self) -> Option<String> {
+        self.env.tokens_text()
+    }
+
+    /// When the last logout this tab knows of happened (its own or another tab's), in epoch milliseconds. Sessions
+    /// and logouts are ordered by time (one machine, one clock): a logout ends every session obtained before it, and
+    /// a session obtained before the last logout is never taken back.
+    pub fn logged_out_at(&self) -> u64 {
+        self.env.logins().get(&self.keys.logged_out_at()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
+    }
+
+    pub(super) fn set_logged_out_at(&self, at: u64) {
+        let _ = self.env.logins().set(&self.keys.logged_out_at(), &decimal(at));
+    }
+
+    /// When this tab's session was obtained (by a login or refresh here or in the tab it came from), in epoch
+    /// milliseconds: a tab takes only a newer session than its own, so an answer from a tab that has not yet heard
+    /// of a refresh can never bring back a spent refresh token.
+    pub fn session_at(&self) -> u64 {
+        self.env.logins().get(&self.keys.session_at()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
+    }
+
+    pub(super) fn set_session_at(&self, at: u64) {
+        let _ = self.env.logins().set(&self.keys.session_at(), &decimal(at));
+    }
+
+    /// A session another tab of this app obtained at `at` (its stored text): stored here unless it is older than
+    /// the last logout this tab knows of or than this tab's own session, or unreadable or no longer usable.
+    /// `true` when it changed this tab's.
+    pub fn adopt(&self, text: &str, at: u64) -> bool {
+        if at <= self.logged_out_at() || (at <= self.session_at() && self.stored().is_some()) {
+            return false;
+        }
+        let Some(set) = TokenSet::read(self.env.json(), text) else { return false };
+        let expected = if self.config.dpop { "DPoP" } else { "Bearer" };
+        if !freshness::is_authenticated(Some(&set), self.env.now()) || !set.token_type.eq_ignore_ascii_case(expected) {
+            return false;
+        }
+        if self.env.tokens_text().as_deref() == Some(text) || self.env.save_tokens(&set).is_err() {
+            return false;
+        }
+        self.set_session_at(at);
+        self.changed();
+        true
+    }
+
+    /// Another tab logged out at `at`: this tab forgets a session obtained before then (a session obtained later,
+    /// by a login here after that logout, stays). `true` when it had one.
+    pub fn logged_out_elsewhere(&self, at: u64) -> bool {
+        if at <= self.logged_out_at() {
+            return false;
+        }
+        self.set_logged_out_at(at);
+        if self.stored().is_none() || self.session_at() > at {
+            return false;
+        }
+        self.forget_tokens();
+        true
+    }
+}

@@ -1,0 +1,558 @@
+//! The step machines driven natively: memory stores, a settable clock, serde_json.
+
+use super::*;
+use crate::core::config::{Options, TabsMode};
+use crate::core::encoding::{base64url, parse_params};
+use crate::core::json::SerdeJson;
+use crate::core::store::MemoryStore;
+use sha2::Digest;
+
+const ISSUER: &str = "https://id.example.com";
+
+/// Memory stores, a settable clock, fixed randomness, serde_json.
+#[derive(Default)]
+struct TestEnv {
+    logins: MemoryStore,
+    tokens: MemoryStore,
+    now: Cell<u64>,
+    logins_lost: Cell<bool>,
+    /// Draws so far: each draw differs from the last.
+    draws: Cell<u8>,
+}
+
+impl Env for TestEnv {
+    type Json = SerdeJson;
+    fn json(&self) -> &SerdeJson {
+        &SerdeJson
+    }
+    fn now(&self) -> u64 {
+        self.now.get()
+    }
+    fn now_ms(&self) -> u64 {
+        self.now.get() * 1000
+    }
+    fn random(&self) -> Result<LoginRandomness> {
+        self.draws.set(self.draws.get().wrapping_add(3));
+        let n = (self.now.get() as u8).wrapping_add(self.draws.get());
+        Ok(LoginRandomness { verifier: [n; 32], state: [n.wrapping_add(1); 32], nonce: [n.wrapping_add(2); 32] })
+    }
+    fn logins(&self) -> &dyn Store {
+        &self.logins
+    }
+    fn keep_login(&self, key: &str, value: &str) -> Result<()> {
+        if self.logins_lost.get() {
+            return Err(Error::new(code::STORAGE_UNAVAILABLE, "sessionStorage is full."));
+        }
+        self.logins.set(key, value)
+    }
+    fn load_tokens(&self) -> Option<Rc<TokenSet>> {
+        Some(Rc::new(TokenSet::read(&SerdeJson, &self.tokens.get("t").ok()??)?))
+    }
+    fn tokens_text(&self) -> Option<String> {
+        self.tokens.get("t").ok()?
+    }
+    fn save_tokens(&self, set: &TokenSet) -> Result<()> {
+        self.tokens.set("t", &SerdeJson.stringify(set).unwrap_or_default())
+    }
+    fn remove_tokens(&self) -> Result<()> {
+        self.tokens.remove("t")
+    }
+}
+
+fn client(extra: impl FnOnce(&mut Options)) -> Client<TestEnv> {
+    let mut options = Options {
+        issuer: ISSUER.into(),
+        client_id: "spa".into(),
+        redirect_uri: "https://app.example/cb".into(),
+        scope: Some("openid offline_access".into()),
+        ..Options::default()
+    };
+    extra(&mut options);
+    let env = TestEnv::default();
+    env.now.set(1000);
+    Client::new(options.validate().unwrap(), env)
+}
+
+fn http(status: u16, text: &str) -> Option<Answer> {
+    Some(Answer::Http { status, text: text.into(), nonce: None, challenge: None })
+}
+
+fn metadata() -> String {
+    serde_json::json!({
+        "issuer": ISSUER, "authorization_endpoint": "https://id.example.com/auth",
+        "token_endpoint": "https://id.example.com/token", "revocation_endpoint": "https://id.example.com/revoke",
+        "end_session_endpoint": "https://id.example.com/logout", "authorization_response_iss_parameter_supported": true,
+        "userinfo_endpoint": "https://id.example.com/me", "jwks_uri": "https://id.example.com/jwks",
+    })
+    .to_string()
+}
+
+fn id_token(nonce: Option<&str>, now: u64) -> String {
+    let claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "nonce": nonce, "iat": now, "exp": now + 300});
+    [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".")
+}
+
+fn tokens_answer(access: &str, id_token: Option<String>) -> String {
+    let refresh = ["rt-", access].concat();
+    let mut body = serde_json::json!({"access_token": access, "token_type": "Bearer", "expires_in": 300, "refresh_token": refresh});
+    if let Some(t) = id_token {
+        body["id_token"] = t.into();
+    }
+    body.to_string()
+}
+
+fn query(url: &str) -> Vec<(String, String)> {
+    parse_params(url.split_once('?').map_or("", |(_, q)| q))
+}
+
+fn param(url: &str, name: &str) -> String {
+    query(url).into_iter().find(|(n, _)| n == name).map(|(_, v)| v).unwrap_or_default()
+}
+
+/// A login through discovery and the code exchange; returns the client, logged in.
+fn logged_in() -> Client<TestEnv> {
+    let c = client(|_| {});
+    let mut step = c.login(LoginOptions { app_state: Some("{\"to\":\"/x\"}".into()), ..LoginOptions::default() });
+    assert_eq!(
+        c.advance(&mut step, None).unwrap(),
+        Action::Fetch(HttpRequest::get("https://id.example.com/.well-known/openid-configuration".into()))
+    );
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert!(url.starts_with("https://id.example.com/auth?"));
+    assert_eq!(param(&url, "code_challenge_method"), "S256");
+    let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+    assert!(c.is_callback(&back));
+    let mut step = c.callback(&back).unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!("a token request") };
+    assert_eq!(request.url, "https://id.example.com/token");
+    let form = parse_params(request.body.as_deref().unwrap());
+    assert!(form.contains(&("grant_type".into(), "authorization_code".into())));
+    assert!(form.iter().any(|(n, v)| n == "code_verifier" && v.len() == 43));
+    let nonce = param(&url, "nonce");
+    let done = c.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap();
+    assert_eq!(done, Action::Done(Outcome::LoggedIn(Some("{\"to\":\"/x\"}".into()))));
+    c
+}
+
+/// The claims of a DPoP proof's signing input.
+fn proof_claims(input: &str) -> serde_json::Value {
+    let claims = crate::core::encoding::base64url_decode(input.split('.').nth(1).unwrap()).unwrap();
+    serde_json::from_slice(&claims).unwrap()
+}
+
+fn dpop_answer(access: &str, id_token: Option<String>) -> String {
+    tokens_answer(access, id_token).replace("\"Bearer\"", "\"DPoP\"")
+}
+
+#[test]
+fn with_dpop_every_grant_and_token_use_carries_a_proof_and_nonces_are_followed_once() {
+    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+    let c = client(|o| o.dpop = true);
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let no_key = c.advance(&mut step, http(200, &metadata())).unwrap_err();
+    assert_eq!(no_key.code(), "invalid_config", "no login without the key it would be bound to");
+
+    let key = PublicKey::p256(X, Y).unwrap();
+    c.set_dpop_key(Some(key.clone()));
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(param(&url, "dpop_jkt"), key.thumbprint());
+
+    // The code exchange: a proof without `ath`; the server's nonce challenge is answered once, with its nonce.
+    let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+    let mut step = c.callback(&back).unwrap();
+    let Action::Fetch(first) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let claims = proof_claims(first.dpop.as_deref().unwrap());
+    assert_eq!((claims["htm"].as_str(), claims["htu"].as_str()), (Some("POST"), Some("https://id.example.com/token")));
+    assert!(claims.get("ath").is_none() && claims.get("nonce").is_none());
+    let challenge = Some(Answer::Http {
+        status: 400,
+        text: r#"{"error":"use_dpop_nonce"}"#.into(),
+        nonce: Some("n1".into()),
+        challenge: None,
+    });
+    let Action::Fetch(again) = c.advance(&mut step, challenge).unwrap() else { panic!("sent again with the nonce") };
+    assert_eq!((&again.url, &again.body), (&first.url, &first.body));
+    let claims_again = proof_claims(again.dpop.as_deref().unwrap());
+    assert_eq!(claims_again["nonce"], "n1");
+    assert_ne!(claims_again["jti"], claims["jti"], "every proof is new");
+    let second_challenge = Some(Answer::Http {
+        status: 400,
+        text: r#"{"error":"use_dpop_nonce"}"#.into(),
+        nonce: Some("n2".into()),
+        challenge: None,
+    });
+    assert_eq!(c.advance(&mut step, second_challenge).unwrap_err().code(), "use_dpop_nonce", "never a second retry");
+    assert!(c.tokens().is_none());
+
+    // A bearer token where DPoP was asked for is a downgrade: refused, nothing stored.
+    let login = |c: &Client<TestEnv>| {
+        let mut step = c.login(LoginOptions::default());
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+        let mut step = c.callback(&back).unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(proof_claims(request.dpop.as_deref().unwrap())["nonce"], "n2", "the server's latest nonce");
+        (step, param(&url, "nonce"))
+    };
+    let (mut step, nonce) = login(&c);
+    let bearer = c.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap_err();
+    assert_eq!(bearer.code(), "server_error");
+    assert!(c.tokens().is_none());
+    let (mut step, nonce) = login(&c);
+    c.advance(&mut step, http(200, &dpop_answer("at1", Some(id_token(Some(&nonce), 1000))))).unwrap();
+    assert_eq!(c.tokens().unwrap().token_type, "DPoP");
+
+    // UserInfo: the DPoP scheme and a proof with the token's hash.
+    let mut step = c.user_info("at1".into());
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(request.authorization.as_deref(), Some("DPoP at1"));
+    let claims = proof_claims(request.dpop.as_deref().unwrap());
+    assert_eq!((claims["htm"].as_str(), claims["ath"].as_str()), (Some("GET"), Some(base64url(&sha2::Sha256::digest(b"at1")).as_str())));
+    let resource_challenge = Some(Answer::Http {
+        status: 401,
+        text: String::new(),
+        nonce: Some("n3".into()),
+        challenge: Some(r#"DPoP error="use_dpop_nonce""#.into()),
+    });
+    let Action::Fetch(again) = c.advance(&mut step, resource_challenge).unwrap() else { panic!() };
+    assert_eq!(proof_claims(again.dpop.as_deref().unwrap())["nonce"], "n3");
+
+    // Refresh and revocation carry proofs too; discovery and JWKS requests never do.
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(request.dpop.is_some());
+    c.advance(&mut step, http(200, &dpop_answer("at2", None))).unwrap();
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(request.url, "https://id.example.com/revoke");
+    assert!(request.dpop.is_some());
+
+    // fetch(): the app's method; a resource server's nonce challenge asks for one more try, any other 401 does not.
+    let mut step = c.resource("PUT".into(), "https://api.example/r?q=1".into(), "at2", true);
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(request.authorization.as_deref(), Some("DPoP at2"));
+    let claims = proof_claims(request.dpop.as_deref().unwrap());
+    assert_eq!((claims["htm"].as_str(), claims["htu"].as_str()), (Some("PUT"), Some("https://api.example/r")));
+    let answer = |nonce: &str, error: &str| {
+        Some(Answer::Http { status: 401, text: String::new(), nonce: Some(nonce.into()), challenge: Some(format!("DPoP error=\"{error}\"")) })
+    };
+    let Action::Fetch(again) = c.advance(&mut step, answer("r1", "use_dpop_nonce")).unwrap() else { panic!() };
+    assert_eq!(proof_claims(again.dpop.as_deref().unwrap())["nonce"], "r1");
+    let done = c.advance(&mut step, answer("r2", "use_dpop_nonce")).unwrap();
+    assert_eq!(done, Action::Done(Outcome::Answered { refresh: false }), "never a second retry, and no refresh for a nonce");
+    let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at2", true);
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(proof_claims(request.dpop.as_deref().unwrap())["nonce"], "r2", "the latest nonce of that server");
+    assert_eq!(c.advance(&mut step, answer("r3", "invalid_token")).unwrap(), Action::Done(Outcome::Answered { refresh: true }));
+    // After a refresh the request is sent once more, without a nonce retry.
+    let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at3", false);
+    let Action::Fetch(_) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(c.advance(&mut step, answer("r4", "use_dpop_nonce")).unwrap(), Action::Done(Outcome::Answered { refresh: false }));
+}
+
+#[test]
+fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
+    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+    let c = client(|o| {
+        o.dpop = true;
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.revocation_endpoint = Some("https://id.example.com/revoke".into());
+    });
+    c.set_dpop_key(PublicKey::p256(X, Y));
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    // The key was removed (a logout in another tab) and another one made: the code is not sent.
+    c.set_dpop_key(PublicKey::p256(Y, X));
+    let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat();
+    let mut step = c.callback(&back).unwrap();
+    let e = c.advance(&mut step, None).unwrap_err();
+    assert_eq!(e.code(), "invalid_state");
+    assert!(e.message().contains("DPoP key"));
+    // A bearer session stored before `dpop: true` is no session: never sent as a DPoP token.
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    assert!(!c.is_authenticated());
+    assert_eq!(c.access_token(None, false).unwrap_err().code(), "login_required");
+    // A DPoP session whose key is gone still logs out, without the revocation it could not prove.
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    c.set_dpop_key(None);
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    assert!(c.tokens().is_none());
+}
+
+#[test]
+fn the_dpop_key_is_shared_by_shared_tabs_and_per_tab_when_isolated() {
+    let shared = client(|o| o.dpop = true);
+    assert_eq!(shared.dpop_key_name().unwrap(), "https://id.example.com spa");
+    assert_eq!(client(|_| {}).dpop_key_name(), None);
+    let isolated = client(|o| {
+        o.dpop = true;
+        o.tabs = TabsMode::Isolated;
+    });
+    let name = isolated.dpop_key_name().unwrap();
+    assert!(name.starts_with("https://id.example.com spa ") && name.len() > "https://id.example.com spa ".len() + 40);
+    assert_eq!(isolated.dpop_key_name().unwrap(), name, "the same name for the tab's lifetime (sessionStorage)");
+}
+
+#[test]
+fn a_login_and_its_callback_run_as_steps() {
+    let c = logged_in();
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at1");
+    assert_eq!(c.generation(), 1);
+    assert!(c.user_claims_json().unwrap().contains("alice"));
+    assert_eq!(c.access_token(None, false).unwrap().as_deref(), Some("at1"));
+}
+
+#[test]
+fn a_state_is_spent_before_the_code_is_redeemed() {
+    let c = client(|_| {});
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+    let _first = c.callback(&back).unwrap();
+    assert_eq!(c.callback(&back).unwrap_err().code(), "invalid_state");
+    assert_eq!(c.callback("https://app.example/cb?code=c&state=other").unwrap_err().code(), "missing_transaction", "no login pending");
+}
+
+#[test]
+fn a_login_that_cannot_be_kept_is_refused_before_the_url_exists() {
+    let c = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    c.env().logins_lost.set(true);
+    let mut step = c.login(LoginOptions::default());
+    assert_eq!(c.advance(&mut step, None).unwrap_err().code(), "storage_unavailable");
+}
+
+#[test]
+fn an_openid_code_exchange_without_an_id_token_stores_nothing() {
+    let c = client(|_| {});
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    assert_eq!(c.advance(&mut step, http(200, &tokens_answer("at1", None))).unwrap_err().code(), "id_token_invalid");
+    assert!(c.tokens().is_none());
+    assert_eq!(c.generation(), 0);
+}
+
+#[test]
+fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
+    let c = logged_in();
+    c.env().now.set(1290);
+    assert_eq!(c.access_token(None, false).unwrap(), None, "30 s margin: refresh");
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(request.body.as_deref().unwrap().contains("refresh_token=rt-at1"));
+    let done = c.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
+    assert_eq!(done, Action::Done(Outcome::AccessToken("at2".into())));
+    assert!(c.tokens().unwrap().id_token.is_some(), "the ID token is kept");
+
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let refused = c.advance(&mut step, http(400, r#"{"error":"invalid_grant"}"#)).unwrap_err();
+    assert_eq!((refused.code(), refused.error()), ("login_required", Some("invalid_grant")));
+    assert!(c.tokens().is_none());
+}
+
+#[test]
+fn an_unreachable_server_is_a_network_error_naming_it() {
+    let c = logged_in();
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let e = c.advance(&mut step, Some(Answer::Unreachable)).unwrap_err();
+    assert_eq!(e.code(), "network_error");
+    assert!(e.message().contains("https://id.example.com/token"));
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at1", "nothing lost");
+}
+
+#[test]
+fn logout_forgets_at_once_revokes_then_navigates() {
+    let c = logged_in();
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/".into()), local_only: false }).unwrap();
+    assert!(c.tokens().is_none(), "forgotten before any request");
+    let Action::Fetch(revoke) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(revoke.url, "https://id.example.com/revoke");
+    let Action::Navigate(url) = c.advance(&mut step, Some(Answer::Unreachable)).unwrap() else { panic!() };
+    assert!(url.starts_with("https://id.example.com/logout?id_token_hint="));
+    assert_eq!(param(&url, "post_logout_redirect_uri"), "https://app.example/");
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    let mut local = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.advance(&mut local, None).unwrap(), Action::Done(Outcome::LoggedOut));
+}
+
+#[test]
+fn tabs_share_sessions_and_logout_wins() {
+    let a = logged_in();
+    let b = client(|_| {});
+    let session = a.session_text().unwrap();
+    let at = a.session_at();
+    assert_eq!(at, 1_000_000, "when the login stored it, in ms");
+    assert!(b.adopt(&session, at), "a new tab adopts the session");
+    assert_eq!(b.tokens().unwrap().access_token.secret(), "at1");
+    assert!(!b.adopt(&session, at), "the same session again changes nothing");
+    assert!(!b.adopt("{\"not\":\"tokens\"}", at + 1));
+
+    // A refreshes: B takes the newer session, and never an older one afterwards (a spent refresh token).
+    a.env().now.set(1001);
+    let mut step = a.refresh().unwrap();
+    a.advance(&mut step, None).unwrap();
+    a.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
+    assert!(b.adopt(&a.session_text().unwrap(), a.session_at()));
+    assert!(!b.adopt(&session, at), "an older session is not taken back");
+    assert_eq!(b.tokens().unwrap().access_token.secret(), "at2");
+
+    // A logs out: B hears of it and forgets; a session from before the logout is not taken back.
+    a.env().now.set(1002);
+    let mut step = a.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    a.advance(&mut step, None).unwrap();
+    assert_eq!(a.logged_out_at(), 1_002_000);
+    assert!(b.logged_out_elsewhere(a.logged_out_at()));
+    assert!(b.tokens().is_none());
+    assert!(!b.adopt(&session, 1_001_000), "a session from a tab that had not heard of the logout");
+    assert!(!b.logged_out_elsewhere(1_000_000), "an older logout");
+
+    // A new tab that never heard of that logout logs in later: its session reaches B, and its logout too.
+    let d = client(|_| {});
+    d.env().now.set(1003);
+    let mut step = d.login(LoginOptions::default());
+    d.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = d.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let mut step = d.callback(&["https://app.example/cb?code=c&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    d.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at3", Some(id_token(Some(&param(&url, "nonce")), 1003)));
+    d.advance(&mut step, http(200, &answer)).unwrap();
+    assert!(b.adopt(&d.session_text().unwrap(), d.session_at()), "a login after the logout is taken");
+    d.env().now.set(1004);
+    let mut step = d.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    d.advance(&mut step, None).unwrap();
+    assert!(b.logged_out_elsewhere(d.logged_out_at()), "and its logout too");
+    assert!(b.tokens().is_none());
+
+    let isolated = client(|o| o.tabs = TabsMode::Isolated);
+    assert_eq!(isolated.tabs_channel(), None);
+    assert_eq!(b.tabs_channel().as_deref(), Some("spa-auth https://id.example.com spa"));
+}
+
+#[test]
+fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
+    let c = logged_in();
+    let mut step = c.user_info("at1".into());
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(request.authorization.as_deref(), Some("Bearer at1"));
+    let claims = r#"{"sub":"alice","email":"a@example.com"}"#;
+    assert_eq!(c.advance(&mut step, http(200, claims)).unwrap(), Action::Done(Outcome::UserInfo(claims.into())));
+    let answer = |status: u16, text: &str| {
+        let mut step = c.user_info("at1".into());
+        c.advance(&mut step, None).unwrap();
+        c.advance(&mut step, http(status, text)).unwrap_err()
+    };
+    assert_eq!(answer(200, r#"{"sub":"mallory"}"#).code(), "id_token_invalid");
+    assert_eq!(answer(200, r#"{"email":"x"}"#).code(), "id_token_invalid");
+    let signed = answer(200, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln");
+    assert!(signed.code() == "server_error" && signed.message().contains("JWT"));
+    assert_eq!(answer(401, "").code(), "server_error");
+    let no_endpoint = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    let mut step = no_endpoint.user_info("at".into());
+    assert_eq!(no_endpoint.advance(&mut step, None).unwrap_err().code(), "invalid_config");
+}
+
+#[test]
+fn a_silent_check_ends_quietly_on_login_required_and_is_tried_once() {
+    let c = client(|_| {});
+    assert!(!c.silent_tried());
+    let mut step = c.silent_login(LoginOptions { app_state: Some("1".into()), ..LoginOptions::default() });
+    assert!(c.silent_tried());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert_eq!(param(&url, "prompt"), "none");
+    let back = ["https://app.example/cb?error=login_required&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+    let mut step = c.callback(&back).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::NotLoggedIn(Some("1".into()))));
+    assert!(c.tokens().is_none());
+
+    // Another error, or the same error for an ordinary login, is still an error.
+    let mut step = c.silent_login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!("endpoints known") };
+    let denied = ["https://app.example/cb?error=access_denied&state=", &param(&url, "state")].concat();
+    assert_eq!(c.callback(&denied).unwrap_err().code(), "access_denied");
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let required = ["https://app.example/cb?error=login_required&state=", &param(&url, "state")].concat();
+    assert_eq!(c.callback(&required).unwrap_err().code(), "login_required");
+}
+
+#[test]
+fn a_popup_login_is_told_by_its_state() {
+    let c = client(|_| {});
+    let mut step = c.login(LoginOptions { popup: true, ..LoginOptions::default() });
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let state = param(&url, "state");
+    assert!(state.starts_with("popup.") && state.len() == 6 + 43);
+    let channel = c.popup_channel(&url).unwrap();
+    assert_eq!(channel, ["spa-auth popup ", &state].concat());
+    let back = ["https://app.example/cb?code=c&state=", &state].concat();
+    assert_eq!(c.popup_channel(&back).as_deref(), Some(channel.as_str()), "the redirect page finds the same channel");
+    assert_eq!(c.popup_channel("https://app.example/cb?code=c&state=abc"), None, "an ordinary login");
+}
+
+#[test]
+fn a_request_that_takes_too_long_is_a_timeout_naming_the_step_and_origin() {
+    let c = logged_in();
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let e = c.advance(&mut step, Some(Answer::TimedOut)).unwrap_err();
+    assert_eq!(e.code(), "timeout");
+    assert!(e.message().contains("refresh request to https://id.example.com took longer than 10000 ms"), "{}", e.message());
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at1", "nothing written");
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    assert!(matches!(c.advance(&mut step, Some(Answer::TimedOut)).unwrap(), Action::Navigate(_)), "logout goes on");
+}
+
+#[test]
+fn with_verify_signature_nothing_is_stored_before_the_signature_verified() {
+    let login = |verified: bool| {
+        let c = client(|o| o.verify_signature = true);
+        let mut step = c.login(LoginOptions::default());
+        c.advance(&mut step, None).unwrap();
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+        let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+        let mut step = c.callback(&back).unwrap();
+        c.advance(&mut step, None).unwrap();
+        let answer = tokens_answer("at1", Some(id_token(Some(&param(&url, "nonce")), 1000)));
+        let Action::Fetch(jwks) = c.advance(&mut step, http(200, &answer)).unwrap() else { panic!("the JWK Set first") };
+        assert_eq!(jwks.url, "https://id.example.com/jwks");
+        let set = r#"{"keys":[{"kty":"RSA","n":"bg","e":"AQAB"}]}"#;
+        let Action::Verify(v) = c.advance(&mut step, http(200, set)).unwrap() else { panic!("then the signature") };
+        assert_eq!((v.alg.as_str(), v.jwk.as_str()), ("RS256", r#"{"kty":"RSA","n":"bg","e":"AQAB"}"#));
+        assert!(c.tokens().is_none(), "nothing stored before the signature verified");
+        (c.advance(&mut step, Some(Answer::Verified(verified))), c)
+    };
+    let (done, c) = login(true);
+    assert_eq!(done.unwrap(), Action::Done(Outcome::LoggedIn(None)));
+    assert!(c.tokens().is_some());
+    let (refused, c) = login(false);
+    assert_eq!(refused.unwrap_err().code(), "id_token_invalid");
+    assert!(c.tokens().is_none());
+}
+
+#[test]
+fn logout_survives_a_failed_discovery() {
+    let c = client(|_| {});
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
+    assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Done(Outcome::LoggedOut));
+}
