@@ -120,6 +120,16 @@ pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) 
     }
 }
 
+/// The token type a client sends and accepts, in its registered spelling: `DPoP` with `dpop: true` (RFC 9449 §5),
+/// `Bearer` (RFC 6750) without.
+pub fn token_type(dpop: bool) -> &'static str {
+    if dpop {
+        "DPoP"
+    } else {
+        "Bearer"
+    }
+}
+
 /// The tokens of one session, as stored.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -177,14 +187,14 @@ impl TokenSet {
         if response.access_token.as_deref().is_none_or(str::is_empty) {
             return Err(Error::server("The token endpoint's answer has no access_token."));
         }
-        let token_type = response.token_type.as_deref().unwrap_or("Bearer");
+        let expected = token_type(dpop);
+        let issued = response.token_type.as_deref().unwrap_or("Bearer");
         // Token types are case-insensitive (RFC 6749 §7.1); stored in their registered spelling.
-        let expected = if dpop { "DPoP" } else { "Bearer" };
-        if !token_type.eq_ignore_ascii_case(expected) {
+        if !issued.eq_ignore_ascii_case(expected) {
             return Err(Error::server(if dpop {
-                ["The token endpoint issued a \"", token_type, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."].concat()
+                ["The token endpoint issued a \"", issued, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."].concat()
             } else {
-                ["The token endpoint issued a \"", token_type, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."].concat()
+                ["The token endpoint issued a \"", issued, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."].concat()
             }));
         }
         let expires_in = match response.expires_in {

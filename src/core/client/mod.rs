@@ -324,8 +324,17 @@ impl<E: Env> Client<E> {
     /// The stored token set, when its type is this client's (`DPoP` with `dpop: true`, `Bearer` without): a session
     /// stored before the option changed is no session, so a bearer token is never sent as a DPoP one.
     fn stored(&self) -> Option<Rc<TokenSet>> {
-        let expected = if self.config.dpop { "DPoP" } else { "Bearer" };
-        self.env.load_tokens().filter(|s| s.token_type.eq_ignore_ascii_case(expected))
+        self.env.load_tokens().filter(|s| self.takes(s))
+    }
+
+    /// Whether `set` is of this client's token type.
+    pub(super) fn takes(&self, set: &TokenSet) -> bool {
+        set.token_type.eq_ignore_ascii_case(token::token_type(self.config.dpop))
+    }
+
+    /// The `Authorization` header value for `access_token` (RFC 6750 §2.1, RFC 9449 §7.1).
+    pub(super) fn authorization(&self, access_token: &str) -> String {
+        [token::token_type(self.config.dpop), " ", access_token].concat()
     }
 
     /// A stored token set that is not expired, or that can be refreshed.
@@ -594,8 +603,7 @@ impl<E: Env> Client<E> {
                         "The provider's metadata names no userinfo_endpoint: give the `userinfoEndpoint` option.",
                     ));
                 };
-                let scheme = if self.config.dpop { "DPoP " } else { "Bearer " };
-                let authorization = Some([scheme, &access_token].concat());
+                let authorization = Some(self.authorization(&access_token));
                 step.state = State::UserInfo { access_token, sent: true };
                 Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
             }

@@ -58,7 +58,7 @@ impl<E: Env> Client<E> {
     /// `nonce_retry`: whether a nonce challenge may be answered (not on the retry after a refresh, so a request is
     /// never sent more than three times).
     pub fn resource(&self, method: String, url: String, access_token: &str, nonce_retry: bool) -> Step {
-        let authorization = Some([if self.config.dpop { "DPoP " } else { "Bearer " }, access_token].concat());
+        let authorization = Some(self.authorization(access_token));
         let request = Some(HttpRequest { authorization, method: Some(method), ..HttpRequest::get(url) });
         Step::new(State::Resource { request, nonce_retry })
     }

@@ -46,8 +46,7 @@ impl<E: Env> Client<E> {
             return false;
         }
         let Some(set) = TokenSet::read(self.env.json(), text) else { return false };
-        let expected = if self.config.dpop { "DPoP" } else { "Bearer" };
-        if !freshness::is_authenticated(Some(&set), self.env.now()) || !set.token_type.eq_ignore_ascii_case(expected) {
+        if !freshness::is_authenticated(Some(&set), self.env.now()) || !self.takes(&set) {
             return false;
         }
         if self.env.tokens_text().as_deref() == Some(text) || self.env.save_tokens(&set).is_err() {
