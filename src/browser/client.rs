@@ -43,6 +43,8 @@ struct Inner {
     heard: Cell<u32>,
     /// `dpop: true`: the key pair, once loaded.
     key: RefCell<Option<Rc<webcrypto::Key>>>,
+    /// `dpop: true`: the key's IndexedDB name (fixed for the client's lifetime).
+    key_name: Option<String>,
 }
 
 /// A public OAuth 2.0 / OpenID Connect client for one authorization server and client id.
@@ -87,6 +89,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         let memory = config.storage == crate::core::config::StorageKind::Memory;
         let client = env::client(config);
         let refresh = if memory { Flight::default() } else { shared_flight(client.env().tokens_key()) };
+        let key_name = client.dpop_key_name();
         Ok(AuthClient {
             inner: Rc::new(Inner {
                 client,
@@ -95,6 +98,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 next_listener: Cell::new(0),
                 heard: Cell::new(0),
                 key: RefCell::new(None),
+                key_name,
             }),
         })
     }
@@ -115,11 +119,11 @@ not have; spa-auth does not fall back to bearer tokens silently.",
 
     /// `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `None`.
     async fn dpop_key(&self) -> Result<Option<Rc<webcrypto::Key>>> {
-        let Some(name) = self.client().dpop_key_name() else { return Ok(None) };
+        let Some(name) = &self.inner.key_name else { return Ok(None) };
         if let Some(key) = self.inner.key.borrow().clone() {
             return Ok(Some(key));
         }
-        let key = Rc::new(webcrypto::load(&name).await?);
+        let key = Rc::new(webcrypto::load(name).await?);
         let public = PublicKey::p256(&key.x, &key.y)
             .ok_or_else(|| Error::new(crate::core::error::code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key."))?;
         self.client().set_dpop_key(Some(public));
@@ -286,7 +290,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
         // With DPoP: the key if it can be loaded (without it the revocation is skipped, the logout goes on), removed
         // from IndexedDB before the logout; the revocation still signs with it from memory.
-        let name = self.client().dpop_key_name();
+        let name = &self.inner.key_name;
         let key = self.dpop_key().await.ok().flatten();
         if let Some(name) = &name {
             webcrypto::remove(name).await;

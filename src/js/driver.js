@@ -120,10 +120,13 @@ export class AuthClient {
   #others = false;
   /** `dpop: true`: the key pair, once loaded (a Promise). */
   #key;
+  /** `dpop: true`: the key's IndexedDB name (fixed for the client's lifetime); otherwise `undefined`. */
+  #keyName;
 
   constructor(options) {
     this.#core = options instanceof Core ? options : new Core(options);
-    if (this.#core.dpopKeyName() !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
+    this.#keyName = this.#core.dpopKeyName();
+    if (this.#keyName !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
       this.#core.free();
       throw new AuthError("invalid_config", "`dpop: true` needs WebCrypto (a secure context: https: or localhost) and IndexedDB, "
         + "which this page does not have; spa-auth does not fall back to bearer tokens silently.");
@@ -185,7 +188,7 @@ export class AuthClient {
 
   /** `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `undefined`. */
   #dpop() {
-    const name = this.#core.dpopKeyName();
+    const name = this.#keyName;
     if (name === undefined) return undefined;
     if (this.#key) return this.#key;
     const loading = loadKey(name).then((key) => {
@@ -211,7 +214,7 @@ export class AuthClient {
    * with it from memory).
    */
   async #run(start, share, logout) {
-    const name = this.#core.dpopKeyName();
+    const name = this.#keyName;
     let key;
     if (name !== undefined) {
       key = logout ? await this.#dpop().catch(() => undefined) : await this.#dpop();
