@@ -7,25 +7,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
-import { newContext, newPage } from '../support/browser.mjs';
+import { dpopKeysOf, newContext, newPage } from '../support/browser.mjs';
 import { waitReady } from '../support/world.mjs';
 
 const world = useExample({
   wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: 'examples/rust-spa/build.sh', stack: { dpop: true, verifySignature: true },
 });
-
-/** The names of the DPoP keys this origin keeps in IndexedDB. */
-function storedKeys(page) {
-  return page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('spa-auth-dpop', 1);
-    open.onupgradeneeded = () => open.result.createObjectStore('keys');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const request = open.result.transaction('keys').objectStore('keys').getAllKeys();
-      request.onsuccess = () => { open.result.close(); resolve(request.result); };
-    };
-  }));
-}
 
 test('rust-spa with dpop and verifySignature: a verified ID token, DPoP-bound tokens, proofs, the key removed at logout', async (t) => {
   const { provider, api, www } = world.stack;
@@ -41,7 +28,7 @@ test('rust-spa with dpop and verifySignature: a verified ID token, DPoP-bound to
   assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'frank');
   const stored = JSON.parse(await page.evaluate(() => sessionStorage.getItem('spa-auth:spa-demo:tokens')));
   assert.equal(stored.tokenType, 'DPoP');
-  assert.equal((await storedKeys(page)).length, 1);
+  assert.equal((await dpopKeysOf(page)).length, 1);
 
   api.resetRequests();
   await page.click('#call-api');
@@ -57,5 +44,5 @@ test('rust-spa with dpop and verifySignature: a verified ID token, DPoP-bound to
   await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   assert.deepEqual(provider.revocationLog, [{ status: 200, dpop: true }], 'the revocation carried a proof');
-  assert.deepEqual(await storedKeys(page), [], 'the key is gone');
+  assert.deepEqual(await dpopKeysOf(page), [], 'the key is gone');
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  giveConsent, newPage, onLoginForm, signIn,
+  dpopKeysOf, giveConsent, newPage, onLoginForm, signIn,
 } from '../support/browser.mjs';
 import { sleep, useWorld, waitReady } from '../support/world.mjs';
 
@@ -47,19 +47,6 @@ function callApi(page, path = '/api/dpop') {
   }, `${world.stack.api.url}${path}`);
 }
 
-/** The names of the DPoP keys this origin keeps in IndexedDB. */
-function storedKeys(page) {
-  return page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('spa-auth-dpop', 1);
-    open.onupgradeneeded = () => open.result.createObjectStore('keys');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const request = open.result.transaction('keys').objectStore('keys').getAllKeys();
-      request.onsuccess = () => { open.result.close(); resolve(request.result); };
-    };
-  }));
-}
-
 test('dpop: DPoP-bound tokens at login and refresh, proofs on API calls and UserInfo, one key across reloads and tabs, gone at logout', async (t) => {
   const { provider, api } = world.stack;
   const { context, page } = await openDpopApp(t);
@@ -73,7 +60,7 @@ test('dpop: DPoP-bound tokens at login and refresh, proofs on API calls and User
   assert.deepEqual(provider.tokenLog.map((e) => [e.grantType, e.status, e.dpop, e.tokenType]), [['authorization_code', 200, true, 'DPoP']]);
   const stored = await world.storedTokens(page);
   assert.equal(stored.tokenType, 'DPoP');
-  assert.deepEqual(await storedKeys(page), [`${provider.issuer} ${world.stack.clientId}`]);
+  assert.deepEqual(await dpopKeysOf(page), [`${provider.issuer} ${world.stack.clientId}`]);
 
   // The API: a DPoP token with a valid proof bound to the same key.
   api.resetRequests();
@@ -122,7 +109,7 @@ test('dpop: DPoP-bound tokens at login and refresh, proofs on API calls and User
   // Logout revokes (with a proof) and removes the key; the next login makes a new one.
   await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
   assert.deepEqual(provider.revocationLog, [{ status: 200, dpop: true }], 'the revocation carried a proof');
-  assert.deepEqual(await storedKeys(page), []);
+  assert.deepEqual(await dpopKeysOf(page), []);
   authorizeUrls.length = 0;
   // The provider's own session is still there (localOnly): only its consent page, or straight back.
   await logInAgain(page);
@@ -212,12 +199,12 @@ test('dpop: with isolated tabs, each tab has its own key and a logout removes on
   await logInAgain(other);
   const jktOther = (await callApi(other)).body.jkt;
   assert.notEqual((await callApi(page)).body.jkt, jktOther, 'each isolated tab has its own key');
-  assert.equal((await storedKeys(page)).length, 2);
+  assert.equal((await dpopKeysOf(page)).length, 2);
 
   // Tab A logs out: its key goes, tab B's stays. (The revocation also ends B's tokens here: oidc-provider revokes
   // the whole grant, which both tabs' logins share.)
   await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
-  assert.equal((await storedKeys(page)).length, 1);
+  assert.equal((await dpopKeysOf(page)).length, 1);
   // After a reload, tab B's next login is bound to the same key as before (its revoked tokens dropped first).
   await other.evaluate((key) => sessionStorage.removeItem(key), world.stack.tokensKey);
   await other.reload();

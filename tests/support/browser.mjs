@@ -80,3 +80,16 @@ export async function giveConsent(page, appOrigin) {
 export function sessionStorageOf(page) {
   return page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage)));
 }
+
+/** The names of the DPoP keys the page's origin keeps in IndexedDB (the library's `spa-auth-dpop` database). */
+export function dpopKeysOf(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('spa-auth-dpop', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const request = open.result.transaction('keys').objectStore('keys').getAllKeys();
+      request.onsuccess = () => { open.result.close(); resolve(request.result); };
+    };
+  }));
+}
