@@ -1,15 +1,7 @@
 //! base64url and `application/x-www-form-urlencoded`: the two encodings OAuth uses, with no URL crate.
 
-use base64::alphabet::URL_SAFE;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
-
-/// base64url without padding on output; padding optional on input (RFC 7515 §2 style).
-const B64URL: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+/// The base64url alphabet (RFC 4648 §5).
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// The origin of `url` (`scheme://authority`, RFC 6454): up to the first `/`, `?` or `#` after `://`; all of
 /// `url` when it has no `://`.
@@ -19,14 +11,55 @@ pub fn origin(url: &str) -> &str {
     end.map_or(url, |end| url.get(..start + end).unwrap_or(url))
 }
 
-/// base64url-encodes `bytes` without padding.
+/// base64url-encodes `bytes` without padding (RFC 4648 §5; RFC 7515 §2).
+///
+/// By hand rather than with the `base64` crate: 1.6 KB gzip less in the npm build (README "Size history"); the
+/// crate stays the oracle of the tests below.
 pub fn base64url(bytes: &[u8]) -> String {
-    B64URL.encode(bytes)
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let group = chunk.iter().zip([16, 8, 0]).fold(0u32, |group, (&b, shift)| group | u32::from(b) << shift);
+        for shift in [18, 12, 6, 0].into_iter().take(chunk.len() + 1) {
+            let sextet = (group >> shift & 63) as usize;
+            out.push(char::from(BASE64URL.get(sextet).copied().unwrap_or(b'A')));
+        }
+    }
+    out
 }
 
-/// Decodes base64url (padding optional); `None` when it is not base64url.
+fn sextet(c: u8) -> Option<u32> {
+    let value = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(value))
+}
+
+/// Decodes base64url; `None` when it is not canonical base64url. Padding is optional (up to what the length
+/// needs); unused low bits of the last character must be zero, as RFC 4648 §3.5 lets a decoder require.
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    B64URL.decode(text).ok()
+    let data = text.trim_end_matches('=');
+    let tail = data.len() % 4;
+    if tail == 1 || text.len() - data.len() > (4 - tail) % 4 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
+    for chunk in data.as_bytes().chunks(4) {
+        let mut group = 0;
+        for (&c, shift) in chunk.iter().zip([18, 12, 6, 0]) {
+            group |= sextet(c)? << shift;
+        }
+        let length = chunk.len() - 1;
+        if group & 0xFF_FFFF >> (8 * length) != 0 {
+            return None;
+        }
+        out.extend_from_slice(group.to_be_bytes().get(1..=length)?);
+    }
+    Some(out)
 }
 
 /// RFC 3986 unreserved characters: the only ones sent unescaped.
@@ -178,6 +211,41 @@ mod tests {
         assert_eq!(base64url_decode("-_8"), Some(vec![0xfb, 0xff]));
         assert_eq!(base64url_decode("-_8="), Some(vec![0xfb, 0xff]));
         assert_eq!(base64url_decode("not base64!"), None);
+    }
+
+    /// The `base64` crate (URL-safe alphabet, no padding written, padding optional when read) as the oracle.
+    fn oracle() -> base64::engine::GeneralPurpose {
+        use base64::engine::{general_purpose::GeneralPurposeConfig, DecodePaddingMode};
+        let config = GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent);
+        base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, config)
+    }
+
+    #[test]
+    fn base64url_encodes_as_the_base64_crate_does() {
+        use base64::Engine;
+        let mut bytes = Vec::new();
+        for i in 0..600u32 {
+            assert_eq!(base64url(&bytes), oracle().encode(&bytes), "{bytes:?}");
+            bytes.push((i.wrapping_mul(2_654_435_761) >> 13) as u8);
+        }
+    }
+
+    #[test]
+    fn base64url_decodes_as_the_base64_crate_does() {
+        use base64::Engine;
+        // Every text of up to 6 characters over letters at both ends of the alphabet, the two URL-safe ones, the
+        // padding, and two that base64url does not have.
+        let symbols = ["A", "B", "Q", "w", "-", "_", "=", "+", "/"];
+        let mut texts = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> =
+                texts.iter().filter(|t| t.len() == texts.last().map_or(0, String::len)).flat_map(|t| symbols.map(|s| format!("{t}{s}"))).collect();
+            for text in &longer {
+                assert_eq!(base64url_decode(text), oracle().decode(text).ok(), "{text:?}");
+            }
+            texts.extend(longer);
+        }
+        assert!(texts.len() > 500_000);
     }
 
     #[test]
