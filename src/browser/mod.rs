@@ -9,7 +9,6 @@ pub mod client_identification;
 pub mod env;
 #[cfg(feature = "rust")]
 pub mod http;
-pub mod js_value;
 pub mod json;
 pub mod legacy;
 pub mod location;

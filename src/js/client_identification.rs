@@ -1,7 +1,6 @@
 //! The core of the JavaScript `ClientIdentification`: options, `headers()` and `apply(url)`; `driver.js` sends.
 
-use super::args;
-use super::convert::from_js;
+use super::convert::from_text;
 use super::error::to_js;
 use crate::core::client_identification::{ClientIdentification, IdentificationOptions};
 use crate::core::error::code;
@@ -16,11 +15,11 @@ pub struct JsClientIdentification {
 
 #[wasm_bindgen(js_class = IdentificationCore)]
 impl JsClientIdentification {
-    /// Validates the options; throws `AuthError` (`invalid_config`).
+    /// Validates the options (JSON text); throws `AuthError` (`invalid_config`).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<JsClientIdentification, JsValue> {
+    pub fn new(options: Option<String>) -> Result<JsClientIdentification, JsValue> {
         let options: IdentificationOptions =
-            from_js(&options, "ClientIdentification options", code::INVALID_CONFIG).map_err(to_js)?;
+            from_text(options, "ClientIdentification options", code::INVALID_CONFIG).map_err(to_js)?;
         ClientIdentification::new(options).map(|inner| JsClientIdentification { inner }).map_err(to_js)
     }
 
@@ -34,10 +33,7 @@ impl JsClientIdentification {
     }
 
     /// `url` with the client id parameter in query mode; unchanged in header mode.
-    pub fn apply(&self, url: JsValue) -> Result<String, JsValue> {
-        match args::url(&url, "url") {
-            Ok(Some(url)) => Ok(self.inner.apply(&url)),
-            _ => Err(to_js(args::invalid("url", "a URL string, a URL or a Location", &url))),
-        }
+    pub fn apply(&self, url: &str) -> String {
+        self.inner.apply(url)
     }
 }

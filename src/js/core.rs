@@ -1,8 +1,8 @@
 //! The core as the JavaScript driver sees it: `Core` (one client's synchronous calls) and `Step` (an operation in
-//! progress, advanced by the driver's loop in `driver.js`). Arguments are checked here (`args`); no protocol logic.
+//! progress, advanced by the driver's loop in `driver.js`). The driver checks every argument and passes strings,
+//! numbers and booleans (options as JSON text); no protocol logic lives here.
 
-use super::args::{self, get};
-use super::convert::{from_js, to_value};
+use super::convert::{from_text, to_value};
 use super::error::to_js;
 use crate::browser::env::{self, BrowserClient};
 use crate::browser::location;
@@ -10,7 +10,7 @@ use crate::core::authorize::LoginOptions;
 use crate::core::client::{Action, Answer, LogoutOptions, Outcome, Step};
 use crate::core::config::Options;
 use crate::core::dpop::PublicKey;
-use crate::core::error::{code, Result};
+use crate::core::error::code;
 use crate::core::publiq::{self, Environment};
 use js_sys::{Object, Reflect, JSON};
 use std::rc::Rc;
@@ -41,17 +41,17 @@ fn object(pairs: &[(&str, &JsValue)]) -> JsValue {
 
 #[wasm_bindgen(js_class = Core)]
 impl JsCore {
-    /// Validates the options (`invalid_config`).
+    /// Validates the options (JSON text; `invalid_config`).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Thrown<JsCore> {
-        let options: Options = from_js(&options, "AuthClient options", code::INVALID_CONFIG).map_err(to_js)?;
+    pub fn new(options: Option<String>) -> Thrown<JsCore> {
+        let options: Options = from_text(options, "AuthClient options", code::INVALID_CONFIG).map_err(to_js)?;
         Self::open(options)
     }
 
-    /// publiq's UiTiD v2 in `options.environment` (`invalid_config`).
-    pub fn publiq(options: JsValue) -> Thrown<JsCore> {
-        let parsed: Options = from_js(&options, "AuthClient.publiq options", code::INVALID_CONFIG).map_err(to_js)?;
-        let environment = Environment::from_name(&get(&options, "environment").as_string().unwrap_or_default()).map_err(to_js)?;
+    /// publiq's UiTiD v2 in `environment` (the options' `environment` when it is a string; `invalid_config`).
+    pub fn publiq(options: Option<String>, environment: Option<String>) -> Thrown<JsCore> {
+        let parsed: Options = from_text(options, "AuthClient.publiq options", code::INVALID_CONFIG).map_err(to_js)?;
+        let environment = Environment::from_name(&environment.unwrap_or_default()).map_err(to_js)?;
         Self::open(publiq::options(environment, parsed).map_err(to_js)?)
     }
 
@@ -143,10 +143,11 @@ impl JsCore {
         JsStep { client: self.client.clone(), step }
     }
 
-    /// A login (`options`: `appState`, `authorizationParams`; `popup`: for `loginWithPopup`); its step ends with
-    /// the authorize URL.
-    pub fn login(&self, options: Option<JsValue>, popup: Option<bool>) -> Thrown<JsStep> {
-        let mut login = login_options(options.unwrap_or_default()).map_err(to_js)?;
+    /// A login (`options`: the login options' JSON text; `app_state`: `appState`'s; `popup`: for
+    /// `loginWithPopup`); its step ends with the authorize URL.
+    pub fn login(&self, options: Option<String>, app_state: Option<String>, popup: Option<bool>) -> Thrown<JsStep> {
+        let mut login: LoginOptions = from_text(options, "login options", code::INVALID_ARGUMENT).map_err(to_js)?;
+        login.app_state = app_state;
         login.popup = popup.unwrap_or(false);
         Ok(self.step(self.client.login(login)))
     }
@@ -165,9 +166,8 @@ impl JsCore {
 
     /// The channel of a popup login's answer when `url` (default: the address bar) carries a popup login's state.
     #[wasm_bindgen(js_name = popupChannel)]
-    pub fn popup_channel(&self, url: Option<JsValue>) -> Thrown<Option<String>> {
-        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
-        Ok(url.or_else(|| location::href().ok()).and_then(|u| self.client.popup_channel(&u)))
+    pub fn popup_channel(&self, url: Option<String>) -> Option<String> {
+        url.or_else(|| location::href().ok()).and_then(|u| self.client.popup_channel(&u))
     }
 
     /// `url` without the authorization response's parameters.
@@ -184,18 +184,16 @@ impl JsCore {
 
     /// Whether `url` (default: the address bar) carries an authorization response.
     #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<JsValue>) -> Thrown<bool> {
-        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
-        Ok(match url {
+    pub fn is_callback(&self, url: Option<String>) -> bool {
+        match url {
             Some(u) => self.client.is_callback(&u),
             None => location::href().is_ok_and(|u| self.client.is_callback(&u)),
-        })
+        }
     }
 
     /// The callback at `url` (default: the address bar, scrubbed at once): state spent, server errors thrown;
     /// its step ends with `{ appState }`.
-    pub fn callback(&self, url: Option<JsValue>) -> Thrown<JsStep> {
-        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+    pub fn callback(&self, url: Option<String>) -> Thrown<JsStep> {
         let url = location::take_callback_url(url, |u| self.client.scrub_callback_url(u)).map_err(to_js)?;
         self.client.callback(&url).map(|step| self.step(step)).map_err(to_js)
     }
@@ -215,13 +213,11 @@ impl JsCore {
         self.client.user_claims_json().and_then(|text| JSON::parse(&text).ok()).unwrap_or(JsValue::UNDEFINED)
     }
 
-    /// `getAccessToken`'s decision: the cached token, `undefined` when a refresh is needed, or a throw.
+    /// `getAccessToken`'s decision (`min_validity`: seconds, 0 or more): the cached token, `undefined` when a
+    /// refresh is needed, or a throw.
     #[wasm_bindgen(js_name = accessToken)]
-    pub fn access_token(&self, options: Option<JsValue>) -> Thrown<Option<String>> {
-        let options = args::options(&options.unwrap_or_default(), "options").map_err(to_js)?;
-        let min_validity = args::seconds(&options, "minValidity").map_err(to_js)?;
-        let force_refresh = args::boolean(&options, "forceRefresh").map_err(to_js)?;
-        self.client.access_token(min_validity, force_refresh).map_err(to_js)
+    pub fn access_token(&self, min_validity: Option<f64>, force_refresh: bool) -> Thrown<Option<String>> {
+        self.client.access_token(min_validity.map(|s| s as u64), force_refresh).map_err(to_js)
     }
 
     /// A refresh of the stored session; its step ends with the new access token.
@@ -229,10 +225,9 @@ impl JsCore {
         self.client.refresh().map(|step| self.step(step)).map_err(to_js)
     }
 
-    /// A logout (`options`: `returnTo`, `localOnly`); the tokens are forgotten before this returns.
-    pub fn logout(&self, options: Option<JsValue>) -> Thrown<JsStep> {
-        let options = logout_options(&options.unwrap_or_default()).map_err(to_js)?;
-        self.client.logout(options).map(|step| self.step(step)).map_err(to_js)
+    /// A logout (`returnTo`, `localOnly`); the tokens are forgotten before this returns.
+    pub fn logout(&self, return_to: Option<String>, local_only: bool) -> Thrown<JsStep> {
+        self.client.logout(LogoutOptions { return_to, local_only }).map(|step| self.step(step)).map_err(to_js)
     }
 }
 
@@ -303,27 +298,4 @@ fn done_value(outcome: Outcome) -> JsValue {
         Outcome::Answered { refresh } => refresh.into(),
         Outcome::LoggedOut => JsValue::UNDEFINED,
     }
-}
-
-fn login_options(options: JsValue) -> Result<LoginOptions> {
-    let options = args::options(&options, "options")?;
-    let mut login: LoginOptions = from_js(&options, "login options", code::INVALID_ARGUMENT)?;
-    let app_state = get(&options, "appState");
-    if !app_state.is_undefined() {
-        let text = JSON::stringify(&app_state).ok().and_then(|s| s.as_string());
-        login.app_state = Some(text.ok_or_else(|| args::invalid("appState", "a JSON value", &app_state))?);
-    }
-    Ok(login)
-}
-
-fn logout_options(options: &JsValue) -> Result<LogoutOptions> {
-    let options = args::options(options, "options")?;
-    Ok(LogoutOptions { return_to: args::url(&get(&options, "returnTo"), "returnTo")?, local_only: args::boolean(&options, "localOnly")? })
-}
-
-/// An `AuthError` `invalid_argument`: "`{what}` must be {expected}, got {value described}." (for the driver's
-/// own argument checks, so every message reads the same).
-#[wasm_bindgen(js_name = invalidArgument)]
-pub fn invalid_argument(what: &str, expected: &str, value: JsValue) -> JsValue {
-    to_js(args::invalid(what, expected, &value))
 }

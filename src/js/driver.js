@@ -5,12 +5,78 @@
 // `{ done }`, or throws an AuthError. This file is the only place that awaits: it runs that loop with `fetch`,
 // shares one refresh per token key, and calls listeners when the session changed.
 import {
-  Core, IdentificationCore, LegacyCore, createPkcePair, invalidArgument, pkceChallenge,
+  Core, IdentificationCore, LegacyCore, createPkcePair, pkceChallengeOf,
 } from "./spa_auth_core.js";
 import { AuthError } from "__AUTH_ERROR__";
 import { loadKey, removeKey, signProof, verifySignature } from "./webcrypto.js";
 
-export { AuthError, createPkcePair, pkceChallenge };
+export { AuthError, createPkcePair };
+
+// Argument checks: whatever JavaScript passes, the core gets only strings, numbers and booleans it can read (a
+// `URL` or `Location` counts as its `href`, as `fetch` takes it); anything else of the wrong type is
+// `invalid_argument` naming the argument, never a trap (API.md, "Methods").
+
+/** What a JavaScript value is, in the words of an error message; a short string is quoted as it is. */
+function describe(value) {
+  if (typeof value === "string") return value.length <= 40 ? `"${value}"` : "a string";
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof URL) return "a URL object";
+  if (globalThis.Location && value instanceof Location) return "a Location object";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a ${type}`;
+}
+
+/** `invalid_argument`: "`{what}` must be {expected}, got {what it got}." */
+function invalid(what, expected, value) {
+  return new AuthError("invalid_argument", `\`${what}\` must be ${expected}, got ${describe(value)}.`);
+}
+
+/** A URL given as a string, a `URL` or a `Location`, as a string; `undefined` for `undefined` and `null`. */
+function urlOf(value, what) {
+  if (value == null || typeof value === "string") return value ?? undefined;
+  if (value instanceof URL || (globalThis.Location && value instanceof Location)) return value.href;
+  throw invalid(what, "a URL string, a URL or a Location", value);
+}
+
+/** An object whose tag is `[object Object]`: a literal or a class instance, not an array, a function, a `URL`, a
+ * `Location` or a `Request`; what options are written as. */
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && Object.prototype.toString.call(value) === "[object Object]";
+}
+
+/** An options argument: `undefined` and `null` give `undefined`; anything but a plain object is refused. */
+function optionsOf(value, what) {
+  if (value != null && !isPlainObject(value)) throw invalid(what, "an object", value);
+  return value ?? undefined;
+}
+
+/** An options object as JSON text for the core (`undefined`: none): getters, proxies and `toJSON` (a `URL` becomes
+ * its `href`) run once, here, where their exceptions are caught. `code`: `invalid_config` for constructors. */
+function optionsText(value, what, code) {
+  if (value == null) return undefined;
+  if (!isPlainObject(value)) throw new AuthError(code, `${what} must be an object, got ${describe(value)}.`);
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch {}
+  if (typeof text !== "string") {
+    throw new AuthError(code, `${what} could not be read as plain data (a cycle, a BigInt or a getter that throws).`);
+  }
+  return text;
+}
+
+/** An optional boolean property. */
+function flag(value, what) {
+  if (value != null && typeof value !== "boolean") throw invalid(what, "a boolean", value);
+  return value === true;
+}
+
+/** The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise. */
+export function pkceChallenge(verifier) {
+  if (typeof verifier !== "string") throw invalid("verifier", "a string", verifier);
+  return pkceChallengeOf(verifier);
+}
 
 /** A DPoP proof: the core's signing input (header and claims) signed with the private key. */
 async function prove(key, input) {
@@ -69,10 +135,10 @@ async function run(step, ms, key) {
 
 /** `new Request(input, init)` for the app's own calls; a wrong type is `invalid_argument`. */
 function toRequest(input, init) {
-  if (init != null && (typeof init !== "object" || Array.isArray(init))) throw invalidArgument("init", "an object", init);
+  if (init != null && (typeof init !== "object" || Array.isArray(init))) throw invalid("init", "an object", init);
   const url = typeof input === "string" || input instanceof URL || input instanceof window.Location;
   if (!url && !(input instanceof Request)) {
-    throw invalidArgument("input", "a URL string, a URL, a Location or a Request", input);
+    throw invalid("input", "a URL string, a URL, a Location or a Request", input);
   }
   try {
     return new Request(url ? String(input) : input, init ?? undefined);
@@ -124,7 +190,7 @@ export class AuthClient {
   #keyName;
 
   constructor(options) {
-    this.#core = options instanceof Core ? options : new Core(options);
+    this.#core = options instanceof Core ? options : new Core(optionsText(options, "AuthClient options", "invalid_config"));
     this.#keyName = this.#core.dpopKeyName();
     if (this.#keyName !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
       this.#core.free();
@@ -141,7 +207,9 @@ export class AuthClient {
   }
 
   static publiq(options) {
-    return new AuthClient(Core.publiq(options));
+    const text = optionsText(options, "AuthClient.publiq options", "invalid_config");
+    const environment = options?.environment;
+    return new AuthClient(Core.publiq(text, typeof environment === "string" ? environment : undefined));
   }
 
   /** Calls the listeners when the stored session changed since they last heard; shares this tab's own new session. */
@@ -264,7 +332,21 @@ export class AuthClient {
   }
 
   buildAuthorizeUrl(options) {
-    return this.#run(() => this.#core.login(options));
+    return this.#run(() => this.#login(options));
+  }
+
+  /** The login step for `options` (`appState`, `authorizationParams`); `popup`: for `loginWithPopup`. */
+  #login(options, popup) {
+    options = optionsOf(options, "options");
+    const appState = options?.appState;
+    let state;
+    if (appState !== undefined) {
+      try {
+        state = JSON.stringify(appState);
+      } catch {}
+      if (typeof state !== "string") throw invalid("appState", "a JSON value", appState);
+    }
+    return this.#core.login(optionsText(options, "login options", "invalid_argument"), state, popup);
   }
 
   async loginWithRedirect(options) {
@@ -272,16 +354,17 @@ export class AuthClient {
   }
 
   isCallback(url) {
-    return this.#core.isCallback(url);
+    return this.#core.isCallback(urlOf(url, "url"));
   }
 
   async handleRedirectCallback(url) {
+    url = urlOf(url, "url");
     const popup = this.#core.popupChannel(url);
     if (popup === undefined) return this.#run(() => this.#core.callback(url), true);
     // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
     // channel that needs no window.opener, leave the address bar clean, and close.
-    const href = url == null ? window.location.href : String(url);
-    if (url == null) window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
+    const href = url ?? window.location.href;
+    if (url === undefined) window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
     const channel = new BroadcastChannel(popup);
     channel.postMessage(href);
     channel.close();
@@ -302,8 +385,8 @@ export class AuthClient {
     const ms = options?.timeoutMs ?? 300000;
     let url;
     try {
-      if (typeof ms !== "number" || !(ms > 0)) throw invalidArgument("timeoutMs", "a number of milliseconds", ms);
-      url = await this.#run(() => this.#core.login(options, true));
+      if (typeof ms !== "number" || !(ms > 0)) throw invalid("timeoutMs", "a number of milliseconds", ms);
+      url = await this.#run(() => this.#login(options, true));
     } catch (e) {
       popup.close();
       throw e;
@@ -344,11 +427,11 @@ export class AuthClient {
   }
 
   async checkSession(options) {
-    if (options != null && typeof options !== "object") throw invalidArgument("options", "an object", options);
+    if (options != null && typeof options !== "object") throw invalid("options", "an object", options);
     const ms = options?.tabWaitMs ?? 100;
-    if (typeof ms !== "number" || !(ms >= 0)) throw invalidArgument("tabWaitMs", "a number of milliseconds", ms);
+    if (typeof ms !== "number" || !(ms >= 0)) throw invalid("tabWaitMs", "a number of milliseconds", ms);
     const silent = options?.silent;
-    if (silent !== undefined && silent !== "redirect") throw invalidArgument("silent", '"redirect"', silent);
+    if (silent !== undefined && silent !== "redirect") throw invalid("silent", '"redirect"', silent);
     if (this.#core.isAuthenticated()) return true;
     if (this.#channel) {
       await this.#ask(ms);
@@ -367,8 +450,14 @@ export class AuthClient {
 
   getAccessToken(options) {
     let token;
+    let minValidity;
     try {
-      token = this.#core.accessToken(options);
+      options = optionsOf(options, "options");
+      minValidity = options?.minValidity ?? undefined;
+      if (minValidity !== undefined && !(typeof minValidity === "number" && minValidity >= 0 && minValidity < Infinity)) {
+        throw invalid("minValidity", "a number of seconds (0 or more)", minValidity);
+      }
+      token = this.#core.accessToken(minValidity, flag(options?.forceRefresh, "forceRefresh"));
     } catch (e) {
       this.#changed(false);
       return Promise.reject(e);
@@ -378,14 +467,13 @@ export class AuthClient {
     let flight = flights.get(key);
     if (!flight) {
       const before = this.#core.sessionText();
-      const minValidity = options?.minValidity;
       flight = this.#locked(async (waited) => {
         // Another tab may have refreshed just before this one got the lock (the lock and the message travel apart,
         // and a background tab may be throttled): when other tabs exist, ask them (the tab that refreshed answers
         // with its newer session) before sending a refresh token it may have spent.
         if ((waited || this.#others) && this.#core.sessionText() === before) await this.#ask(WAITED_ASK_MS);
         if (this.#core.sessionText() !== before) {
-          const adopted = this.#core.accessToken({ minValidity });
+          const adopted = this.#core.accessToken(minValidity, false);
           if (adopted !== undefined) return adopted;
         }
         return this.#run(() => this.#core.refresh(), true);
@@ -442,7 +530,8 @@ export class AuthClient {
 
   logout(options) {
     return this.#run(() => {
-      const step = this.#core.logout(options);
+      options = optionsOf(options, "options");
+      const step = this.#core.logout(urlOf(options?.returnTo, "returnTo"), flag(options?.localOnly, "localOnly"));
       this.#post("logout");
       return step;
     }, false, true);
@@ -454,7 +543,7 @@ export class AuthClient {
   }
 
   onChange(listener) {
-    if (typeof listener !== "function") throw invalidArgument("listener", "a function", listener);
+    if (typeof listener !== "function") throw invalid("listener", "a function", listener);
     const entry = { listener };
     this.#listeners.add(entry);
     return () => {
@@ -468,7 +557,7 @@ export class ClientIdentification {
   #core;
 
   constructor(options) {
-    this.#core = new IdentificationCore(options);
+    this.#core = new IdentificationCore(optionsText(options, "ClientIdentification options", "invalid_config"));
   }
 
   headers() {
@@ -476,7 +565,9 @@ export class ClientIdentification {
   }
 
   apply(url) {
-    return this.#core.apply(url);
+    const href = urlOf(url, "url");
+    if (href === undefined) throw invalid("url", "a URL string, a URL or a Location", url);
+    return this.#core.apply(href);
   }
 
   async fetch(input, init) {
@@ -497,19 +588,19 @@ export class LegacyJwtClient {
   #flight;
 
   constructor(options) {
-    this.#core = new LegacyCore(options);
+    this.#core = new LegacyCore(optionsText(options, "LegacyJwtClient options", "invalid_config"));
   }
 
   async login(destination) {
-    this.#core.login(destination);
+    this.#core.login(urlOf(destination, "destination"));
   }
 
   isCallback(url) {
-    return this.#core.isCallback(url);
+    return this.#core.isCallback(urlOf(url, "url"));
   }
 
   async handleCallback(url) {
-    this.#core.handleCallback(url);
+    this.#core.handleCallback(urlOf(url, "url"));
   }
 
   isAuthenticated() {

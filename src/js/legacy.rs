@@ -1,7 +1,6 @@
 //! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
-use super::args;
-use super::convert::from_js;
+use super::convert::from_text;
 use super::error::to_js;
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::error::code;
@@ -18,30 +17,27 @@ pub struct JsLegacyJwtClient {
 
 #[wasm_bindgen(js_class = LegacyCore)]
 impl JsLegacyJwtClient {
-    /// Validates the options; throws `AuthError` (`invalid_config`).
+    /// Validates the options (JSON text); throws `AuthError` (`invalid_config`).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Thrown<JsLegacyJwtClient> {
-        let options: LegacyOptions = from_js(&options, "LegacyJwtClient options", code::INVALID_CONFIG).map_err(to_js)?;
+    pub fn new(options: Option<String>) -> Thrown<JsLegacyJwtClient> {
+        let options: LegacyOptions = from_text(options, "LegacyJwtClient options", code::INVALID_CONFIG).map_err(to_js)?;
         LegacyJwtClient::new(options).map(|inner| JsLegacyJwtClient { inner }).map_err(to_js)
     }
 
     /// Goes to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
-    pub fn login(&self, destination: Option<JsValue>) -> Thrown<()> {
-        let destination = args::url(&destination.unwrap_or_default(), "destination").map_err(to_js)?;
+    pub fn login(&self, destination: Option<String>) -> Thrown<()> {
         self.inner.login(destination).map_err(to_js)
     }
 
     /// Whether the URL (default: the current one) carries `?jwt=`.
     #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<JsValue>) -> Thrown<bool> {
-        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
-        Ok(self.inner.is_callback(url.as_deref()))
+    pub fn is_callback(&self, url: Option<String>) -> bool {
+        self.inner.is_callback(url.as_deref())
     }
 
     /// Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar.
     #[wasm_bindgen(js_name = handleCallback)]
-    pub fn handle_callback(&self, url: Option<JsValue>) -> Thrown<()> {
-        let url = args::url(&url.unwrap_or_default(), "url").map_err(to_js)?;
+    pub fn handle_callback(&self, url: Option<String>) -> Thrown<()> {
         self.inner.handle_callback(url).map_err(to_js)
     }
 

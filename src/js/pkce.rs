@@ -24,9 +24,9 @@ pub fn create_pkce_pair() -> Promise {
     }
 }
 
-/// The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise.
-#[wasm_bindgen(js_name = pkceChallenge)]
-pub fn pkce_challenge(#[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue) -> Result<String, JsValue> {
-    let verifier = super::args::string(&verifier, "verifier").map_err(to_js)?;
-    pkce::challenge_for(&verifier).map_err(to_js)
+/// The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise (the
+/// driver's `pkceChallenge` checks that it is a string).
+#[wasm_bindgen(js_name = pkceChallengeOf)]
+pub fn pkce_challenge(verifier: &str) -> Result<String, JsValue> {
+    pkce::challenge_for(verifier).map_err(to_js)
 }
