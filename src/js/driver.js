@@ -16,13 +16,22 @@ export { AuthError, createPkcePair };
 // `URL` or `Location` counts as its `href`, as `fetch` takes it); anything else of the wrong type is
 // `invalid_argument` naming the argument, never a trap (API.md, "Methods").
 
+/** Whether `test()` is true; false when it throws (a revoked Proxy throws at `instanceof` and `Array.isArray`). */
+function passes(test) {
+  try {
+    return test();
+  } catch {
+    return false;
+  }
+}
+
 /** What a JavaScript value is, in the words of an error message; a short string is quoted as it is. */
 function describe(value) {
   if (typeof value === "string") return value.length <= 40 ? `"${value}"` : "a string";
   if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof URL) return "a URL object";
-  if (globalThis.Location && value instanceof Location) return "a Location object";
+  if (passes(() => Array.isArray(value))) return "an array";
+  if (passes(() => value instanceof URL)) return "a URL object";
+  if (passes(() => value instanceof Location)) return "a Location object";
   const type = typeof value;
   return type === "object" ? "an object" : `a ${type}`;
 }
@@ -32,29 +41,49 @@ function invalid(what, expected, value) {
   return new AuthError("invalid_argument", `\`${what}\` must be ${expected}, got ${describe(value)}.`);
 }
 
-/** A URL given as a string, a `URL` or a `Location`, as a string; `undefined` for `undefined` and `null`. */
+/** A URL given as a string, a `URL` (of any window) or a `Location`, as a string; `undefined` for `undefined` and
+ * `null`. Objects that only pretend to be one (their prototype, a `toStringTag`) give no string and are refused. */
 function urlOf(value, what) {
-  if (value == null || typeof value === "string") return value ?? undefined;
-  if (value instanceof URL || (globalThis.Location && value instanceof Location)) return value.href;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  let href;
+  try {
+    href = URL.prototype.toString.call(value); // the URL's own href; throws for anything but a real URL
+  } catch {
+    try {
+      if (Object.prototype.toString.call(value) === "[object Location]") href = value.href;
+    } catch {}
+  }
+  if (typeof href === "string") return href;
   throw invalid(what, "a URL string, a URL or a Location", value);
 }
 
 /** An object whose tag is `[object Object]`: a literal or a class instance, not an array, a function, a `URL`, a
- * `Location` or a `Request`; what options are written as. */
+ * `Location` or a `Request`; what options are written as. A Proxy whose traps throw is none. */
 function isPlainObject(value) {
-  return typeof value === "object" && value !== null && Object.prototype.toString.call(value) === "[object Object]";
+  return typeof value === "object" && value !== null && passes(() => Object.prototype.toString.call(value) === "[object Object]");
 }
 
 /** An options argument: `undefined` and `null` give `undefined`; anything but a plain object is refused. */
 function optionsOf(value, what) {
-  if (value != null && !isPlainObject(value)) throw invalid(what, "an object", value);
-  return value ?? undefined;
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) throw invalid(what, "an object", value);
+  return value;
+}
+
+/** `options[name]` (`options` from `optionsOf`); a getter that throws is an `AuthError` (`code`) naming it. */
+function member(options, name, code = "invalid_argument") {
+  try {
+    return options?.[name];
+  } catch (e) {
+    throw new AuthError(code, `\`${name}\` could not be read: ${e?.message ?? e}`);
+  }
 }
 
 /** An options object as JSON text for the core (`undefined`: none): getters, proxies and `toJSON` (a `URL` becomes
  * its `href`) run once, here, where their exceptions are caught. `code`: `invalid_config` for constructors. */
 function optionsText(value, what, code) {
-  if (value == null) return undefined;
+  if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) throw new AuthError(code, `${what} must be an object, got ${describe(value)}.`);
   let text;
   try {
@@ -66,9 +95,9 @@ function optionsText(value, what, code) {
   return text;
 }
 
-/** An optional boolean property. */
+/** An optional boolean option. */
 function flag(value, what) {
-  if (value != null && typeof value !== "boolean") throw invalid(what, "a boolean", value);
+  if (value !== undefined && value !== null && typeof value !== "boolean") throw invalid(what, "a boolean", value);
   return value === true;
 }
 
@@ -135,13 +164,18 @@ async function run(step, ms, key) {
 
 /** `new Request(input, init)` for the app's own calls; a wrong type is `invalid_argument`. */
 function toRequest(input, init) {
-  if (init != null && (typeof init !== "object" || Array.isArray(init))) throw invalid("init", "an object", init);
-  const url = typeof input === "string" || input instanceof URL || input instanceof window.Location;
-  if (!url && !(input instanceof Request)) {
-    throw invalid("input", "a URL string, a URL, a Location or a Request", input);
+  if (init !== undefined && init !== null && !(typeof init === "object" && passes(() => !Array.isArray(init)))) {
+    throw invalid("init", "an object", init);
+  }
+  let url;
+  if (!passes(() => input instanceof Request)) {
+    try {
+      url = urlOf(input, "input");
+    } catch {}
+    if (url === undefined) throw invalid("input", "a URL string, a URL, a Location or a Request", input);
   }
   try {
-    return new Request(url ? String(input) : input, init ?? undefined);
+    return new Request(url ?? input, init ?? undefined);
   } catch (e) {
     throw new AuthError("invalid_argument", `fetch(): \`input\` and \`init\` do not make a valid Request: ${e?.message}`);
   }
@@ -190,7 +224,9 @@ export class AuthClient {
   #keyName;
 
   constructor(options) {
-    this.#core = options instanceof Core ? options : new Core(optionsText(options, "AuthClient options", "invalid_config"));
+    this.#core = passes(() => options instanceof Core)
+      ? options
+      : new Core(optionsText(options, "AuthClient options", "invalid_config"));
     this.#keyName = this.#core.dpopKeyName();
     if (this.#keyName !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
       this.#core.free();
@@ -208,7 +244,7 @@ export class AuthClient {
 
   static publiq(options) {
     const text = optionsText(options, "AuthClient.publiq options", "invalid_config");
-    const environment = options?.environment;
+    const environment = member(options, "environment", "invalid_config");
     return new AuthClient(Core.publiq(text, typeof environment === "string" ? environment : undefined));
   }
 
@@ -337,8 +373,15 @@ export class AuthClient {
 
   /** The login step for `options` (`appState`, `authorizationParams`); `popup`: for `loginWithPopup`. */
   #login(options, popup) {
-    options = optionsOf(options, "options");
-    const appState = options?.appState;
+    let appState;
+    let rest = optionsOf(options, "options");
+    if (rest !== undefined) {
+      try {
+        ({ appState, ...rest } = rest); // each getter runs once
+      } catch (e) {
+        throw new AuthError("invalid_argument", `The login options could not be read: ${e?.message ?? e}`);
+      }
+    }
     let state;
     if (appState !== undefined) {
       try {
@@ -346,7 +389,7 @@ export class AuthClient {
       } catch {}
       if (typeof state !== "string") throw invalid("appState", "a JSON value", appState);
     }
-    return this.#core.login(optionsText(options, "login options", "invalid_argument"), state, popup);
+    return this.#core.login(optionsText(rest, "login options", "invalid_argument"), state, popup);
   }
 
   async loginWithRedirect(options) {
@@ -382,9 +425,10 @@ export class AuthClient {
   }
 
   async #popup(popup, options) {
-    const ms = options?.timeoutMs ?? 300000;
+    let ms;
     let url;
     try {
+      ms = member(optionsOf(options, "options"), "timeoutMs") ?? 300000;
       if (typeof ms !== "number" || !(ms > 0)) throw invalid("timeoutMs", "a number of milliseconds", ms);
       url = await this.#run(() => this.#login(options, true));
     } catch (e) {
@@ -427,10 +471,10 @@ export class AuthClient {
   }
 
   async checkSession(options) {
-    if (options != null && typeof options !== "object") throw invalid("options", "an object", options);
-    const ms = options?.tabWaitMs ?? 100;
+    options = optionsOf(options, "options");
+    const ms = member(options, "tabWaitMs") ?? 100;
     if (typeof ms !== "number" || !(ms >= 0)) throw invalid("tabWaitMs", "a number of milliseconds", ms);
-    const silent = options?.silent;
+    const silent = member(options, "silent");
     if (silent !== undefined && silent !== "redirect") throw invalid("silent", '"redirect"', silent);
     if (this.#core.isAuthenticated()) return true;
     if (this.#channel) {
@@ -453,11 +497,11 @@ export class AuthClient {
     let minValidity;
     try {
       options = optionsOf(options, "options");
-      minValidity = options?.minValidity ?? undefined;
+      minValidity = member(options, "minValidity") ?? undefined;
       if (minValidity !== undefined && !(typeof minValidity === "number" && minValidity >= 0 && minValidity < Infinity)) {
         throw invalid("minValidity", "a number of seconds (0 or more)", minValidity);
       }
-      token = this.#core.accessToken(minValidity, flag(options?.forceRefresh, "forceRefresh"));
+      token = this.#core.accessToken(minValidity, flag(member(options, "forceRefresh"), "forceRefresh"));
     } catch (e) {
       this.#changed(false);
       return Promise.reject(e);
@@ -531,7 +575,7 @@ export class AuthClient {
   logout(options) {
     return this.#run(() => {
       options = optionsOf(options, "options");
-      const step = this.#core.logout(urlOf(options?.returnTo, "returnTo"), flag(options?.localOnly, "localOnly"));
+      const step = this.#core.logout(urlOf(member(options, "returnTo"), "returnTo"), flag(member(options, "localOnly"), "localOnly"));
       this.#post("logout");
       return step;
     }, false, true);

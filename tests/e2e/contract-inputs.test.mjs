@@ -22,6 +22,16 @@ function sweep(page, options) {
     const values = {
       undefined, null: null, number: 42, empty: '', object: {}, array: [], url: new URL('https://api.example/events?q=jazz'),
       location: window.location, symbol: Symbol('s'), function: () => 1, bigint: 12345n, bare: Object.create(null),
+      // Objects that pretend (from public bug reports of other libraries: proxies of state stores, mocks).
+      fakeUrl: Object.setPrototypeOf({ href: 42 }, URL.prototype),
+      bareUrl: Object.create(URL.prototype),
+      fakeLocation: Object.create(Location.prototype),
+      strictProxy: new Proxy({}, { get(_, k) { throw new Error(`strict: no ${String(k)}`); } }),
+      revokedProxy: (() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })(),
+      throwingGetters: Object.defineProperties({}, Object.fromEntries([
+        'minValidity', 'forceRefresh', 'returnTo', 'localOnly', 'appState', 'environment', 'tabWaitMs', 'silent',
+        'issuer', 'clientId',
+      ].map((n) => [n, { enumerable: true, get() { throw new Error(`getter ${n}`); } }]))),
     };
     // Values a navigating method would accept: calling it with them would leave the page.
     const navigates = new Set(['undefined', 'null', 'object', 'bare', 'url', 'location', 'empty']);
@@ -44,6 +54,7 @@ function sweep(page, options) {
       'getAccessToken minValidity': (v) => client.getAccessToken({ minValidity: v }),
       'getAccessToken forceRefresh': (v) => client.getAccessToken({ forceRefresh: v }),
       getTokens: (v) => client.getTokens(v),
+      checkSession: (v) => client.checkSession(v),
       getUser: (v) => client.getUser(v),
       fetch: (v) => client.fetch(v),
       'fetch init': (v) => client.fetch('/nothing', v),
@@ -117,10 +128,30 @@ test('every export, given any JavaScript value, answers or rejects with an AuthE
   assert.deepEqual(seen['isCallback(location)'], { ok: true, type: 'boolean' });
   assert.deepEqual(seen['ClientIdentification.apply(url)'], { ok: true, type: 'string' });
   assert.deepEqual(seen['LegacyJwtClient.isCallback(location)'], { ok: true, type: 'boolean' });
+  // Objects that only pretend to be a URL or a Location are no URL; throwing getters and proxies are named errors.
+  named('isCallback(fakeUrl)', 'invalid_argument', 'url');
+  named('isCallback(bareUrl)', 'invalid_argument', 'url');
+  named('isCallback(fakeLocation)', 'invalid_argument', 'url');
+  named('LegacyJwtClient.login(fakeUrl)', 'invalid_argument', 'destination');
+  named('getAccessToken(throwingGetters)', 'invalid_argument', 'minValidity');
+  named('logout(throwingGetters)', 'invalid_argument', 'returnTo');
+  named('checkSession(throwingGetters)', 'invalid_argument', 'tabWaitMs');
+  named('getAccessToken(strictProxy)', 'invalid_argument', 'options');
+  assert.equal(seen['buildAuthorizeUrl(throwingGetters)'].code, 'invalid_argument');
+  assert.equal(seen['new AuthClient(throwingGetters)'].code, 'invalid_config');
+  assert.equal(seen['new AuthClient(revokedProxy)'].code, 'invalid_config');
+  assert.equal(seen['AuthClient.publiq(throwingGetters)'].code, 'invalid_config');
 
   const applied = await page.evaluate(() => new window.hostile.ClientIdentification({ clientId: 'x', mode: 'query' })
     .apply(new URL('https://api.example/events?q=jazz')));
   assert.equal(applied, 'https://api.example/events?q=jazz&clientId=x');
+  // A URL made in another window (an iframe's realm) is a URL too.
+  const crossRealm = await page.evaluate(() => {
+    const frame = document.body.appendChild(document.createElement('iframe'));
+    const url = new frame.contentWindow.URL('https://api.example/events?q=jazz');
+    return new window.hostile.ClientIdentification({ clientId: 'x', mode: 'query' }).apply(url);
+  });
+  assert.equal(crossRealm, 'https://api.example/events?q=jazz&clientId=x');
 
   // The same instance still logs in, with the callback given as a URL object.
   await page.evaluate((o) => window.hostile.client('main', o), world.options());
