@@ -1,12 +1,14 @@
 //! The Rust driver: the async [`AuthClient`] for Rust apps (Yew, Leptos). It runs the core's steps
-//! ([`crate::core::client`]) with the browser's fetch and location, shares refreshes, and calls listeners.
+//! ([`crate::core::client`]) with the browser's fetch and location, shares refreshes (in the tab, and across the
+//! app's tabs under a Web Lock), shares sessions and logouts with the app's other tabs, and calls listeners.
 //! The JavaScript driver (`src/js/driver.js`) runs the same steps; this one is not in the npm build.
 
-use super::webcrypto;
 use super::env::{self, BrowserClient};
 use super::http;
 use super::location;
 use super::single_flight::SingleFlight;
+use super::tabs::{self, Locked};
+use super::webcrypto;
 use crate::core::authorize::LoginOptions;
 use crate::core::client::{Action, Answer, Outcome, Step};
 use crate::core::dpop::PublicKey;
@@ -16,7 +18,8 @@ use crate::core::error::{Error, Result};
 use crate::core::publiq::{self, Environment};
 use crate::core::token::Tokens;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::JsValue;
 
 /// Options of [`AuthClient::get_access_token`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,6 +29,25 @@ pub struct TokenOptions {
     /// Refresh even when the cached token is valid.
     pub force_refresh: bool,
 }
+
+/// Options of [`AuthClient::check_session`].
+#[derive(Clone, Copy, Debug)]
+pub struct CheckSessionOptions {
+    /// How long to wait for another open tab of the app to hand its session over, in milliseconds (default 100).
+    pub tab_wait_ms: u32,
+    /// Last, a top-level redirect with `prompt=none` (once per tab session); the page navigates away and the call
+    /// never resolves. `handle_redirect_callback` on the way back logs in, or returns quietly for "log in first".
+    pub silent_redirect: bool,
+}
+
+impl Default for CheckSessionOptions {
+    fn default() -> Self {
+        CheckSessionOptions { tab_wait_ms: 100, silent_redirect: false }
+    }
+}
+
+/// How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself.
+const WAITED_ASK_MS: i32 = 250;
 
 /// Options of [`AuthClient::fetch`]: none yet; reserved so the signature can grow.
 #[derive(Clone, Copy, Debug, Default)]
@@ -45,6 +67,14 @@ struct Inner {
     key: RefCell<Option<Rc<webcrypto::Key>>>,
     /// `dpop: true`: the key's IndexedDB name (fixed for the client's lifetime).
     key_name: Option<String>,
+    /// `tabs: "shared"`: the channel to this app's other tabs.
+    channel: Option<tabs::Channel>,
+    /// The session text the other tabs last heard of from this client (or it last heard of).
+    heard_text: RefCell<Option<String>>,
+    /// Whether another tab of this app (or another client of it in this tab) was heard from.
+    others: Cell<bool>,
+    /// Wake-ups of [`AuthClient::ask`] calls waiting for another tab's session.
+    waiting: RefCell<Vec<js_sys::Function>>,
 }
 
 /// A public OAuth 2.0 / OpenID Connect client for one authorization server and client id.
@@ -90,8 +120,18 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         let client = env::client(config);
         let refresh = if memory { Flight::default() } else { shared_flight(client.env().tokens_key()) };
         let key_name = client.dpop_key_name();
-        Ok(AuthClient {
-            inner: Rc::new(Inner {
+        let channel_name = client.tabs_channel();
+        let heard_text = RefCell::new(client.session_text());
+        let inner = Rc::new_cyclic(|this: &Weak<Inner>| {
+            let this = this.clone();
+            let channel = channel_name.and_then(|name| {
+                tabs::Channel::open(&name, move |message| {
+                    if let Some(inner) = this.upgrade() {
+                        AuthClient { inner }.hear(message);
+                    }
+                })
+            });
+            Inner {
                 client,
                 refresh,
                 listeners: RefCell::new(Vec::new()),
@@ -99,8 +139,15 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 heard: Cell::new(0),
                 key: RefCell::new(None),
                 key_name,
-            }),
-        })
+                channel,
+                heard_text,
+                others: Cell::new(false),
+                waiting: RefCell::default(),
+            }
+        });
+        let auth = AuthClient { inner };
+        auth.post("hello", None);
+        Ok(auth)
     }
 
     /// A client for publiq's UiTiD v2 in `environment`: endpoints filled in, no discovery request.
@@ -139,14 +186,15 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         }
     }
 
-    /// Runs `step` to its end: fetches what it asks for, navigates where it says; listeners hear of any change.
-    async fn run(&self, step: Step) -> Result<Outcome> {
+    /// Runs `step` to its end: fetches what it asks for, navigates where it says; listeners hear of any change,
+    /// and (`share`) the other tabs of a new session.
+    async fn run(&self, step: Step, share: bool) -> Result<Outcome> {
         let key = self.dpop_key().await?;
-        self.run_with(step, key.as_deref()).await
+        self.run_with(step, key.as_deref(), share).await
     }
 
     /// [`run`](Self::run) with the DPoP key already loaded (logout removes it from IndexedDB before it runs).
-    async fn run_with(&self, mut step: Step, key: Option<&webcrypto::Key>) -> Result<Outcome> {
+    async fn run_with(&self, mut step: Step, key: Option<&webcrypto::Key>, share: bool) -> Result<Outcome> {
         let mut answer = None;
         let result = loop {
             match self.client().advance(&mut step, answer.take()) {
@@ -164,13 +212,13 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 Err(e) => break Err(e),
             }
         };
-        self.notify_changes();
+        self.notify_changes(share);
         result
     }
 
     /// Creates verifier, challenge, state and nonce, stores the login under its state, and returns the URL.
     pub async fn build_authorize_url(&self, login: LoginOptions) -> Result<String> {
-        match self.run(self.client().login(login)).await? {
+        match self.run(self.client().login(login), false).await? {
             Outcome::AuthorizeUrl(url) => Ok(url),
             _ => Err(unexpected()),
         }
@@ -194,7 +242,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     /// every check passed.
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<Option<String>> {
         let url = location::take_callback_url(url, |u| self.client().scrub_callback_url(u))?;
-        match self.run(self.client().callback(&url)?).await? {
+        match self.run(self.client().callback(&url)?, true).await? {
             Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
             _ => Err(unexpected()),
         }
@@ -219,15 +267,48 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     /// concurrent caller. `login_required` (and the stale tokens removed) when no refresh is possible.
     pub async fn get_access_token(&self, options: TokenOptions) -> Result<String> {
         let decided = self.client().access_token(options.min_validity, options.force_refresh);
-        self.notify_changes();
+        self.notify_changes(false);
         match decided? {
             Some(token) => Ok(token),
-            None => self.inner.refresh.run(|| self.refresh_once()).await,
+            None => self.inner.refresh.run(|| self.refresh_shared(options.min_validity)).await,
         }
     }
 
+    /// One refresh for all the app's tabs: under the app's Web Lock (taken at once if free, else waited for), and
+    /// not at all when another tab obtained a session meanwhile (see [`refresh_after`](Self::refresh_after)).
+    /// Without Web Locks, one at a time in this tab only.
+    async fn refresh_shared(&self, min_validity: Option<u64>) -> Result<String> {
+        let before = self.client().session_text();
+        let Some(name) = self.client().tabs_channel() else { return self.refresh_after(false, before, min_validity).await };
+        for waited in [false, true] {
+            let (this, before) = (self.clone(), before.clone());
+            let refresh = async move { this.refresh_after(waited, before, min_validity).await };
+            match tabs::locked(&name, !waited, refresh).await {
+                Locked::Ran(result) => return result,
+                Locked::Busy => continue,
+                Locked::Unavailable => break,
+            }
+        }
+        self.refresh_after(true, before, min_validity).await
+    }
+
+    /// Refreshes, unless the session changed since `before` (another tab refreshed or logged out): then its token
+    /// (or `login_required`). When other tabs exist, or this one `waited` for the lock, it first asks them (the tab
+    /// that refreshed answers with its newer session), so a spent refresh token is never sent.
+    async fn refresh_after(&self, waited: bool, before: Option<String>, min_validity: Option<u64>) -> Result<String> {
+        if (waited || self.inner.others.get()) && self.client().session_text() == before {
+            self.ask(WAITED_ASK_MS).await;
+        }
+        if self.client().session_text() != before {
+            if let Some(token) = self.client().access_token(min_validity, false)? {
+                return Ok(token);
+            }
+        }
+        self.refresh_once().await
+    }
+
     async fn refresh_once(&self) -> Result<String> {
-        match self.run(self.client().refresh()?).await? {
+        match self.run(self.client().refresh()?, true).await? {
             Outcome::AccessToken(token) => Ok(token),
             _ => Err(unexpected()),
         }
@@ -237,7 +318,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     /// token's (`id_token_invalid` otherwise).
     pub async fn get_user_info(&self) -> Result<String> {
         let token = self.get_access_token(TokenOptions::default()).await?;
-        match self.run(self.client().user_info(token)).await? {
+        match self.run(self.client().user_info(token), false).await? {
             Outcome::UserInfo(claims) => Ok(claims),
             _ => Err(unexpected()),
         }
@@ -296,16 +377,95 @@ not have; spa-auth does not fall back to bearer tokens silently.",
             webcrypto::remove(name).await;
         }
         let step = self.client().logout(options);
-        self.notify_changes();
+        if step.is_ok() {
+            self.post("logout", None);
+        }
+        self.notify_changes(false);
         let result = match step {
-            Ok(step) => self.run_with(step, key.as_deref()).await.map(|_| ()),
+            Ok(step) => self.run_with(step, key.as_deref(), false).await.map(|_| ()),
             Err(e) => Err(e),
         };
         if name.is_some() {
-            self.inner.key.borrow_mut().take();
-            self.client().set_dpop_key(None);
+            self.drop_key();
         }
         result
+    }
+
+    fn drop_key(&self) {
+        self.inner.key.borrow_mut().take();
+        self.client().set_dpop_key(None);
+    }
+
+    /// Whether a session is usable, trying the cheap routes in order: this tab's store; another open tab of the
+    /// app (`tabs: "shared"`, waiting up to `tab_wait_ms`); and only with `silent_redirect`, a top-level redirect
+    /// with `prompt=none` (tried once per tab session).
+    pub async fn check_session(&self, options: CheckSessionOptions) -> Result<bool> {
+        if self.is_authenticated() {
+            return Ok(true);
+        }
+        if self.inner.channel.is_some() {
+            self.ask(i32::try_from(options.tab_wait_ms).unwrap_or(i32::MAX)).await;
+            if self.is_authenticated() {
+                return Ok(true);
+            }
+        }
+        if !options.silent_redirect || self.client().silent_tried() {
+            return Ok(false);
+        }
+        match self.run(self.client().silent_login(LoginOptions::default()), false).await? {
+            Outcome::AuthorizeUrl(url) => location::assign(&url)?,
+            _ => return Err(unexpected()),
+        }
+        std::future::pending().await
+    }
+
+    /// Asks the other tabs for their session and waits until a newer one than this tab's was adopted, or `ms`.
+    async fn ask(&self, ms: i32) {
+        if self.inner.channel.is_none() {
+            return;
+        }
+        let mut asked = None;
+        tabs::wait(ms, |wake| {
+            self.inner.waiting.borrow_mut().push(wake.clone());
+            asked = Some(wake);
+            self.post("ask", None);
+        })
+        .await;
+        if let Some(asked) = asked {
+            self.inner.waiting.borrow_mut().retain(|w| AsRef::<JsValue>::as_ref(w) != AsRef::<JsValue>::as_ref(&asked));
+        }
+    }
+
+    /// A message from another tab (see `src/browser/tabs.rs`).
+    fn hear(&self, message: tabs::Message) {
+        self.inner.others.set(true);
+        let client = self.client();
+        match (message.kind.as_str(), message.text) {
+            ("session", Some(text)) => {
+                if client.adopt(&text, message.at) {
+                    let waiting: Vec<js_sys::Function> = self.inner.waiting.borrow().clone();
+                    for wake in waiting {
+                        let _ = wake.call0(&JsValue::UNDEFINED);
+                    }
+                }
+                self.notify_changes(false);
+            }
+            ("logout", _) => {
+                client.logged_out_elsewhere(message.at);
+                self.drop_key(); // the tab that logged out removed it
+                self.notify_changes(false);
+            }
+            ("ask", _) if client.is_authenticated() => self.post("session", client.session_text().as_deref()),
+            ("hello", _) => self.post("here", None),
+            _ => {}
+        }
+    }
+
+    /// Tells the other tabs (`at`: when this tab's session was obtained, or when it logged out).
+    fn post(&self, kind: &str, text: Option<&str>) {
+        let Some(channel) = &self.inner.channel else { return };
+        let at = if kind == "logout" { self.client().logged_out_at() } else { self.client().session_at() };
+        channel.post(kind, text, at);
     }
 
     /// Calls `listener` with the new tokens after every login, refresh and logout; returns an id for
@@ -322,7 +482,16 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         self.inner.listeners.borrow_mut().retain(|(i, _)| *i != id);
     }
 
-    fn notify_changes(&self) {
+    /// Calls the listeners when the session changed since they last heard; (`share`) tells the other tabs of this
+    /// tab's own new session.
+    fn notify_changes(&self, share: bool) {
+        let text = self.client().session_text();
+        if *self.inner.heard_text.borrow() != text {
+            if let (true, Some(text)) = (share, &text) {
+                self.post("session", Some(text));
+            }
+            *self.inner.heard_text.borrow_mut() = text;
+        }
         let generation = self.client().generation();
         if self.inner.heard.replace(generation) == generation {
             return;

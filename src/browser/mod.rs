@@ -17,6 +17,8 @@ pub mod random;
 pub mod single_flight;
 pub mod storage;
 #[cfg(feature = "rust")]
+pub mod tabs;
+#[cfg(feature = "rust")]
 pub mod webcrypto;
 
 /// Now, in epoch seconds, from the browser's clock.

@@ -1,7 +1,8 @@
 //! A Rust SPA on spa-auth's Rust API: log in (Authorization Code + PKCE), show the user's claims, call a
-//! protected API with the access token, log out. The page loads this module and nothing else.
+//! protected API with the access token, log out; the app's tabs share one session. The page loads this module and
+//! nothing else.
 
-use spa_auth::{AuthClient, Error, LoginOptions, LogoutOptions, Options};
+use spa_auth::{AuthClient, CheckSessionOptions, Error, LoginOptions, LogoutOptions, Options};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -108,6 +109,8 @@ async fn run() -> Result<(), Error> {
     if auth.is_callback(None) {
         auth.handle_redirect_callback(None).await?;
     }
+    // A new tab of the app takes the session another open tab hands over (up to 100 ms), with no login.
+    auth.check_session(CheckSessionOptions::default()).await?;
     auth.on_change({
         let auth = auth.clone();
         move |_| render(&auth)

@@ -1,0 +1,66 @@
+// The Rust SPA (examples/rust-spa) in several tabs of one browser: the Rust API's AuthClient shares one session
+// across the app's tabs as the npm package does (same BroadcastChannel messages, same Web Lock): a new tab joins
+// with check_session(), two tabs whose access token expired send one refresh between them (the provider rotates
+// refresh tokens and revokes the grant on reuse), and a logout in one tab reaches the other without a reload.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import { logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
+import { newContext, newPage } from '../support/browser.mjs';
+import { sleep, waitReady } from '../support/world.mjs';
+
+const TTL = 4; // seconds: the Rust driver refreshes with half the lifetime left
+const world = useExample({ wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: 'examples/rust-spa/build.sh', stack: { accessTokenTtl: TTL } });
+
+const state = (page) => page.locator('#status').getAttribute('data-state');
+const stored = (page) => page.evaluate(() => sessionStorage.getItem('spa-auth:spa-demo:tokens'));
+
+/** Clicks `#call-api` in every page at one moment (a shared deadline) and waits for each answer's status. */
+async function callApiTogether(pages) {
+  const at = Date.now() + 300;
+  await Promise.all(pages.map((p) => p.evaluate(([when]) => {
+    document.getElementById('api-result').removeAttribute('data-status');
+    setTimeout(() => document.getElementById('call-api').click(), when - Date.now());
+  }, [at])));
+  return Promise.all(pages.map(async (p) => {
+    await p.locator('#api-result[data-status]').waitFor();
+    return p.locator('#api-result').getAttribute('data-status');
+  }));
+}
+
+test('rust-spa tabs: a new tab joins, two tabs refresh once between them, logout reaches the other tab', async (t) => {
+  const { provider, www } = world.stack;
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const a = await newPage(context);
+  await a.goto(`${www.origin}/`);
+  await waitReady(a);
+  await logInThroughExample(a, world.stack, 'grace');
+  provider.resetCounters();
+
+  const b = await newPage(context);
+  await b.goto(`${www.origin}/`);
+  await waitReady(b);
+  assert.equal(await state(b), 'in', 'the new tab took the session the first one handed over');
+  assert.equal(JSON.parse(await b.locator('#claims').textContent()).sub, 'grace');
+  assert.equal(await stored(b), await stored(a), 'the same token set');
+  assert.deepEqual(provider.counters.token, { authorization_code: 0, refresh_token: 0, other: 0 }, 'no token request');
+
+  for (let round = 1; round <= 3; round += 1) {
+    // Both tabs' access token now needs a refresh: half its lifetime left, the clock read in whole seconds.
+    await sleep((TTL / 2 + 1) * 1000 + 300);
+    assert.deepEqual(await callApiTogether([a, b]), ['200', '200'], `round ${round}: both API calls went through`);
+    assert.equal(provider.counters.token.refresh_token, round, `round ${round}: one refresh for the two tabs`);
+    assert.equal(await stored(b), await stored(a), `round ${round}: one session`);
+  }
+  assert.deepEqual(provider.tokenLog.filter((e) => e.status !== 200), [], 'no refresh token was refused (no reuse)');
+
+  await b.click('#logout');
+  await b.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await b.waitForURL((u) => u.origin === www.origin);
+  await waitReady(b);
+  assert.equal(await state(b), 'out');
+  await a.locator('#status[data-state="out"]').waitFor({ timeout: 5000 });
+  assert.equal(await stored(a), null, 'the other tab forgot its tokens without a reload');
+});
