@@ -64,11 +64,14 @@ pub struct LoginOptions {
     /// Extra authorize parameters for this login only (`prompt`, `login_hint`, `ui_locales`, …).
     pub authorization_params: Vec<(String, String)>,
     /// A silent check (`prompt=none`): the provider's "log in first" answers end it quietly, not as errors.
+    #[doc(hidden)] // set by the client (`check_session`, popup logins, DPoP)
     pub silent: bool,
     /// A popup login: the state carries [`POPUP_STATE_PREFIX`], so the redirect page in the popup knows to hand
     /// the answer to the opener instead of redeeming it.
+    #[doc(hidden)] // set by the client (`check_session`, popup logins, DPoP)
     pub popup: bool,
     /// The thumbprint of the client's DPoP key (RFC 9449 §10): the code is bound to that key. Set by the client.
+    #[doc(hidden)] // set by the client (`check_session`, popup logins, DPoP)
     pub dpop_jkt: Option<String>,
 }
 

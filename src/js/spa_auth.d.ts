@@ -17,6 +17,8 @@ export class AuthError extends Error {
     readonly error?: string;
     /** The server's `error_description`, when it sent one. */
     readonly errorDescription?: string;
+    /** spa-auth makes these; an app may too (e.g. in tests): `code` first, then the message. */
+    constructor(code: string, message: string, error?: string, errorDescription?: string);
 }
 
 /** Options of `new AuthClient(options)`. */
@@ -91,7 +93,8 @@ export interface PopupLoginOptions extends LoginOptions {
 
 /** Options of `AuthClient.publiq(options)`: UiTiD v2 fills in the issuer and endpoints. */
 export type PubliqOptions = Omit<AuthClientOptions,
-"issuer" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint" | "revocationEndpoint"> & {
+"issuer" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint" | "revocationEndpoint"
+| "userinfoEndpoint"> & {
     /** `account.uitid.be`, `account-test.uitid.be` or `account-acc.uitid.be`. */
     environment: "production" | "testing" | "acceptance";
 };
@@ -128,8 +131,8 @@ export interface GetAccessTokenOptions {
 
 /** Options of `logout`. */
 export interface LogoutOptions {
-    /** Where the server sends the browser after logout. */
-    returnTo?: string;
+    /** Where the server sends the browser after logout (a `URL` or `Location` counts as its `href`). */
+    returnTo?: string | URL | Location;
     /** Forget the tokens here only; no redirect. */
     localOnly?: boolean;
 }
@@ -143,6 +146,15 @@ export interface UserClaims {
     iat: number;
     azp?: string;
     nonce?: string;
+    name?: string;
+    email?: string;
+    email_verified?: boolean;
+    [claim: string]: unknown;
+}
+
+/** UserInfo claims (OIDC Core 5.3.2): `sub` (checked against the ID token's) and what the provider releases. */
+export interface UserInfo {
+    sub: string;
     name?: string;
     email?: string;
     email_verified?: boolean;
@@ -185,7 +197,7 @@ export class AuthClient {
      * here with every check of `handleRedirectCallback`. `popup_blocked`, `popup_closed`, `timeout`. */
     loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
     /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`). */
-    getUserInfo(): Promise<UserClaims>;
+    getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
     /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. */

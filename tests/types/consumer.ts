@@ -19,6 +19,7 @@ import {
   type RedirectLoginResult,
   type TokenSet,
   type UserClaims,
+  type UserInfo,
 } from "spa-auth";
 import init, { initSync, AuthClient as WebAuthClient, AuthError as WebAuthError } from "spa-auth/web";
 
@@ -127,6 +128,14 @@ async function flows(): Promise<void> {
 
   const logoutOptions: LogoutOptions = { returnTo: "https://app.example.com/", localOnly: true };
   await auth.logout(logoutOptions);
+  await auth.logout({ returnTo: new URL("https://app.example.com/"), localOnly: true });
+
+  // UserInfo: only `sub` is certain (OIDC Core 5.3.2).
+  const info: UserInfo = await auth.getUserInfo();
+  const infoSub: string = info.sub;
+  assertType<Exact<typeof info.iss, unknown>>();
+  const made: AuthError = new AuthError("invalid_argument", "made by the app");
+  console.log(infoSub, made.code);
 
   const unsubscribe: () => void = auth.onChange((next: TokenSet | undefined) => {
     if (next) console.log(next.expiresAt);

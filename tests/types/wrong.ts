@@ -27,6 +27,7 @@ new AuthClient({ ...base, clientSecret: "s3cret" }); // error TS2322
 async function misuse(auth: AuthClient): Promise<void> {
   await auth.getAccessToken({ minValidity: "30" }); // error TS2322
   await auth.logout({ returnUrl: "/" }); // error TS2353
+  AuthClient.publiq({ ...base, environment: "testing", userinfoEndpoint: "https://x/userinfo" }); // error TS2353
   const token: number = await auth.getAccessToken({}); // error TS2322
   const expires: string = auth.getTokens()!.expiresAt; // error TS2322
   const email: number | undefined = auth.getUser()?.email; // error TS2322
