@@ -31,7 +31,7 @@ pub use crate::core::publiq::Environment;
 pub use crate::core::token::Tokens;
 
 #[cfg(all(target_arch = "wasm32", feature = "rust"))]
-pub use browser::client::{AuthClient, CheckSessionOptions, FetchOptions, LogoutOptions, TokenOptions};
+pub use browser::client::{AuthClient, CheckSessionOptions, FetchOptions, LogoutOptions, PopupLoginOptions, TokenOptions};
 #[cfg(target_arch = "wasm32")]
 pub use browser::legacy::LegacyJwtClient;
 pub use crate::core::authorize::LoginOptions;

@@ -6,6 +6,7 @@
 use super::env::{self, BrowserClient};
 use super::http;
 use super::location;
+use super::popup;
 use super::single_flight::SingleFlight;
 use super::tabs::{self, Locked};
 use super::webcrypto;
@@ -43,6 +44,21 @@ pub struct CheckSessionOptions {
 impl Default for CheckSessionOptions {
     fn default() -> Self {
         CheckSessionOptions { tab_wait_ms: 100, silent_redirect: false }
+    }
+}
+
+/// Options of [`AuthClient::login_with_popup`].
+#[derive(Clone, Debug)]
+pub struct PopupLoginOptions {
+    /// The login's own options (`app_state`, `authorization_params`).
+    pub login: LoginOptions,
+    /// How long the popup may take, in milliseconds (default 300000); then `timeout`.
+    pub timeout_ms: u32,
+}
+
+impl Default for PopupLoginOptions {
+    fn default() -> Self {
+        PopupLoginOptions { login: LoginOptions::default(), timeout_ms: 300_000 }
     }
 }
 
@@ -241,8 +257,46 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     /// (JSON text). The address bar is scrubbed first, also when the callback fails; tokens are stored only when
     /// every check passed.
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<Option<String>> {
+        let href = match &url {
+            Some(url) => url.clone(),
+            None => location::href()?,
+        };
+        if let Some(channel) = self.client().popup_channel(&href) {
+            // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check),
+            // leave the address bar clean, and close.
+            if url.is_none() {
+                let _ = location::replace(&self.client().scrub_callback_url(&href));
+            }
+            popup::hand_over(&channel, &href);
+            return Ok(None);
+        }
         let url = location::take_callback_url(url, |u| self.client().scrub_callback_url(u))?;
         match self.run(self.client().callback(&url)?, true).await? {
+            Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The same login in a popup, so the page stays: call it from a click handler (else `popup_blocked`). The
+    /// redirect page, loaded in the popup, runs the app's usual [`handle_redirect_callback`](Self::handle_redirect_callback),
+    /// which hands the answer back over a `BroadcastChannel` keyed by the state and closes the popup; this tab then
+    /// redeems the code with every check. Returns the login's `app_state` (JSON text). `popup_closed` when the user
+    /// closed the popup, `timeout` after `timeout_ms`.
+    pub async fn login_with_popup(&self, options: PopupLoginOptions) -> Result<Option<String>> {
+        let window = popup::open()?;
+        let url = match self.run(self.client().login(LoginOptions { popup: true, ..options.login }), false).await {
+            Ok(Outcome::AuthorizeUrl(url)) => url,
+            other => {
+                let _ = window.close();
+                return Err(other.err().unwrap_or_else(unexpected));
+            }
+        };
+        if window.closed().unwrap_or(true) {
+            return Err(Error::new(crate::core::error::code::POPUP_CLOSED, "The login popup was closed before the login finished."));
+        }
+        let channel = self.client().popup_channel(&url).ok_or_else(unexpected)?;
+        let answer = popup::answer(&window, &channel, &url, options.timeout_ms).await?;
+        match self.run(self.client().callback(&answer)?, true).await? {
             Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
             _ => Err(unexpected()),
         }

@@ -12,6 +12,8 @@ pub mod http;
 pub mod json;
 pub mod legacy;
 pub mod location;
+#[cfg(feature = "rust")]
+pub mod popup;
 pub mod random;
 #[cfg(feature = "rust")]
 pub mod single_flight;

@@ -17,6 +17,8 @@ pub mod code {
     pub const CRYPTO_UNAVAILABLE: &str = "crypto_unavailable";
     pub const INVALID_ARGUMENT: &str = "invalid_argument";
     pub const TIMEOUT: &str = "timeout";
+    pub const POPUP_BLOCKED: &str = "popup_blocked";
+    pub const POPUP_CLOSED: &str = "popup_closed";
 }
 
 /// An authentication failure: a stable machine-readable `code`, a message a developer can act on,

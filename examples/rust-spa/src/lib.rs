@@ -1,8 +1,8 @@
-//! A Rust SPA on spa-auth's Rust API: log in (Authorization Code + PKCE), show the user's claims, call a
-//! protected API with the access token, log out; the app's tabs share one session. The page loads this module and
-//! nothing else.
+//! A Rust SPA on spa-auth's Rust API: log in (Authorization Code + PKCE, by redirect or in a popup), show the
+//! user's claims, call a protected API with the access token, log out; the app's tabs share one session. The page
+//! loads this module and nothing else.
 
-use spa_auth::{AuthClient, CheckSessionOptions, Error, LoginOptions, LogoutOptions, Options};
+use spa_auth::{AuthClient, CheckSessionOptions, Error, LoginOptions, LogoutOptions, Options, PopupLoginOptions};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -59,6 +59,7 @@ fn render(auth: &AuthClient) {
     status.set_text_content(Some(if logged_in { "Logged in" } else { "Logged out" }));
     element("claims").set_text_content(Some(&auth.user_claims_json().unwrap_or_default()));
     element("login").set_hidden(logged_in);
+    element("login-popup").set_hidden(logged_in);
     element("call-api").set_hidden(!logged_in);
     element("logout").set_hidden(!logged_in);
 }
@@ -121,6 +122,11 @@ async fn run() -> Result<(), Error> {
     on_click("login", move || {
         let auth = login.clone();
         async move { auth.login_with_redirect(LoginOptions::default()).await }
+    });
+    let popup = auth.clone();
+    on_click("login-popup", move || {
+        let auth = popup.clone();
+        async move { auth.login_with_popup(PopupLoginOptions::default()).await.map(|_| ()) }
     });
     let api = auth.clone();
     let api_url = Rc::new(config.api_url);

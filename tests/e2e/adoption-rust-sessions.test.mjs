@@ -1,13 +1,14 @@
-// The Rust SPA (examples/rust-spa) in several tabs of one browser: the Rust API's AuthClient shares one session
-// across the app's tabs as the npm package does (same BroadcastChannel messages, same Web Lock): a new tab joins
-// with check_session(), two tabs whose access token expired send one refresh between them (the provider rotates
-// refresh tokens and revokes the grant on reuse), and a logout in one tab reaches the other without a reload.
+// The Rust SPA (examples/rust-spa) with sessions beyond one page load. In several tabs of one browser, the Rust
+// API's AuthClient shares one session across the app's tabs as the npm package does (same BroadcastChannel
+// messages, same Web Lock): a new tab joins with check_session(), two tabs whose access token expired send one
+// refresh between them (the provider rotates refresh tokens and revokes the grant on reuse), and a logout in one tab
+// reaches the other without a reload. And login_with_popup: the page stays, the popup hands the answer back.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import { logInThroughExample, useExample, EXAMPLES_DIR } from '../support/adoption.mjs';
-import { newContext, newPage } from '../support/browser.mjs';
+import { newContext, newPage, onLoginForm, signIn } from '../support/browser.mjs';
 import { sleep, waitReady } from '../support/world.mjs';
 
 const TTL = 4; // seconds: the Rust driver refreshes with half the lifetime left
@@ -63,4 +64,42 @@ test('rust-spa tabs: a new tab joins, two tabs refresh once between them, logout
   assert.equal(await state(b), 'out');
   await a.locator('#status[data-state="out"]').waitFor({ timeout: 5000 });
   assert.equal(await stored(a), null, 'the other tab forgot its tokens without a reload');
+});
+
+test('rust-spa popup login: the page stays, the popup hands the answer back and closes, the opener redeems it', async (t) => {
+  const { provider, www } = world.stack;
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const page = await newPage(context);
+  await page.goto(`${www.origin}/`);
+  await waitReady(page);
+  await page.evaluate(() => { window.keptHere = 'half-filled form'; });
+  provider.resetCounters();
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === provider.issuer);
+  assert.ok(await onLoginForm(popup), 'the provider\'s login form in the popup');
+  await signIn(popup, www.origin, { login: 'heidi' }).catch(() => {}); // the popup closes itself on the way back
+  await page.locator('#status[data-state="in"]').waitFor({ timeout: 10000 });
+  await popup.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself');
+  assert.equal(await page.evaluate(() => window.keptHere), 'half-filled form', 'the page was never left');
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'heidi');
+  assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
+});
+
+test('rust-spa popup closed by the user: popup_closed, nothing stored', async (t) => {
+  const { provider, www } = world.stack;
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const page = await newPage(context);
+  await page.goto(`${www.origin}/`);
+  await waitReady(page);
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === provider.issuer);
+  await page.waitForTimeout(3200); // past the first seconds, when a COOP provider could cut the popup off
+  await popup.close();
+  await page.locator('#error[data-code]').waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('#error').getAttribute('data-code'), 'popup_closed');
+  assert.equal(await stored(page), null, 'no tokens');
+  assert.equal(await state(page), 'out');
 });

@@ -1,0 +1,85 @@
+//! The Rust driver's popup login: the window, and the wait for its answer over a `BroadcastChannel` named after
+//! the login's state, as the JavaScript driver does (it works without `window.opener`, which a provider that sends
+//! `Cross-Origin-Opener-Policy` cuts). What the answer means is the core's business (`Client::callback`).
+
+use super::tabs;
+use crate::core::error::{code, Error, Result};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::{BroadcastChannel, MessageEvent, Window};
+
+/// A provider that sends `Cross-Origin-Opener-Policy` cuts the popup off from its opener as soon as its page loads,
+/// and the opener then reads `popup.closed` as true: only a close seen later than this is the user's.
+const SEVERED_MS: f64 = 3000.0;
+
+/// How often the wait looks at the answer, the clock and the popup (ms).
+const POLL_MS: i32 = 100;
+
+fn closed() -> Error {
+    Error::new(code::POPUP_CLOSED, "The login popup was closed before the login finished.")
+}
+
+/// Opens the popup, blank until the authorize URL is known; `popup_blocked` when the browser refuses (call it from
+/// a click handler).
+pub fn open() -> Result<Window> {
+    web_sys::window()
+        .and_then(|w| w.open_with_url_and_target_and_features("about:blank", "spa-auth-login", "popup,width=500,height=680").ok())
+        .flatten()
+        .ok_or_else(|| {
+            Error::new(code::POPUP_BLOCKED, "The browser blocked the login popup: call login_with_popup() from a click handler.")
+        })
+}
+
+/// Sends `popup` to `url` and waits for the redirect page's answer on `channel_name` (the callback URL): `timeout`
+/// after `timeout_ms` (the popup closed), `popup_closed` when the user closed it.
+pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u32) -> Result<String> {
+    let channel = BroadcastChannel::new(channel_name).map_err(|_| closed())?;
+    let heard: Rc<RefCell<Option<String>>> = Rc::default();
+    let slot = heard.clone();
+    let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Some(text) = event.data().as_string() {
+            *slot.borrow_mut() = Some(text);
+        }
+    });
+    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    let opened_at = js_sys::Date::now();
+    let _ = popup.location().set_href(url);
+    let mut watching = true;
+    let result = loop {
+        if web_sys::window().is_none() {
+            break Err(closed());
+        }
+        tabs::wait(POLL_MS, |_| {}).await;
+        if let Some(answer) = heard.borrow_mut().take() {
+            break Ok(answer);
+        }
+        let elapsed = js_sys::Date::now() - opened_at;
+        if elapsed >= f64::from(timeout_ms) {
+            let _ = popup.close();
+            let ms = crate::core::token::decimal(timeout_ms.into());
+            break Err(Error::new(code::TIMEOUT, ["The popup login did not finish within ", &ms, " ms."].concat()));
+        }
+        if watching && popup.closed().unwrap_or(true) {
+            if elapsed < SEVERED_MS {
+                watching = false; // cut off by the provider's COOP: only the answer or the timeout can end it now
+            } else {
+                break Err(closed());
+            }
+        }
+    };
+    channel.set_onmessage(None);
+    channel.close();
+    result
+}
+
+/// In the popup, on the redirect page: hands `href` (the authorization response) to the opener and closes.
+pub fn hand_over(channel_name: &str, href: &str) {
+    if let Ok(channel) = BroadcastChannel::new(channel_name) {
+        let _ = channel.post_message(&JsValue::from_str(href));
+        channel.close();
+    }
+    if let Some(window) = web_sys::window() {
+        let _ = window.close();
+    }
+}
