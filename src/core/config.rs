@@ -481,10 +481,10 @@ mod tests {
         let parsed = read(r#"{"authorizationParams":{"ui_locales":"fr","prompt":"login"}}"#).unwrap();
         assert_eq!(parsed.authorization_params, vec![("ui_locales".to_owned(), "fr".to_owned()), ("prompt".to_owned(), "login".to_owned())]);
         let misfit = read(r#"{"authorizationParams":{"n":1}}"#).unwrap_err();
-        assert_eq!((misfit.path.as_str(), misfit.found.as_str()), ("authorizationParams.n", "a number"), "values must be strings");
+        assert_eq!((misfit.path(), misfit.found()), ("authorizationParams.n", "a number"), "values must be strings");
         let misfit = read(r#"{"scope":["openid"],"storage":"local"}"#).unwrap_err();
-        assert_eq!((misfit.path.as_str(), misfit.found.as_str()), ("scope", "an array"));
-        assert_eq!(read(r#"{"storage":"local"}"#).unwrap_err().found, "\"local\"");
+        assert_eq!((misfit.path(), misfit.found()), ("scope", "an array"));
+        assert_eq!(read(r#"{"storage":"local"}"#).unwrap_err().found(), "\"local\"");
         assert_eq!(read(r#"{"storage":null,"tabs":"isolated"}"#).unwrap().tabs, TabsMode::Isolated, "null is the default");
     }
 }

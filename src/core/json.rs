@@ -83,15 +83,27 @@ impl Member {
 }
 
 /// Where options did not fit: the member's path (`scope`, `authorizationParams.prompt`) and what it held.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Misfit {
-    pub path: String,
-    pub found: String,
-}
+/// One pointer wide, like `Error`, so the readers' `Result`s stay small.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Misfit(Box<(String, String)>);
 
 impl Misfit {
+    pub fn new(path: String, found: String) -> Misfit {
+        Misfit(Box::new((path, found)))
+    }
+
     pub fn at(path: &str, member: &Member) -> Misfit {
-        Misfit { path: path.to_owned(), found: member.describe() }
+        Misfit::new(path.to_owned(), member.describe())
+    }
+
+    /// The member's path, e.g. `scope` or `authorizationParams.prompt` (empty: the whole).
+    pub fn path(&self) -> &str {
+        &self.0 .0
+    }
+
+    /// What it held, in words (`an array`, `"local"`).
+    pub fn found(&self) -> &str {
+        &self.0 .1
     }
 }
 
@@ -108,7 +120,7 @@ trait NotAnObject<T> {
 
 impl<T> NotAnObject<T> for Option<T> {
     fn not_an_object(self) -> std::result::Result<T, Misfit> {
-        self.ok_or_else(|| Misfit { path: String::new(), found: "something that is not an object".to_owned() })
+        self.ok_or_else(|| Misfit::new(String::new(), "something that is not an object".to_owned()))
     }
 }
 
@@ -123,7 +135,7 @@ fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result::Re
     match member {
         Member::Missing | Member::Null => Ok(Vec::new()),
         Member::Object(text) => {
-            let entries = json.entries(&text).ok_or_else(|| Misfit { path: name.to_owned(), found: "an object".to_owned() })?;
+            let entries = json.entries(&text).ok_or_else(|| Misfit::new(name.to_owned(), "an object".to_owned()))?;
             entries
                 .into_iter()
                 .map(|(key, value)| match value {

@@ -14,7 +14,7 @@ pub fn from_text<T: FromOptions + Default>(text: Option<String>, what: &str, cod
     for (name, _) in BrowserJson.entries(&text).unwrap_or_default() {
         refuse_secret(&name)?;
     }
-    T::read_options(&BrowserJson, &text).map_err(|m| Error::new(code, wrong_option(what, &m.path, &m.found).message().to_owned()))
+    T::read_options(&BrowserJson, &text).map_err(|m| Error::new(code, wrong_option(what, m.path(), m.found()).message().to_owned()))
 }
 
 /// A plain JavaScript object (or value) for `value`, through JSON text.
