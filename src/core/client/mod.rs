@@ -153,7 +153,7 @@ pub struct Step {
 #[derive(Debug)]
 enum State {
     Login(Option<LoginOptions>),
-    Callback { response: Option<AuthorizationResponse>, transaction: Transaction, sent: bool },
+    Callback { response: Option<Box<AuthorizationResponse>>, transaction: Box<Transaction>, sent: bool },
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
     Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
     UserInfo { access_token: String, sent: bool },
@@ -462,7 +462,7 @@ impl<E: Env> Client<E> {
                 .err()
                 .unwrap_or_else(|| Error::server("The callback carries an error.")));
         }
-        Ok(Step::new(State::Callback { response: Some(response), transaction, sent: false }))
+        Ok(Step::new(State::Callback { response: Some(Box::new(response)), transaction: Box::new(transaction), sent: false }))
     }
 
     /// A refresh (RFC 6749 §6) of the stored session; ends with the new access token. Drivers run at most one
@@ -525,7 +525,7 @@ impl<E: Env> Client<E> {
                     step.state = State::Callback { response, transaction, sent: false };
                     return Ok(discovery());
                 };
-                let response = response.unwrap_or_default();
+                let response = response.map_or_else(Default::default, |r| *r);
                 let code = callback::check_response(response, &self.config.issuer, endpoints.iss_parameter_supported)?;
                 if self.config.dpop && transaction.dpop_jkt != self.dpop_key.borrow().as_ref().map(PublicKey::thumbprint) {
                     // The server would refuse the code (RFC 9449 §10); say why instead.
