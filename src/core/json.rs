@@ -211,6 +211,12 @@ impl Reader {
         self.need(text)
     }
 
+    /// A string member that only informs (`error_description`): another type reads as missing, so it never makes
+    /// the whole answer unreadable.
+    pub fn informative_text(&mut self) -> Option<String> {
+        self.member().text().flatten()
+    }
+
     /// A string member that must be there.
     pub fn required(&mut self) -> String {
         let text = self.text();

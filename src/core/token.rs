@@ -68,9 +68,19 @@ impl FromJson for TokenResponse {
             },
             refresh_token: r.text(),
             id_token: r.text(),
-            scope: r.text(),
+            // Space-separated (RFC 6749 §3.3); some servers send an array, read as the same list.
+            scope: match r.member() {
+                Member::Texts(scopes) => Some(scopes.iter().fold(String::new(), |mut all, scope| {
+                    if !all.is_empty() {
+                        all.push(' ');
+                    }
+                    all.push_str(scope);
+                    all
+                })),
+                other => other.text().flatten(),
+            },
             error: r.text(),
-            error_description: r.text(),
+            error_description: r.informative_text(),
         };
         r.finish(response)
     }
@@ -82,12 +92,21 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
-/// A whole number of seconds written in decimal digits (no float parser in the binary); `None` otherwise.
+/// A whole number of seconds written in decimal digits (no float parser in the binary), read as the same number
+/// would be: a negative one is 0 (expired), a huge one saturates; `None` when it is not one.
 fn whole_seconds(text: &str) -> Option<u64> {
-    if text.is_empty() || text.len() > 15 {
+    let (negative, digits) = text.strip_prefix('-').map_or((false, text), |digits| (true, digits));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.bytes().try_fold(0u64, |n, b| b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0')))
+    let digits = digits.trim_start_matches('0');
+    if negative || digits.is_empty() {
+        return Some(0);
+    }
+    if digits.len() > 15 {
+        return Some(u64::MAX);
+    }
+    Some(digits.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
 }
 
 /// Decimal digits of `n` without the formatting machinery.
@@ -134,6 +153,9 @@ pub fn token_type(dpop: bool) -> &'static str {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
+    /// The issuer that issued it (`Options::issuer`): a client of another issuer never takes it, even with the same
+    /// client id (one store key per client id).
+    pub issuer: String,
     pub access_token: AccessToken,
     pub token_type: String,
     pub refresh_token: Option<RefreshToken>,
@@ -163,9 +185,10 @@ impl FromJson for TokenSet {
         let mut r = Reader::new(
             json,
             text,
-            &["accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
+            &["issuer", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
         )?;
         let set = TokenSet {
+            issuer: r.text().unwrap_or_default(),
             access_token: AccessToken::new(r.required()),
             token_type: r.required(),
             refresh_token: r.text().map(RefreshToken::new),
@@ -203,6 +226,7 @@ impl TokenSet {
         };
         let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
         Ok(TokenSet {
+            issuer: String::new(),
             access_token: AccessToken::new(response.access_token.unwrap_or_default()),
             token_type: expected.to_owned(),
             refresh_token: non_empty(response.refresh_token)
@@ -213,6 +237,12 @@ impl TokenSet {
             expires_at: now.saturating_add(expires_in),
             received_at: now,
         })
+    }
+
+    /// This set as issued by `issuer` (the client's configured issuer).
+    pub fn issued_by(mut self, issuer: &str) -> TokenSet {
+        issuer.clone_into(&mut self.issuer);
+        self
     }
 
     /// The public view, without the refresh token.
@@ -268,6 +298,26 @@ mod tests {
         assert_eq!(n.expires_at, 10);
         let huge = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":1e308}"#), 10, None, false).unwrap();
         assert_eq!(huge.expires_at, 10 + MAX_EXPIRES_IN);
+        // A numeric string reads as the same number would.
+        let negative = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"-100"}"#), 10, None, false).unwrap();
+        assert_eq!(negative.expires_at, 10);
+        let long = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"99999999999999999999"}"#), 10, None, false).unwrap();
+        assert_eq!(long.expires_at, 10 + MAX_EXPIRES_IN);
+        let padded = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"0000000000000000060"}"#), 10, None, false).unwrap();
+        assert_eq!(padded.expires_at, 70);
+    }
+
+    #[test]
+    fn informative_members_of_another_type_do_not_make_the_answer_unreadable() {
+        // SimpleIdServer and SATOSA send `scope` as an array: the same list.
+        let set = TokenSet::from_response(response(r#"{"access_token":"a","scope":["openid","profile"]}"#), 0, None, false).unwrap();
+        assert_eq!(set.scope.as_deref(), Some("openid profile"));
+        // A refused refresh token is `invalid_grant` whatever the description holds.
+        let refused = TokenResponse::read(&crate::core::json::SerdeJson, r#"{"error":"invalid_grant","error_description":{"en":"expired"}}"#);
+        let e = check_response("token endpoint", 400, refused).unwrap_err();
+        assert_eq!((e.code(), e.error_description()), ("invalid_grant", None));
+        // The error code itself is not informative: another type leaves the answer malformed.
+        assert!(TokenResponse::read(&crate::core::json::SerdeJson, r#"{"error":7}"#).is_none());
     }
 
     #[test]

@@ -274,11 +274,11 @@ fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
     assert_eq!(e.code(), "invalid_state");
     assert!(e.message().contains("DPoP key"));
     // A bearer session stored before `dpop: true` is no session: never sent as a DPoP token.
-    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
     assert!(!c.is_authenticated());
     assert_eq!(c.access_token(None, false).unwrap_err().code(), "login_required");
     // A DPoP session whose key is gone still logs out, without the revocation it could not prove.
-    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
     c.set_dpop_key(None);
     let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
@@ -555,4 +555,41 @@ fn logout_survives_a_failed_discovery() {
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
     assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Done(Outcome::LoggedOut));
+}
+
+#[test]
+fn a_session_of_another_issuer_under_the_same_client_id_is_never_used() {
+    let a = logged_in();
+    let text = a.session_text().unwrap();
+    assert!(text.contains(r#""issuer":"https://id.example.com""#), "the set names its issuer: {text}");
+    // The app switched realms (same client id): the stored session is not this client's to send anywhere.
+    let b = client(|o| o.issuer = "https://other.example.com/realms/b".into());
+    b.env().tokens.set("t", &text).unwrap();
+    assert!(!b.is_authenticated());
+    assert!(b.tokens().is_none());
+    assert_eq!(b.access_token(None, false).unwrap_err().code(), "login_required");
+    assert_eq!(b.access_token(None, true).unwrap_err().code(), "login_required");
+    assert_eq!(b.refresh().unwrap_err().code(), "login_required");
+    assert!(!b.adopt(&text, u64::MAX), "nor taken from another tab");
+    // Its logout neither revokes A's refresh token at B nor sends A's ID token as a hint.
+    let mut step = b.logout(LogoutOptions { return_to: Some("https://app.example/".into()), local_only: false }).unwrap();
+    let mut answer = None;
+    loop {
+        match b.advance(&mut step, answer.take()).unwrap() {
+            Action::Fetch(request) => {
+                assert!(!request.url.contains("/revoke"), "no revocation of another issuer's token: {}", request.url);
+                answer = if request.url.ends_with("openid-configuration") {
+                    http(200, &metadata().replace(ISSUER, "https://other.example.com/realms/b"))
+                } else {
+                    http(200, "{}")
+                };
+            }
+            Action::Navigate(url) => assert!(!url.contains("id_token_hint"), "{url}"),
+            Action::Done(_) => break,
+            Action::Verify(_) => panic!("no signature to check"),
+        }
+    }
+    // The same session is still A's.
+    a.env().tokens.set("t", &text).unwrap();
+    assert!(a.is_authenticated());
 }
