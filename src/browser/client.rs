@@ -267,7 +267,13 @@ not have; spa-auth does not fall back to bearer tokens silently.",
             if url.is_none() {
                 let _ = location::replace(&self.client().scrub_callback_url(&href));
             }
-            popup::hand_over(&channel, &href);
+            if !popup::hand_over(&channel, &href).await {
+                return Err(Error::new(
+                    crate::core::error::code::MISSING_TRANSACTION,
+                    "No login in this browser waits for this popup's answer (its window was closed, or the link was not \
+made by a login here); nothing was redeemed.",
+                ));
+            }
             return Ok(None);
         }
         let url = location::take_callback_url(url, |u| self.client().scrub_callback_url(u))?;

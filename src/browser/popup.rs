@@ -4,7 +4,7 @@
 
 use super::tabs;
 use crate::core::error::{code, Error, Result};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
@@ -15,6 +15,9 @@ const SEVERED_MS: f64 = 3000.0;
 
 /// How often the wait looks at the answer, the clock and the popup (ms).
 const POLL_MS: i32 = 100;
+
+/// How long the redirect page in a popup waits for the opener to take its answer (ms).
+const TAKEN_MS: f64 = 2000.0;
 
 fn closed() -> Error {
     Error::new(code::POPUP_CLOSED, "The login popup was closed before the login finished.")
@@ -37,8 +40,10 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
     let channel = BroadcastChannel::new(channel_name).map_err(|_| closed())?;
     let heard: Rc<RefCell<Option<String>>> = Rc::default();
     let slot = heard.clone();
+    let reply = channel.clone();
     let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if let Some(text) = event.data().as_string() {
+            let _ = reply.post_message(&JsValue::from_str("taken")); // the popup closes
             *slot.borrow_mut() = Some(text);
         }
     });
@@ -73,13 +78,29 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
     result
 }
 
-/// In the popup, on the redirect page: hands `href` (the authorization response) to the opener and closes.
-pub fn hand_over(channel_name: &str, href: &str) {
-    if let Ok(channel) = BroadcastChannel::new(channel_name) {
-        let _ = channel.post_message(&JsValue::from_str(href));
-        channel.close();
+/// In the popup, on the redirect page: hands `href` (the authorization response) to the opener and closes once the
+/// opener took it. `false` when nobody took it within 2 s (a crafted link with a popup state, or the opener gone).
+pub async fn hand_over(channel_name: &str, href: &str) -> bool {
+    let Ok(channel) = BroadcastChannel::new(channel_name) else { return false };
+    let taken = Rc::new(Cell::new(false));
+    let flag = taken.clone();
+    let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if event.data().as_string().as_deref() == Some("taken") {
+            flag.set(true);
+        }
+    });
+    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    let _ = channel.post_message(&JsValue::from_str(href));
+    let started = js_sys::Date::now();
+    while !taken.get() && js_sys::Date::now() - started < TAKEN_MS && web_sys::window().is_some() {
+        tabs::wait(POLL_MS / 2, |_| {}).await;
     }
-    if let Some(window) = web_sys::window() {
-        let _ = window.close();
+    channel.set_onmessage(None);
+    channel.close();
+    if taken.get() {
+        if let Some(window) = web_sys::window() {
+            let _ = window.close();
+        }
     }
+    taken.get()
 }

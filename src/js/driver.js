@@ -203,6 +203,9 @@ const flights = new Map();
  * loads, and the opener then reads `popup.closed` as true: only a close seen later than this is the user's. */
 const SEVERED_MS = 3000;
 
+/** How long the redirect page in a popup waits for the opener to take its answer. */
+const POPUP_TAKEN_MS = 2000;
+
 /** How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself. */
 const WAITED_ASK_MS = 250;
 
@@ -405,12 +408,25 @@ export class AuthClient {
     const popup = this.#core.popupChannel(url);
     if (popup === undefined) return this.#run(() => this.#core.callback(url), true);
     // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
-    // channel that needs no window.opener, leave the address bar clean, and close.
+    // channel that needs no window.opener, leave the address bar clean, and close once the opener took it. Nobody
+    // taking it (a crafted link with a `popup.` state, or the opener gone) is `missing_transaction`.
     const href = url ?? window.location.href;
     if (url === undefined) window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
     const channel = new BroadcastChannel(popup);
-    channel.postMessage(href);
+    const taken = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), POPUP_TAKEN_MS);
+      channel.onmessage = (event) => {
+        if (event.data !== "taken") return;
+        clearTimeout(timer);
+        resolve(true);
+      };
+      channel.postMessage(href);
+    });
     channel.close();
+    if (!taken) {
+      throw new AuthError("missing_transaction", "No login in this browser waits for this popup's answer (its window "
+        + "was closed, or the link was not made by a login here); nothing was redeemed.");
+    }
     window.close();
     return { appState: undefined };
   }
@@ -447,7 +463,9 @@ export class AuthClient {
         settle();
       };
       channel.onmessage = (event) => {
-        if (typeof event.data === "string") end(() => resolve(event.data));
+        if (typeof event.data !== "string") return;
+        channel.postMessage("taken"); // the popup closes
+        end(() => resolve(event.data));
       };
       const timer = setTimeout(() => end(() => {
         popup.close();

@@ -103,3 +103,16 @@ test('rust-spa popup closed by the user: popup_closed, nothing stored', async (t
   assert.equal(await stored(page), null, 'no tokens');
   assert.equal(await state(page), 'out');
 });
+
+test('rust-spa: a crafted link with a popup state in a tab that started no login is missing_transaction', async (t) => {
+  const { provider, www } = world.stack;
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const page = await newPage(context);
+  provider.resetCounters();
+  await page.goto(`${www.origin}/?code=attacker-code&state=popup.forged`);
+  await page.locator('#error[data-code]').waitFor({ timeout: 8000 });
+  assert.equal(await page.locator('#error').getAttribute('data-code'), 'missing_transaction');
+  assert.equal(page.isClosed(), false, 'the tab was not closed');
+  assert.equal(provider.counters.token.authorization_code, 0, 'nothing was redeemed');
+});

@@ -33,6 +33,22 @@ test('popup login: the page stays, the opener redeems the code, appState comes b
   assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
 });
 
+test('a crafted link with a popup state, in a tab that started no login: missing_transaction, nothing redeemed', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  provider.resetCounters();
+  const started = Date.now();
+  await page.goto(`${www.origin}/?code=attacker-code&state=popup.forged`);
+  await waitReady(page);
+  await page.locator('#error[data-code]').waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('#error').getAttribute('data-code'), 'missing_transaction');
+  assert.ok(Date.now() - started < 5000, 'it waited for an opener no longer than its 2 s');
+  assert.equal(page.isClosed(), false, 'the tab was not closed');
+  assert.equal(await page.evaluate(() => window.location.search), '', 'the address bar is scrubbed');
+  assert.equal(provider.counters.token.authorization_code, 0, 'nothing was redeemed');
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+});
+
 test('popup login works when the provider sends Cross-Origin-Opener-Policy: same-origin (no window.opener)', async (t) => {
   const { page } = await coopWorld.openApp(t);
   let coopSeen = false;
