@@ -100,6 +100,33 @@ pub fn names_error(challenge: &str, error: &str) -> bool {
     found(b"error=\"") || found(b"error=")
 }
 
+/// The `error` a `WWW-Authenticate` challenge names (RFC 6750 §3: `Bearer error="invalid_token", …`; RFC 9449
+/// §7.1 for `DPoP`), quoted or not.
+pub fn challenge_error(challenge: &str) -> Option<&str> {
+    let bytes = challenge.as_bytes();
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if quoted {
+            // Inside a quoted value (another parameter's words): only its end matters.
+            (quoted, escaped) = (escaped || b != b'"', !escaped && b == b'\\');
+            continue;
+        }
+        if b == b'"' {
+            quoted = true;
+            continue;
+        }
+        let boundary = i == 0 || matches!(bytes.get(i.wrapping_sub(1)), Some(b' ' | b','));
+        if let Some(rest) = challenge.get(i..).and_then(|r| r.strip_prefix("error=")).filter(|_| boundary) {
+            let value = match rest.strip_prefix('"') {
+                Some(value) => value.split('"').next(),
+                None => rest.split([',', ' ']).next(),
+            };
+            return value.filter(|v| !v.is_empty());
+        }
+    }
+    None
+}
+
 /// The latest nonce of each server (§8.2: a nonce is kept until the server sends another).
 #[derive(Debug, Default)]
 pub struct Nonces(Vec<(String, String)>);
@@ -130,6 +157,16 @@ impl Nonces {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_challenge_names_its_error_quoted_or_not() {
+        use super::challenge_error;
+        assert_eq!(challenge_error(r#"Bearer realm="x", error="invalid_token", error_description="expired""#), Some("invalid_token"));
+        assert_eq!(challenge_error("DPoP error=use_dpop_nonce, algs=\"ES256\""), Some("use_dpop_nonce"));
+        assert_eq!(challenge_error(r#"Bearer error_description="no error=here""#), None);
+        assert_eq!(challenge_error(r#"Bearer realm="x""#), None);
+        assert_eq!(challenge_error(r#"Bearer error="""#), None);
+    }
+
     use super::*;
     use crate::core::encoding::base64url_decode;
     use crate::core::json::SerdeJson;

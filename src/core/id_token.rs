@@ -74,7 +74,7 @@ pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<
         _ => {}
     }
     let claims = Claims::read(json, &payload).ok_or_else(|| {
-        Error::id_token("The ID token's payload is not a JSON object with the required claims (iss, sub, aud, exp, iat).")
+        Error::id_token("The ID token's payload is not a JSON object with the required claims (iss, sub, aud, exp, iat), or a claim has the wrong type (strings for iss, sub, azp and nonce, numbers for exp, iat and auth_time).")
     })?;
     check_claims(&claims, expected)?;
     Ok(claims)

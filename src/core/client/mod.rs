@@ -624,8 +624,12 @@ impl<E: Env> Client<E> {
                 Ok(Action::Done(Outcome::Answered { refresh }))
             }
             State::UserInfo { sent: true, .. } => {
+                let challenge = match &answer {
+                    Some(Answer::Http { challenge, .. }) => challenge.clone(),
+                    _ => None,
+                };
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
-                self.check_user_info(status, text).map(|claims| Action::Done(Outcome::UserInfo(claims)))
+                self.check_user_info(status, text, challenge.as_deref()).map(|claims| Action::Done(Outcome::UserInfo(claims)))
             }
         }
     }
@@ -659,7 +663,9 @@ impl<E: Env> Client<E> {
                 logout::end_session_url(endpoint, set.as_ref().and_then(|s| s.id_token.as_ref()), &self.config.client_id, return_to)
             }),
         };
-        match target {
+        // No end-session endpoint known (Google's discovery has none; or discovery failed): the provider's session
+        // stays, this app's is over, and the browser still goes where the app asked.
+        match target.or_else(|| options.return_to.clone()) {
             Some(url) => {
                 step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated: true };
                 Ok(Action::Navigate(url))
@@ -669,8 +675,14 @@ impl<E: Env> Client<E> {
     }
 
     /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is the ID token's.
-    fn check_user_info(&self, status: u16, text: String) -> Result<String> {
+    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>) -> Result<String> {
         if !(200..300).contains(&status) {
+            // The server's own error (RFC 6750 §3: in the challenge, or as a JSON body), e.g. `invalid_token`.
+            let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
+            let named = body.or_else(|| Some((dpop::challenge_error(challenge?)?.to_owned(), None)));
+            if let Some((error, description)) = named.filter(|(error, _)| !error.is_empty()) {
+                return Err(Error::oauth(error, description));
+            }
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
         }
@@ -685,11 +697,13 @@ configure the client at the provider for JSON UserInfo."
             }));
         };
         let expected = self.stored().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
+        let missing = matches!(sub, crate::core::json::Member::Missing | crate::core::json::Member::Null);
         match (sub.text().flatten(), expected) {
             (Some(sub), Some(expected)) if sub == expected => Ok(text),
             (Some(_), None) => Ok(text),
             (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.4): the answer is refused.")),
-            (None, _) => Err(Error::id_token("The UserInfo answer has no `sub` (OIDC Core 5.3.2).")),
+            (None, _) if missing => Err(Error::id_token("The UserInfo answer has no `sub` (OIDC Core 5.3.2).")),
+            (None, _) => Err(Error::id_token("The UserInfo `sub` is not a string (OIDC Core 5.3.2).")),
         }
     }
 

@@ -460,6 +460,19 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     let signed = answer(200, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln");
     assert!(signed.code() == "server_error" && signed.message().contains("JWT"));
     assert_eq!(answer(401, "").code(), "server_error");
+    assert!(answer(200, r#"{"sub":7}"#).message().contains("not a string"));
+    // The server's own error: in a JSON body, or in the challenge (RFC 6750 §3).
+    let refused = answer(401, r#"{"error":"invalid_token","error_description":"revoked"}"#);
+    assert_eq!((refused.code(), refused.error_description()), ("invalid_token", Some("revoked")));
+    let mut step = c.user_info("at1".into());
+    c.advance(&mut step, None).unwrap();
+    let challenged = Answer::Http {
+        status: 401,
+        text: String::new(),
+        nonce: None,
+        challenge: Some(r#"Bearer realm="uitid", error="invalid_token", error_description="expired""#.into()),
+    };
+    assert_eq!(c.advance(&mut step, Some(challenged)).unwrap_err().code(), "invalid_token");
     let no_endpoint = client(|o| {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
         o.token_endpoint = Some("https://id.example.com/token".into());
@@ -555,6 +568,23 @@ fn logout_survives_a_failed_discovery() {
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
     assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Done(Outcome::LoggedOut));
+    // With a `returnTo`, the browser still goes there.
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
+    assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
+    assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Navigate("https://app.example/bye".into()));
+}
+
+#[test]
+fn logout_without_an_end_session_endpoint_goes_to_return_to() {
+    // Google's discovery names no end_session_endpoint: the provider's session stays, the app's ends.
+    let c = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Navigate("https://app.example/bye".into()));
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
 }
 
 #[test]
