@@ -264,14 +264,14 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         if let Some(channel) = self.client().popup_channel(&href) {
             // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check),
             // leave the address bar clean, and close.
-            if url.is_none() {
+            if url.is_none() || location::href().is_ok_and(|current| current == href) {
                 let _ = location::replace(&self.client().scrub_callback_url(&href));
             }
             if !popup::hand_over(&channel, &href).await {
                 return Err(Error::new(
                     crate::core::error::code::MISSING_TRANSACTION,
-                    "No login in this browser waits for this popup's answer (its window was closed, or the link was not \
-made by a login here); nothing was redeemed.",
+                    "No login in this browser took this popup's answer within 5 s (its window was closed, or the link was \
+not made by a login here).",
                 ));
             }
             return Ok(None);
@@ -341,12 +341,12 @@ made by a login here); nothing was redeemed.",
         let before = self.client().session_text();
         let Some(name) = self.client().tabs_channel() else { return self.refresh_after(false, before, min_validity).await };
         for waited in [false, true] {
-            let (this, before) = (self.clone(), before.clone());
-            let refresh = async move { this.refresh_after(waited, before, min_validity).await };
+            let (this, seen) = (self.clone(), before.clone());
+            let refresh = async move { this.refresh_after(waited, seen, min_validity).await };
             match tabs::locked(&name, !waited, refresh).await {
                 Locked::Ran(result) => return result,
                 Locked::Busy => continue,
-                Locked::Unavailable => break,
+                Locked::Unavailable => return self.refresh_after(waited, before, min_validity).await,
             }
         }
         self.refresh_after(true, before, min_validity).await
@@ -546,14 +546,16 @@ made by a login here); nothing was redeemed.",
     /// tab's own new session.
     fn notify_changes(&self, share: bool) {
         let text = self.client().session_text();
-        if *self.inner.heard_text.borrow() != text {
+        // The stored text changes also when another client of this app in the tab (sharing the store) refreshed.
+        let text_changed = *self.inner.heard_text.borrow() != text;
+        if text_changed {
             if let (true, Some(text)) = (share, &text) {
                 self.post("session", Some(text));
             }
             *self.inner.heard_text.borrow_mut() = text;
         }
         let generation = self.client().generation();
-        if self.inner.heard.replace(generation) == generation {
+        if self.inner.heard.replace(generation) == generation && !text_changed {
             return;
         }
         let tokens = self.get_tokens();

@@ -17,7 +17,7 @@ const SEVERED_MS: f64 = 3000.0;
 const POLL_MS: i32 = 100;
 
 /// How long the redirect page in a popup waits for the opener to take its answer (ms).
-const TAKEN_MS: f64 = 2000.0;
+const TAKEN_MS: f64 = 5000.0;
 
 fn closed() -> Error {
     Error::new(code::POPUP_CLOSED, "The login popup was closed before the login finished.")
@@ -79,7 +79,7 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
 }
 
 /// In the popup, on the redirect page: hands `href` (the authorization response) to the opener and closes once the
-/// opener took it. `false` when nobody took it within 2 s (a crafted link with a popup state, or the opener gone).
+/// opener took it. `false` when nobody took it within 5 s (a crafted link with a popup state, or the opener gone).
 pub async fn hand_over(channel_name: &str, href: &str) -> bool {
     let Ok(channel) = BroadcastChannel::new(channel_name) else { return false };
     let taken = Rc::new(Cell::new(false));

@@ -204,7 +204,7 @@ const flights = new Map();
 const SEVERED_MS = 3000;
 
 /** How long the redirect page in a popup waits for the opener to take its answer. */
-const POPUP_TAKEN_MS = 2000;
+const POPUP_TAKEN_MS = 5000;
 
 /** How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself. */
 const WAITED_ASK_MS = 250;
@@ -411,23 +411,25 @@ export class AuthClient {
     // channel that needs no window.opener, leave the address bar clean, and close once the opener took it. Nobody
     // taking it (a crafted link with a `popup.` state, or the opener gone) is `missing_transaction`.
     const href = url ?? window.location.href;
-    if (url === undefined) window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
+    if (href === window.location.href) {
+      window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
+    }
     const channel = new BroadcastChannel(popup);
     const taken = await new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), POPUP_TAKEN_MS);
       channel.onmessage = (event) => {
         if (event.data !== "taken") return;
         clearTimeout(timer);
+        channel.close();
+        window.close(); // also when the opener answers late
         resolve(true);
       };
       channel.postMessage(href);
     });
-    channel.close();
     if (!taken) {
-      throw new AuthError("missing_transaction", "No login in this browser waits for this popup's answer (its window "
-        + "was closed, or the link was not made by a login here); nothing was redeemed.");
+      throw new AuthError("missing_transaction", "No login in this browser took this popup's answer within "
+        + `${POPUP_TAKEN_MS / 1000} s (its window was closed, or the link was not made by a login here).`);
     }
-    window.close();
     return { appState: undefined };
   }
 

@@ -132,7 +132,8 @@ export interface GetAccessTokenOptions {
 /** Options of `logout`. */
 export interface LogoutOptions {
     /** Where the server sends the browser after logout (`post_logout_redirect_uri`); with no end-session endpoint
-     * known (Google), where the browser goes at once. A `URL` or `Location` counts as its `href`. */
+     * known (Google), where the browser goes at once if it is a page of the redirect URI's origin. A `URL` or
+     * `Location` counts as its `href`. */
     returnTo?: string | URL | Location;
     /** Forget the tokens here only; no redirect. */
     localOnly?: boolean;

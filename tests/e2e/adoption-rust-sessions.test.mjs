@@ -111,7 +111,7 @@ test('rust-spa: a crafted link with a popup state in a tab that started no login
   const page = await newPage(context);
   provider.resetCounters();
   await page.goto(`${www.origin}/?code=attacker-code&state=popup.forged`);
-  await page.locator('#error[data-code]').waitFor({ timeout: 8000 });
+  await page.locator('#error[data-code]').waitFor({ timeout: 12000 });
   assert.equal(await page.locator('#error').getAttribute('data-code'), 'missing_transaction');
   assert.equal(page.isClosed(), false, 'the tab was not closed');
   assert.equal(provider.counters.token.authorization_code, 0, 'nothing was redeemed');

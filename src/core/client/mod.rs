@@ -664,8 +664,10 @@ impl<E: Env> Client<E> {
             }),
         };
         // No end-session endpoint known (Google's discovery has none; or discovery failed): the provider's session
-        // stays, this app's is over, and the browser still goes where the app asked.
-        match target.or_else(|| options.return_to.clone()) {
+        // stays, this app's is over, and the browser still goes where the app asked, when that is a page of the app's
+        // own origin (the redirect URI's): no provider checks it here, so nothing else is navigated to.
+        let own_page = |url: &&String| super::encoding::origin(url).eq_ignore_ascii_case(super::encoding::origin(&self.config.redirect_uri));
+        match target.or_else(|| options.return_to.as_ref().filter(own_page).cloned()) {
             Some(url) => {
                 step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated: true };
                 Ok(Action::Navigate(url))

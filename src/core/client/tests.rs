@@ -585,6 +585,13 @@ fn logout_without_an_end_session_endpoint_goes_to_return_to() {
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Navigate("https://app.example/bye".into()));
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    // Only to a page of the app's own origin: unchecked by any provider here, so no open redirect.
+    for elsewhere in ["https://evil.example/", "javascript:alert(1)", "//evil.example/x", "http://app.example/"] {
+        let mut step = c.logout(LogoutOptions { return_to: Some(elsewhere.into()), local_only: false }).unwrap();
+        assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut), "{elsewhere}");
+    }
+    let mut step = c.logout(LogoutOptions { return_to: Some("HTTPS://APP.EXAMPLE/bye".into()), local_only: false }).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Navigate("HTTPS://APP.EXAMPLE/bye".into()));
 }
 
 #[test]
