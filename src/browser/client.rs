@@ -484,16 +484,13 @@ not made by a login here).",
         if self.inner.channel.is_none() {
             return;
         }
-        let mut asked = None;
+        let registered = Registered { waiting: &self.inner.waiting, wake: RefCell::new(None) };
         tabs::wait(ms, |wake| {
             self.inner.waiting.borrow_mut().push(wake.clone());
-            asked = Some(wake);
+            *registered.wake.borrow_mut() = Some(wake);
             self.post("ask", None);
         })
         .await;
-        if let Some(asked) = asked {
-            self.inner.waiting.borrow_mut().retain(|w| AsRef::<JsValue>::as_ref(w) != AsRef::<JsValue>::as_ref(&asked));
-        }
     }
 
     /// A message from another tab (see `src/browser/tabs.rs`).
@@ -562,6 +559,20 @@ not made by a login here).",
         let listeners: Vec<Listener> = self.inner.listeners.borrow().iter().map(|(_, l)| l.clone()).collect();
         for listener in listeners {
             listener(tokens.clone());
+        }
+    }
+}
+
+/// An `ask`'s wake-up in the waiting list, taken out again when the ask ends or its future is dropped.
+struct Registered<'a> {
+    waiting: &'a RefCell<Vec<js_sys::Function>>,
+    wake: RefCell<Option<js_sys::Function>>,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        if let Some(wake) = self.wake.take() {
+            self.waiting.borrow_mut().retain(|w| AsRef::<JsValue>::as_ref(w) != AsRef::<JsValue>::as_ref(&wake));
         }
     }
 }

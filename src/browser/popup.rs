@@ -2,12 +2,12 @@
 //! the login's state, as the JavaScript driver does (it works without `window.opener`, which a provider that sends
 //! `Cross-Origin-Opener-Policy` cuts). What the answer means is the core's business (`Client::callback`).
 
-use super::tabs;
+use super::tabs::{self, Channel};
 use crate::core::error::{code, Error, Result};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::{BroadcastChannel, MessageEvent, Window};
+use web_sys::Window;
 
 /// A provider that sends `Cross-Origin-Opener-Policy` cuts the popup off from its opener as soon as its page loads,
 /// and the opener then reads `popup.closed` as true: only a close seen later than this is the user's.
@@ -37,17 +37,15 @@ pub fn open() -> Result<Window> {
 /// Sends `popup` to `url` and waits for the redirect page's answer on `channel_name` (the callback URL): `timeout`
 /// after `timeout_ms` (the popup closed), `popup_closed` when the user closed it.
 pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u32) -> Result<String> {
-    let channel = BroadcastChannel::new(channel_name).map_err(|_| closed())?;
     let heard: Rc<RefCell<Option<String>>> = Rc::default();
     let slot = heard.clone();
-    let reply = channel.clone();
-    let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if let Some(text) = event.data().as_string() {
-            let _ = reply.post_message(&JsValue::from_str("taken")); // the popup closes
+    let channel = Channel::listen(channel_name, move |data, channel| {
+        if let Some(text) = data.as_string() {
+            let _ = channel.post_message(&JsValue::from_str("taken")); // the popup closes
             *slot.borrow_mut() = Some(text);
         }
-    });
-    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    })
+    .ok_or_else(closed)?;
     let opened_at = js_sys::Date::now();
     let _ = popup.location().set_href(url);
     let mut watching = true;
@@ -73,30 +71,28 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
             }
         }
     };
-    channel.set_onmessage(None);
-    channel.close();
+    drop(channel);
     result
 }
 
 /// In the popup, on the redirect page: hands `href` (the authorization response) to the opener and closes once the
 /// opener took it. `false` when nobody took it within 5 s (a crafted link with a popup state, or the opener gone).
 pub async fn hand_over(channel_name: &str, href: &str) -> bool {
-    let Ok(channel) = BroadcastChannel::new(channel_name) else { return false };
     let taken = Rc::new(Cell::new(false));
     let flag = taken.clone();
-    let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if event.data().as_string().as_deref() == Some("taken") {
+    let Some(channel) = Channel::listen(channel_name, move |data, _| {
+        if data.as_string().as_deref() == Some("taken") {
             flag.set(true);
         }
-    });
-    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-    let _ = channel.post_message(&JsValue::from_str(href));
+    }) else {
+        return false;
+    };
+    channel.send(&JsValue::from_str(href));
     let started = js_sys::Date::now();
     while !taken.get() && js_sys::Date::now() - started < TAKEN_MS && web_sys::window().is_some() {
         tabs::wait(POLL_MS / 2, |_| {}).await;
     }
-    channel.set_onmessage(None);
-    channel.close();
+    drop(channel);
     if taken.get() {
         if let Some(window) = web_sys::window() {
             let _ = window.close();

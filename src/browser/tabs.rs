@@ -33,24 +33,35 @@ impl Message {
     }
 }
 
-/// This app's channel to its other tabs; closed when dropped.
+/// A `BroadcastChannel` and its listener, closed when dropped (also when the future that holds it is dropped).
 pub struct Channel {
     channel: BroadcastChannel,
     _listener: Closure<dyn FnMut(MessageEvent)>,
 }
 
 impl Channel {
-    /// Opens the channel `name` and calls `hear` with each well-formed message; `None` where the browser has no
-    /// `BroadcastChannel`.
+    /// Opens this app's channel to its other tabs, `name`, and calls `hear` with each well-formed message; `None`
+    /// where the browser has no `BroadcastChannel`.
     pub fn open(name: &str, mut hear: impl FnMut(Message) + 'static) -> Option<Channel> {
-        let channel = BroadcastChannel::new(name).ok()?;
-        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(message) = Message::read(&event.data()) {
+        Self::listen(name, move |data, _| {
+            if let Some(message) = Message::read(&data) {
                 hear(message);
             }
-        });
+        })
+    }
+
+    /// Opens the channel `name` and calls `hear` with each message's data, as it is, and the channel to answer on.
+    pub fn listen(name: &str, mut hear: impl FnMut(JsValue, &BroadcastChannel) + 'static) -> Option<Channel> {
+        let channel = BroadcastChannel::new(name).ok()?;
+        let answer = channel.clone();
+        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| hear(event.data(), &answer));
         channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
         Some(Channel { channel, _listener: listener })
+    }
+
+    /// Sends `data` as it is.
+    pub fn send(&self, data: &JsValue) {
+        let _ = self.channel.post_message(data);
     }
 
     /// Sends `{ type: kind, text?, at }` to the other tabs.
@@ -61,7 +72,7 @@ impl Channel {
             let _ = Reflect::set(&message, &"text".into(), &text.into());
         }
         let _ = Reflect::set(&message, &"at".into(), &(at as f64).into());
-        let _ = self.channel.post_message(&message);
+        self.send(&message);
     }
 }
 
