@@ -155,7 +155,7 @@ enum State {
     Login(Option<LoginOptions>),
     Callback { response: Option<Box<AuthorizationResponse>>, transaction: Box<Transaction>, sent: bool },
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
-    Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Endpoints>>, revoked: bool, navigated: bool },
+    Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Rc<Endpoints>>>, revoked: bool, navigated: bool },
     UserInfo { access_token: String, sent: bool },
     /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it; `nonce_retry`:
     /// a nonce challenge may be answered once.
@@ -198,7 +198,7 @@ pub struct Client<E: Env> {
     config: Config,
     keys: Keys,
     env: E,
-    endpoints: RefCell<Option<Endpoints>>,
+    endpoints: RefCell<Option<Rc<Endpoints>>>,
     /// Bumped by every change of the stored session made here, so a driver knows when to tell its listeners.
     generation: Cell<u32>,
     /// `dpop: true`: the public half of the driver's key, once it gave it.
@@ -215,7 +215,7 @@ impl<E: Env> Client<E> {
     pub fn new(config: Config, env: E) -> Self {
         Client {
             keys: Keys::new(&config.client_id),
-            endpoints: RefCell::new(Endpoints::configured(&config)),
+            endpoints: RefCell::new(Endpoints::configured(&config).map(Rc::new)),
             config,
             env,
             generation: Cell::new(0),
@@ -248,19 +248,19 @@ impl<E: Env> Client<E> {
     // ---- endpoints -------------------------------------------------------------------------------------
 
     /// Endpoints known without a request: configured, already discovered, or cached in the store.
-    pub fn known_endpoints(&self) -> Option<Endpoints> {
+    pub fn known_endpoints(&self) -> Option<Rc<Endpoints>> {
         if let Some(e) = self.endpoints.borrow().clone() {
             return Some(e);
         }
         let text = self.env.logins().get(&self.keys.discovery()).ok()??;
         let cached = CachedDiscovery::read(self.env.json(), &text)?;
-        let endpoints = cached.endpoints_for(&self.config)?;
+        let endpoints = Rc::new(cached.endpoints_for(&self.config)?);
         *self.endpoints.borrow_mut() = Some(endpoints.clone());
         Some(endpoints)
     }
 
     /// Reads a discovery answer (OIDC Discovery §4): a JSON object naming exactly the configured issuer.
-    fn accept_discovery(&self, status: u16, text: &str) -> Result<Endpoints> {
+    fn accept_discovery(&self, status: u16, text: &str) -> Result<Rc<Endpoints>> {
         let metadata = ProviderMetadata::read(self.env.json(), text);
         let metadata = match metadata {
             Some(m) if (200..300).contains(&status) => m,
@@ -275,18 +275,19 @@ impl<E: Env> Client<E> {
         let cached = CachedDiscovery {
             discovery_url: self.config.discovery_url.clone(),
             issuer: self.config.issuer.clone(),
-            endpoints: endpoints.clone(),
+            endpoints,
         };
         if let Some(text) = self.env.json().stringify(&cached) {
             // A cache that cannot be written only costs a request later.
             let _ = self.env.logins().set(&self.keys.discovery(), &text);
         }
+        let endpoints = Rc::new(cached.endpoints);
         *self.endpoints.borrow_mut() = Some(endpoints.clone());
         Ok(endpoints)
     }
 
     /// The endpoints, or the discovery request to send first; its answer is read on the next call.
-    fn endpoints_for(&self, step: &mut Step, answer: &mut Option<Answer>) -> Result<Option<Endpoints>> {
+    fn endpoints_for(&self, step: &mut Step, answer: &mut Option<Answer>) -> Result<Option<Rc<Endpoints>>> {
         if let Some(e) = self.known_endpoints() {
             return Ok(Some(e));
         }
@@ -537,7 +538,7 @@ impl<E: Env> Client<E> {
                 }
                 let body = token::code_grant_body(&code, &transaction, &self.config.client_id);
                 step.state = State::Callback { response: None, transaction, sent: true };
-                Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
+                Ok(Action::Fetch(HttpRequest::post(endpoints.token.clone(), body)))
             }
             State::Callback { transaction, sent: true, .. } => {
                 let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
@@ -557,7 +558,7 @@ impl<E: Env> Client<E> {
                 };
                 let body = token::refresh_grant_body(&refresh_token, &self.config.client_id);
                 step.state = State::Refresh { old, refresh_token, sent: true };
-                Ok(Action::Fetch(HttpRequest::post(endpoints.token, body)))
+                Ok(Action::Fetch(HttpRequest::post(endpoints.token.clone(), body)))
             }
             State::Refresh { old, refresh_token, sent: true } => {
                 let (status, text) = self.http_answer(answer, "refresh", step.requested_url())?;
@@ -599,7 +600,7 @@ impl<E: Env> Client<E> {
                     step.state = State::UserInfo { access_token, sent: false };
                     return Ok(discovery());
                 };
-                let Some(url) = endpoints.userinfo else {
+                let Some(url) = endpoints.userinfo.clone() else {
                     return Err(Error::invalid_config(
                         "The provider's metadata names no userinfo_endpoint: give the `userinfoEndpoint` option.",
                     ));
@@ -639,7 +640,7 @@ impl<E: Env> Client<E> {
         step: &mut Step,
         set: Option<Rc<TokenSet>>,
         options: LogoutOptions,
-        endpoints: Option<Endpoints>,
+        endpoints: Option<Rc<Endpoints>>,
         revoked: bool,
         navigated: bool,
     ) -> Result<Action> {

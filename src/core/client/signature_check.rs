@@ -14,7 +14,7 @@ impl<E: Env> Client<E> {
         awaiting: Awaiting,
         answer: Option<Answer>,
     ) -> Result<Action> {
-        let jwks_uri = self.known_endpoints().and_then(|e| e.jwks).or_else(|| self.config.jwks_uri.clone());
+        let jwks_uri = self.known_endpoints().and_then(|e| e.jwks.clone()).or_else(|| self.config.jwks_uri.clone());
         let Some(jwks_uri) = jwks_uri else {
             return Err(Error::invalid_config("`verifySignature` needs the provider's jwks_uri: give the `jwksUri` option."));
         };
@@ -43,7 +43,7 @@ impl<E: Env> Client<E> {
             return Ok(Action::Fetch(HttpRequest::get(jwks_uri)));
         };
         let id_token = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
-        let announced = self.known_endpoints().map(|e| e.signing_algs).unwrap_or_default();
+        let announced = self.known_endpoints().map(|e| e.signing_algs.clone()).unwrap_or_default();
         match signature::choose_key(&id_token, &jwks, &announced, self.env.json())? {
             KeyChoice::Verify(verification) => {
                 step.state = State::Verifying { set, finish, fetched, awaiting: Awaiting::Signature };
