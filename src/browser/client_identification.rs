@@ -3,7 +3,7 @@
 use super::http;
 use crate::core::client_identification::ClientIdentification;
 use crate::core::error::{Error, Result};
-use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 impl ClientIdentification {
     /// Sends `request` with the client id: the header in header mode, the query parameter in query mode.
@@ -11,10 +11,27 @@ impl ClientIdentification {
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         let request = match self.header() {
             Some(_) => request,
-            None => web_sys::Request::new_with_str_and_init(&self.apply(&request.url()), request.unchecked_ref())
-                .map_err(|_| Error::invalid_config("The request could not be re-addressed with the client id."))?,
+            None => readdressed(&request, &self.apply(&request.url())).await?,
         };
         let headers: Vec<(&str, &str)> = self.header().into_iter().collect();
         http::send_with_headers(&request, &headers).await
     }
+}
+
+/// `request` sent to `url` instead, everything else as it was; its body read whole (a `Request`'s body passed on as
+/// a stream would need `duplex: "half"`, which browsers send only over HTTP/2).
+async fn readdressed(request: &web_sys::Request, url: &str) -> Result<web_sys::Request> {
+    let unusable = || Error::invalid_config("The request could not be re-addressed with the client id (its body was already used?).");
+    let init = web_sys::RequestInit::new();
+    let method = request.method();
+    if !matches!(method.as_str(), "GET" | "HEAD") {
+        let body = request.clone().and_then(|copy| copy.array_buffer()).map_err(|_| unusable())?;
+        init.set_body(&JsFuture::from(body).await.map_err(|_| unusable())?);
+    }
+    init.set_method(&method);
+    init.set_headers(&request.headers());
+    init.set_mode(request.mode());
+    init.set_credentials(request.credentials());
+    init.set_signal(Some(&request.signal()));
+    web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| unusable())
 }

@@ -362,12 +362,34 @@ impl Options {
         optional_url("endSessionEndpoint", &self.end_session_endpoint)?;
         optional_url("revocationEndpoint", &self.revocation_endpoint)?;
         optional_url("userinfoEndpoint", &self.userinfo_endpoint)?;
+        if self.verify_signature && self.token_endpoint.is_some() && self.jwks_uri.is_none() {
+            // Without discovery nothing else names the keys; found out only after the code was spent otherwise.
+            return Err(Error::invalid_config(
+                "`verifySignature: true` with the endpoints given (no discovery) needs `jwksUri`, the provider's JWK Set URL.",
+            ));
+        }
         optional_url("jwksUri", &self.jwks_uri)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn signatures_without_discovery_need_the_key_set_url() {
+        let options = super::Options {
+            issuer: "https://id.example.com".into(),
+            client_id: "c".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            authorization_endpoint: Some("https://id.example.com/auth".into()),
+            token_endpoint: Some("https://id.example.com/token".into()),
+            verify_signature: true,
+            ..super::Options::default()
+        };
+        let e = options.clone().validate().unwrap_err();
+        assert!(e.code() == "invalid_config" && e.message().contains("jwksUri"), "{e}");
+        assert!(super::Options { jwks_uri: Some("https://id.example.com/certs".into()), ..options }.validate().is_ok());
+    }
+
     use super::*;
 
     fn options() -> Options {

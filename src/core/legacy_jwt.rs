@@ -122,12 +122,16 @@ pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: 
     }
 }
 
-/// Judges the answer of `GET /refresh`: 2xx with the new token as plain text; a 4xx means the refresh token is
-/// no longer accepted (`login_required`); anything else is `server_error`.
+/// Judges the answer of `GET /refresh`: 2xx with the new token as plain text (a JWT: three base64url parts); a 4xx
+/// means the refresh token is no longer accepted (`login_required`); anything else, an HTML page or JSON among
+/// them, is `server_error`.
 pub fn refreshed_token(status: u16, body: &str) -> Result<AccessToken> {
+    let token = body.trim();
+    let jwt_like = token.split('.').count() == 3 && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     match status {
-        200..=299 if !body.trim().is_empty() => Ok(AccessToken::new(body.trim().to_owned())),
-        200..=299 => Err(Error::server("The JWT provider's /refresh answered without a token.")),
+        200..=299 if jwt_like => Ok(AccessToken::new(token.to_owned())),
+        200..=299 if token.is_empty() => Err(Error::server("The JWT provider's /refresh answered without a token.")),
+        200..=299 => Err(Error::server("The JWT provider's /refresh answered with something that is not a JWT (an HTML page?).")),
         400..=499 => Err(Error::new(code::LOGIN_REQUIRED, "The JWT provider refused the refresh token: log in again.")),
         _ => Err(Error::server("The JWT provider's /refresh failed.")),
     }
@@ -184,6 +188,8 @@ mod tests {
     fn refresh_answers_are_judged() {
         assert_eq!(refreshed_token(200, "a.b.c\n").unwrap().secret(), "a.b.c");
         assert_eq!(refreshed_token(200, "").unwrap_err().code(), "server_error");
+        assert_eq!(refreshed_token(200, "<!doctype html><p>Log in</p>").unwrap_err().code(), "server_error");
+        assert_eq!(refreshed_token(200, r#"{"token":"a.b.c"}"#).unwrap_err().code(), "server_error");
         assert_eq!(refreshed_token(401, "no").unwrap_err().code(), "login_required");
         assert_eq!(refreshed_token(502, "").unwrap_err().code(), "server_error");
     }

@@ -62,6 +62,8 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
     options.end_session_endpoint = endpoint("logout");
     options.revocation_endpoint = endpoint("revoke");
     options.userinfo_endpoint = endpoint("userinfo");
+    // Keycloak's realm key set (for `verifySignature: true`).
+    options.jwks_uri = options.jwks_uri.or_else(|| endpoint("certs"));
     options.scope = options.scope.or_else(|| Some(DEFAULT_SCOPE.to_owned()));
     options.issuer = issuer;
     Ok(options)
@@ -100,6 +102,9 @@ mod tests {
             assert_eq!(endpoints.end_session.unwrap(), [realm.as_str(), "/protocol/openid-connect/logout"].concat());
             assert_eq!(userinfo_endpoint(env), [realm.as_str(), "/protocol/openid-connect/userinfo"].concat());
             assert_eq!(config.scope, "openid email offline_access");
+            assert_eq!(config.jwks_uri.as_deref(), Some([realm.as_str(), "/protocol/openid-connect/certs"].concat().as_str()));
+            // So `verifySignature: true` works with the preset (no discovery to name the keys).
+            assert!(options(env, Options { verify_signature: true, ..base() }).unwrap().validate().is_ok());
         }
         assert_eq!(Environment::from_name("prod").unwrap_err().code(), "invalid_config");
     }

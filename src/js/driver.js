@@ -196,6 +196,23 @@ async function send(request, headers) {
   }
 }
 
+/** Whether `response` came from another origin than `request` was sent to (a redirect): the browser dropped the
+ * `Authorization` header on the way, so a 401 there is nothing a new token could cure. */
+function redirectedAway(request, response) {
+  return response.redirected && passes(() => new URL(response.url).origin !== new URL(request.url).origin);
+}
+
+/** `request` sent to `url` instead, everything else as it was; its body read whole (a `Request`'s body passed on as
+ * a stream would need `duplex: "half"`, which browsers send only over HTTP/2). */
+async function readdressed(request, url) {
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.clone().arrayBuffer();
+  return new Request(url, {
+    method: request.method, headers: request.headers, body, mode: request.mode, credentials: request.credentials,
+    cache: request.cache, redirect: request.redirect, referrer: request.referrer, referrerPolicy: request.referrerPolicy,
+    integrity: request.integrity, keepalive: request.keepalive, signal: request.signal,
+  });
+}
+
 /** The refresh in flight for each token key: every client of one client id on the page shares it. */
 const flights = new Map();
 
@@ -557,6 +574,7 @@ export class AuthClient {
 
   async fetch(input, init) {
     const request = toRequest(input, init);
+    if (request.signal.aborted) throw request.signal.reason ?? new DOMException("The request was aborted.", "AbortError");
     const token = await this.getAccessToken();
     const [response, refresh] = await this.#send(request, token, true);
     if (!refresh || request.signal.aborted) return response;
@@ -575,7 +593,7 @@ export class AuthClient {
     const key = await this.#dpop();
     if (key === undefined) {
       const response = await send(request, { Authorization: `Bearer ${token}` });
-      return [response, response.status === 401];
+      return [response, response.status === 401 && !redirectedAway(request, response)];
     }
     const step = this.#core.resource(request.method, request.url, token, nonceRetry);
     let response;
@@ -584,7 +602,7 @@ export class AuthClient {
         response = await send(request, { Authorization: action.authorization, DPoP: await prove(key, action.dpop) });
         const headers = response.headers;
         action = step.next(response.status, "", headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate"));
-        if ("done" in action) return [response, action.done];
+        if ("done" in action) return [response, action.done && !redirectedAway(request, response)];
         await response.body?.cancel().catch(() => {}); // a nonce challenge: sent again
       }
     } finally {
@@ -637,7 +655,7 @@ export class ClientIdentification {
   async fetch(input, init) {
     let request = toRequest(input, init);
     const headers = this.#core.headers();
-    if (Object.keys(headers).length === 0) request = new Request(this.#core.apply(request.url), request);
+    if (Object.keys(headers).length === 0) request = await readdressed(request, this.#core.apply(request.url));
     return send(request, headers);
   }
 

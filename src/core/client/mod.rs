@@ -811,6 +811,11 @@ configure the client at the provider for JSON UserInfo."
             }
             Finish::Refresh { refresh_token } => {
                 if !self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                    // Another tab logged in (or refreshed) meanwhile: its session stays, and answers; after a logout
+                    // there is none.
+                    if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {
+                        return Ok(Action::Done(Outcome::AccessToken(current.access_token.secret().to_owned())));
+                    }
                     return Err(login_required("The session changed while refreshing (logout or a new login)."));
                 }
                 self.save(&set)?;

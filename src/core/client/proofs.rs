@@ -23,11 +23,13 @@ impl<E: Env> Client<E> {
         let (Some(Answer::Http { status, text, nonce: Some(nonce), challenge }), Some(sent)) = (answer, &step.requested) else {
             return None;
         };
-        if !self.config.dpop || sent.dpop.is_none() || matches!(step.state, State::Resource { nonce_retry: false, .. }) {
+        if !self.config.dpop || sent.dpop.is_none() {
             return None;
         }
+        // Kept from every answer (§8.2), also where no retry may follow (the app's request after a refresh).
         self.nonces.borrow_mut().keep(&sent.url, nonce);
-        if step.nonce_retried || !dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
+        let may_retry = !matches!(step.state, State::Resource { nonce_retry: false, .. }) && !step.nonce_retried;
+        if !may_retry || !dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
             return None;
         }
         Some(sent.clone())

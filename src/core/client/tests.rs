@@ -251,6 +251,10 @@ fn with_dpop_every_grant_and_token_use_carries_a_proof_and_nonces_are_followed_o
     let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at3", false);
     let Action::Fetch(_) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert_eq!(c.advance(&mut step, answer("r4", "use_dpop_nonce")).unwrap(), Action::Done(Outcome::Answered { refresh: false }));
+    // Its answer's nonce is still kept for the next request (§8.2).
+    let mut step = c.resource("GET".into(), "https://api.example/other".into(), "at3", true);
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(proof_claims(request.dpop.as_deref().unwrap())["nonce"], "r4");
 }
 
 #[test]
@@ -629,4 +633,23 @@ fn a_session_of_another_issuer_under_the_same_client_id_is_never_used() {
     // The same session is still A's.
     a.env().tokens.set("t", &text).unwrap();
     assert!(a.is_authenticated());
+}
+
+#[test]
+fn a_refresh_that_ends_after_another_tab_logged_in_answers_with_that_login() {
+    let c = logged_in();
+    c.env().now.set(1290);
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(_) = c.advance(&mut step, None).unwrap() else { panic!("a token request") };
+    // Meanwhile another tab logged in afresh: its session is stored here (the tabs' channel, or the same store).
+    let other = r#"{"issuer":"https://id.example.com","accessToken":"other","tokenType":"Bearer","refreshToken":"rt-other","expiresAt":9999,"receivedAt":1280}"#;
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, other).unwrap()).unwrap();
+    let done = c.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
+    assert_eq!(done, Action::Done(Outcome::AccessToken("other".into())), "the new login answers; nothing is overwritten");
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "other");
+    // After a logout meanwhile there is nothing to answer with.
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    c.env().remove_tokens().unwrap();
+    assert_eq!(c.advance(&mut step, http(200, &tokens_answer("at3", None))).unwrap_err().code(), "login_required");
 }

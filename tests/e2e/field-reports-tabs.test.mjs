@@ -1,0 +1,46 @@
+// Regressions from scenarios in comparable libraries' bug reports (a second hostile-input hunt): a login in one
+// tab while another refreshes, and a logout and new login meanwhile, end with a usable session.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { useWorld } from '../support/world.mjs';
+import { openTab, freshLogin, delay, start, outcome, sleep } from '../support/tab-races.mjs';
+
+const world = useWorld({ accessTokenTtl: 60 });
+
+test('login in tab B while tab A refreshes: A ends with a usable token, not login_required', async (t) => {
+  const { context, page: a } = await world.openApp(t);
+  await world.logIn(a);
+  const b = await openTab(world, context);
+  assert.equal(await b.evaluate(() => window.spaAuth.client.isAuthenticated()), true);
+  await delay(a, '/token', 4000);
+  await a.evaluate(() => { window.heard = []; window.spaAuth.client.onChange((t) => window.heard.push(t?.accessToken ?? null)); });
+  await start(a, 'refresh', '() => window.spaAuth.client.getAccessToken({ forceRefresh: true })');
+  await sleep(300);
+  await freshLogin(world, b);
+  const bTokens = await b.evaluate(() => window.spaAuth.client.getTokens());
+  assert.ok(bTokens, 'B logged in');
+  await a.waitForFunction((at) => window.spaAuth.client.getTokens()?.accessToken === at, bTokens.accessToken, { timeout: 3000 });
+  const got = await outcome(a, 'refresh');
+  const aAuth = await a.evaluate(() => window.spaAuth.client.isAuthenticated());
+  const heard = await a.evaluate(() => window.heard);
+  console.log('A refresh outcome', got, 'A authenticated', aAuth, 'heard', heard.length);
+  assert.equal(got.ok, true, `A's getAccessToken: ${JSON.stringify(got)} while isAuthenticated()=${aAuth}`);
+});
+
+test('logout in A, then a new login in A, while B refreshes: B ends with A\'s new session', async (t) => {
+  const { context, page: a } = await world.openApp(t);
+  await world.logIn(a);
+  const b = await openTab(world, context);
+  await delay(b, '/token', 5000);
+  await start(b, 'refresh', '() => window.spaAuth.client.getAccessToken({ forceRefresh: true })');
+  await sleep(300);
+  await a.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
+  await a.waitForFunction(() => !window.spaAuth.client.isAuthenticated());
+  await freshLogin(world, a);
+  const aTokens = await a.evaluate(() => window.spaAuth.client.getTokens());
+  assert.ok(aTokens);
+  const got = await outcome(b, 'refresh');
+  const bAuth = await b.evaluate(() => window.spaAuth.client.isAuthenticated());
+  console.log('B refresh outcome', got, 'B authenticated', bAuth);
+  assert.equal(got.ok, true, `B's getAccessToken: ${JSON.stringify(got)} while isAuthenticated()=${bAuth}`);
+});
