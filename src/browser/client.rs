@@ -556,9 +556,12 @@ not made by a login here).",
             return;
         }
         let tokens = self.get_tokens();
-        let listeners: Vec<Listener> = self.inner.listeners.borrow().iter().map(|(_, l)| l.clone()).collect();
-        for listener in listeners {
-            listener(tokens.clone());
+        let listeners: Vec<(u32, Listener)> = self.inner.listeners.borrow().clone();
+        for (id, listener) in listeners {
+            // One removed by an earlier listener of this round is not called, as DOM events do.
+            if self.inner.listeners.borrow().iter().any(|(i, _)| *i == id) {
+                listener(tokens.clone());
+            }
         }
     }
 }

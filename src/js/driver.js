@@ -276,6 +276,7 @@ export class AuthClient {
     if (share && text !== undefined) this.#post("session", text);
     const tokens = this.#core.tokens();
     for (const entry of [...this.#listeners]) {
+      if (!this.#listeners.has(entry)) continue; // removed by an earlier listener of this round, as DOM events do
       try {
         entry.listener(tokens);
       } catch (e) {
