@@ -47,7 +47,8 @@ impl BrowserEnv {
             StorageKind::Session => logins.clone(),
             StorageKind::Memory => Rc::new(MemoryStore::default()),
         };
-        BrowserEnv { tokens_key_js: JsValue::from_str(&keys.tokens()), tokens_key: keys.tokens(), logins, tokens, parsed: RefCell::new(None) }
+        let tokens_key = keys.tokens_for(config.audience.as_deref());
+        BrowserEnv { tokens_key_js: JsValue::from_str(&tokens_key), tokens_key, logins, tokens, parsed: RefCell::new(None) }
     }
 
     /// The key of the token set (shared by every client of this client id on the page).

@@ -50,6 +50,7 @@ mod tests {
     fn set(received_at: u64, expires_at: u64, refresh: bool) -> TokenSet {
         TokenSet {
             issuer: "https://id.example.com".into(),
+            audience: None,
             access_token: AccessToken::new("a".into()),
             token_type: "Bearer".into(),
             refresh_token: refresh.then(|| RefreshToken::new("r".into())),

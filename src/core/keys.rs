@@ -23,6 +23,14 @@ impl Keys {
         [&self.prefix, "tokens"].concat()
     }
 
+    /// The token set of a client that asks for `audience` (one API's tokens never stand in for another's).
+    pub fn tokens_for(&self, audience: Option<&str>) -> String {
+        match audience {
+            Some(audience) => [&self.prefix, "tokens:", &audience.replace('%', "%25")].concat(),
+            None => self.tokens(),
+        }
+    }
+
     /// When the last logout this tab knows of happened (see `Client::adopt`).
     pub fn logged_out_at(&self) -> String {
         [&self.prefix, "logged-out-at"].concat()
@@ -90,6 +98,9 @@ mod tests {
         assert!(!k.is_login_record("spa-auth:app-12:tx:s"));
         assert!(!k.is_login_record("spa-auth:app-1:tokens"));
         assert_ne!(Keys::new("a").tokens(), Keys::new("b").tokens());
+        assert_eq!(k.tokens_for(None), k.tokens());
+        assert_eq!(k.tokens_for(Some("https://api.example/")), "spa-auth:app-1:tokens:https://api.example/");
+        assert!(!k.is_login_record(&k.tokens_for(Some("tx:x"))));
         // A client id with a colon cannot reach into another client's keys.
         let app = Keys::new("app");
         assert_eq!(Keys::new("app:tx").tokens(), "spa-auth:app%3Atx:tokens");

@@ -156,6 +156,8 @@ pub struct TokenSet {
     /// The issuer that issued it (`Options::issuer`): a client of another issuer never takes it, even with the same
     /// client id (one store key per client id).
     pub issuer: String,
+    /// The `audience` it was asked for (`Options::audience`): a client for another API never takes it.
+    pub audience: Option<String>,
     pub access_token: AccessToken,
     pub token_type: String,
     pub refresh_token: Option<RefreshToken>,
@@ -185,10 +187,11 @@ impl FromJson for TokenSet {
         let mut r = Reader::new(
             json,
             text,
-            &["issuer", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
+            &["issuer", "audience", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
         )?;
         let set = TokenSet {
             issuer: r.text().unwrap_or_default(),
+            audience: r.text(),
             access_token: AccessToken::new(r.required()),
             token_type: r.required(),
             refresh_token: r.text().map(RefreshToken::new),
@@ -227,6 +230,7 @@ impl TokenSet {
         let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
         Ok(TokenSet {
             issuer: String::new(),
+            audience: None,
             access_token: AccessToken::new(response.access_token.unwrap_or_default()),
             token_type: expected.to_owned(),
             refresh_token: non_empty(response.refresh_token)
@@ -239,9 +243,10 @@ impl TokenSet {
         })
     }
 
-    /// This set as issued by `issuer` (the client's configured issuer).
-    pub fn issued_by(mut self, issuer: &str) -> TokenSet {
+    /// This set as issued by `issuer` for `audience` (the client's configured ones).
+    pub fn issued_by(mut self, issuer: &str, audience: Option<&str>) -> TokenSet {
         issuer.clone_into(&mut self.issuer);
+        self.audience = audience.map(str::to_owned);
         self
     }
 

@@ -328,10 +328,10 @@ impl<E: Env> Client<E> {
         self.env.load_tokens().filter(|s| self.takes(s))
     }
 
-    /// Whether `set` is this client's: issued by its issuer (another issuer's session under the same client id is
-    /// none of its business: its tokens are never sent there) and of its token type.
+    /// Whether `set` is this client's: issued by its issuer for its audience (another issuer's or API's session under
+    /// the same client id is none of its business: its tokens are never sent there) and of its token type.
     pub(super) fn takes(&self, set: &TokenSet) -> bool {
-        set.issuer == self.config.issuer && set.token_type.eq_ignore_ascii_case(token::token_type(self.config.dpop))
+        set.issuer == self.config.issuer && set.audience == self.config.audience && set.token_type.eq_ignore_ascii_case(token::token_type(self.config.dpop))
     }
 
     /// The `Authorization` header value for `access_token` (RFC 6750 §2.1, RFC 9449 §7.1).
@@ -395,7 +395,7 @@ impl<E: Env> Client<E> {
     fn token_set(&self, status: u16, text: &str, previous: Option<&TokenSet>) -> Result<TokenSet> {
         let body = TokenResponse::read(self.env.json(), text);
         let response = token::check_response("token endpoint", status, body)?;
-        TokenSet::from_response(response, self.env.now(), previous, self.config.dpop).map(|set| set.issued_by(&self.config.issuer))
+        TokenSet::from_response(response, self.env.now(), previous, self.config.dpop).map(|set| set.issued_by(&self.config.issuer, self.config.audience.as_deref()))
     }
 
     fn claims_of(&self, token: &IdToken) -> Option<Claims> {

@@ -7,7 +7,8 @@ impl<E: Env> Client<E> {
     /// The name of the channel (and Web Lock) the tabs of this app share: issuer and client id; `None` when
     /// tabs are isolated or tokens live in memory.
     pub fn tabs_channel(&self) -> Option<String> {
-        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.config.issuer, " ", &self.config.client_id].concat())
+        let audience = self.config.audience.as_deref().map_or(String::new(), |a| [" ", a].concat());
+        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.config.issuer, " ", &self.config.client_id, &audience].concat())
     }
 
     /// The stored session as another tab adopts it (it holds the refresh token: it goes only to tabs of the same

@@ -653,3 +653,28 @@ fn a_refresh_that_ends_after_another_tab_logged_in_answers_with_that_login() {
     c.env().remove_tokens().unwrap();
     assert_eq!(c.advance(&mut step, http(200, &tokens_answer("at3", None))).unwrap_err().code(), "login_required");
 }
+
+#[test]
+fn a_session_asked_for_another_audience_is_never_used() {
+    let a = client(|o| o.audience = Some("https://api-one.example".into()));
+    let mut step = a.login(LoginOptions::default());
+    let Action::Fetch(_) = a.advance(&mut step, None).unwrap() else { panic!("discovery") };
+    let Action::Done(Outcome::AuthorizeUrl(url)) = a.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert_eq!(param(&url, "audience"), "https://api-one.example");
+    let mut step = a.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    a.advance(&mut step, None).unwrap();
+    let nonce = param(&url, "nonce");
+    a.advance(&mut step, http(200, &tokens_answer("at-one", Some(id_token(Some(&nonce), 1000))))).unwrap();
+    let text = a.session_text().unwrap();
+    assert!(text.contains(r#""audience":"https://api-one.example""#), "{text}");
+    // A client of the same app for another API (or for none) neither takes it nor hears of it.
+    for audience in [Some("https://api-two.example"), None] {
+        let b = client(|o| o.audience = audience.map(Into::into));
+        b.env().tokens.set("t", &text).unwrap();
+        assert!(!b.is_authenticated() && b.tokens().is_none(), "{audience:?}");
+        assert_eq!(b.access_token(None, false).unwrap_err().code(), "login_required");
+        assert!(!b.adopt(&text, u64::MAX));
+        assert_ne!(b.tabs_channel(), a.tabs_channel());
+    }
+    assert!(a.is_authenticated());
+}
