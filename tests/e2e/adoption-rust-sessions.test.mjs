@@ -14,6 +14,16 @@ import { sleep, waitReady } from '../support/world.mjs';
 const TTL = 4; // seconds: the Rust driver refreshes with half the lifetime left
 const world = useExample({ wwwDir: path.join(EXAMPLES_DIR, 'rust-spa'), setup: 'examples/rust-spa/build.sh', stack: { accessTokenTtl: TTL } });
 
+/** A fresh browser context (closed when `t` ends) with one page of the example, started. */
+async function openExample(t) {
+  const context = await newContext(world.browser);
+  t.after(() => context.close());
+  const page = await newPage(context);
+  await page.goto(`${world.stack.www.origin}/`);
+  await waitReady(page);
+  return { context, page };
+}
+
 const state = (page) => page.locator('#status').getAttribute('data-state');
 const stored = (page) => page.evaluate(() => sessionStorage.getItem('spa-auth:spa-demo:tokens'));
 
@@ -32,11 +42,7 @@ async function callApiTogether(pages) {
 
 test('rust-spa tabs: a new tab joins, two tabs refresh once between them, logout reaches the other tab', async (t) => {
   const { provider, www } = world.stack;
-  const context = await newContext(world.browser);
-  t.after(() => context.close());
-  const a = await newPage(context);
-  await a.goto(`${www.origin}/`);
-  await waitReady(a);
+  const { context, page: a } = await openExample(t);
   await logInThroughExample(a, world.stack, 'grace');
   provider.resetCounters();
 
@@ -68,11 +74,7 @@ test('rust-spa tabs: a new tab joins, two tabs refresh once between them, logout
 
 test('rust-spa popup login: the page stays, the popup hands the answer back and closes, the opener redeems it', async (t) => {
   const { provider, www } = world.stack;
-  const context = await newContext(world.browser);
-  t.after(() => context.close());
-  const page = await newPage(context);
-  await page.goto(`${www.origin}/`);
-  await waitReady(page);
+  const { context, page } = await openExample(t);
   await page.evaluate(() => { window.keptHere = 'half-filled form'; });
   provider.resetCounters();
   const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
@@ -88,12 +90,8 @@ test('rust-spa popup login: the page stays, the popup hands the answer back and 
 });
 
 test('rust-spa popup closed by the user: popup_closed, nothing stored', async (t) => {
-  const { provider, www } = world.stack;
-  const context = await newContext(world.browser);
-  t.after(() => context.close());
-  const page = await newPage(context);
-  await page.goto(`${www.origin}/`);
-  await waitReady(page);
+  const { provider } = world.stack;
+  const { context, page } = await openExample(t);
   const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
   await popup.waitForURL((u) => u.origin === provider.issuer);
   await page.waitForTimeout(3200); // past the first seconds, when a COOP provider could cut the popup off
@@ -110,7 +108,7 @@ test('rust-spa: a crafted link with a popup state in a tab that started no login
   t.after(() => context.close());
   const page = await newPage(context);
   provider.resetCounters();
-  await page.goto(`${www.origin}/?code=attacker-code&state=popup.forged`);
+  await page.goto(`${www.origin}/?code=attacker-code&state=popup.forged`); // the app fails to start: no waitReady
   await page.locator('#error[data-code]').waitFor({ timeout: 12000 });
   assert.equal(await page.locator('#error').getAttribute('data-code'), 'missing_transaction');
   assert.equal(page.isClosed(), false, 'the tab was not closed');

@@ -25,3 +25,15 @@ export async function readBody(req) {
   for await (const chunk of req) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** Writes a scripted answer `{ status, json?, raw?, headers? }`: JSON when `json` is given, else plain text. */
+export function writeAnswer(res, answer, headers = {}) {
+  const all = { 'Cache-Control': 'no-store', ...headers, ...(answer.headers ?? {}) };
+  if (answer.json !== undefined) {
+    res.writeHead(answer.status, { 'Content-Type': 'application/json', ...all });
+    res.end(JSON.stringify(answer.json));
+  } else {
+    res.writeHead(answer.status, { 'Content-Type': 'text/plain', ...all });
+    res.end(answer.raw ?? '');
+  }
+}

@@ -1,6 +1,6 @@
 // A programmable resource server (CORS, DPoP-Nonce and WWW-Authenticate exposed) for the field-report tests.
 import http from 'node:http';
-import { listen, closeServer, readBody } from './net.mjs';
+import { listen, closeServer, readBody, writeAnswer } from './net.mjs';
 
 export async function startRs() {
   const requests = [];
@@ -25,14 +25,7 @@ export async function startRs() {
     requests.push(entry);
     const answer = await handler(entry, requests.length);
     entry.status = answer.status;
-    const headers = { ...cors, 'Cache-Control': 'no-store', ...(answer.headers ?? {}) };
-    if (answer.json !== undefined) {
-      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...headers });
-      res.end(JSON.stringify(answer.json));
-    } else {
-      res.writeHead(answer.status, { 'Content-Type': 'text/plain', ...headers });
-      res.end(answer.raw ?? '');
-    }
+    writeAnswer(res, answer, cors);
   });
   const port = await listen(server, 0);
   return {

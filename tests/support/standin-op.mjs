@@ -16,7 +16,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 
-import { closeServer, listen, readBody } from './net.mjs';
+import { closeServer, listen, readBody, writeAnswer } from './net.mjs';
 
 const b64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
@@ -162,14 +162,7 @@ export async function startStandinOp({ port = 0 } = {}) {
         return;
       }
       if (answer.hang) return; // never answers (the server drops the connection when it closes)
-      const headers = { 'Cache-Control': 'no-store', ...(answer.headers ?? {}) };
-      if (answer.json !== undefined) {
-        res.writeHead(answer.status, { 'Content-Type': 'application/json', ...headers });
-        res.end(JSON.stringify(answer.json));
-      } else {
-        res.writeHead(answer.status, { 'Content-Type': 'text/plain', ...headers });
-        res.end(answer.raw ?? '');
-      }
+      writeAnswer(res, answer);
       return;
     }
 
