@@ -30,11 +30,15 @@ pub struct Transaction {
     /// `dpop: true`: the thumbprint of the key the code is bound to (`dpop_jkt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
+    /// The `max_age` the login asked for (seconds, OIDC Core §3.1.2.1): the ID token's `auth_time` is checked
+    /// against it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
 }
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt"])?;
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge"])?;
         let transaction = Transaction {
             issuer: r.text().unwrap_or_default(),
             verifier: PkceVerifier::new(r.required()),
@@ -44,6 +48,7 @@ impl FromJson for Transaction {
             app_state: r.text(),
             silent: r.member() == Member::Bool(true),
             dpop_jkt: r.text(),
+            max_age: r.number().map(|s| s as u64),
         };
         r.finish(transaction)
     }
@@ -159,6 +164,7 @@ pub fn authorization_request(
         params.push(("dpop_jkt", jkt));
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.trim().parse().ok());
 
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, params),
@@ -171,6 +177,7 @@ pub fn authorization_request(
             app_state: login.app_state,
             silent: login.silent,
             dpop_jkt: login.dpop_jkt,
+            max_age,
         },
         state,
     })

@@ -18,7 +18,7 @@ pub struct AuthorizationResponse {
     pub repeated: bool,
 }
 
-/// Parameters removed from the address bar after a callback.
+/// Parameters removed from the address bar after a callback; the last three only from an error response.
 const CALLBACK_PARAMS: [&str; 7] = ["code", "state", "iss", "session_state", "error", "error_description", "error_uri"];
 
 /// The part of `url` that carries the response in `mode`: the query (without fragment) or the fragment.
@@ -64,9 +64,14 @@ pub fn is_callback(url: &str, mode: ResponseMode) -> bool {
     r.state.is_some() && (r.code.is_some() || r.error.is_some())
 }
 
-/// `url` without the callback's parameters; any other query or fragment parameters stay.
+/// `url` without the callback's parameters (`error`, `error_description` and `error_uri` only when it is an error
+/// response); any other query or fragment parameters stay.
 pub fn scrub_url(url: &str, mode: ResponseMode) -> String {
-    without_params(url, &CALLBACK_PARAMS, mode == ResponseMode::Fragment)
+    let names = match parse_response(url, mode).error {
+        Some(_) => &CALLBACK_PARAMS[..],
+        None => CALLBACK_PARAMS.get(..4).unwrap_or_default(),
+    };
+    without_params(url, names, mode == ResponseMode::Fragment)
 }
 
 /// What the store held under the callback's state.
@@ -146,7 +151,7 @@ mod tests {
     use crate::core::secret::PkceVerifier;
 
     fn tx(created_at: u64) -> Transaction {
-        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None, silent: false, dpop_jkt: None }
+        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None, silent: false, dpop_jkt: None, max_age: None }
     }
 
     const ISS: &str = "https://id.example.com";
@@ -177,6 +182,10 @@ mod tests {
         assert_eq!(scrub_url("https://app/cb?page=2&code=c&state=s#top", ResponseMode::Query), "https://app/cb?page=2#top");
         assert_eq!(scrub_url("https://app/cb?page=2#code=c&state=s", ResponseMode::Fragment), "https://app/cb?page=2");
         assert_eq!(scrub_url("https://app/cb?error=access_denied&error_description=no&state=s", ResponseMode::Query), "https://app/cb");
+        // The error parameters go only with an error response; the app's own parameters stay byte for byte.
+        assert_eq!(scrub_url("https://app/cb?error_uri=mine&code=c&state=s", ResponseMode::Query), "https://app/cb?error_uri=mine");
+        assert_eq!(scrub_url("https://app/cb?a=1&&b=2&code=c&state=s#f", ResponseMode::Query), "https://app/cb?a=1&&b=2#f");
+        assert_eq!(scrub_url("https://app/cb?code=c&&state=s&", ResponseMode::Query), "https://app/cb");
     }
 
     #[test]

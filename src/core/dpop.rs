@@ -87,23 +87,23 @@ pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &i
     }
 }
 
-/// Whether a `WWW-Authenticate` challenge carries `error="{error}"` (quoted or not; RFC 9449 §7.1, RFC 6750 §3):
-/// the error parameter, not any mention in a description.
+/// Whether a `WWW-Authenticate` header names `error` in any of its challenges (RFC 9449 §7.1, RFC 6750 §3): the
+/// error parameter, not any mention in a description.
 pub fn names_error(challenge: &str, error: &str) -> bool {
-    let challenge = challenge.as_bytes();
-    let found = |prefix: &[u8]| {
-        let needle = [prefix, error.as_bytes()].concat();
-        challenge.windows(needle.len()).enumerate().any(|(i, w)| {
-            w == needle.as_slice() && challenge.get(i + needle.len()).is_none_or(|b| matches!(b, b'"' | b',' | b' '))
-        })
-    };
-    found(b"error=\"") || found(b"error=")
+    challenge_errors(challenge).contains(&error)
 }
 
-/// The `error` a `WWW-Authenticate` challenge names (RFC 6750 §3: `Bearer error="invalid_token", …`; RFC 9449
-/// §7.1 for `DPoP`), quoted or not.
+/// The first `error` a `WWW-Authenticate` header names (RFC 6750 §3: `Bearer error="invalid_token", …`; RFC 9449
+/// §7.1 for `DPoP`).
 pub fn challenge_error(challenge: &str) -> Option<&str> {
+    challenge_errors(challenge).first().copied()
+}
+
+/// Every `error` parameter of a `WWW-Authenticate` header, in order, quoted or not: parameter names are
+/// case-insensitive and `=` may have spaces around it (RFC 7235 §2.1); words inside quoted values are skipped.
+fn challenge_errors(challenge: &str) -> Vec<&str> {
     let bytes = challenge.as_bytes();
+    let mut errors = Vec::new();
     let (mut quoted, mut escaped) = (false, false);
     for (i, &b) in bytes.iter().enumerate() {
         if quoted {
@@ -115,16 +115,22 @@ pub fn challenge_error(challenge: &str) -> Option<&str> {
             quoted = true;
             continue;
         }
-        let boundary = i == 0 || matches!(bytes.get(i.wrapping_sub(1)), Some(b' ' | b','));
-        if let Some(rest) = challenge.get(i..).and_then(|r| r.strip_prefix("error=")).filter(|_| boundary) {
-            let value = match rest.strip_prefix('"') {
-                Some(value) => value.split('"').next(),
-                None => rest.split([',', ' ']).next(),
-            };
-            return value.filter(|v| !v.is_empty());
+        let boundary = i == 0 || matches!(bytes.get(i.wrapping_sub(1)), Some(b' ' | b',' | b'\t'));
+        let rest = challenge.get(i..).unwrap_or_default();
+        if !boundary || !rest.get(..5).is_some_and(|name| name.eq_ignore_ascii_case("error")) {
+            continue;
         }
+        let Some(value) = rest.get(5..).unwrap_or_default().trim_start_matches([' ', '\t']).strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start_matches([' ', '\t']);
+        let value = match value.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next(),
+            None => value.split([',', ' ', '\t']).next(),
+        };
+        errors.extend(value.filter(|v| !v.is_empty()));
     }
-    None
+    errors
 }
 
 /// The latest nonce of each server (§8.2: a nonce is kept until the server sends another).
@@ -165,6 +171,10 @@ mod tests {
         assert_eq!(challenge_error(r#"Bearer error_description="no error=here""#), None);
         assert_eq!(challenge_error(r#"Bearer realm="x""#), None);
         assert_eq!(challenge_error(r#"Bearer error="""#), None);
+        // RFC 7235 §2.1: case-insensitive names, spaces around `=`.
+        assert_eq!(challenge_error(r#"Bearer error = "invalid_token""#), Some("invalid_token"));
+        assert_eq!(challenge_error("Bearer realm=\"x\",\tError=invalid_token"), Some("invalid_token"));
+        assert_eq!(challenge_error(r#"Bearer realm="a, error=no", error="invalid_token""#), Some("invalid_token"));
     }
 
     use super::*;
@@ -234,6 +244,8 @@ mod tests {
         assert!(names_error("DPoP error=use_dpop_nonce", "use_dpop_nonce"));
         assert!(!names_error(r#"DPoP error="invalid_token", error_description="try use_dpop_nonce""#, "use_dpop_nonce"));
         assert!(!names_error(r#"DPoP error="use_dpop_nonce_x""#, "use_dpop_nonce"));
+        assert!(names_error(r#"Bearer error="invalid_token", DPoP error="use_dpop_nonce""#, "use_dpop_nonce"), "a second challenge");
+        assert!(names_error(r#"DPoP ERROR = "use_dpop_nonce""#, "use_dpop_nonce"));
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn append_query<'a>(url: &str, pairs: impl IntoIterator<Item = (&'a str, &'a
 }
 
 /// `url` without the parameters named in `names`, from its query or (with `in_fragment`) its fragment; every
-/// other parameter stays byte for byte, and an emptied `?` or `#` is dropped.
+/// other parameter stays byte for byte (empty segments between them too), and an emptied `?` or `#` is dropped.
 pub fn without_params(url: &str, names: &[&str], in_fragment: bool) -> String {
     let (before_fragment, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
@@ -171,10 +171,12 @@ pub fn without_params(url: &str, names: &[&str], in_fragment: bool) -> String {
         None => (before_fragment, None),
     };
     let keep = |part: &str| -> String {
-        part.split('&')
-            .filter(|p| !p.is_empty() && !names.contains(&form_decode(p.split('=').next().unwrap_or("")).as_str()))
+        let kept = part
+            .split('&')
+            .filter(|p| p.is_empty() || !names.contains(&form_decode(p.split('=').next().unwrap_or("")).as_str()))
             .collect::<Vec<_>>()
-            .join("&")
+            .join("&");
+        kept.trim_matches('&').to_owned()
     };
     let (query, fragment) = if in_fragment {
         (query.map(str::to_owned), fragment.map(keep))

@@ -58,6 +58,8 @@ mod tests {
             scope: None,
             expires_at,
             received_at,
+            login_nonce: None,
+            auth_time: None,
         }
     }
 

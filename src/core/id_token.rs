@@ -18,11 +18,13 @@ pub struct Claims {
     pub exp: Option<f64>,
     pub iat: Option<f64>,
     pub auth_time: Option<f64>,
+    /// `nbf` (RFC 7519 §4.1.5): not to be accepted before it.
+    pub nbf: Option<f64>,
 }
 
 impl FromJson for Claims {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time"])?;
+        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time", "nbf"])?;
         let claims = Claims {
             iss: r.required(),
             sub: r.required(),
@@ -32,6 +34,7 @@ impl FromJson for Claims {
             exp: r.number(),
             iat: r.number(),
             auth_time: r.number(),
+            nbf: r.number(),
         };
         r.finish(claims)
     }
@@ -74,7 +77,7 @@ pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<
         _ => {}
     }
     let claims = Claims::read(json, &payload).ok_or_else(|| {
-        Error::id_token("The ID token's payload is not a JSON object with the required claims (iss, sub, aud, exp, iat), or a claim has the wrong type (strings for iss, sub, azp and nonce, numbers for exp, iat and auth_time).")
+        Error::id_token("The ID token's payload is not a JSON object with the required claims (iss, sub, aud, exp, iat), or a claim has the wrong type (strings for iss, sub, azp and nonce, numbers for exp, iat, auth_time and nbf).")
     })?;
     check_claims(&claims, expected)?;
     Ok(claims)
@@ -108,10 +111,25 @@ fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
         Some(_) => return Err(Error::id_token("The ID token has expired (check the device clock, or `leeway`).")),
         None => return Err(Error::id_token("The ID token has no `exp`.")),
     }
+    if claims.nbf.is_some_and(|nbf| nbf > now + leeway) {
+        return Err(Error::id_token("The ID token is not valid yet (`nbf`; check the device clock, or `leeway`)."));
+    }
     match claims.iat {
         Some(iat) if iat.is_finite() && iat <= now + leeway => Ok(()),
         Some(_) => Err(Error::id_token("The ID token was issued in the future (check the device clock, or `leeway`).")),
         None => Err(Error::id_token("The ID token has no `iat`.")),
+    }
+}
+
+/// A login that asked for `max_age` (OIDC Core §3.1.2.1): the ID token must carry `auth_time`, and the user must
+/// have authenticated within `max_age` seconds (plus `leeway`) of `now` (§3.1.3.7 item 13).
+pub fn check_max_age(claims: &Claims, max_age: u64, now: u64, leeway: u64) -> Result<()> {
+    match claims.auth_time {
+        Some(t) if t.is_finite() && t + (max_age + leeway) as f64 >= now as f64 => Ok(()),
+        Some(_) => Err(Error::id_token(
+            "The ID token's `auth_time` is longer ago than the login's `max_age` allows (OIDC Core 3.1.3.7): log in again.",
+        )),
+        None => Err(Error::id_token("The login asked for `max_age`, but the ID token has no `auth_time` (OIDC Core 3.1.2.1).")),
     }
 }
 
@@ -128,15 +146,21 @@ pub fn verify_code_exchange(token: Option<&IdToken>, expected: &Expected, json: 
 }
 
 /// A new ID token from a refresh (OIDC Core §12.2): valid on its own, with the same `iss`, `sub`, `aud` and `azp`
-/// as the original, a `nonce` absent or unchanged, and an `auth_time`, when present, that of the original login.
+/// as the original, a `nonce` absent or the original's, and an `auth_time`, when both are known, the original's
+/// (in whole seconds). `original` holds the claims of the original authentication: the caller keeps its `nonce`
+/// and `auth_time` across refreshes whose tokens leave them out.
 pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
+    let same_time = match (claims.auth_time, original.auth_time) {
+        (Some(new), Some(old)) => new as u64 == old as u64,
+        _ => true,
+    };
     let same = claims.iss == original.iss
         && claims.sub == original.sub
         && same_set(&claims.aud, &original.aud)
         && claims.azp == original.azp
         && (claims.nonce.is_none() || claims.nonce == original.nonce)
-        && (claims.auth_time.is_none() || claims.auth_time == original.auth_time);
+        && same_time;
     if same {
         Ok(claims)
     } else {
@@ -227,7 +251,23 @@ pub(crate) mod tests {
         assert_eq!(refreshed("sub", r#""mallory""#).unwrap_err().code(), "id_token_invalid");
         assert_eq!(refreshed("nonce", r#""other""#).unwrap_err().code(), "id_token_invalid");
         assert_eq!(refreshed("aud", r#"["spa","x"]"#).unwrap_err().code(), "id_token_invalid");
-        assert_eq!(refreshed("auth_time", "1200").unwrap_err().code(), "id_token_invalid", "original had none");
+        assert!(refreshed("auth_time", "1200").is_ok(), "the original had none: nothing to compare");
+        let with_time = Claims { auth_time: Some(1200.0), ..original.clone() };
+        let refreshed = |field: &str, value: &str| verify_refreshed(&with(field, value), &with_time, &expected(1500), &SerdeJson);
+        assert!(refreshed("auth_time", "1200.7").is_ok(), "the same second");
+        assert_eq!(refreshed("auth_time", "1300").unwrap_err().code(), "id_token_invalid", "another login");
+    }
+
+    #[test]
+    fn not_before_and_max_age() {
+        assert_eq!(code(&with("nbf", "1561"), 1500), "id_token_invalid", "nbf past the leeway");
+        assert!(verify(&with("nbf", "1560"), &expected(1500), &SerdeJson).is_ok(), "nbf within the leeway");
+        assert_eq!(code(&with("nbf", r#""soon""#), 1500), "id_token_invalid");
+        let claims = |auth_time: Option<f64>| Claims { auth_time, ..Claims::default() };
+        assert!(check_max_age(&claims(Some(1000.0)), 300, 1360, 60).is_ok());
+        assert_eq!(check_max_age(&claims(Some(1000.0)), 300, 1361, 60).unwrap_err().code(), "id_token_invalid");
+        let missing = check_max_age(&claims(None), 300, 1000, 60).unwrap_err();
+        assert!(missing.message().contains("auth_time"), "{}", missing.message());
     }
 
     #[test]

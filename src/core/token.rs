@@ -167,6 +167,12 @@ pub struct TokenSet {
     pub expires_at: u64,
     /// Epoch seconds when the response arrived.
     pub received_at: u64,
+    /// The `nonce` and `auth_time` (epoch seconds) of the original authentication's ID token, kept across refreshes
+    /// whose ID tokens leave them out: OIDC Core §12.2 compares a refreshed ID token with the original's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_nonce: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
 }
 
 /// What `getTokens()` shows: no refresh token.
@@ -187,7 +193,10 @@ impl FromJson for TokenSet {
         let mut r = Reader::new(
             json,
             text,
-            &["issuer", "audience", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt"],
+            &[
+                "issuer", "audience", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt",
+                "loginNonce", "authTime",
+            ],
         )?;
         let set = TokenSet {
             issuer: r.text().unwrap_or_default(),
@@ -199,6 +208,8 @@ impl FromJson for TokenSet {
             scope: r.text(),
             expires_at: r.seconds(),
             received_at: r.seconds(),
+            login_nonce: r.text(),
+            auth_time: r.number().map(|t| t as u64),
         };
         r.finish(set)
     }
@@ -240,6 +251,8 @@ impl TokenSet {
             scope: non_empty(response.scope).or_else(|| previous.and_then(|p| p.scope.clone())),
             expires_at: now.saturating_add(expires_in),
             received_at: now,
+            login_nonce: previous.and_then(|p| p.login_nonce.clone()),
+            auth_time: previous.and_then(|p| p.auth_time),
         })
     }
 
@@ -273,7 +286,7 @@ mod tests {
 
     #[test]
     fn request_bodies_are_form_encoded() {
-        let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None };
+        let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None };
         assert_eq!(code_grant_body(&AuthorizationCode::new("a/b+c".into()), &tx, "my client"),
             ["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)].concat());
         assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c"), "grant_type=refresh_token&refresh_token=r&client_id=c");

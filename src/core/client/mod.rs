@@ -450,7 +450,16 @@ impl<E: Env> Client<E> {
     pub fn callback(&self, url: &str) -> Result<Step> {
         let response = callback::parse_response(url, self.config.response_mode);
         let Some(state) = response.state.clone() else {
-            return Err(Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."));
+            return Err(match response.error {
+                // The server's error (RFC 6749 §4.1.2.1) kept for the app to see, under the code that says it
+                // belongs to no login here.
+                Some(error) => Error::caused_by(
+                    code::INVALID_STATE,
+                    ["The authorization server answered ", &error, " without a `state`, so it belongs to no login here."].concat(),
+                    &Error::oauth(error, response.error_description),
+                ),
+                None => Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."),
+            });
         };
         let now = self.env.now();
         let transaction = callback::check_state(self.take_login(&state, now)?, &self.config.issuer, now)?;
@@ -542,9 +551,17 @@ impl<E: Env> Client<E> {
             }
             State::Callback { transaction, sent: true, .. } => {
                 let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
-                let set = self.token_set(status, &text, None)?;
+                let mut set = self.token_set(status, &text, None)?;
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
-                id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, self.env.now()), self.env.json())?;
+                let now = self.env.now();
+                let claims = id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, now), self.env.json())?;
+                if let Some(claims) = claims {
+                    if let Some(max_age) = transaction.max_age {
+                        id_token::check_max_age(&claims, max_age, now, self.config.leeway)?;
+                    }
+                    set.login_nonce = claims.nonce;
+                    set.auth_time = claims.auth_time.map(|t| t as u64);
+                }
                 let finish = Finish::Login(transaction.app_state);
                 if self.config.verify_signature && set.id_token.is_some() {
                     return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
@@ -788,14 +805,23 @@ configure the client at the provider for JSON UserInfo."
             }
             Err(e) => return Err(e),
         };
+        let mut set = set;
         if set.id_token != old.id_token {
             if let Some(new_id) = &set.id_token {
-                let original = old.id_token.as_ref().and_then(|t| self.claims_of(t));
                 let expected = self.expected(None, self.env.now());
-                match original {
-                    Some(original) => id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?,
+                let claims = match old.id_token.as_ref().and_then(|t| self.claims_of(t)) {
+                    Some(mut original) => {
+                        // The original authentication's `nonce` and `auth_time`, also where the last refreshed ID
+                        // token left them out (OIDC Core §12.2).
+                        original.nonce = old.login_nonce.clone().or(original.nonce);
+                        original.auth_time = old.auth_time.map(|t| t as f64).or(original.auth_time);
+                        id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?;
+                        original
+                    }
                     None => id_token::verify(new_id, &expected, self.env.json())?,
                 };
+                set.login_nonce = claims.nonce;
+                set.auth_time = set.auth_time.or(claims.auth_time.map(|t| t as u64));
             }
         }
         Ok(Ok(set))

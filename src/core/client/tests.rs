@@ -678,3 +678,54 @@ fn a_session_asked_for_another_audience_is_never_used() {
     }
     assert!(a.is_authenticated());
 }
+
+#[test]
+fn refreshed_id_tokens_are_compared_with_the_original_login() {
+    let c = logged_in();
+    let nonce = c.stored().unwrap().login_nonce.clone().expect("the login's nonce is kept");
+    let refresh = |access: &str, id: String| {
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        c.advance(&mut step, http(200, &tokens_answer(access, Some(id))))
+    };
+    assert!(refresh("at2", id_token(None, 1000)).is_ok(), "a refreshed ID token may leave the nonce out");
+    assert_eq!(c.stored().unwrap().login_nonce.as_deref(), Some(nonce.as_str()), "the original's nonce is kept");
+    assert!(refresh("at3", id_token(Some(&nonce), 1001)).is_ok(), "the original login's nonce again (OIDC Core 12.2)");
+    assert_eq!(refresh("at4", id_token(Some("other"), 1002)).unwrap_err().code(), "id_token_invalid");
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at3", "nothing stored from the refused answer");
+}
+
+#[test]
+fn a_login_with_max_age_needs_a_recent_auth_time() {
+    let c = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    let exchange = |auth_time: Option<u64>| {
+        let params = vec![("max_age".to_owned(), "300".to_owned())];
+        let mut step = c.login(LoginOptions { authorization_params: params, ..LoginOptions::default() });
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert_eq!(param(&url, "max_age"), "300");
+        let mut claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "nonce": param(&url, "nonce"), "iat": 1000, "exp": 1300});
+        if let Some(t) = auth_time {
+            claims["auth_time"] = t.into();
+        }
+        let token = [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".");
+        let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+        c.advance(&mut step, None).unwrap();
+        c.advance(&mut step, http(200, &tokens_answer("at1", Some(token))))
+    };
+    assert_eq!(exchange(None).unwrap_err().code(), "id_token_invalid", "max_age makes auth_time required");
+    assert_eq!(exchange(Some(600)).unwrap_err().code(), "id_token_invalid", "authenticated 400 s ago");
+    assert!(c.tokens().is_none());
+    assert!(exchange(Some(900)).is_ok());
+    assert_eq!(c.stored().unwrap().auth_time, Some(900));
+}
+
+#[test]
+fn an_error_answer_without_state_keeps_the_server_error() {
+    let c = client(|_| {});
+    let e = c.callback("https://app.example/cb?error=access_denied&error_description=no%20thanks").unwrap_err();
+    assert_eq!((e.code(), e.error(), e.error_description()), ("invalid_state", Some("access_denied"), Some("no thanks")));
+    assert!(e.message().contains("access_denied"), "{}", e.message());
+}
