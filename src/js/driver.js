@@ -202,6 +202,34 @@ function redirectedAway(request, response) {
   return response.redirected && passes(() => new URL(response.url).origin !== new URL(request.url).origin);
 }
 
+/** `promise`, or at once the rejection `fetch` gives when `signal` aborts first (the promise runs on: a refresh
+ * other callers share is not cut short). */
+function abortable(promise, signal) {
+  if (signal.aborted) return Promise.reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+/**
+ * The second attempt of an app's request refused with a 401 (`refused`, sent with `token`): with the token from
+ * `tokenFor(stale)` (`stale`: the refused token is still the current one, so a refresh is due), or `refused`
+ * itself when no new token can be had (no refresh token, the refresh failed). Never a third attempt.
+ */
+async function retried(request, refused, token, current, tokenFor, sendWith) {
+  let next;
+  try {
+    next = await abortable(tokenFor(current === token), request.signal);
+  } catch (e) {
+    if (request.signal.aborted) throw e;
+    return refused; // the server's own answer tells the app more than "log in again" would
+  }
+  await refused.body?.cancel().catch(() => {});
+  return sendWith(next);
+}
+
 /** `request` sent to `url` instead, everything else as it was; its body read whole (a `Request`'s body passed on as
  * a stream would need `duplex: "half"`, which browsers send only over HTTP/2). */
 async function readdressed(request, url) {
@@ -227,6 +255,11 @@ const POPUP_TAKEN_MS = 5000;
 const WAITED_ASK_MS = 250;
 
 /** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
+/** The last redirect callback this page handled (`key`: the client's token key; `href` as given, `scrubbed` as left
+ * in the address bar; `result`: its promise), so a second call for the same callback shares its outcome instead
+ * of failing on its spent state. */
+let lastCallback;
+
 export class AuthClient {
   #core;
   #listeners = new Set();
@@ -276,6 +309,8 @@ export class AuthClient {
     if (share && text !== undefined) this.#post("session", text);
     const tokens = this.#core.tokens();
     for (const entry of [...this.#listeners]) {
+      // A listener changed the session again (a logout, say): the round for that newer session told everyone.
+      if (this.#heard !== text) return;
       if (!this.#listeners.has(entry)) continue; // removed by an earlier listener of this round, as DOM events do
       try {
         entry.listener(tokens);
@@ -423,12 +458,21 @@ export class AuthClient {
 
   async handleRedirectCallback(url) {
     url = urlOf(url, "url");
+    const href = url ?? window.location.href;
+    const key = this.#core.tokensKey();
+    const last = lastCallback;
+    if (last?.key === key && (href === last.href || (href === last.scrubbed && !this.#core.isCallback(href)))) {
+      return last.result; // the same callback again (React's StrictMode runs effects twice): the same outcome
+    }
     const popup = this.#core.popupChannel(url);
-    if (popup === undefined) return this.#run(() => this.#core.callback(url), true);
+    if (popup === undefined) {
+      const result = this.#run(() => this.#core.callback(url), true);
+      lastCallback = { key, href, scrubbed: this.#core.scrubbedUrl(href), result };
+      return result;
+    }
     // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
     // channel that needs no window.opener, leave the address bar clean, and close once the opener took it. Nobody
     // taking it (a crafted link with a `popup.` state, or the opener gone) is `missing_transaction`.
-    const href = url ?? window.location.href;
     if (href === window.location.href) {
       window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
     }
@@ -575,14 +619,12 @@ export class AuthClient {
 
   async fetch(input, init) {
     const request = toRequest(input, init);
-    if (request.signal.aborted) throw request.signal.reason ?? new DOMException("The request was aborted.", "AbortError");
-    const token = await this.getAccessToken();
+    const token = await abortable(this.getAccessToken(), request.signal);
     const [response, refresh] = await this.#send(request, token, true);
     if (!refresh || request.signal.aborted) return response;
-    // Refresh unless another caller already replaced the token that was refused; never a second retry.
-    await response.body?.cancel().catch(() => {});
-    const forceRefresh = this.getTokens()?.accessToken === token;
-    return (await this.#send(request, await this.getAccessToken({ forceRefresh }), false))[0];
+    // Refreshed unless another caller already replaced the refused token.
+    return retried(request, response, token, this.getTokens()?.accessToken, (forceRefresh) => this.getAccessToken({ forceRefresh }),
+      async (next) => (await this.#send(request, next, false))[0]);
   }
 
   /**
@@ -612,9 +654,18 @@ export class AuthClient {
   }
 
   logout(options) {
-    return this.#run(() => {
+    let returnTo;
+    let localOnly;
+    try {
+      // Checked before anything happens: a mistaken argument (an onclick's event) leaves session and DPoP key alone.
       options = optionsOf(options, "options");
-      const step = this.#core.logout(urlOf(member(options, "returnTo"), "returnTo"), flag(member(options, "localOnly"), "localOnly"));
+      returnTo = urlOf(member(options, "returnTo"), "returnTo");
+      localOnly = flag(member(options, "localOnly"), "localOnly");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#run(() => {
+      const step = this.#core.logout(returnTo, localOnly);
       this.#post("logout");
       return step;
     }, false, true);
@@ -714,9 +765,17 @@ export class LegacyJwtClient {
   async fetch(input, init) {
     const request = toRequest(input, init);
     const headers = (jwt) => ({ Authorization: `Bearer ${jwt}`, "X-Api-Key": this.#core.apiKey() });
-    const response = await send(request, headers(this.#core.getToken() ?? await this.refresh()));
-    if (response.status !== 401 || !this.#core.canRefresh()) return response;
-    return send(request, headers(await this.refresh()));
+    const jwt = this.#core.getToken() ?? await abortable(this.refresh(), request.signal);
+    const response = await send(request, headers(jwt));
+    if (response.status !== 401 || request.signal.aborted || redirectedAway(request, response) || !this.#core.canRefresh()) {
+      return response;
+    }
+    // Refreshed unless another call already replaced the refused token, as `AuthClient.fetch` does.
+    return retried(request, response, jwt, this.#core.getToken(), (stale) => {
+      const current = this.#core.getToken();
+      return stale || current === undefined ? this.refresh() : Promise.resolve(current);
+    },
+      (next) => send(request, headers(next)));
   }
 
   logout() {

@@ -202,7 +202,8 @@ export class AuthClient {
     getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
-    /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. */
+    /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. A second
+     * call for the same callback (React's StrictMode runs effects twice) shares the first call's outcome. */
     handleRedirectCallback(url?: string | URL | Location): Promise<RedirectLoginResult>;
     /** A stored token set that is not expired, or that can be refreshed. */
     isAuthenticated(): boolean;
@@ -216,8 +217,9 @@ export class AuthClient {
     getUser(): UserClaims | undefined;
     /** `fetch` with `Authorization: Bearer …` (with `dpop: true`: `Authorization: DPoP …` and a `DPoP` proof, sent
      * once more when the server answers 401 `use_dpop_nonce`); on a 401 that a new token may cure, one refresh and
-     * one retry. `init.signal` is honoured as `fetch` does (an abort rejects with its reason and never triggers the
-     * refresh-and-retry). */
+     * one retry, and the 401 itself when no new token can be had (no refresh token, the refresh failed).
+     * `init.signal` is honoured as `fetch` does, also while a token is being refreshed (an abort rejects with its
+     * reason and never triggers the refresh-and-retry). Rejects with `login_required` when there is no session. */
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;
@@ -257,7 +259,8 @@ export class LegacyJwtClient {
     getToken(): string | undefined;
     /** `GET {serverUrl}/refresh`: resolves to the new JWT. */
     refresh(): Promise<string>;
-    /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first. */
+    /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first, and on a 401
+     * refreshes once and retries once (the 401 itself when no new JWT can be had). `init.signal` is honoured. */
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     /** Forgets the session here. */
     logout(): void;

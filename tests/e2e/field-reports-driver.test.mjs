@@ -1,0 +1,126 @@
+// The JavaScript driver against scenarios of comparable libraries' bug reports (a review of 2026-12-01): an abort
+// while `fetch` waits for a token, a 401 when no new token can be had, a listener that logs out, a callback handled
+// twice at once (React's StrictMode), and `logout` given a click event with `dpop: true`.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { assertAuthError, followAuthorize, useHostileWorld } from '../support/hostile.mjs';
+import { startRs } from '../support/resource-server.mjs';
+
+const world = useHostileWorld();
+const rs = {};
+before(async () => { rs.a = await startRs(); });
+after(async () => { await rs.a?.close(); });
+
+const refreshes = () => world.op.tokenRequests.filter((r) => r.grantType === 'refresh_token').length;
+
+/** hostile.html, client `main` with `extra` options, logged in (its first token answer changed by `answer`). */
+async function login(t, { extra = {}, answer } = {}) {
+  rs.a.reset();
+  const page = await world.open(t);
+  if (answer) world.op.nextToken(({ goodTokens }) => ({ status: 200, json: answer(goodTokens()) }));
+  await page.evaluate((o) => window.hostile.client('main', o), world.options(extra));
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, JSON.stringify(outcome));
+  return page;
+}
+
+test('fetch: an abort while the token is being refreshed rejects at once with AbortError', async (t) => {
+  const page = await login(t, { extra: { timeoutMs: 4000 }, answer: (tokens) => ({ ...tokens, expires_in: 1 }) });
+  await new Promise((r) => setTimeout(r, 1500));
+  world.op.nextToken(() => ({ hang: true })); // the refresh never answers
+  const got = await page.evaluate(async (u) => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    try {
+      await window.hostile.clients.main.fetch(u, { signal: ac.signal });
+      return { ok: true };
+    } catch (e) {
+      return { name: e?.name, code: e?.code };
+    }
+  }, `${rs.a.url}/r`);
+  assert.equal(got.name, 'AbortError', `rejected as fetch does, not after the refresh's timeout: ${JSON.stringify(got)}`);
+  assert.equal(rs.a.requests.length, 0, 'the API was never called');
+});
+
+test('fetch: a 401 when no new token can be had gives the app the 401, not login_required', async (t) => {
+  const page = await login(t, { answer: ({ refresh_token: _, ...tokens }) => tokens }); // no refresh token
+  rs.a.on(() => ({ status: 401, json: { error: 'invalid_token' }, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }));
+  const got = await page.evaluate(async (u) => {
+    try {
+      const r = await window.hostile.clients.main.fetch(u);
+      return { status: r.status, body: await r.json() };
+    } catch (e) {
+      return window.hostile.describe(e);
+    }
+  }, `${rs.a.url}/r`);
+  assert.deepEqual(got, { status: 401, body: { error: 'invalid_token' } });
+  assert.equal(rs.a.requests.length, 1, 'no retry without a new token');
+  assert.equal(refreshes(), 0);
+});
+
+test('onChange: after a listener logs out, no listener is left with the old session', async (t) => {
+  rs.a.reset();
+  const page = await world.open(t);
+  await page.evaluate((o) => {
+    window.hostile.client('main', o);
+    const c = window.hostile.clients.main;
+    window.heard = { first: [], second: [] };
+    c.onChange((tokens) => {
+      window.heard.first.push(tokens?.accessToken ?? null);
+      if (tokens) c.logout({ localOnly: true }); // "this account may not use the app"
+    });
+    c.onChange((tokens) => window.heard.second.push(tokens?.accessToken ?? null));
+  }, world.options());
+  await world.loginInPlace(page);
+  await page.waitForFunction(() => window.hostile.clients.main.getTokens() === undefined);
+  const heard = await page.evaluate(() => window.heard);
+  assert.equal(heard.second.at(-1), null, `the second listener last heard the logout: ${JSON.stringify(heard)}`);
+  assert.equal(heard.first.at(-1), null);
+});
+
+test('handleRedirectCallback twice at once (React StrictMode): one code exchange, the same outcome for both', async (t) => {
+  rs.a.reset();
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const url = await page.evaluate(() => window.hostile.clients.main.buildAuthorizeUrl({ appState: { to: '/cart' } }));
+  const callback = await followAuthorize(url);
+  const outcomes = await page.evaluate(async (u) => {
+    window.history.replaceState(null, '', u);
+    const c = window.hostile.clients.main;
+    // The effect, twice: the address bar as the callback URL both times (the second sees it scrubbed).
+    const both = await Promise.allSettled([c.handleRedirectCallback(), c.handleRedirectCallback()]);
+    const given = await window.hostile.attempt(() => c.handleRedirectCallback(u)); // the same URL passed again
+    return [...both.map((r) => r.status === 'fulfilled' ? r.value : { err: window.hostile.describe(r.reason) }), given.ok ? given.value : given];
+  }, callback);
+  assert.deepEqual(outcomes, [{ appState: { to: '/cart' } }, { appState: { to: '/cart' } }, { appState: { to: '/cart' } }]);
+  assert.equal(world.op.tokenRequests.filter((r) => r.grantType === 'authorization_code').length, 1);
+});
+
+test('logout given a click event (dpop: true): invalid_argument, and the session and its DPoP key stay', async (t) => {
+  const page = await login(t, { extra: { dpop: true }, answer: (tokens) => ({ ...tokens, token_type: 'DPoP' }) });
+  const keysBefore = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('spa-auth-dpop');
+    open.onsuccess = () => {
+      const db = open.result;
+      const names = [...db.objectStoreNames];
+      if (!names.length) return resolve(0);
+      const count = db.transaction(names[0]).objectStore(names[0]).count();
+      count.onsuccess = () => resolve(count.result);
+    };
+  }));
+  assert.ok(keysBefore >= 1, 'a DPoP key is kept');
+  const outcome = await page.evaluate(() => window.hostile.attempt(() => window.hostile.clients.main.logout(new MouseEvent('click'))));
+  assertAuthError(outcome, 'invalid_argument', /options/);
+  const after = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('spa-auth-dpop');
+    open.onsuccess = () => {
+      const db = open.result;
+      const store = [...db.objectStoreNames][0];
+      const count = db.transaction(store).objectStore(store).count();
+      count.onsuccess = () => resolve(count.result);
+    };
+  }));
+  assert.equal(after, keysBefore, 'the DPoP key was not removed');
+  assert.ok(await page.evaluate(() => window.hostile.clients.main.getTokens()?.accessToken), 'still logged in');
+});
