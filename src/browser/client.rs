@@ -390,12 +390,15 @@ not made by a login here).",
     pub async fn fetch(&self, request: web_sys::Request, _options: FetchOptions) -> Result<web_sys::Response> {
         let token = self.get_access_token(TokenOptions::default()).await?;
         let (response, refresh) = self.send(&request, &token, true).await?;
-        if !refresh {
+        if !refresh || request.signal().aborted() || http::redirected_away(&request, &response) {
             return Ok(response);
         }
-        // Refresh unless another caller already replaced the token that was refused.
+        // Refresh unless another caller already replaced the token that was refused; when no new token can be had
+        // (no refresh token, the refresh failed), the 401 itself tells the app more than "log in again" would.
         let force_refresh = self.get_tokens().is_some_and(|t| t.access_token.secret() == token);
-        let token = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await?;
+        let Ok(token) = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await else {
+            return Ok(response);
+        };
         Ok(self.send(&request, &token, false).await?.0)
     }
 
@@ -558,6 +561,10 @@ not made by a login here).",
         let tokens = self.get_tokens();
         let listeners: Vec<(u32, Listener)> = self.inner.listeners.borrow().clone();
         for (id, listener) in listeners {
+            // A listener changed the session again: the round for that newer session told everyone.
+            if self.inner.heard.get() != generation {
+                return;
+            }
             // One removed by an earlier listener of this round is not called, as DOM events do.
             if self.inner.listeners.borrow().iter().any(|(i, _)| *i == id) {
                 listener(tokens.clone());

@@ -99,3 +99,10 @@ pub async fn send_with_headers(request: &Request, headers: &[(&str, &str)]) -> R
     let response = JsFuture::from(window()?.fetch_with_request(&attempt)).await.map_err(failed)?;
     response.dyn_into::<Response>().map_err(failed)
 }
+
+/// Whether `response` came from another origin than `request` was sent to (a redirect): the browser dropped the
+/// `Authorization` header on the way, so a 401 there is nothing a new token could cure.
+pub fn redirected_away(request: &Request, response: &Response) -> bool {
+    let origin = |url: &str| web_sys::Url::new(url).map(|u| u.origin()).ok();
+    response.redirected() && origin(&response.url()) != origin(&request.url())
+}

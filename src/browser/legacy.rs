@@ -160,15 +160,20 @@ impl LegacyJwtClient {
     }
 
     /// Sends `request` with `Authorization: Bearer <jwt>` and `X-Api-Key`; on a 401, one refresh and one retry
-    /// when a refresh token is stored.
+    /// when a refresh token is stored (the 401 itself when the refresh fails, after an abort, or when the 401
+    /// came from another origin after a redirect).
     #[cfg(feature = "rust")]
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         let jwt = self.get_token().await?;
         let response = self.send(&request, &jwt).await?;
-        if response.status() != 401 || !self.can_refresh() {
+        if response.status() != 401
+            || !self.can_refresh()
+            || request.signal().aborted()
+            || http::redirected_away(&request, &response)
+        {
             return Ok(response);
         }
-        let jwt = self.refresh().await?;
+        let Ok(jwt) = self.refresh().await else { return Ok(response) };
         self.send(&request, &jwt).await
     }
 
