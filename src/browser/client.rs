@@ -511,12 +511,21 @@ not made by a login here).",
                 self.notify_changes(false);
             }
             ("logout", _) => {
+                let known = client.logged_out_at();
                 client.logged_out_elsewhere(message.at);
-                self.drop_key(); // the tab that logged out removed it
+                if client.logged_out_at() != known {
+                    self.drop_key(); // news: the tab that logged out removed it
+                }
                 self.notify_changes(false);
             }
             ("ask", _) if client.is_authenticated() => self.post("session", client.session_text().as_deref()),
-            ("hello", _) => self.post("here", None),
+            ("hello", _) => {
+                self.post("here", None);
+                // A tab that was away (another site, then Back) may not have heard of the last logout.
+                if client.logged_out_at() > 0 {
+                    self.post("logout", None);
+                }
+            }
             _ => {}
         }
     }

@@ -60,6 +60,7 @@ mod tests {
             received_at,
             login_nonce: None,
             auth_time: None,
+            login_at: None,
         }
     }
 

@@ -51,9 +51,9 @@ impl Keys {
         [&self.prefix, "silent-tried"].concat()
     }
 
-    /// The provider's JWK Set, cached for the tab session.
-    pub fn jwks(&self) -> String {
-        [&self.prefix, "jwks"].concat()
+    /// The JWK Set at `jwks_uri`, cached for the tab session (two issuers with the same client id never share it).
+    pub fn jwks(&self, jwks_uri: &str) -> String {
+        [&self.prefix, "jwks:", jwks_uri].concat()
     }
 
     /// Cached discovery metadata.

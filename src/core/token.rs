@@ -173,6 +173,10 @@ pub struct TokenSet {
     pub login_nonce: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
+    /// When the login this session continues was completed (epoch milliseconds, kept across refreshes): a logout
+    /// in any tab ends every session whose login came before it, refreshed since or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_at: Option<u64>,
 }
 
 /// What `getTokens()` shows: no refresh token.
@@ -195,7 +199,7 @@ impl FromJson for TokenSet {
             text,
             &[
                 "issuer", "audience", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt",
-                "loginNonce", "authTime",
+                "loginNonce", "authTime", "loginAt",
             ],
         )?;
         let set = TokenSet {
@@ -210,6 +214,7 @@ impl FromJson for TokenSet {
             received_at: r.seconds(),
             login_nonce: r.text(),
             auth_time: r.number().map(|t| t as u64),
+            login_at: r.number().map(|t| t as u64),
         };
         r.finish(set)
     }
@@ -253,6 +258,7 @@ impl TokenSet {
             received_at: now,
             login_nonce: previous.and_then(|p| p.login_nonce.clone()),
             auth_time: previous.and_then(|p| p.auth_time),
+            login_at: previous.and_then(|p| p.login_at),
         })
     }
 

@@ -255,9 +255,9 @@ const POPUP_TAKEN_MS = 5000;
 const WAITED_ASK_MS = 250;
 
 /** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
-/** The last redirect callback this page handled (`key`: the client's token key; `href` as given, `scrubbed` as left
- * in the address bar; `result`: its promise), so a second call for the same callback shares its outcome instead
- * of failing on its spent state. */
+/** The redirect callback this page is handling (`key`: the client's token key; `href` as given, `scrubbed` as left
+ * in the address bar; `result`: its promise), so a second call for the same callback while it runs (React's
+ * StrictMode runs effects twice) shares its outcome instead of failing on its spent state. */
 let lastCallback;
 
 export class AuthClient {
@@ -336,13 +336,16 @@ export class AuthClient {
       if (adopted) for (const resolve of this.#waiting) resolve();
       this.#changed(false);
     } else if (message.type === "logout") {
+      const known = this.#core.loggedOutAt();
       this.#core.loggedOutElsewhere(message.at);
-      this.#dropKey(); // the tab that logged out removed it
+      if (this.#core.loggedOutAt() !== known) this.#dropKey(); // news: the tab that logged out removed it
       this.#changed(false);
     } else if (message.type === "ask" && this.#core.isAuthenticated()) {
       this.#post("session", this.#core.sessionText());
     } else if (message.type === "hello") {
       this.#post("here");
+      // A tab that was away (another site, then Back) may not have heard of the last logout.
+      if (this.#core.loggedOutAt() > 0) this.#post("logout");
     }
   }
 
@@ -468,6 +471,11 @@ export class AuthClient {
     if (popup === undefined) {
       const result = this.#run(() => this.#core.callback(url), true);
       lastCallback = { key, href, scrubbed: this.#core.scrubbedUrl(href), result };
+      // Shared only while it runs: the same callback later is a replay (`invalid_state`, the state is single use).
+      const settled = () => {
+        if (lastCallback?.result === result) lastCallback = undefined;
+      };
+      result.then(settled, settled);
       return result;
     }
     // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a

@@ -203,7 +203,8 @@ export class AuthClient {
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
     /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. A second
-     * call for the same callback (React's StrictMode runs effects twice) shares the first call's outcome. */
+     * call for the same callback while the first runs (React's StrictMode runs effects twice) shares its outcome;
+     * once it settled, the same callback again is `invalid_state` (the state is single use). */
     handleRedirectCallback(url?: string | URL | Location): Promise<RedirectLoginResult>;
     /** A stored token set that is not expired, or that can be refreshed. */
     isAuthenticated(): boolean;

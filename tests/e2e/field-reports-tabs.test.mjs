@@ -2,7 +2,7 @@
 // tab while another refreshes, and a logout and new login meanwhile, end with a usable session.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { useWorld } from '../support/world.mjs';
+import { useWorld, waitReady } from '../support/world.mjs';
 import { openTab, freshLogin, delay, start, outcome, sleep } from '../support/tab-races.mjs';
 
 const world = useWorld({ accessTokenTtl: 60 });
@@ -43,4 +43,19 @@ test('logout in A, then a new login in A, while B refreshes: B ends with A\'s ne
   const bAuth = await b.evaluate(() => window.spaAuth.client.isAuthenticated());
   console.log('B refresh outcome', got, 'B authenticated', bAuth);
   assert.equal(got.ok, true, `B's getAccessToken: ${JSON.stringify(got)} while isAuthenticated()=${bAuth}`);
+});
+
+test('a tab that was on another site during a logout ends its session when it comes back, and gives none back', async (t) => {
+  const { context, page: a } = await world.openApp(t);
+  await world.logIn(a);
+  const b = await openTab(world, context);
+  assert.equal(await b.evaluate(() => window.spaAuth.client.isAuthenticated()), true);
+  await b.goto('about:blank'); // away: its page and channel are gone, its sessionStorage stays
+  await a.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
+  await a.waitForFunction(() => !window.spaAuth.client.isAuthenticated());
+  await b.goBack();
+  await waitReady(b);
+  await b.waitForFunction(() => !window.spaAuth.client.isAuthenticated(), null, { timeout: 5000 });
+  assert.equal(await b.evaluate(() => window.spaAuth.client.getTokens()), undefined);
+  assert.equal(await a.evaluate(() => window.spaAuth.client.isAuthenticated()), false, 'A stays logged out');
 });

@@ -832,6 +832,7 @@ configure the client at the provider for JSON UserInfo."
     fn finish(&self, set: TokenSet, finish: Finish) -> Result<Action> {
         match finish {
             Finish::Login(app_state) => {
+                let set = TokenSet { login_at: Some(self.env.now_ms()), ..set };
                 self.save(&set)?;
                 Ok(Action::Done(Outcome::LoggedIn(app_state)))
             }

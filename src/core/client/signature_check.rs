@@ -32,11 +32,11 @@ impl<E: Env> Client<E> {
                 }
                 if self.env.json().items(&text, "keys").is_some() {
                     // Cached only when readable: a captive portal's page does not stick for the tab session.
-                    let _ = self.env.logins().set(&self.keys.jwks(), &text);
+                    let _ = self.env.logins().set(&self.keys.jwks(&jwks_uri), &text);
                 }
                 Some(text)
             }
-            Awaiting::Nothing => self.env.logins().get(&self.keys.jwks()).ok().flatten(),
+            Awaiting::Nothing => self.env.logins().get(&self.keys.jwks(&jwks_uri)).ok().flatten(),
         };
         let Some(jwks) = jwks else {
             step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };

@@ -17,9 +17,9 @@ impl<E: Env> Client<E> {
         self.env.tokens_text()
     }
 
-    /// When the last logout this tab knows of happened (its own or another tab's), in epoch milliseconds. Sessions
-    /// and logouts are ordered by time (one machine, one clock): a logout ends every session obtained before it, and
-    /// a session obtained before the last logout is never taken back.
+    /// When the last logout this tab knows of happened (its own or another tab's), in epoch milliseconds. Logins
+    /// and logouts are ordered by time (one machine, one clock): a logout ends every session whose login came
+    /// before it (refreshed since or not), and such a session is never taken back.
     pub fn logged_out_at(&self) -> u64 {
         self.env.logins().get(&self.keys.logged_out_at()).ok().flatten().and_then(|e| e.parse().ok()).unwrap_or(0)
     }
@@ -47,7 +47,9 @@ impl<E: Env> Client<E> {
             return false;
         }
         let Some(set) = TokenSet::read(self.env.json(), text) else { return false };
-        if !freshness::is_authenticated(Some(&set), self.env.now()) || !self.takes(&set) {
+        // A refresh after the logout, by a tab that had not heard of it, still continues a login from before it.
+        let logged_in_at = set.login_at.unwrap_or(at);
+        if logged_in_at <= self.logged_out_at() || !freshness::is_authenticated(Some(&set), self.env.now()) || !self.takes(&set) {
             return false;
         }
         if self.env.tokens_text().as_deref() == Some(text) || self.env.save_tokens(&set).is_err() {
@@ -58,14 +60,16 @@ impl<E: Env> Client<E> {
         true
     }
 
-    /// Another tab logged out at `at`: this tab forgets a session obtained before then (a session obtained later,
-    /// by a login here after that logout, stays). `true` when it had one.
+    /// Another tab logged out at `at` (or tells a tab that just opened of its last logout): this tab forgets a
+    /// session whose login came before then, even if refreshed since (a login here after that logout stays).
+    /// `true` when it had one.
     pub fn logged_out_elsewhere(&self, at: u64) -> bool {
         if at <= self.logged_out_at() {
             return false;
         }
         self.set_logged_out_at(at);
-        if self.stored().is_none() || self.session_at() > at {
+        let Some(set) = self.stored() else { return false };
+        if set.login_at.unwrap_or_else(|| self.session_at()) > at {
             return false;
         }
         self.forget_tokens();

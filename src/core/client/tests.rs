@@ -729,3 +729,34 @@ fn an_error_answer_without_state_keeps_the_server_error() {
     assert_eq!((e.code(), e.error(), e.error_description()), ("invalid_state", Some("access_denied"), Some("no thanks")));
     assert!(e.message().contains("access_denied"), "{}", e.message());
 }
+
+#[test]
+fn a_logout_ends_a_login_refreshed_by_a_tab_that_had_not_heard_of_it() {
+    let a = logged_in();
+    let b = client(|_| {});
+    assert!(b.adopt(&a.session_text().unwrap(), a.session_at()));
+    // A logs out; B, not told yet (away on another site, or its refresh under way), refreshes afterwards.
+    a.env().now.set(1002);
+    let mut step = a.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    a.advance(&mut step, None).unwrap();
+    b.env().now.set(1003);
+    let mut step = b.refresh().unwrap();
+    b.advance(&mut step, None).unwrap(); // B's discovery
+    b.advance(&mut step, http(200, &metadata())).unwrap();
+    b.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
+    assert!(b.session_at() > a.logged_out_at(), "B's refresh is newer than the logout");
+    assert!(!a.adopt(&b.session_text().unwrap(), b.session_at()), "A does not take back the login it ended");
+    assert!(b.logged_out_elsewhere(a.logged_out_at()), "B hears of the logout (or is told on its hello) and ends it");
+    assert!(b.tokens().is_none());
+    // A login after the logout is a new one: a repeated logout message does not end it.
+    let c = client(|_| {});
+    c.env().now.set(1004);
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    c.advance(&mut step, http(200, &tokens_answer("at3", Some(id_token(Some(&param(&url, "nonce")), 1004))))).unwrap();
+    assert!(!c.logged_out_elsewhere(a.logged_out_at()));
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at3");
+}
