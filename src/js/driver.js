@@ -87,12 +87,27 @@ function optionsText(value, what, code) {
   if (!isPlainObject(value)) throw new AuthError(code, `${what} must be an object, got ${describe(value)}.`);
   let text;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(withInherited(value));
   } catch {}
   if (typeof text !== "string") {
     throw new AuthError(code, `${what} could not be read as plain data (a cycle, a BigInt or a getter that throws).`);
   }
   return text;
+}
+
+/** `value`, or for an object made by a class or `Object.create` a plain copy that has its inherited members too
+ * (`class Config { get clientId() {…} }`), which `JSON.stringify` would skip: every option is seen, a
+ * `clientSecret` getter too. */
+function withInherited(value) {
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null || typeof value.toJSON === "function") return value;
+  const copy = {};
+  for (let o = value; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      if (name !== "constructor" && !(name in copy)) copy[name] = value[name];
+    }
+  }
+  return copy;
 }
 
 /** An optional boolean option. */
@@ -255,6 +270,9 @@ const POPUP_TAKEN_MS = 5000;
 const WAITED_ASK_MS = 250;
 
 /** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2147483647;
+
 /** The redirect callback this page is handling (`key`: the client's token key; `href` as given, `scrubbed` as left
  * in the address bar; `result`: its promise), so a second call for the same callback while it runs (React's
  * StrictMode runs effects twice) shares its outcome instead of failing on its spent state. */
@@ -518,6 +536,7 @@ export class AuthClient {
     try {
       ms = member(optionsOf(options, "options"), "timeoutMs") ?? 300000;
       if (typeof ms !== "number" || !(ms > 0)) throw invalid("timeoutMs", "a number of milliseconds", ms);
+      ms = Math.min(ms, MAX_TIMER_MS); // a longer timer (Infinity too) would fire at once
       url = await this.#run(() => this.#login(options, true));
     } catch (e) {
       popup.close();
@@ -562,8 +581,9 @@ export class AuthClient {
 
   async checkSession(options) {
     options = optionsOf(options, "options");
-    const ms = member(options, "tabWaitMs") ?? 100;
+    let ms = member(options, "tabWaitMs") ?? 100;
     if (typeof ms !== "number" || !(ms >= 0)) throw invalid("tabWaitMs", "a number of milliseconds", ms);
+    ms = Math.min(ms, MAX_TIMER_MS);
     const silent = member(options, "silent");
     if (silent !== undefined && silent !== "redirect") throw invalid("silent", '"redirect"', silent);
     if (this.#core.isAuthenticated()) return true;

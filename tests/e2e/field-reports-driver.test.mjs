@@ -125,3 +125,35 @@ test('logout given a click event (dpop: true): invalid_argument, and the session
   assert.equal(after, keysBefore, 'the DPoP key was not removed');
   assert.ok(await page.evaluate(() => window.hostile.clients.main.getTokens()?.accessToken), 'still logged in');
 });
+
+test('options made by a class or Object.create are read whole, inherited getters too; a clientSecret getter is refused', async (t) => {
+  rs.a.reset();
+  const page = await world.open(t);
+  const got = await page.evaluate((o) => {
+    const { AuthClient } = window.hostile;
+    class Config {
+      get issuer() { return o.issuer; }
+      get clientId() { return o.clientId; }
+      get redirectUri() { return o.redirectUri; }
+    }
+    class WithSecret extends Config {
+      get clientSecret() { return 'shh'; }
+    }
+    const attempt = (make) => {
+      try {
+        make();
+        return 'ok';
+      } catch (e) {
+        return `${e.code}: ${e.message}`;
+      }
+    };
+    return {
+      fromClass: attempt(() => new AuthClient(new Config())),
+      fromCreate: attempt(() => new AuthClient(Object.create({ issuer: o.issuer, clientId: o.clientId, redirectUri: o.redirectUri }))),
+      secret: attempt(() => new AuthClient(new WithSecret())),
+    };
+  }, world.options());
+  assert.equal(got.fromClass, 'ok');
+  assert.equal(got.fromCreate, 'ok');
+  assert.match(got.secret, /^invalid_config: .*secret/i);
+});

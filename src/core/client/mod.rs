@@ -410,10 +410,10 @@ impl<E: Env> Client<E> {
         self.env.logins().get(&self.keys.silent_tried()).ok().flatten().is_some()
     }
 
-    /// A silent check: a login with `prompt=none` (state, nonce and PKCE as always), remembered as tried.
+    /// A silent check: a login with `prompt=none` (state, nonce and PKCE as always), remembered as tried once its
+    /// URL exists (a discovery that failed first leaves the next check free to try).
     pub fn silent_login(&self, mut login: LoginOptions) -> Step {
         login.silent = true;
-        let _ = self.env.logins().set(&self.keys.silent_tried(), "1");
         self.login(login)
     }
 
@@ -743,11 +743,15 @@ configure the client at the provider for JSON UserInfo."
             login.dpop_jkt = Some(key.thumbprint());
         }
         let now = self.env.now();
+        let silent = login.silent;
         let request = authorize::authorization_request(&self.config, &endpoints.authorization, login, &self.env.random()?, now)?;
         self.forget_old_logins(now)?;
         let text = self.env.json().stringify(&request.transaction).ok_or_else(|| Error::invalid_config("appState must be JSON."))?;
         // A login that could not be found on the way back is refused here, before the page is left.
         self.env.keep_login(&self.keys.transaction(request.state.secret()), &text)?;
+        if silent {
+            let _ = self.env.logins().set(&self.keys.silent_tried(), "1");
+        }
         Ok(request.url)
     }
 

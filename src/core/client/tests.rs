@@ -489,10 +489,15 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
 fn a_silent_check_ends_quietly_on_login_required_and_is_tried_once() {
     let c = client(|_| {});
     assert!(!c.silent_tried());
+    // A check whose discovery failed never left the page: the next one may try.
+    let mut step = c.silent_login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    assert_eq!(c.advance(&mut step, Some(Answer::Unreachable)).unwrap_err().code(), "network_error");
+    assert!(!c.silent_tried());
     let mut step = c.silent_login(LoginOptions { app_state: Some("1".into()), ..LoginOptions::default() });
-    assert!(c.silent_tried());
     c.advance(&mut step, None).unwrap();
     let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert!(c.silent_tried());
     assert_eq!(param(&url, "prompt"), "none");
     let back = ["https://app.example/cb?error=login_required&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
     let mut step = c.callback(&back).unwrap();
