@@ -68,6 +68,9 @@ pub struct Options {
     pub verify_signature: bool,
     pub jwks_uri: Option<String>,
     pub dpop: bool,
+    /// Where the server's logout sends the browser back when `logout()` names no `returnTo`
+    /// (`post_logout_redirect_uri`, OIDC RP-Initiated Logout 1.0 §2; the UiTiD preset's default: `redirect_uri`).
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 /// Validated options: every URL is safe to send codes and tokens to.
@@ -98,6 +101,8 @@ pub struct Config {
     pub jwks_uri: Option<String>,
     /// Sender-constrained tokens (RFC 9449): DPoP proofs with the driver's key, `DPoP` tokens only.
     pub dpop: bool,
+    /// The `returnTo` of a `logout()` that names none.
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 /// Scope asked for when none is given.
@@ -175,7 +180,7 @@ impl FromOptions for Options {
             "issuer", "clientId", "redirectUri", "scope", "audience", "discoveryUrl", "authorizationEndpoint",
             "tokenEndpoint", "endSessionEndpoint", "revocationEndpoint", "userinfoEndpoint", "logoutStyle",
             "responseMode", "storage", "leeway", "authorizationParams", "tabs", "timeoutMs", "verifySignature",
-            "jwksUri", "dpop",
+            "jwksUri", "dpop", "postLogoutRedirectUri",
         ])?;
         let options = Options {
             issuer: r.text().unwrap_or_default(),
@@ -199,6 +204,7 @@ impl FromOptions for Options {
             verify_signature: r.flag(),
             jwks_uri: r.text(),
             dpop: r.flag(),
+            post_logout_redirect_uri: r.text(),
         };
         r.finish(options)
     }
@@ -320,6 +326,7 @@ impl Options {
             verify_signature: self.verify_signature,
             dpop: self.dpop,
             jwks_uri: self.jwks_uri,
+            post_logout_redirect_uri: self.post_logout_redirect_uri,
         })
     }
 
@@ -335,10 +342,17 @@ impl Options {
         if self.client_id.chars().any(char::is_control) {
             return Err(Error::invalid_config("`clientId` may not contain control characters."));
         }
-        let redirect_ok = has_host(&self.redirect_uri, "https://") || has_host(&self.redirect_uri, "http://");
-        if !redirect_ok || self.redirect_uri.contains('#') || self.redirect_uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let app_url = |url: &str| {
+            (has_host(url, "https://") || has_host(url, "http://")) && !url.contains('#') && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        };
+        if !app_url(&self.redirect_uri) {
             return Err(Error::invalid_config(
                 "`redirectUri` must be an absolute http(s) URL without a fragment, registered at the authorization server.",
+            ));
+        }
+        if !self.post_logout_redirect_uri.as_deref().is_none_or(app_url) {
+            return Err(Error::invalid_config(
+                "`postLogoutRedirectUri` must be an absolute http(s) URL without a fragment, registered at the authorization server.",
             ));
         }
         if self.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {

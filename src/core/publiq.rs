@@ -65,6 +65,8 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
     // Keycloak's realm key set (for `verifySignature: true`).
     options.jwks_uri = options.jwks_uri.or_else(|| endpoint("certs"));
     options.scope = options.scope.or_else(|| Some(DEFAULT_SCOPE.to_owned()));
+    // Back to the app after a logout: Keycloak accepts the client's redirect URIs as post-logout ones by default.
+    options.post_logout_redirect_uri = options.post_logout_redirect_uri.or_else(|| Some(options.redirect_uri.clone()));
     options.issuer = issuer;
     Ok(options)
 }
@@ -102,6 +104,7 @@ mod tests {
             assert_eq!(endpoints.end_session.unwrap(), [realm.as_str(), "/protocol/openid-connect/logout"].concat());
             assert_eq!(userinfo_endpoint(env), [realm.as_str(), "/protocol/openid-connect/userinfo"].concat());
             assert_eq!(config.scope, "openid email offline_access");
+            assert_eq!(config.post_logout_redirect_uri.as_deref(), Some(config.redirect_uri.as_str()), "logout comes back");
             assert_eq!(config.jwks_uri.as_deref(), Some([realm.as_str(), "/protocol/openid-connect/certs"].concat().as_str()));
             // So `verifySignature: true` works with the preset (no discovery to name the keys).
             assert!(options(env, Options { verify_signature: true, ..base() }).unwrap().validate().is_ok());

@@ -56,6 +56,10 @@ export interface AuthClientOptions {
     verifySignature?: boolean;
     /** The provider's signing keys (default: `jwks_uri` from discovery). */
     jwksUri?: string;
+    /** Where the server's logout sends the browser back when `logout()` names no `returnTo`
+     * (`post_logout_redirect_uri`, OIDC RP-Initiated Logout 1.0; registered at the server). Default: none; with
+     * `AuthClient.publiq()`, the `redirectUri` (Keycloak accepts the client's redirect URIs after a logout). */
+    postLogoutRedirectUri?: string;
     /** Sender-constrained tokens (RFC 9449), default `false`. `true`: a non-extractable ES256 key pair per issuer and
      * client id, kept in IndexedDB (so a reload keeps it) and removed at logout; the code is bound to it
      * (`dpop_jkt`); a DPoP proof on every token, refresh, revocation and UserInfo request and on `fetch()`

@@ -173,3 +173,16 @@ test('logout without a session goes to the realm\'s logout endpoint with post_lo
   assert.equal(url.searchParams.has('id_token_hint'), false, 'no ID token to hint with');
   assert.deepEqual(requests.map((r) => r.type), ['document'], 'no revocation request without a refresh token');
 });
+
+test('logout() without returnTo comes back to the app: post_logout_redirect_uri is the redirect URI', async (t) => {
+  const { page } = await openPage(t);
+  const redirectUri = `${w.www.origin}/`;
+  await page.evaluate((r) => {
+    const { AuthClient } = window.spaAuth;
+    AuthClient.publiq({ environment: 'testing', clientId: 'x', redirectUri: r }).logout().catch((e) => { window.logoutError = e; });
+  }, redirectUri);
+  await page.waitForURL((u) => u.hostname === 'account-test.uitid.be');
+  const url = new URL(page.url());
+  assert.equal(`${url.origin}${url.pathname}`, `${REALM}/protocol/openid-connect/logout`);
+  assert.equal(url.searchParams.get('post_logout_redirect_uri'), redirectUri);
+});

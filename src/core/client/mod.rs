@@ -489,7 +489,10 @@ impl<E: Env> Client<E> {
     /// Forgets this client's tokens and logins in progress at once, then revokes the refresh token when a
     /// revocation endpoint is known (a failure does not stop the logout) and, unless `local_only`, navigates to
     /// the server's logout.
-    pub fn logout(&self, options: LogoutOptions) -> Result<Step> {
+    pub fn logout(&self, mut options: LogoutOptions) -> Result<Step> {
+        if options.return_to.is_none() {
+            options.return_to.clone_from(&self.config.post_logout_redirect_uri);
+        }
         let set = self.stored();
         self.env.remove_tokens()?;
         self.env.logins().remove(&self.keys.session_at())?;

@@ -765,3 +765,23 @@ fn a_logout_ends_a_login_refreshed_by_a_tab_that_had_not_heard_of_it() {
     assert!(!c.logged_out_elsewhere(a.logged_out_at()));
     assert_eq!(c.tokens().unwrap().access_token.secret(), "at3");
 }
+
+#[test]
+fn a_logout_without_return_to_uses_the_post_logout_redirect_uri_option() {
+    let c = client(|o| o.post_logout_redirect_uri = Some("https://app.example/bye".into()));
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    c.advance(&mut step, None).unwrap(); // discovery
+    let Action::Navigate(url) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert_eq!(param(&url, "post_logout_redirect_uri"), "https://app.example/bye");
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/other".into()), ..LogoutOptions::default() }).unwrap();
+    let Action::Navigate(url) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(param(&url, "post_logout_redirect_uri"), "https://app.example/other", "returnTo wins");
+    let bad = Options {
+        issuer: ISSUER.into(),
+        client_id: "spa".into(),
+        redirect_uri: "https://app.example/cb".into(),
+        post_logout_redirect_uri: Some("javascript:alert(1)".into()),
+        ..Options::default()
+    };
+    assert!(bad.validate().unwrap_err().message().contains("postLogoutRedirectUri"));
+}
