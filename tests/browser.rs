@@ -4,8 +4,9 @@
 
 use spa_auth::browser::storage::{FallbackStore, MemoryStore, SessionStore, Store};
 use spa_auth::js::pkce::{create_pkce_pair, pkce_challenge};
-use spa_auth::{AuthClient, LoginOptions, Options};
+use spa_auth::{AuthClient, LoginOptions, Options, TabsMode, TokenOptions};
 use wasm_bindgen::prelude::*;
+use std::future::Future;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
@@ -39,6 +40,17 @@ export async function verifyProof(proof, x, y) {
   const bytes = Uint8Array.from(atob(signature.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
   return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, bytes, new TextEncoder().encode(`${header}.${claims}`));
 }
+export function slowTokenEndpoint(ms) {
+  const original = window.fetch;
+  const seen = { calls: 0, restore() { window.fetch = original; } };
+  window.fetch = (input, init) => {
+    if (!String(input?.url ?? input).endsWith("/token")) return original.call(window, input, init);
+    const n = ++seen.calls;
+    const body = JSON.stringify({ access_token: `at${n}`, token_type: "Bearer", expires_in: 300, refresh_token: `rt${n}` });
+    return new Promise((resolve) => setTimeout(() => resolve(new Response(body, { status: 200 })), ms));
+  };
+  return seen;
+}
 export function isAuthError(e) {
   return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
 }
@@ -50,6 +62,7 @@ extern "C" {
     fn countWarnings() -> JsValue;
     fn isAuthError(e: &JsValue) -> bool;
     fn verifyProof(proof: &str, x: &str, y: &str) -> js_sys::Promise;
+    fn slowTokenEndpoint(ms: u32) -> JsValue;
 }
 
 fn session() -> web_sys::Storage {
@@ -234,4 +247,25 @@ async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
     assert!(!url.contains(&jkt), "a new key after logout");
     assert_ne!(webcrypto::load(name).await.unwrap().x, key.x);
     session().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_runs_to_its_end_when_the_future_that_started_it_is_dropped() {
+    // An expired session with a refresh token, in a client whose refreshes take no Web Lock (tabs isolated).
+    let stored = r#"{"issuer":"https://id.example.com","accessToken":"old","tokenType":"Bearer","refreshToken":"rt0","expiresAt":1,"receivedAt":0}"#;
+    session().set_item("spa-auth:dropped-test:tokens", stored).unwrap();
+    let client = AuthClient::new(Options { tabs: TabsMode::Isolated, ..options("dropped-test") }).unwrap();
+    let endpoint = slowTokenEndpoint(200);
+    {
+        // A component that unmounts: its future is polled once, while the refresh request is on its way, and dropped.
+        let mut first = Box::pin(client.get_access_token(TokenOptions::default()));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+    }
+    let token = client.get_access_token(TokenOptions::default()).await;
+    let calls = get(&endpoint, "calls").as_f64();
+    let _ = js_sys::Reflect::get(&endpoint, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&endpoint));
+    session().remove_item("spa-auth:dropped-test:tokens").unwrap();
+    assert_eq!(token.unwrap(), "at1", "the first refresh's answer, not a second refresh's");
+    assert_eq!(calls, Some(1.0), "one refresh request: the rotated refresh token was never sent again");
 }

@@ -118,6 +118,21 @@ fn shared_flight(tokens_key: &str) -> Flight {
     })
 }
 
+/// Runs `future` to its end even when the caller's future is dropped (a Yew or Leptos component unmounting): the
+/// browser's request goes on anyway, and an answer thrown away would lose a rotated refresh token or a login whose
+/// state is spent. `None` only if the task ended without an outcome.
+async fn detached<T: 'static>(future: impl std::future::Future<Output = T> + 'static) -> Option<T> {
+    let slot = Rc::new(RefCell::new(None));
+    let out = slot.clone();
+    let promise = wasm_bindgen_futures::future_to_promise(async move {
+        *out.borrow_mut() = Some(future.await);
+        Ok(JsValue::UNDEFINED)
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let outcome = slot.borrow_mut().take();
+    outcome
+}
+
 fn unexpected() -> Error {
     Error::server("The operation ended without its result.")
 }
@@ -277,7 +292,9 @@ not made by a login here).",
             return Ok(None);
         }
         let url = location::take_callback_url(url, |u| self.client().scrub_callback_url(u))?;
-        match self.run(self.client().callback(&url)?, true).await? {
+        let (this, step) = (self.clone(), self.client().callback(&url)?);
+        // The state is spent: the code exchange runs to its end even if this future is dropped.
+        match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {
             Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
             _ => Err(unexpected()),
         }
@@ -330,7 +347,12 @@ not made by a login here).",
         self.notify_changes(false);
         match decided? {
             Some(token) => Ok(token),
-            None => self.inner.refresh.run(|| self.refresh_shared(options.min_validity)).await,
+            None => {
+                let this = self.clone();
+                detached(async move { this.inner.refresh.run(|| this.refresh_shared(options.min_validity)).await })
+                    .await
+                    .unwrap_or_else(|| Err(unexpected()))
+            }
         }
     }
 

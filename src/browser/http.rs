@@ -83,9 +83,12 @@ async fn text_of(response: &Response) -> String {
     }
 }
 
-/// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`).
+/// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`), within 10 s as in the JS driver (a
+/// server that never answers would hold the shared refresh, and every caller waiting on it, for good).
 pub async fn get_text(url: &str) -> Result<(u16, String)> {
-    let response = fetch(url, &init("GET", &[])?).await?;
+    let init = init("GET", &[])?;
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(10_000)));
+    let response = fetch(url, &init).await?;
     Ok((response.status(), text_of(&response).await))
 }
 
