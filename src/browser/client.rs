@@ -81,6 +81,8 @@ struct Inner {
     heard: Cell<u32>,
     /// `dpop: true`: the key pair, once loaded.
     key: RefCell<Option<Rc<webcrypto::Key>>>,
+    /// How often the key was forgotten (a logout here or in another tab): a load that began before is stale.
+    key_drops: Cell<u32>,
     /// `dpop: true`: the key's IndexedDB name (fixed for the client's lifetime).
     key_name: Option<String>,
     /// `tabs: "shared"`: the channel to this app's other tabs.
@@ -169,6 +171,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 next_listener: Cell::new(0),
                 heard: Cell::new(0),
                 key: RefCell::new(None),
+                key_drops: Cell::new(0),
                 key_name,
                 channel,
                 heard_text,
@@ -201,7 +204,14 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         if let Some(key) = self.inner.key.borrow().clone() {
             return Ok(Some(key));
         }
-        let key = Rc::new(webcrypto::load(name).await?);
+        let key = loop {
+            let drops = self.inner.key_drops.get();
+            let key = Rc::new(webcrypto::load(name).await?);
+            // A logout meanwhile removed the key this load may have read: load again (a new key then).
+            if self.inner.key_drops.get() == drops {
+                break key;
+            }
+        };
         let public = PublicKey::p256(&key.x, &key.y)
             .ok_or_else(|| Error::new(crate::core::error::code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key."))?;
         self.client().set_dpop_key(Some(public));
@@ -477,6 +487,7 @@ not made by a login here).",
     }
 
     fn drop_key(&self) {
+        self.inner.key_drops.set(self.inner.key_drops.get().wrapping_add(1));
         self.inner.key.borrow_mut().take();
         self.client().set_dpop_key(None);
     }
