@@ -269,3 +269,13 @@ async fn a_refresh_runs_to_its_end_when_the_future_that_started_it_is_dropped() 
     assert_eq!(token.unwrap(), "at1", "the first refresh's answer, not a second refresh's");
     assert_eq!(calls, Some(1.0), "one refresh request: the rotated refresh token was never sent again");
 }
+
+#[wasm_bindgen_test]
+fn clients_compare_by_session_and_debug_shows_no_token() {
+    let client = AuthClient::new(options("eq-test")).unwrap();
+    let other = AuthClient::new(options("eq-test")).unwrap();
+    assert!(client == client.clone(), "a clone is the same client (Yew context and props)");
+    assert!(client != other, "another client is another");
+    let shown = format!("{client:?}");
+    assert!(shown.contains("eq-test") && shown.contains("https://id.example.com"), "{shown}");
+}

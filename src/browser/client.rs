@@ -102,6 +102,22 @@ pub struct AuthClient {
     inner: Rc<Inner>,
 }
 
+/// Two handles are equal when they are clones of one client (one session): what Yew's `ContextProvider` and
+/// `Properties` need to tell whether the client changed.
+impl PartialEq for AuthClient {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// Names the client (issuer and client id), never a token.
+impl std::fmt::Debug for AuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = self.config();
+        f.debug_struct("AuthClient").field("issuer", &config.issuer).field("client_id", &config.client_id).finish_non_exhaustive()
+    }
+}
+
 thread_local! {
     /// The refresh flight of each sessionStorage token key, shared by every client on the page that uses it,
     /// so two instances with one client id never send the same (rotating) refresh token twice.
