@@ -560,10 +560,14 @@ not made by a login here).",
                 self.notify_changes(false);
             }
             ("logout", _) => {
-                let known = client.logged_out_at();
                 client.logged_out_elsewhere(message.at);
-                if client.logged_out_at() != known {
-                    self.drop_key(); // news: the tab that logged out removed it
+                self.drop_key(); // the tab (or client) that logged out removed it
+                self.notify_changes(false);
+            }
+            ("logged-out", _) => {
+                // Another tab's last logout, told to a tab that opens (it may have been away).
+                if client.logged_out_elsewhere(message.at) {
+                    self.drop_key();
                 }
                 self.notify_changes(false);
             }
@@ -572,7 +576,7 @@ not made by a login here).",
                 self.post("here", None);
                 // A tab that was away (another site, then Back) may not have heard of the last logout.
                 if client.logged_out_at() > 0 {
-                    self.post("logout", None);
+                    self.post("logged-out", None);
                 }
             }
             _ => {}
@@ -582,7 +586,7 @@ not made by a login here).",
     /// Tells the other tabs (`at`: when this tab's session was obtained, or when it logged out).
     fn post(&self, kind: &str, text: Option<&str>) {
         let Some(channel) = &self.inner.channel else { return };
-        let at = if kind == "logout" { self.client().logged_out_at() } else { self.client().session_at() };
+        let at = if kind == "logout" || kind == "logged-out" { self.client().logged_out_at() } else { self.client().session_at() };
         channel.post(kind, text, at);
     }
 

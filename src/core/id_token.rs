@@ -125,7 +125,7 @@ fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
 /// have authenticated within `max_age` seconds (plus `leeway`) of `now` (§3.1.3.7 item 13).
 pub fn check_max_age(claims: &Claims, max_age: u64, now: u64, leeway: u64) -> Result<()> {
     match claims.auth_time {
-        Some(t) if t.is_finite() && t + (max_age + leeway) as f64 >= now as f64 => Ok(()),
+        Some(t) if t.is_finite() && t + max_age.saturating_add(leeway) as f64 >= now as f64 => Ok(()),
         Some(_) => Err(Error::id_token(
             "The ID token's `auth_time` is longer ago than the login's `max_age` allows (OIDC Core 3.1.3.7): log in again.",
         )),
@@ -265,6 +265,7 @@ pub(crate) mod tests {
         assert_eq!(code(&with("nbf", r#""soon""#), 1500), "id_token_invalid");
         let claims = |auth_time: Option<f64>| Claims { auth_time, ..Claims::default() };
         assert!(check_max_age(&claims(Some(1000.0)), 300, 1360, 60).is_ok());
+        assert!(check_max_age(&claims(Some(1000.0)), u64::MAX, 1360, 60).is_ok(), "no overflow");
         assert_eq!(check_max_age(&claims(Some(1000.0)), 300, 1361, 60).unwrap_err().code(), "id_token_invalid");
         let missing = check_max_age(&claims(None), 300, 1000, 60).unwrap_err();
         assert!(missing.message().contains("auth_time"), "{}", missing.message());

@@ -220,7 +220,10 @@ function redirectedAway(request, response) {
 /** `promise`, or at once the rejection `fetch` gives when `signal` aborts first (the promise runs on: a refresh
  * other callers share is not cut short). */
 function abortable(promise, signal) {
-  if (signal.aborted) return Promise.reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
+  if (signal.aborted) {
+    promise.catch(() => {}); // its outcome no longer matters to anyone here
+    return Promise.reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
+  }
   return new Promise((resolve, reject) => {
     const abort = () => reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
     signal.addEventListener("abort", abort, { once: true });
@@ -341,7 +344,7 @@ export class AuthClient {
 
   /** `at`: when this tab's session was obtained (session, ask) or when it logged out (logout), in epoch ms. */
   #post(type, text) {
-    const at = type === "logout" ? this.#core.loggedOutAt() : this.#core.sessionAt();
+    const at = type === "logout" || type === "logged-out" ? this.#core.loggedOutAt() : this.#core.sessionAt();
     this.#channel?.postMessage({ type, text, at });
   }
 
@@ -354,16 +357,19 @@ export class AuthClient {
       if (adopted) for (const resolve of this.#waiting) resolve();
       this.#changed(false);
     } else if (message.type === "logout") {
-      const known = this.#core.loggedOutAt();
       this.#core.loggedOutElsewhere(message.at);
-      if (this.#core.loggedOutAt() !== known) this.#dropKey(); // news: the tab that logged out removed it
+      this.#dropKey(); // the tab (or client) that logged out removed it
+      this.#changed(false);
+    } else if (message.type === "logged-out") {
+      // Another tab's last logout, told to a tab that opens (it may have been away): it ends an older login here.
+      if (this.#core.loggedOutElsewhere(message.at)) this.#dropKey();
       this.#changed(false);
     } else if (message.type === "ask" && this.#core.isAuthenticated()) {
       this.#post("session", this.#core.sessionText());
     } else if (message.type === "hello") {
       this.#post("here");
       // A tab that was away (another site, then Back) may not have heard of the last logout.
-      if (this.#core.loggedOutAt() > 0) this.#post("logout");
+      if (this.#core.loggedOutAt() > 0) this.#post("logged-out");
     }
   }
 
@@ -373,7 +379,9 @@ export class AuthClient {
     if (name === undefined) return undefined;
     if (this.#key) return this.#key;
     const loading = loadKey(name).then((key) => {
-      if (this.#key === loading) this.#core.dpopKey(key.x, key.y);
+      // A logout meanwhile removed the key this load may have read: load again (a new key then).
+      if (this.#key !== loading) return this.#dpop();
+      this.#core.dpopKey(key.x, key.y);
       return key;
     }, (e) => {
       if (this.#key === loading) this.#key = undefined; // tried again next time
@@ -647,6 +655,7 @@ export class AuthClient {
 
   async fetch(input, init) {
     const request = toRequest(input, init);
+    if (request.signal.aborted) throw request.signal.reason ?? new DOMException("The request was aborted.", "AbortError");
     const token = await abortable(this.getAccessToken(), request.signal);
     const [response, refresh] = await this.#send(request, token, true);
     if (!refresh || request.signal.aborted) return response;
@@ -793,6 +802,7 @@ export class LegacyJwtClient {
   async fetch(input, init) {
     const request = toRequest(input, init);
     const headers = (jwt) => ({ Authorization: `Bearer ${jwt}`, "X-Api-Key": this.#core.apiKey() });
+    if (request.signal.aborted) throw request.signal.reason ?? new DOMException("The request was aborted.", "AbortError");
     const jwt = this.#core.getToken() ?? await abortable(this.refresh(), request.signal);
     const response = await send(request, headers(jwt));
     if (response.status !== 401 || request.signal.aborted || redirectedAway(request, response) || !this.#core.canRefresh()) {

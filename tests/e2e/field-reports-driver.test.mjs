@@ -157,3 +157,21 @@ test('options made by a class or Object.create are read whole, inherited getters
   assert.equal(got.fromCreate, 'ok');
   assert.match(got.secret, /^invalid_config: .*secret/i);
 });
+
+test('fetch with an already aborted signal and no session: AbortError, no token request, no unhandled rejection', async (t) => {
+  rs.a.reset();
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const got = await page.evaluate(async (u) => {
+    try {
+      await window.hostile.clients.main.fetch(u, { signal: AbortSignal.abort() });
+      return { ok: true };
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 300)); // time for a stray rejection to surface
+      return { name: e?.name };
+    }
+  }, `${rs.a.url}/r`);
+  assert.equal(got.name, 'AbortError');
+  assert.equal(world.op.tokenRequests.length, 0);
+  assert.deepEqual(page.messages.filter((m) => m.type === 'pageerror'), [], 'no unhandled rejection');
+});
