@@ -217,15 +217,20 @@ function redirectedAway(request, response) {
   return response.redirected && passes(() => new URL(response.url).origin !== new URL(request.url).origin);
 }
 
+/** What `fetch` rejects with for an aborted `signal`: its reason, or an `AbortError`. */
+function abortReason(signal) {
+  return signal.reason ?? new DOMException("The request was aborted.", "AbortError");
+}
+
 /** `promise`, or at once the rejection `fetch` gives when `signal` aborts first (the promise runs on: a refresh
  * other callers share is not cut short). */
 function abortable(promise, signal) {
   if (signal.aborted) {
     promise.catch(() => {}); // its outcome no longer matters to anyone here
-    return Promise.reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
+    return Promise.reject(abortReason(signal));
   }
   return new Promise((resolve, reject) => {
-    const abort = () => reject(signal.reason ?? new DOMException("The request was aborted.", "AbortError"));
+    const abort = () => reject(abortReason(signal));
     signal.addEventListener("abort", abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
   });
@@ -655,7 +660,7 @@ export class AuthClient {
 
   async fetch(input, init) {
     const request = toRequest(input, init);
-    if (request.signal.aborted) throw request.signal.reason ?? new DOMException("The request was aborted.", "AbortError");
+    if (request.signal.aborted) throw abortReason(request.signal);
     const token = await abortable(this.getAccessToken(), request.signal);
     const [response, refresh] = await this.#send(request, token, true);
     if (!refresh || request.signal.aborted) return response;
@@ -802,7 +807,7 @@ export class LegacyJwtClient {
   async fetch(input, init) {
     const request = toRequest(input, init);
     const headers = (jwt) => ({ Authorization: `Bearer ${jwt}`, "X-Api-Key": this.#core.apiKey() });
-    if (request.signal.aborted) throw request.signal.reason ?? new DOMException("The request was aborted.", "AbortError");
+    if (request.signal.aborted) throw abortReason(request.signal);
     const jwt = this.#core.getToken() ?? await abortable(this.refresh(), request.signal);
     const response = await send(request, headers(jwt));
     if (response.status !== 401 || request.signal.aborted || redirectedAway(request, response) || !this.#core.canRefresh()) {
