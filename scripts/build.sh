@@ -52,7 +52,7 @@ for target in bundler web; do
   fi
   [ "$small" = yes ] || build "$target"
   # Short import and export names in the .wasm and its glue (-1 KB gzip; scripts/lib/short-names.mjs).
-  [ "$profile" = --release ] && node scripts/lib/short-names.mjs "pkg/$target"
+  [ "$profile" = --release ] && node scripts/lib/short-names.mjs "pkg/$target" "$target"
   # The wasm keeps its published name (spa_auth_bg.wasm) for servers, bundlers and apps that name it.
   mv "pkg/$target/spa_auth_core_bg.wasm" "pkg/$target/spa_auth_bg.wasm"
   mv "pkg/$target/spa_auth_core_bg.wasm.d.ts" "pkg/$target/spa_auth_bg.wasm.d.ts"

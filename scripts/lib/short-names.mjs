@@ -2,39 +2,47 @@
 // (release builds; README "Size history": the glue's 50-odd `__wbg_<name>_<hash>` imports and the exports' names
 // were written twice, in the .wasm and in the JS, and the hashes do not compress).
 //
-//   node scripts/lib/short-names.mjs DIR
+//   node scripts/lib/short-names.mjs DIR [web]
 //
 // DIR is a wasm-pack output folder (`--out-name spa_auth_core`). Binaryen's `--minify-imports-and-exports-and-modules`
-// renames inside the .wasm and prints the map; the import module ("./spa_auth_core_bg.js") keeps its name, which
-// bundlers resolve. Every import must be found in the glue and the glue may read no export the .wasm lacks, or the
-// build fails.
+// renames inside the .wasm and prints the map. The bundler build's import module ("./spa_auth_core_bg.js") keeps
+// its name, which bundlers resolve; the web build's is only a key of the imports object its glue passes to
+// `WebAssembly.instantiate`, so it becomes "a" there too (`web`). Every import must be found in the glue and the glue
+// may read no export the .wasm lacks, or the build fails.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 
-const dir = process.argv[2];
+const [dir, target] = process.argv.slice(2);
 const wasm = join(dir, "spa_auth_core_bg.wasm");
 const features = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
 const out = execFileSync("wasm-opt", [wasm, "--minify-imports-and-exports-and-modules", "-o", wasm, ...features],
   { encoding: "utf8" });
 const map = JSON.parse(out.slice(out.indexOf("{")));
-// Binaryen names every import module "a"; the module keeps its name (bundlers resolve it as the glue's path), put
-// back through Binaryen's text form (wasm-dis, wasm-as: the same module, only that name differs).
+// Binaryen names every import module "a".
 const modules = new Set(map.imports.map(([module]) => module));
 if (modules.size !== 1) throw new Error(`short-names: expected one import module, found ${[...modules].join(", ")}`);
 const [module] = modules;
+const glue = ["spa_auth_core.js", "spa_auth_core_bg.js"].map((f) => join(dir, f)).filter(existsSync);
+const types = ["spa_auth_core.d.ts", "spa_auth_core_bg.wasm.d.ts"].map((f) => join(dir, f)).filter(existsSync);
+const texts = new Map([...glue, ...types].map((f) => [f, readFileSync(f, "utf8")]));
+
+const key = `${JSON.stringify(module)}: import0,`;
+if (target === "web" && rename(key, "a: import0,", glue) !== 1) {
+  throw new Error(`short-names: the glue's imports object has no key ${module}`);
+}
+// Through Binaryen's text form and back (wasm-dis, wasm-as), with the bundler build's module name put back. Both
+// builds take the trip: the module wasm-as writes compresses 103 B smaller than the minifying pass's own output
+// (web build, gzip -9, 2026-12-01).
 const text = execFileSync("wasm-dis", [wasm, ...features], { encoding: "utf8", maxBuffer: 1 << 28 });
 const imports = text.match(/^ \(import "a" /gm)?.length ?? 0;
 if (imports !== map.imports.length) throw new Error(`short-names: ${imports} of ${map.imports.length} imports found`);
 const wat = `${wasm}.wat`;
-writeFileSync(wat, text.replace(/^ \(import "a" /gm, ` (import ${JSON.stringify(module)} `));
+const name = target === "web" ? "a" : module;
+writeFileSync(wat, text.replace(/^ \(import "a" /gm, ` (import ${JSON.stringify(name)} `));
 execFileSync("wasm-as", [wat, "-o", wasm, ...features]);
 unlinkSync(wat);
-
-const glue = ["spa_auth_core.js", "spa_auth_core_bg.js"].map((f) => join(dir, f)).filter(existsSync);
-const types = ["spa_auth_core.d.ts", "spa_auth_core_bg.wasm.d.ts"].map((f) => join(dir, f)).filter(existsSync);
-const texts = new Map([...glue, ...types].map((f) => [f, readFileSync(f, "utf8")]));
 
 // A new import name must not be a name the glue declares (the bundler build exports imports as top-level functions).
 const declared = new Set([...glue].flatMap((f) =>
