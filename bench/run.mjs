@@ -18,6 +18,7 @@
 //      (the provider session stays signed in and consented, so each authorize redirects straight back; a new tab
 //      each run, so no tokens, transactions or cached discovery in sessionStorage)
 //   6. HTTP requests one login makes to the provider (fetch/xhr, CORS preflights, navigations), seen through CDP
+//   7. 2. and 5. again in a Chromium no DevTools client watches (bench/bare.mjs), without Playwright's per-request cost
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -26,6 +27,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+
+import { bareReporter, launchBare } from './bare.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -37,6 +40,13 @@ const RESULTS = path.join(BENCH_DIR, 'results', 'latest.json');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const RATE = { warmupMs: 300, windowMs: 400, windows: 5 };
 const SCOPE = 'openid profile email offline_access';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  // Every host but 127.0.0.1 is unresolvable (no request interception, so no interception overhead).
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
 const LIBS = ['spa-auth', 'oidc-client-ts', 'auth0-spa-js', 'oauth4webapi', 'keycloak-js'];
 const started = Date.now();
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)} s] ${msg}\n`);
@@ -151,7 +161,22 @@ const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; cha
 async function startStatic() {
   const { listen, closeServer } = await import('../tests/support/net.mjs');
   const roots = [['/pkg/', PKG_SNAPSHOT], ['/lib/', LIB_DIR], ['/', path.join(BENCH_DIR, 'pages')]];
+  const www = {
+    /** A script for the head of every HTML page, or undefined (the bare Chromium's pages: see bench/bare.mjs). */
+    inject: undefined,
+    /** Called with each POST /report body, parsed (the bare Chromium's pages report there). */
+    onReport: () => {},
+  };
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/report') {
+      let body = '';
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => {
+        res.writeHead(204).end();
+        try { www.onReport(JSON.parse(body)); } catch { /* a stray or broken report */ }
+      });
+      return;
+    }
     const urlPath = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
     const [prefix, dir] = roots.find(([p]) => urlPath.startsWith(p));
     const file = path.resolve(dir, `.${path.posix.sep}${urlPath.slice(prefix.length)}`);
@@ -161,10 +186,13 @@ async function startStatic() {
     }
     // no-store: every page load is a cold load, for every library alike.
     res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
-    res.end(fs.readFileSync(file));
+    const body = fs.readFileSync(file);
+    res.end(www.inject && file.endsWith('.html')
+      ? body.toString('utf8').replace('<meta charset="utf-8">', (m) => `${m}<script>${www.inject}</script>`)
+      : body);
   });
   const port = await listen(server, 0);
-  return { origin: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  return Object.assign(www, { origin: `http://127.0.0.1:${port}`, close: () => closeServer(server) });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -291,15 +319,7 @@ async function measure(build, bundles, sizes, closers) {
     tokenEndpoint: discovery.token_endpoint,
   }]));
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      // Every host but 127.0.0.1 is unresolvable (no request interception, so no interception overhead).
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   closers.push(() => browser.close());
   const offHost = [];
   const newContext = async () => {
@@ -353,10 +373,7 @@ async function measure(build, bundles, sizes, closers) {
             };
           });
           if (i > 0 && lib === 'spa-auth' && t.wasm) {
-            split.modules.push(t.initStarted - t.responseStart);
-            split.wasmFetch.push(t.wasm.responseEnd - t.initStarted);
-            split.wasmCompile.push(t.libLoaded - t.wasm.responseEnd);
-            split.construct.push(t.client - t.libLoaded);
+            addSplit(split, t);
           }
           if (i > 0) {
             startup[lib].push(t.client);
@@ -545,6 +562,92 @@ async function measure(build, bundles, sizes, closers) {
       }
     }
     await ctx.close();
+    await browser.close(); // the bare Chromium below runs alone
+
+    // 7. and 8.: time to a usable client and the callback page again, in a Chromium no DevTools client watches
+    // (bench/bare.mjs): a new tab per page in one browser context, the pages report by POST /report.
+    www.inject = `(${benchInitScript})(${JSON.stringify(configs)});(${bareReporter})();`;
+    const bare = await launchBare({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, profileDir: path.join(WORK_DIR, 'bare-profile') });
+    try {
+      // One login per library that has a callback figure, the only time a DevTools client is connected.
+      const pw = await chromium.connectOverCDP(bare.endpoint);
+      try {
+        for (const lib of ['spa-auth', 'oidc-client-ts']) {
+          const page = await pw.contexts()[0].newPage();
+          await page.goto(url(lib));
+          await pageReady(page);
+          await login(page, lib, false);
+          await page.close();
+        }
+      } finally {
+        await pw.close();
+      }
+      let runs = 0;
+      /** Opens `target` with a new run id, resolves with what the page (or its callback page) reported. */
+      const visit = async (target) => {
+        const run = `r${runs += 1}`;
+        const reported = new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no report within 30 s from ${target}`)), 30_000);
+          www.onReport = (r) => {
+            if (r.run === run) {
+              clearTimeout(timer);
+              resolve(r);
+            }
+          };
+        });
+        reported.catch(() => {});
+        const tab = await bare.open(`${target}${target.includes('?') ? '&' : '?'}bare=${run}`);
+        try {
+          const r = await reported;
+          if (r.error) throw new Error(`page failed: ${r.error}`);
+          return r;
+        } finally {
+          await bare.close(tab);
+        }
+      };
+
+      log(`bare Chromium: time to a usable client, ${RUNS} fresh tabs per library`);
+      const bareStartup = Object.fromEntries(LIBS.map((l) => [l, { client: [], fromFirstByte: [] }]));
+      const bareSplit = { modules: [], wasmFetch: [], wasmCompile: [], construct: [] };
+      for (let i = 0; i <= RUNS; i += 1) {
+        for (const lib of LIBS) {
+          try {
+            const t = await visit(url(lib));
+            if (i === 0) continue;
+            bareStartup[lib].client.push(t.client);
+            bareStartup[lib].fromFirstByte.push(t.client - t.responseStart);
+            if (lib === 'spa-auth' && t.wasm) {
+              addSplit(bareSplit, t);
+            }
+          } catch (err) {
+            if (i === 0) result.errors.push(`${lib} bare start-up: ${err.message}`);
+          }
+        }
+      }
+      M.bareStartupMs = Object.fromEntries(LIBS.map((l) => [l, {
+        ...stats(bareStartup[l].client),
+        fromFirstByteMedian: round(median(bareStartup[l].fromFirstByte), 2),
+        ...(l === 'spa-auth' ? { split: Object.fromEntries(Object.entries(bareSplit).map(([k, v]) => [k, round(median(v), 2)])) } : {}),
+      }]));
+
+      log(`bare Chromium: callback page, ${RUNS} logins per variant`);
+      const bareCallback = Object.fromEntries(variants.map(([l, k]) => [key(l, k), []]));
+      for (let i = 0; i <= RUNS; i += 1) {
+        for (const [lib, known] of variants) {
+          try {
+            const cb = (await visit(`${url(lib)}?bare-login=${known ? 'known' : 'discovery'}`)).callback;
+            if (!cb || cb.error || cb.tokenType !== 'string') throw new Error(cb?.error ?? 'no access token');
+            if (i > 0) bareCallback[key(lib, known)].push(cb.fromResponseStart);
+          } catch (err) {
+            if (i === 0 || bareCallback[key(lib, known)].length === 0) result.errors.push(`${key(lib, known)} bare callback: ${err.message}`);
+          }
+        }
+      }
+      M.bareCallbackMs = Object.fromEntries(variants.map(([l, k]) => [key(l, k), stats(bareCallback[key(l, k)])]));
+    } finally {
+      www.inject = undefined;
+      await bare.kill();
+    }
   } finally {
     await browser.close();
   }
@@ -561,6 +664,18 @@ async function measure(build, bundles, sizes, closers) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * spa-auth's start-up split, from one page's timings: JS modules loaded (first byte to init()), the .wasm still
+ * loading after init() (0 when the page's preload brought it in before), compiled and instantiated, client built.
+ */
+function addSplit(split, t) {
+  const wasmThere = Math.max(t.wasm.responseEnd, t.initStarted);
+  split.modules.push(t.initStarted - t.responseStart);
+  split.wasmFetch.push(wasmThere - t.initStarted);
+  split.wasmCompile.push(t.libLoaded - wasmThere);
+  split.construct.push(t.client - t.libLoaded);
+}
 
 function round(x, digits) {
   const f = 10 ** digits;
@@ -633,6 +748,11 @@ function notes(r) {
     n.push(`Blocked as intended (other hosts are unresolvable in the browser): ${r.blockedOtherHosts.slice(0, 5).join(', ')} `
       + '(oidc-provider\'s sign-in pages load a web font).');
   }
+  n.push('Bare Chromium: time to a usable client and the callback page measured again in a second headless Chromium that no DevTools '
+    + 'client watches (bench/bare.mjs): pages opened and closed through its DevTools HTTP endpoint (/json/new, /json/close), one tab per page '
+    + 'in one browser context (kept-alive connections are reused; Playwright\'s runs use a new context per page), figures POSTed back to the '
+    + 'static server. Playwright\'s own DevTools session costs each request of a fresh page 10 to 15 ms on this machine, and spa-auth\'s page '
+    + 'makes one request more (its .wasm). The spa-auth page preloads its .wasm (<link rel="preload" as="fetch" crossorigin>).');
   n.push('Requests per login: from loading the library\'s page to the access token in hand, every request to the provider seen by Chrome DevTools '
     + 'Protocol (fetch/xhr, CORS preflights, navigations); the provider session already exists, so no login or consent pages.');
   return n;
@@ -651,9 +771,15 @@ function table(r) {
   add('  same, from the HTML\'s first byte (ms)', 'lower', (l) => M.startupMs?.[l]?.fromFirstByteMedian, (v) => v.toFixed(1));
   const split = (key) => (l) => (l === 'spa-auth' ? M.startupMs?.[l]?.split?.[key] : '—');
   add('    of which: JS modules loaded (ms)', 'lower', split('modules'), (v) => v.toFixed(1));
-  add('    .wasm fetched, from init() (ms)', 'lower', split('wasmFetch'), (v) => v.toFixed(1));
+  add('    .wasm still loading after init() (ms)', 'lower', split('wasmFetch'), (v) => v.toFixed(1));
   add('    .wasm compiled and instantiated (ms)', 'lower', split('wasmCompile'), (v) => v.toFixed(1));
   add('    client constructed (ms)', 'lower', split('construct'), (v) => v.toFixed(1));
+  add(`  same, bare Chromium (no DevTools on the page) (ms)`, 'lower', (l) => M.bareStartupMs?.[l]?.median, (v) => v.toFixed(1));
+  const bareSplit = (k) => (l) => (l === 'spa-auth' ? M.bareStartupMs?.[l]?.split?.[k] : '—');
+  add('    of which: JS modules loaded (ms)', 'lower', bareSplit('modules'), (v) => v.toFixed(1));
+  add('    .wasm still loading after init() (ms)', 'lower', bareSplit('wasmFetch'), (v) => v.toFixed(1));
+  add('    .wasm compiled and instantiated (ms)', 'lower', bareSplit('wasmCompile'), (v) => v.toFixed(1));
+  add('    client constructed (ms)', 'lower', bareSplit('construct'), (v) => v.toFixed(1));
   add('cached access token (calls/s)', 'higher', (l) => (l === 'oauth4webapi' ? 'n/a: no cache' : M.cachedTokenPerSec?.[l]?.median),
     (v) => fmtInt(v));
   add('PKCE pairs (pairs/s)', 'higher', (l) => (['auth0-spa-js', 'keycloak-js'].includes(l) ? 'n/a: internal' : M.pkcePerSec?.[l]?.median), fmtInt);
@@ -661,6 +787,9 @@ function table(r) {
     (v) => v.toFixed(1));
   add('  same, known endpoints (ms)', 'lower', (l) => (cbLibs.includes(l) ? M.callbackMs?.[`${l} (known endpoints)`]?.median : '—'),
     (v) => v.toFixed(1));
+  add('  same, bare Chromium (ms)', 'lower', (l) => (cbLibs.includes(l) ? M.bareCallbackMs?.[l]?.median : '—'), (v) => v.toFixed(1));
+  add('  same, known endpoints, bare Chromium (ms)', 'lower',
+    (l) => (cbLibs.includes(l) ? M.bareCallbackMs?.[`${l} (known endpoints)`]?.median : '—'), (v) => v.toFixed(1));
   const req = (k) => {
     const e = M.requestsPerLogin?.[k];
     if (!e) return undefined;

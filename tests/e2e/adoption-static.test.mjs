@@ -24,6 +24,9 @@ test('static-site: <script type="module"> + init(), login, claims, API call, log
 
   const fetched = [];
   page.on('response', (res) => fetched.push({ url: res.url(), type: res.headers()['content-type'] }));
+  // The page preloads the .wasm: the browser warns when a preload goes unused or does not match init()'s fetch.
+  const preloadWarnings = [];
+  page.on('console', (msg) => { if (/preload/i.test(msg.text())) preloadWarnings.push(msg.text()); });
 
   const started = performance.now();
   await page.goto(`${www.origin}/`);
@@ -32,6 +35,7 @@ test('static-site: <script type="module"> + init(), login, claims, API call, log
   const wasm = fetched.filter((r) => r.url.endsWith('.wasm'));
   assert.deepEqual(wasm.map((r) => new URL(r.url).pathname), ['/spa-auth/spa_auth_bg.wasm']);
   assert.equal(wasm[0].type, 'application/wasm');
+  assert.deepEqual(preloadWarnings, []);
 
   await logInThroughExample(page, world.stack, 'dave');
   t.diagnostic(`first login (page load, provider login + consent, callback): ${((performance.now() - started) / 1000).toFixed(2)} s`);
