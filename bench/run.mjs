@@ -567,8 +567,9 @@ async function measure(build, bundles, sizes, closers) {
     // 7. and 8.: time to a usable client and the callback page again, in a Chromium no DevTools client watches
     // (bench/bare.mjs): a new tab per page in one browser context, the pages report by POST /report.
     www.inject = `(${benchInitScript})(${JSON.stringify(configs)});(${bareReporter})();`;
-    const bare = await launchBare({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, profileDir: path.join(WORK_DIR, 'bare-profile') });
+    let bare;
     try {
+      bare = await launchBare({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, profileDir: path.join(WORK_DIR, 'bare-profile') });
       // One login per library that has a callback figure, the only time a DevTools client is connected.
       const pw = await chromium.connectOverCDP(bare.endpoint);
       try {
@@ -644,9 +645,12 @@ async function measure(build, bundles, sizes, closers) {
         }
       }
       M.bareCallbackMs = Object.fromEntries(variants.map(([l, k]) => [key(l, k), stats(bareCallback[key(l, k)])]));
+    } catch (err) {
+      // The bare Chromium's figures are extra: without them the table shows "error" there, with the reason below.
+      result.errors.push(`bare Chromium: ${err.message}`);
     } finally {
       www.inject = undefined;
-      await bare.kill();
+      await bare?.kill();
     }
   } finally {
     await browser.close();
