@@ -1,8 +1,9 @@
 // A headless Chromium that no DevTools client watches while it loads the measured pages.
 //
 // Playwright keeps a DevTools (CDP) session on every page it knows and asks for every network event of it; on this
-// 2-core machine that costs each request of a fresh page 10 to 15 ms (measured 2026-12-01: one 6-byte fetch 11 ms
-// under Playwright, 4 ms without; spa-auth's .wasm fetch plus compilation 24 ms under Playwright, 10 ms without).
+// 2-core machine a request of a fresh page takes 10 to 15 ms under it (measured 2026-12-01, medians of 15 fresh
+// pages: a page's second 6-byte fetch 10.7 ms under Playwright, 3.8 ms without; spa-auth's .wasm fetch and
+// compilation 24.6 ms and 11.2 ms).
 // A library that makes one request more pays it once more. This Chromium is started on its own, its pages opened and
 // closed through the DevTools HTTP endpoint (/json/new, /json/close), which attaches nothing to them; the pages
 // report their figures by POSTing to the bench's static server.

@@ -755,7 +755,7 @@ function notes(r) {
   n.push('Bare Chromium: time to a usable client and the callback page measured again in a second headless Chromium that no DevTools '
     + 'client watches (bench/bare.mjs): pages opened and closed through its DevTools HTTP endpoint (/json/new, /json/close), one tab per page '
     + 'in one browser context (kept-alive connections are reused; Playwright\'s runs use a new context per page), figures POSTed back to the '
-    + 'static server. Playwright\'s own DevTools session costs each request of a fresh page 10 to 15 ms on this machine, and spa-auth\'s page '
+    + 'static server. Under Playwright\'s own DevTools session a request of a fresh page takes 10 to 15 ms on this machine (about 4 ms without), and spa-auth\'s page '
     + 'makes one request more (its .wasm). The spa-auth page preloads its .wasm (<link rel="preload" as="fetch" crossorigin>).');
   n.push('Requests per login: from loading the library\'s page to the access token in hand, every request to the provider seen by Chrome DevTools '
     + 'Protocol (fetch/xhr, CORS preflights, navigations); the provider session already exists, so no login or consent pages.');
