@@ -564,7 +564,7 @@ async function measure(build, bundles, sizes, closers) {
     await ctx.close();
     await browser.close(); // the bare Chromium below runs alone
 
-    // 7. and 8.: time to a usable client and the callback page again, in a Chromium no DevTools client watches
+    // 7.: time to a usable client and the callback page again, in a Chromium no DevTools client watches
     // (bench/bare.mjs): a new tab per page in one browser context, the pages report by POST /report.
     www.inject = `(${benchInitScript})(${JSON.stringify(configs)});(${bareReporter})();`;
     let bare;
