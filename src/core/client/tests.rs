@@ -134,6 +134,20 @@ fn logged_in() -> Client<TestEnv> {
     c
 }
 
+/// A new client (a new tab) logged in at `now` through discovery, holding `access_token`.
+fn logged_in_at(now: u64, access_token: &str) -> Client<TestEnv> {
+    let c = client(|_| {});
+    c.env().now.set(now);
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer(access_token, Some(id_token(Some(&param(&url, "nonce")), now)));
+    assert_eq!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Done(Outcome::LoggedIn(None)));
+    c
+}
+
 /// The claims of a DPoP proof's signing input.
 fn proof_claims(input: &str) -> serde_json::Value {
     let claims = crate::core::encoding::base64url_decode(input.split('.').nth(1).unwrap()).unwrap();
@@ -425,15 +439,7 @@ fn tabs_share_sessions_and_logout_wins() {
     assert!(!b.logged_out_elsewhere(1_000_000), "an older logout");
 
     // A new tab that never heard of that logout logs in later: its session reaches B, and its logout too.
-    let d = client(|_| {});
-    d.env().now.set(1003);
-    let mut step = d.login(LoginOptions::default());
-    d.advance(&mut step, None).unwrap();
-    let Action::Done(Outcome::AuthorizeUrl(url)) = d.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
-    let mut step = d.callback(&["https://app.example/cb?code=c&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
-    d.advance(&mut step, None).unwrap();
-    let answer = tokens_answer("at3", Some(id_token(Some(&param(&url, "nonce")), 1003)));
-    d.advance(&mut step, http(200, &answer)).unwrap();
+    let d = logged_in_at(1003, "at3");
     assert!(b.adopt(&d.session_text().unwrap(), d.session_at()), "a login after the logout is taken");
     d.env().now.set(1004);
     let mut step = d.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
@@ -754,14 +760,7 @@ fn a_logout_ends_a_login_refreshed_by_a_tab_that_had_not_heard_of_it() {
     assert!(b.logged_out_elsewhere(a.logged_out_at()), "B hears of the logout (or is told on its hello) and ends it");
     assert!(b.tokens().is_none());
     // A login after the logout is a new one: a repeated logout message does not end it.
-    let c = client(|_| {});
-    c.env().now.set(1004);
-    let mut step = c.login(LoginOptions::default());
-    c.advance(&mut step, None).unwrap();
-    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
-    let mut step = c.callback(&["https://app.example/cb?code=c&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
-    c.advance(&mut step, None).unwrap();
-    c.advance(&mut step, http(200, &tokens_answer("at3", Some(id_token(Some(&param(&url, "nonce")), 1004))))).unwrap();
+    let c = logged_in_at(1004, "at3");
     assert!(!c.logged_out_elsewhere(a.logged_out_at()));
     assert_eq!(c.tokens().unwrap().access_token.secret(), "at3");
 }
