@@ -277,7 +277,6 @@ const POPUP_TAKEN_MS = 5000;
 /** How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself. */
 const WAITED_ASK_MS = 250;
 
-/** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
 /** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2147483647;
 
@@ -286,6 +285,7 @@ const MAX_TIMER_MS = 2147483647;
  * StrictMode runs effects twice) shares its outcome instead of failing on its spent state. */
 let lastCallback;
 
+/** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
 export class AuthClient {
   #core;
   #listeners = new Set();
