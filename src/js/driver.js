@@ -621,10 +621,13 @@ export class AuthClient {
     try {
       options = optionsOf(options, "options");
       minValidity = member(options, "minValidity") ?? undefined;
+      // -1 refreshes whatever the token's lifetime, as keycloak-js's updateToken(-1) does.
+      const force = minValidity === -1;
+      if (force) minValidity = undefined;
       if (minValidity !== undefined && !(typeof minValidity === "number" && minValidity >= 0 && minValidity < Infinity)) {
-        throw invalid("minValidity", "a number of seconds (0 or more)", minValidity);
+        throw invalid("minValidity", "a number of seconds (0 or more), or -1 to refresh now", minValidity);
       }
-      token = this.#core.accessToken(minValidity, flag(member(options, "forceRefresh"), "forceRefresh"));
+      token = this.#core.accessToken(minValidity, flag(member(options, "forceRefresh"), "forceRefresh") || force);
     } catch (e) {
       this.#changed(false);
       return Promise.reject(e);

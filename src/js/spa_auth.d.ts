@@ -127,7 +127,8 @@ export interface TokenSet {
 
 /** Options of `getAccessToken`. */
 export interface GetAccessTokenOptions {
-    /** Seconds the token must stay valid: as given; by default 30, capped at half the token's lifetime. */
+    /** Seconds the token must stay valid: as given; by default 30, capped at half the token's lifetime. -1 refreshes
+     * now, as `forceRefresh` does (keycloak-js `updateToken(-1)`). */
     minValidity?: number;
     /** Refresh even when the cached token is valid. */
     forceRefresh?: boolean;

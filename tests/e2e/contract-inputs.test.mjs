@@ -167,7 +167,7 @@ test('every export, given any JavaScript value, answers or rejects with an AuthE
   await world.assertStillWorks(page);
 });
 
-test('an explicit minValidity is honoured: 4 s tokens, minValidity 3600 refreshes; the default does not', async (t) => {
+test('an explicit minValidity is honoured: 4 s tokens, minValidity 3600 refreshes, -1 refreshes now; the default does not', async (t) => {
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options());
   world.op.nextToken(({ goodTokens }) => ({ status: 200, json: { ...goodTokens(), expires_in: 4 } }));
@@ -182,6 +182,17 @@ test('an explicit minValidity is honoured: 4 s tokens, minValidity 3600 refreshe
   assert.equal(refreshes(), 1, 'minValidity 3600 sent one refresh');
   assert.equal(long.value, world.op.tokenRequests.at(-1).accessTokenIssued);
   assert.notEqual(long.value, first);
+
+  // keycloak-js's updateToken(-1): a refresh now, however long the token still lives.
+  world.op.nextToken(({ goodTokens }) => ({ status: 200, json: { ...goodTokens(), expires_in: 3600 } }));
+  const forced = await callInPage(page, 'main', 'getAccessToken', { minValidity: -1 });
+  assert.equal(refreshes(), 2, 'minValidity -1 sent one refresh');
+  assert.equal(forced.value, world.op.tokenRequests.at(-1).accessTokenIssued);
+  assert.notEqual(forced.value, long.value);
+  assert.deepEqual(await callInPage(page, 'main', 'getAccessToken'), { ok: true, value: forced.value }, 'then cached');
+  const other = await callInPage(page, 'main', 'getAccessToken', { minValidity: -2 });
+  assertAuthError(other, 'invalid_argument', /minValidity.*-1/);
+  assert.equal(refreshes(), 2, 'no other negative value refreshes');
 });
 
 test('a code exchange without an ID token is id_token_invalid when the login asked for openid; nothing stored', async (t) => {
