@@ -1,0 +1,35 @@
+// Empties the .wasm's function-table entries that only JavaScript could call, when JavaScript cannot reach the
+// table (release builds, before wasm-opt; README "Size history": -469 B gzip).
+//
+//   node scripts/lib/closed-table.mjs WASM
+//
+// WASM is wasm-bindgen's output, with its name section. wasm-bindgen's closure invokers
+// (`wasm_bindgen::convert::closures::…::invoke`) exist so that the glue can call a Rust closure through the table.
+// js-sys's imports declare about 40 of them (typed arrays, promises), and their addresses put them in the table,
+// where wasm-opt must keep them and everything they call. The npm build passes no closure to JavaScript, and its
+// table is not exported, so nothing can call them: each becomes one function that traps. The build fails if the
+// table is exported or imported (then the glue could call them).
+import { execFileSync } from "node:child_process";
+import { writeFileSync, unlinkSync } from "node:fs";
+
+const [wasm] = process.argv.slice(2);
+const features = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
+const text = execFileSync("wasm-dis", [wasm, ...features], { encoding: "utf8", maxBuffer: 1 << 28 });
+if (/^ \((?:export "[^"]*" \(table|import "[^"]*" "[^"]*" \(table)/m.test(text)) {
+  throw new Error("closed-table: the function table is shared with JavaScript; its entries must stay");
+}
+const segments = text.match(/^ \(elem .*$/gm) ?? [];
+if (segments.length !== 1) throw new Error(`closed-table: expected one element segment, found ${segments.length}`);
+const invoker = /\$"wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke[^"]*"/g;
+const found = segments[0].match(invoker)?.length ?? 0;
+if (found === 0 && !/\$"/.test(segments[0])) throw new Error("closed-table: the .wasm has no function names");
+const trap = "$spa_auth_closed_table_entry";
+const rewritten = text
+  .replace(segments[0], segments[0].replace(invoker, trap))
+  .replace(/^ \(elem /m, ` (func ${trap} (unreachable))\n (elem `);
+const wat = `${wasm}.wat`;
+writeFileSync(wat, rewritten);
+execFileSync("wasm-as", [wat, "-o", wasm, ...features]);
+unlinkSync(wat);
+console.log(`closed-table: ${found} closure invokers taken out of the table of ${wasm}`);
