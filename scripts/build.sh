@@ -22,7 +22,7 @@ nightly_ready() {
 }
 # Without the reference-types and multi-value target features (on by default since Rust 1.82), wasm-bindgen keeps
 # JavaScript values in a table of its glue instead of an externref table in the wasm, and returns pairs through
-# memory: wasm -973 B, glue +372 B gzip (web build, 2026-12-01). The features stay available to the browser.
+# memory: wasm -972 B, JS +358 B gzip (bundler build, 2026-12-01; README "Size history"). The features stay available to the browser.
 WASM_FEATURES="-Ctarget-feature=-reference-types,-multivalue"
 # wasm-opt for release builds. --low-memory-unused: Rust's wasm32 layout puts the stack first, so the low 1 KiB of
 # memory is never data (-753 B gzip with --converge and --strip-producers). --flatten --rereloop -Oz -Oz: the control
