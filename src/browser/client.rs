@@ -196,7 +196,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
             }
         });
         let auth = AuthClient { inner };
-        auth.post("hello", None);
+        auth.post("hello");
         Ok(auth)
     }
 
@@ -489,7 +489,7 @@ not made by a login here).",
         }
         let step = self.client().logout(options);
         if step.is_ok() {
-            self.post("logout", None);
+            self.post("logout");
         }
         self.notify_changes(false);
         let result = match step {
@@ -540,54 +540,37 @@ not made by a login here).",
         tabs::wait(ms, |wake| {
             self.inner.waiting.borrow_mut().push(wake.clone());
             *registered.wake.borrow_mut() = Some(wake);
-            self.post("ask", None);
+            self.post("ask");
         })
         .await;
     }
 
-    /// A message from another tab (see `src/browser/tabs.rs`).
+    /// A message from another tab (see `src/browser/tabs.rs`); the core decides what it means (`Client::hear`).
     fn hear(&self, message: tabs::Message) {
         self.inner.others.set(true);
-        let client = self.client();
-        match (message.kind.as_str(), message.text) {
-            ("session", Some(text)) => {
-                if client.adopt(&text, message.at) {
-                    let waiting: Vec<js_sys::Function> = self.inner.waiting.borrow().clone();
-                    for wake in waiting {
-                        let _ = wake.call0(&JsValue::UNDEFINED);
-                    }
-                }
-                self.notify_changes(false);
+        let heard = self.client().hear(&message.kind, message.text.as_deref(), message.at);
+        if heard.adopted {
+            let waiting: Vec<js_sys::Function> = self.inner.waiting.borrow().clone();
+            for wake in waiting {
+                let _ = wake.call0(&JsValue::UNDEFINED);
             }
-            ("logout", _) => {
-                client.logged_out_elsewhere(message.at);
-                self.drop_key(); // the tab (or client) that logged out removed it
-                self.notify_changes(false);
-            }
-            ("logged-out", _) => {
-                // Another tab's last logout, told to a tab that opens (it may have been away).
-                if client.logged_out_elsewhere(message.at) {
-                    self.drop_key();
-                }
-                self.notify_changes(false);
-            }
-            ("ask", _) if client.is_authenticated() => self.post("session", client.session_text().as_deref()),
-            ("hello", _) => {
-                self.post("here", None);
-                // A tab that was away (another site, then Back) may not have heard of the last logout.
-                if client.logged_out_at() > 0 {
-                    self.post("logged-out", None);
-                }
-            }
-            _ => {}
+        }
+        if heard.drop_key {
+            self.drop_key();
+        }
+        for kind in heard.replies {
+            self.post(kind);
+        }
+        if heard.changed {
+            self.notify_changes(false);
         }
     }
 
-    /// Tells the other tabs (`at`: when this tab's session was obtained, or when it logged out).
-    fn post(&self, kind: &str, text: Option<&str>) {
-        let Some(channel) = &self.inner.channel else { return };
-        let at = if kind == "logout" || kind == "logged-out" { self.client().logged_out_at() } else { self.client().session_at() };
-        channel.post(kind, text, at);
+    /// Tells the other tabs (`Client::tab_message`).
+    fn post(&self, kind: &'static str) {
+        if let Some(channel) = &self.inner.channel {
+            channel.post(&self.client().tab_message(kind));
+        }
     }
 
     /// Calls `listener` with the new tokens after every login, refresh and logout; returns an id for
@@ -611,8 +594,8 @@ not made by a login here).",
         // The stored text changes also when another client of this app in the tab (sharing the store) refreshed.
         let text_changed = *self.inner.heard_text.borrow() != text;
         if text_changed {
-            if let (true, Some(text)) = (share, &text) {
-                self.post("session", Some(text));
+            if share && text.is_some() {
+                self.post("session");
             }
             *self.inner.heard_text.borrow_mut() = text;
         }

@@ -1,8 +1,9 @@
 //! The Rust driver's link to the app's other tabs (`tabs: "shared"`): the `BroadcastChannel` their sessions and
 //! logouts travel on, and the Web Lock that lets one tab of the browser profile refresh at a time. The messages are
-//! the JavaScript driver's (`{ type, text?, at }`), so the two drivers' tabs of one app understand each other. What
-//! a message means is the core's business (`Client::adopt`, `Client::logged_out_elsewhere`).
+//! the JavaScript driver's (`{ type, text?, at }`), so the two drivers' tabs of one app understand
+//! each other. What a message means, and what to answer, is the core's business (`Client::hear`).
 
+use crate::core::client::TabMessage;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::future::Future;
@@ -64,15 +65,15 @@ impl Channel {
         let _ = self.channel.post_message(data);
     }
 
-    /// Sends `{ type: kind, text?, at }` to the other tabs.
-    pub fn post(&self, kind: &str, text: Option<&str>, at: u64) {
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"type".into(), &kind.into());
-        if let Some(text) = text {
-            let _ = Reflect::set(&message, &"text".into(), &text.into());
+    /// Sends `message` as `{ type, text?, at }` (`at` a number of epoch ms) to the other tabs.
+    pub fn post(&self, message: &TabMessage) {
+        let value = Object::new();
+        let _ = Reflect::set(&value, &"type".into(), &message.kind.into());
+        if let Some(text) = &message.text {
+            let _ = Reflect::set(&value, &"text".into(), &text.into());
         }
-        let _ = Reflect::set(&message, &"at".into(), &(at as f64).into());
-        self.send(&message);
+        let _ = Reflect::set(&value, &"at".into(), &(message.at as f64).into());
+        self.send(&value);
     }
 }
 

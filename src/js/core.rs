@@ -116,27 +116,24 @@ impl JsCore {
         self.client.session_text()
     }
 
-    /// The last logout this tab knows of.
-    #[wasm_bindgen(js_name = loggedOutAt)]
-    pub fn logged_out_at(&self) -> f64 {
-        self.client.logged_out_at() as f64
+    /// A message another tab sent (`type`, `text` when a string, `at` in epoch ms); the core decides what it
+    /// means (`Client::hear`). Returns what the driver does, in this order, as bits: 1 wake the `ask`s waiting
+    /// (a newer session was adopted), 2 forget the DPoP key handle, 8 / 16 / 32 send a `here` / `logged-out` /
+    /// `session` message, 4 tell the listeners if the session changed.
+    pub fn hear(&self, kind: String, text: Option<String>, at: f64) -> u32 {
+        let heard = self.client.hear(&kind, text.as_deref(), at as u64);
+        let replies = heard.replies.iter().map(|kind| match *kind {
+            "here" => 8,
+            "logged-out" => 16,
+            _ => 32,
+        });
+        u32::from(heard.adopted) | u32::from(heard.drop_key) << 1 | u32::from(heard.changed) << 2 | replies.fold(0, |bits, bit| bits | bit)
     }
 
-    /// When this tab's session was obtained (epoch ms).
-    #[wasm_bindgen(js_name = sessionAt)]
-    pub fn session_at(&self) -> f64 {
-        self.client.session_at() as f64
-    }
-
-    /// Takes a session another tab sent, when it is newer; `true` when this tab's changed.
-    pub fn adopt(&self, text: String, at: f64) -> bool {
-        self.client.adopt(&text, at as u64)
-    }
-
-    /// Another tab logged out; `true` when this tab had a session.
-    #[wasm_bindgen(js_name = loggedOutElsewhere)]
-    pub fn logged_out_elsewhere(&self, at: f64) -> bool {
-        self.client.logged_out_elsewhere(at as u64)
+    /// The `at` of this tab's message of `type` (epoch ms; `Client::tab_message_at`).
+    #[wasm_bindgen(js_name = tabMessageAt)]
+    pub fn tab_message_at(&self, kind: String) -> f64 {
+        self.client.tab_message_at(&kind) as f64
     }
 
     fn step(&self, step: Step) -> JsStep {

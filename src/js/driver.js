@@ -280,6 +280,9 @@ const WAITED_ASK_MS = 250;
 /** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2147483647;
 
+/** The replies `Core.hear` asks for: its bit, and the kind of message to send. */
+const TAB_REPLIES = [[8, "here"], [16, "logged-out"], [32, "session"]];
+
 /** The redirect callback this page is handling (`key`: the client's token key; `href` as given, `scrubbed` as left
  * in the address bar; `result`: its promise), so a second call for the same callback while it runs (React's
  * StrictMode runs effects twice) shares its outcome instead of failing on its spent state. */
@@ -332,7 +335,7 @@ export class AuthClient {
     const text = this.#core.sessionText();
     if (text === this.#heard) return;
     this.#heard = text;
-    if (share && text !== undefined) this.#post("session", text);
+    if (share && text !== undefined) this.#post("session");
     const tokens = this.#core.tokens();
     for (const entry of [...this.#listeners]) {
       // A listener changed the session again (a logout, say): the round for that newer session told everyone.
@@ -347,35 +350,21 @@ export class AuthClient {
     }
   }
 
-  /** `at`: when this tab's session was obtained (session, ask) or when it logged out (logout), in epoch ms. */
-  #post(type, text) {
-    const at = type === "logout" || type === "logged-out" ? this.#core.loggedOutAt() : this.#core.sessionAt();
-    this.#channel?.postMessage({ type, text, at });
+  /** Tells the other tabs: `type` is a message kind of the core's (`Core.hear`), `at` when it happened. */
+  #post(type) {
+    const text = type === "session" ? this.#core.sessionText() : undefined;
+    this.#channel?.postMessage({ type, text, at: this.#core.tabMessageAt(type) });
   }
 
-  /** A message from another tab of this app (or another client of it in this tab). */
+  /** A message from another tab of this app (or another client of it in this tab); the core decides what it means. */
   #hear(message) {
-    if (typeof message !== "object" || message === null || typeof message.at !== "number") return;
+    if (typeof message !== "object" || message === null || typeof message.type !== "string" || typeof message.at !== "number") return;
     this.#others = true;
-    if (message.type === "session" && typeof message.text === "string") {
-      const adopted = this.#core.adopt(message.text, message.at);
-      if (adopted) for (const resolve of this.#waiting) resolve();
-      this.#changed(false);
-    } else if (message.type === "logout") {
-      this.#core.loggedOutElsewhere(message.at);
-      this.#dropKey(); // the tab (or client) that logged out removed it
-      this.#changed(false);
-    } else if (message.type === "logged-out") {
-      // Another tab's last logout, told to a tab that opens (it may have been away): it ends an older login here.
-      if (this.#core.loggedOutElsewhere(message.at)) this.#dropKey();
-      this.#changed(false);
-    } else if (message.type === "ask" && this.#core.isAuthenticated()) {
-      this.#post("session", this.#core.sessionText());
-    } else if (message.type === "hello") {
-      this.#post("here");
-      // A tab that was away (another site, then Back) may not have heard of the last logout.
-      if (this.#core.loggedOutAt() > 0) this.#post("logged-out");
-    }
+    const heard = this.#core.hear(message.type, typeof message.text === "string" ? message.text : undefined, message.at);
+    if (heard & 1) for (const resolve of this.#waiting) resolve();
+    if (heard & 2) this.#dropKey();
+    for (const [bit, type] of TAB_REPLIES) if (heard & bit) this.#post(type);
+    if (heard & 4) this.#changed(false);
   }
 
   /** `dpop: true`: the key pair (loaded once, from IndexedDB or new), given to the core; otherwise `undefined`. */

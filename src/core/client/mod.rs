@@ -863,5 +863,6 @@ configure the client at the provider for JSON UserInfo."
 mod proofs;
 mod signature_check;
 mod tabs;
+pub use tabs::{Heard, TabMessage};
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,30 @@
 
 use super::*;
 
+/// A message to the other tabs of this app, as both drivers send it (`{ type, text?, at }`).
+#[derive(Debug, PartialEq)]
+pub struct TabMessage {
+    /// `session`, `logout`, `logged-out`, `ask`, `hello` or `here`.
+    pub kind: &'static str,
+    /// The session's text (`session` only).
+    pub text: Option<String>,
+    /// When this tab's session was obtained, or (`logout`, `logged-out`) when it last logged out, in epoch ms.
+    pub at: u64,
+}
+
+/// What a driver does after another tab's message (`Client::hear`), in this order.
+#[derive(Debug, Default, PartialEq)]
+pub struct Heard {
+    /// A newer session was taken: wake whoever waits for one (an `ask`).
+    pub adopted: bool,
+    /// The tab that logged out removed the DPoP key pair: forget this client's handle of it.
+    pub drop_key: bool,
+    /// Send these kinds of message to the other tabs (`Client::tab_message`).
+    pub replies: &'static [&'static str],
+    /// The session may have changed: tell the listeners if it did.
+    pub changed: bool,
+}
+
 impl<E: Env> Client<E> {
     /// The name of the channel (and Web Lock) the tabs of this app share: issuer and client id; `None` when
     /// tabs are isolated or tokens live in memory.
@@ -74,5 +98,37 @@ impl<E: Env> Client<E> {
         }
         self.forget_tokens();
         true
+    }
+
+    /// The message of `kind` this tab sends now: its `at` and, for `session`, the stored session's text.
+    pub fn tab_message(&self, kind: &'static str) -> TabMessage {
+        let text = if kind == "session" { self.session_text() } else { None };
+        TabMessage { kind, text, at: self.tab_message_at(kind) }
+    }
+
+    /// The `at` of a message of `kind`: the last logout this tab knows of for `logout` and `logged-out`, when its
+    /// session was obtained for the others.
+    pub fn tab_message_at(&self, kind: &str) -> u64 {
+        if kind == "logout" || kind == "logged-out" { self.logged_out_at() } else { self.session_at() }
+    }
+
+    /// A message from another tab of this app (or another client of it in this tab): `kind` and `text` as sent,
+    /// `at` its time in epoch ms. Unknown kinds, and a `session` without text, change nothing.
+    pub fn hear(&self, kind: &str, text: Option<&str>, at: u64) -> Heard {
+        match (kind, text) {
+            ("session", Some(text)) => Heard { adopted: self.adopt(text, at), changed: true, ..Heard::default() },
+            ("logout", _) => {
+                self.logged_out_elsewhere(at);
+                // The tab (or client) that logged out removed the key pair, whether this tab had a session or not.
+                Heard { drop_key: true, changed: true, ..Heard::default() }
+            }
+            // Another tab's last logout, told to a tab that opens (it may have been away): it ends an older login.
+            ("logged-out", _) => Heard { drop_key: self.logged_out_elsewhere(at), changed: true, ..Heard::default() },
+            ("ask", _) if self.is_authenticated() => Heard { replies: &["session"], ..Heard::default() },
+            // A tab that was away (another site, then Back) may not have heard of the last logout.
+            ("hello", _) if self.logged_out_at() > 0 => Heard { replies: &["here", "logged-out"], ..Heard::default() },
+            ("hello", _) => Heard { replies: &["here"], ..Heard::default() },
+            _ => Heard::default(),
+        }
     }
 }

@@ -453,6 +453,48 @@ fn tabs_share_sessions_and_logout_wins() {
 }
 
 #[test]
+fn a_tab_message_is_heard_and_answered_by_the_core() {
+    let a = logged_in();
+    let b = client(|_| {});
+    let hello = b.tab_message("hello");
+    assert_eq!((hello.kind, hello.text.as_deref(), hello.at), ("hello", None, 0), "a new tab has no session yet");
+    let heard = a.hear(hello.kind, hello.text.as_deref(), hello.at);
+    assert_eq!(heard, Heard { replies: &["here"], ..Heard::default() }, "no logout yet: only `here`");
+    assert_eq!(a.tab_message("here"), TabMessage { kind: "here", text: None, at: 1_000_000 });
+
+    // B asks; A answers with its session, which B takes (and wakes whoever waits).
+    let ask = b.tab_message("ask");
+    assert_eq!(a.hear(ask.kind, None, ask.at), Heard { replies: &["session"], ..Heard::default() });
+    let session = a.tab_message("session");
+    assert_eq!((session.text.clone(), session.at), (a.session_text(), 1_000_000));
+    let heard = b.hear(session.kind, session.text.as_deref(), session.at);
+    assert_eq!(heard, Heard { adopted: true, changed: true, ..Heard::default() });
+    assert_eq!(b.tokens().unwrap().access_token.secret(), "at1");
+    assert!(!b.hear("session", None, u64::MAX).adopted, "a session message without text");
+    assert_eq!(b.hear("ask", None, 0).replies.len(), 1, "B has a session now: it answers too");
+
+    // A logs out: B forgets, drops the DPoP key handle, and tells a tab that opens later of the logout.
+    a.env().now.set(1002);
+    let mut step = a.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    a.advance(&mut step, None).unwrap();
+    let logout = a.tab_message("logout");
+    assert_eq!((logout.kind, logout.at), ("logout", 1_002_000));
+    assert_eq!(b.hear(logout.kind, None, logout.at), Heard { drop_key: true, changed: true, ..Heard::default() });
+    assert!(b.tokens().is_none());
+    assert!(b.hear("ask", None, 0).replies.is_empty(), "no session, no answer");
+    assert_eq!(b.hear("hello", None, 0).replies, ["here", "logged-out"]);
+    assert_eq!((b.tab_message_at("here"), b.tab_message_at("logged-out")), (0, 1_002_000), "B's session is gone");
+
+    // A tab that was away and kept the old login ends it when told on its hello; a repeat changes nothing.
+    let c = client(|_| {});
+    assert!(c.adopt(&session.text.clone().unwrap(), session.at));
+    assert_eq!(c.hear("logged-out", None, 1_002_000), Heard { drop_key: true, changed: true, ..Heard::default() });
+    assert_eq!(c.hear("logged-out", None, 1_002_000), Heard { changed: true, ..Heard::default() });
+    assert_eq!(c.hear("here", None, 5), Heard::default(), "`here` and unknown kinds change nothing");
+    assert_eq!(c.hear("nonsense", Some("x"), u64::MAX), Heard::default());
+}
+
+#[test]
 fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     let c = logged_in();
     let mut step = c.user_info("at1".into());
