@@ -146,25 +146,27 @@ pub fn verify_code_exchange(token: Option<&IdToken>, expected: &Expected, json: 
 }
 
 /// A new ID token from a refresh (OIDC Core §12.2): valid on its own, with the same `iss`, `sub`, `aud` and `azp`
-/// as the original, a `nonce` absent or the original's, and an `auth_time`, when both are known, the original's
-/// (in whole seconds). `original` holds the claims of the original authentication: the caller keeps its `nonce`
-/// and `auth_time` across refreshes whose tokens leave them out.
+/// as the original, a `nonce` absent or the original's, and an `auth_time`, when both are known, the original's or a
+/// later one up to `now` (whole seconds): Keycloak keeps one `auth_time` per provider session and moves it forward when
+/// the user authenticates again (`prompt=login`, `max_age`) in any app of it. `original` holds the claims of the
+/// original authentication: the caller keeps its `nonce` and `auth_time` across refreshes whose tokens leave them
+/// out. Returns the new token's claims.
 pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
-    let same_time = match (claims.auth_time, original.auth_time) {
-        (Some(new), Some(old)) => new as u64 == old as u64,
-        _ => true,
+    let differs = match (claims.auth_time, original.auth_time) {
+        (Some(new), Some(old)) if (new as u64) < (old as u64) || new > (expected.now + expected.leeway) as f64 => Some("auth_time"),
+        _ if claims.iss != original.iss => Some("iss"),
+        _ if claims.sub != original.sub => Some("sub"),
+        _ if !same_set(&claims.aud, &original.aud) => Some("aud"),
+        _ if claims.azp != original.azp => Some("azp"),
+        _ if claims.nonce.is_some() && claims.nonce != original.nonce => Some("nonce"),
+        _ => None,
     };
-    let same = claims.iss == original.iss
-        && claims.sub == original.sub
-        && same_set(&claims.aud, &original.aud)
-        && claims.azp == original.azp
-        && (claims.nonce.is_none() || claims.nonce == original.nonce)
-        && same_time;
-    if same {
-        Ok(claims)
-    } else {
-        Err(Error::id_token("The refreshed ID token is for another subject, audience or login than the original."))
+    match differs {
+        None => Ok(claims),
+        Some(claim) => Err(Error::id_token(
+            ["The refreshed ID token's `", claim, "` does not answer to the original login's (OIDC Core 12.2); nothing was stored."].concat(),
+        )),
     }
 }
 
@@ -255,7 +257,16 @@ pub(crate) mod tests {
         let with_time = Claims { auth_time: Some(1200.0), ..original.clone() };
         let refreshed = |field: &str, value: &str| verify_refreshed(&with(field, value), &with_time, &expected(1500), &SerdeJson);
         assert!(refreshed("auth_time", "1200.7").is_ok(), "the same second");
-        assert_eq!(refreshed("auth_time", "1300").unwrap_err().code(), "id_token_invalid", "another login");
+        // Keycloak moves its session's auth_time forward when the user authenticates again (prompt=login, max_age)
+        // in any app of the session (KEYCLOAK-5248): a later one up to now (plus leeway) answers to the same login.
+        assert_eq!(refreshed("auth_time", "1300").unwrap().auth_time, Some(1300.0), "a later authentication");
+        assert!(refreshed("auth_time", "1560").is_ok(), "now plus leeway");
+        let back = refreshed("auth_time", "1100").unwrap_err();
+        assert_eq!(back.code(), "id_token_invalid", "an earlier authentication");
+        assert!(back.message().contains("`auth_time`"), "{}", back.message());
+        assert!(refreshed("auth_time", "1561").is_err(), "in the future past the leeway");
+        let other = refreshed("sub", r#""mallory""#).unwrap_err();
+        assert!(other.message().contains("`sub`"), "the message names the claim: {}", other.message());
     }
 
     #[test]

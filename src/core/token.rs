@@ -92,10 +92,16 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
-/// A whole number of seconds written in decimal digits (no float parser in the binary), read as the same number
-/// would be: a negative one is 0 (expired), a huge one saturates; `None` when it is not one.
+/// A number of seconds written in decimal digits, perhaps with a fraction (no float parser in the binary), read as
+/// the same JSON number would be: its whole seconds, a negative one 0 (expired), a huge one saturated; `None` when
+/// it is not one.
 fn whole_seconds(text: &str) -> Option<u64> {
     let (negative, digits) = text.strip_prefix('-').map_or((false, text), |digits| (true, digits));
+    let digits = match digits.split_once('.') {
+        Some((whole, fraction)) if fraction.bytes().all(|b| b.is_ascii_digit()) => whole,
+        Some(_) => return None,
+        None => digits,
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -230,6 +236,11 @@ impl TokenSet {
             return Err(Error::server("The token endpoint's answer has no access_token."));
         }
         let expected = token_type(dpop);
+        if dpop && response.token_type.is_none() {
+            return Err(Error::server(
+                "The token endpoint's answer has no `token_type` (RFC 6749 §5.1); with `dpop: true` it must be a `DPoP` token (RFC 9449 §5), so it is refused.",
+            ));
+        }
         let issued = response.token_type.as_deref().unwrap_or("Bearer");
         // Token types are case-insensitive (RFC 6749 §7.1); stored in their registered spelling.
         if !issued.eq_ignore_ascii_case(expected) {
@@ -316,8 +327,14 @@ mod tests {
         assert_eq!(s.expires_at, 60);
         let m = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#), 0, None, false).unwrap();
         assert_eq!(m.expires_at, DEFAULT_EXPIRES_IN);
-        let f = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"12.5"}"#), 0, None, false).unwrap();
-        assert_eq!(f.expires_at, DEFAULT_EXPIRES_IN, "not a whole number of seconds: the default");
+        let f = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":"299.999"}"#), 0, None, false).unwrap();
+        let g = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":299.999}"#), 0, None, false).unwrap();
+        assert_eq!((f.expires_at, g.expires_at), (299, 299), "a fraction: the whole seconds, as the number reads");
+        for bad in ["12.5.1", ".", "1e3", "12.x", "-.5x"] {
+            let body = [r#"{"access_token":"a","expires_in":""#, bad, r#""}"#].concat();
+            let b = TokenSet::from_response(response(&body), 0, None, false).unwrap();
+            assert_eq!(b.expires_at, DEFAULT_EXPIRES_IN, "not a number of seconds: the default ({bad})");
+        }
         let n = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":-5}"#), 10, None, false).unwrap();
         assert_eq!(n.expires_at, 10);
         let huge = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":1e308}"#), 10, None, false).unwrap();
@@ -370,7 +387,10 @@ mod tests {
         let downgrade = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"Bearer"}"#), 0, None, true).unwrap_err();
         assert_eq!(downgrade.code(), "server_error");
         assert!(downgrade.message().contains("downgrade"));
-        assert_eq!(TokenSet::from_response(response(r#"{"access_token":"a"}"#), 0, None, true).unwrap_err().code(), "server_error");
+        let untyped = TokenSet::from_response(response(r#"{"access_token":"a"}"#), 0, None, true).unwrap_err();
+        assert_eq!(untyped.code(), "server_error");
+        assert!(untyped.message().contains("no `token_type`"), "named as missing, not as a downgrade: {}", untyped.message());
+        assert!(TokenSet::from_response(response(r#"{"access_token":"a"}"#), 0, None, false).is_ok(), "Bearer by default");
         let unasked = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"DPoP"}"#), 0, None, false).unwrap_err();
         assert!(unasked.message().contains("dpop: true"));
     }

@@ -496,7 +496,7 @@ impl<E: Env> Client<E> {
         let set = self.stored();
         self.env.remove_tokens()?;
         self.env.logins().remove(&self.keys.session_at())?;
-        self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at() + 1));
+        self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at().saturating_add(1)));
         let logins = self.env.logins();
         for key in logins.keys(self.keys.prefix())? {
             if self.keys.is_login_record(&key) {
@@ -509,7 +509,11 @@ impl<E: Env> Client<E> {
 
     /// The next action of `step`, given the answer to the last `Fetch` it asked for.
     pub fn advance(&self, step: &mut Step, answer: Option<Answer>) -> Result<Action> {
-        if let Some(request) = self.nonce_retry(step, &answer) {
+        let retry = self.nonce_retry(step, &answer);
+        if retry.is_err() {
+            step.state = State::Finished;
+        }
+        if let Some(request) = retry? {
             return self.send(step, request, true);
         }
         let result = match self.advance_inner(step, answer) {
@@ -822,13 +826,16 @@ configure the client at the provider for JSON UserInfo."
                         // token left them out (OIDC Core §12.2).
                         original.nonce = old.login_nonce.clone().or(original.nonce);
                         original.auth_time = old.auth_time.map(|t| t as f64).or(original.auth_time);
-                        id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?;
+                        let refreshed = id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?;
+                        // A later authentication in the provider's session (never an earlier one) is the one to
+                        // compare the next refresh with.
+                        original.auth_time = refreshed.auth_time.or(original.auth_time);
                         original
                     }
                     None => id_token::verify(new_id, &expected, self.env.json())?,
                 };
                 set.login_nonce = claims.nonce;
-                set.auth_time = set.auth_time.or(claims.auth_time.map(|t| t as u64));
+                set.auth_time = claims.auth_time.map(|t| t as u64).or(set.auth_time);
             }
         }
         Ok(Ok(set))

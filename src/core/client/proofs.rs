@@ -18,23 +18,36 @@ impl<E: Env> Client<E> {
     }
 
     /// With `dpop: true`: keeps the nonce of a server's answer and, when the answer asks for the request again
-    /// with it (RFC 9449 §8, §9), the request to send again (once per request).
-    pub(super) fn nonce_retry(&self, step: &mut Step, answer: &Option<Answer>) -> Option<HttpRequest> {
-        let (Some(Answer::Http { status, text, nonce: Some(nonce), challenge }), Some(sent)) = (answer, &step.requested) else {
-            return None;
+    /// with it (RFC 9449 §8, §9), the request to send again (once per request). An authorization server's nonce
+    /// challenge whose `DPoP-Nonce` header the browser hid (cross-origin, not exposed) is an error that says so.
+    pub(super) fn nonce_retry(&self, step: &mut Step, answer: &Option<Answer>) -> Result<Option<HttpRequest>> {
+        let (Some(Answer::Http { status, text, nonce, challenge }), Some(sent)) = (answer, &step.requested) else {
+            return Ok(None);
         };
         if !self.config.dpop || sent.dpop.is_none() {
-            return None;
+            return Ok(None);
         }
+        let Some(nonce) = nonce else {
+            let resource = matches!(step.state, State::Resource { .. });
+            if !resource && dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
+                let message = [
+                    "The authorization server at ",
+                    crate::core::encoding::origin(&sent.url),
+                    " asked for a DPoP nonce (RFC 9449 §8), but its `DPoP-Nonce` header cannot be read here: a cross-origin \
+                     server must list it in `Access-Control-Expose-Headers`.",
+                ];
+                return Err(Error::caused_by("use_dpop_nonce", message.concat(), &Error::oauth("use_dpop_nonce".into(), None)));
+            }
+            return Ok(None);
+        };
         // Kept from every answer (§8.2), also where no retry may follow (the app's request after a refresh).
         self.nonces.borrow_mut().keep(&sent.url, nonce);
         let may_retry = !matches!(step.state, State::Resource { nonce_retry: false, .. }) && !step.nonce_retried;
         if !may_retry || !dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
-            return None;
+            return Ok(None);
         }
-        Some(sent.clone())
+        Ok(Some(sent.clone()))
     }
-
 
     /// `dpop: true`: the public half of the driver's key (`None` after logout, when the driver removed it).
     pub fn set_dpop_key(&self, key: Option<PublicKey>) {

@@ -272,6 +272,28 @@ fn with_dpop_every_grant_and_token_use_carries_a_proof_and_nonces_are_followed_o
 }
 
 #[test]
+fn with_dpop_a_nonce_challenge_whose_nonce_header_is_hidden_says_why() {
+    let c = client(|o| {
+        o.dpop = true;
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+    c.set_dpop_key(PublicKey::p256(X, Y));
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+    let Action::Fetch(_) = c.advance(&mut step, None).unwrap() else { panic!("the token request") };
+    // Cross-origin, the browser hides DPoP-Nonce unless the server exposes it: the driver reports no nonce.
+    let e = c.advance(&mut step, http(400, r#"{"error":"use_dpop_nonce"}"#)).unwrap_err();
+    assert_eq!((e.code(), e.error()), ("use_dpop_nonce", Some("use_dpop_nonce")));
+    assert!(e.message().contains("Access-Control-Expose-Headers") && e.message().contains("https://id.example.com"), "{}", e.message());
+    assert_eq!(c.advance(&mut step, None).unwrap_err().code(), "invalid_state", "the operation ended");
+    assert!(c.tokens().is_none());
+}
+
+#[test]
 fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
     const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
     const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
@@ -746,6 +768,50 @@ fn refreshed_id_tokens_are_compared_with_the_original_login() {
     assert!(refresh("at3", id_token(Some(&nonce), 1001)).is_ok(), "the original login's nonce again (OIDC Core 12.2)");
     assert_eq!(refresh("at4", id_token(Some("other"), 1002)).unwrap_err().code(), "id_token_invalid");
     assert_eq!(c.tokens().unwrap().access_token.secret(), "at3", "nothing stored from the refused answer");
+}
+
+#[test]
+fn a_refresh_after_the_user_authenticated_again_in_the_provider_session_is_taken() {
+    // Keycloak (UiTiD) keeps one auth_time per provider session and moves it forward when the user authenticates
+    // again (prompt=login, max_age) in any app of it: this app's refreshed ID tokens then carry the new one.
+    let c = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    let token = |nonce: Option<&str>, auth_time: u64, iat: u64| {
+        let claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "nonce": nonce, "auth_time": auth_time, "iat": iat, "exp": iat + 300});
+        [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".")
+    };
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let login = tokens_answer("at1", Some(token(Some(&param(&url, "nonce")), 990, 1000)));
+    assert_eq!(c.advance(&mut step, http(200, &login)).unwrap(), Action::Done(Outcome::LoggedIn(None)));
+    let refresh = |access: &str, id: String| {
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        c.advance(&mut step, http(200, &tokens_answer(access, Some(id))))
+    };
+    c.env().now.set(1500);
+    assert_eq!(refresh("at2", token(None, 1400, 1500)).unwrap(), Action::Done(Outcome::AccessToken("at2".into())));
+    assert_eq!(c.stored().unwrap().auth_time, Some(1400), "the later authentication is the one kept");
+    let back = refresh("at3", token(None, 990, 1500)).unwrap_err();
+    assert_eq!(back.code(), "id_token_invalid", "never back to an earlier one");
+    assert!(back.message().contains("`auth_time`"), "{}", back.message());
+    assert_eq!(refresh("at4", token(None, 1700, 1500)).unwrap_err().code(), "id_token_invalid", "nor one in the future");
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at2", "nothing stored from the refused answers");
+}
+
+#[test]
+fn a_logout_after_an_absurd_logout_time_from_another_tab_does_not_overflow() {
+    let c = logged_in();
+    // `at` reaches the core through `f64 as u64`, which saturates: Infinity is u64::MAX.
+    assert_eq!(c.hear("logout", None, u64::MAX), Heard { drop_key: true, changed: true, ..Heard::default() });
+    c.adopt(&logged_in().session_text().unwrap(), u64::MAX);
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    assert_eq!(c.logged_out_at(), u64::MAX);
 }
 
 #[test]
