@@ -9,13 +9,10 @@
 // where wasm-opt must keep them and everything they call. The npm build passes no closure to JavaScript, and its
 // table is not exported, so nothing can call them: each becomes one function that traps. The build fails if the
 // table is exported or imported (then the glue could call them).
-import { execFileSync } from "node:child_process";
-import { writeFileSync, unlinkSync } from "node:fs";
+import { assemble, disassemble } from "./binaryen.mjs";
 
 const [wasm] = process.argv.slice(2);
-const features = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
-const text = execFileSync("wasm-dis", [wasm, ...features], { encoding: "utf8", maxBuffer: 1 << 28 });
+const text = disassemble(wasm);
 if (/^ \((?:export "[^"]*" \(table|import "[^"]*" "[^"]*" \(table)/m.test(text)) {
   throw new Error("closed-table: the function table is shared with JavaScript; its entries must stay");
 }
@@ -28,8 +25,5 @@ const trap = "$spa_auth_closed_table_entry";
 const rewritten = text
   .replace(segments[0], segments[0].replace(invoker, trap))
   .replace(/^ \(elem /m, ` (func ${trap} (unreachable))\n (elem `);
-const wat = `${wasm}.wat`;
-writeFileSync(wat, rewritten);
-execFileSync("wasm-as", [wat, "-o", wasm, ...features]);
-unlinkSync(wat);
+assemble(rewritten, wasm);
 console.log(`closed-table: ${found} closure invokers taken out of the table of ${wasm}`);

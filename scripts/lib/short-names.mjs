@@ -9,16 +9,13 @@
 // its name, which bundlers resolve; the web build's is only a key of the imports object its glue passes to
 // `WebAssembly.instantiate`, so it becomes "a" there too (`web`). Every import must be found in the glue and the glue
 // may read no export the .wasm lacks, or the build fails.
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, existsSync, unlinkSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { assemble, disassemble, optimize } from "./binaryen.mjs";
 
 const [dir, target] = process.argv.slice(2);
 const wasm = join(dir, "spa_auth_core_bg.wasm");
-const features = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
-const out = execFileSync("wasm-opt", [wasm, "--minify-imports-and-exports-and-modules", "-o", wasm, ...features],
-  { encoding: "utf8" });
+const out = optimize(wasm, ["--minify-imports-and-exports-and-modules"]);
 const map = JSON.parse(out.slice(out.indexOf("{")));
 // Binaryen names every import module "a".
 const modules = new Set(map.imports.map(([module]) => module));
@@ -35,14 +32,11 @@ if (target === "web" && rename(key, "a: import0,", glue) !== 1) {
 // Through Binaryen's text form and back (wasm-dis, wasm-as), with the bundler build's module name put back. Both
 // builds take the trip: the module wasm-as writes compresses 103 B smaller than the minifying pass's own output
 // (web build, gzip -9, 2026-12-01).
-const text = execFileSync("wasm-dis", [wasm, ...features], { encoding: "utf8", maxBuffer: 1 << 28 });
+const text = disassemble(wasm);
 const imports = text.match(/^ \(import "a" /gm)?.length ?? 0;
 if (imports !== map.imports.length) throw new Error(`short-names: ${imports} of ${map.imports.length} imports found`);
-const wat = `${wasm}.wat`;
 const name = target === "web" ? "a" : module;
-writeFileSync(wat, text.replace(/^ \(import "a" /gm, ` (import ${JSON.stringify(name)} `));
-execFileSync("wasm-as", [wat, "-o", wasm, ...features]);
-unlinkSync(wat);
+assemble(text.replace(/^ \(import "a" /gm, ` (import ${JSON.stringify(name)} `), wasm);
 
 // A new import name must not be a name the glue declares (the bundler build exports imports as top-level functions).
 const declared = new Set([...glue].flatMap((f) =>
