@@ -4,7 +4,7 @@
 
 use spa_auth::browser::storage::{FallbackStore, MemoryStore, SessionStore, Store};
 use spa_auth::js::pkce::{create_pkce_pair, pkce_challenge};
-use spa_auth::{AuthClient, LoginOptions, Options, TabsMode, TokenOptions};
+use spa_auth::{AuthClient, FetchOptions, LoginOptions, Options, TabsMode, TokenOptions};
 use wasm_bindgen::prelude::*;
 use std::future::Future;
 use wasm_bindgen_futures::JsFuture;
@@ -51,6 +51,14 @@ export function slowTokenEndpoint(ms) {
   };
   return seen;
 }
+export function abortedAfter(ms) {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return new Request("https://api.example/x", { signal: controller.signal });
+}
+export function alreadyAborted() {
+  return new Request("https://api.example/x", { signal: AbortSignal.abort() });
+}
 export function isAuthError(e) {
   return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
 }
@@ -63,6 +71,8 @@ extern "C" {
     fn isAuthError(e: &JsValue) -> bool;
     fn verifyProof(proof: &str, x: &str, y: &str) -> js_sys::Promise;
     fn slowTokenEndpoint(ms: u32) -> JsValue;
+    fn abortedAfter(ms: u32) -> web_sys::Request;
+    fn alreadyAborted() -> web_sys::Request;
 }
 
 fn session() -> web_sys::Storage {
@@ -268,6 +278,29 @@ async fn a_refresh_runs_to_its_end_when_the_future_that_started_it_is_dropped() 
     session().remove_item("spa-auth:dropped-test:tokens").unwrap();
     assert_eq!(token.unwrap(), "at1", "the first refresh's answer, not a second refresh's");
     assert_eq!(calls, Some(1.0), "one refresh request: the rotated refresh token was never sent again");
+}
+
+#[wasm_bindgen_test]
+async fn a_fetch_whose_signal_aborts_while_a_refresh_is_on_its_way_ends_at_once() {
+    let stored = r#"{"issuer":"https://id.example.com","accessToken":"old","tokenType":"Bearer","refreshToken":"rt0","expiresAt":1,"receivedAt":0}"#;
+    session().set_item("spa-auth:abort-test:tokens", stored).unwrap();
+    let client = AuthClient::new(Options { tabs: TabsMode::Isolated, ..options("abort-test") }).unwrap();
+    let endpoint = slowTokenEndpoint(400);
+    let started = js_sys::Date::now();
+    let aborted = client.fetch(abortedAfter(50), FetchOptions).await;
+    let waited = js_sys::Date::now() - started;
+    let already = client.fetch(alreadyAborted(), FetchOptions).await;
+    let token = client.get_access_token(TokenOptions::default()).await;
+    let calls = get(&endpoint, "calls").as_f64();
+    let _ = js_sys::Reflect::get(&endpoint, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&endpoint));
+    session().remove_item("spa-auth:abort-test:tokens").unwrap();
+    let e = aborted.unwrap_err();
+    assert_eq!(e.code(), "network_error");
+    assert!(e.message().contains("aborted"), "{}", e.message());
+    assert!(waited < 300.0, "ended when the signal aborted ({waited} ms), not when the 400 ms refresh did");
+    assert_eq!(token.unwrap(), "at1", "the refresh ran on for the next caller");
+    assert_eq!(calls, Some(1.0), "one refresh request");
+    assert!(already.unwrap_err().message().contains("aborted"), "an aborted signal: nothing is sent");
 }
 
 #[wasm_bindgen_test]

@@ -434,9 +434,11 @@ not made by a login here).",
 
     /// Sends `request` with `Authorization: Bearer …` (with `dpop: true`: `Authorization: DPoP …` and a proof, sent
     /// once more when the server asks for its nonce); on a 401, refreshes once and retries once (the body is
-    /// replayed from a clone).
+    /// replayed from a clone). The request's `signal` is honoured also while a token is on its way: its abort is
+    /// `network_error` at once, and never leads to the retry.
     pub async fn fetch(&self, request: web_sys::Request, _options: FetchOptions) -> Result<web_sys::Response> {
-        let token = self.get_access_token(TokenOptions::default()).await?;
+        let signal = request.signal();
+        let token = http::unless_aborted(&signal, self.get_access_token(TokenOptions::default())).await?;
         let (response, refresh) = self.send(&request, &token, true).await?;
         if !refresh || request.signal().aborted() || http::redirected_away(&request, &response) {
             return Ok(response);
@@ -444,8 +446,10 @@ not made by a login here).",
         // Refresh unless another caller already replaced the token that was refused; when no new token can be had
         // (no refresh token, the refresh failed), the 401 itself tells the app more than "log in again" would.
         let force_refresh = self.get_tokens().is_some_and(|t| t.access_token.secret() == token);
-        let Ok(token) = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await else {
-            return Ok(response);
+        let token = match http::unless_aborted(&signal, self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() })).await {
+            Ok(token) => token,
+            Err(aborted) if signal.aborted() => return Err(aborted),
+            Err(_) => return Ok(response),
         };
         Ok(self.send(&request, &token, false).await?.0)
     }

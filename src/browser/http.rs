@@ -3,6 +3,9 @@
 
 use crate::core::client::{Answer, HttpRequest};
 use crate::core::error::{code, Error, Result};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -108,4 +111,30 @@ pub async fn send_with_headers(request: &Request, headers: &[(&str, &str)]) -> R
 pub fn redirected_away(request: &Request, response: &Response) -> bool {
     let origin = |url: &str| web_sys::Url::new(url).map(|u| u.origin()).ok();
     response.redirected() && origin(&response.url()) != origin(&request.url())
+}
+
+/// What an app's request whose `signal` aborted gives: `network_error`, as the browser's own `fetch` of an aborted
+/// request does.
+fn aborted() -> Error {
+    Error::new(code::NETWORK_ERROR, "The request's signal aborted it (`AbortController.abort()`) before it was answered.")
+}
+
+/// `future`'s output, or [`aborted`] as soon as `signal` aborts (also when it already has). The future is dropped
+/// then: a refresh it waits for runs on for the other callers (`SingleFlight`).
+pub async fn unless_aborted<T>(signal: &web_sys::AbortSignal, future: impl Future<Output = Result<T>>) -> Result<T> {
+    if signal.aborted() {
+        return Err(aborted());
+    }
+    let abort = JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        let _ = signal.add_event_listener_with_callback_and_add_event_listener_options("abort", &resolve, &options);
+    }));
+    let (mut future, mut abort) = (pin!(future), pin!(abort));
+    poll_fn(|cx| match future.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(output),
+        Poll::Pending if abort.as_mut().poll(cx).is_ready() => Poll::Ready(Err(aborted())),
+        Poll::Pending => Poll::Pending,
+    })
+    .await
 }
