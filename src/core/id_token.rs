@@ -154,18 +154,20 @@ pub fn verify_code_exchange(token: Option<&IdToken>, expected: &Expected, json: 
 pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
     let differs = match (claims.auth_time, original.auth_time) {
-        (Some(new), Some(old)) if (new as u64) < (old as u64) || new > (expected.now + expected.leeway) as f64 => Some("auth_time"),
-        _ if claims.iss != original.iss => Some("iss"),
-        _ if claims.sub != original.sub => Some("sub"),
-        _ if !same_set(&claims.aud, &original.aud) => Some("aud"),
-        _ if claims.azp != original.azp => Some("azp"),
-        _ if claims.nonce.is_some() && claims.nonce != original.nonce => Some("nonce"),
+        (Some(new), Some(old)) if (new as u64) < (old as u64) || new > (expected.now + expected.leeway) as f64 => {
+            Some("has an `auth_time` before the original login's, or in the future")
+        }
+        _ if claims.iss != original.iss => Some("is from another issuer (`iss`) than the original login"),
+        _ if claims.sub != original.sub => Some("is for another subject (`sub`) than the original login"),
+        _ if !same_set(&claims.aud, &original.aud) => Some("is for another audience (`aud`) than the original login"),
+        _ if claims.azp != original.azp => Some("is for another authorized party (`azp`) than the original login"),
+        _ if claims.nonce.is_some() && claims.nonce != original.nonce => Some("carries another `nonce` than the original login"),
         _ => None,
     };
     match differs {
         None => Ok(claims),
-        Some(claim) => Err(Error::id_token(
-            ["The refreshed ID token's `", claim, "` does not answer to the original login's (OIDC Core 12.2); nothing was stored."].concat(),
+        Some(what) => Err(Error::id_token(
+            ["The refreshed ID token ", what, " (OIDC Core 12.2); nothing was stored."].concat(),
         )),
     }
 }
