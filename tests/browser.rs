@@ -259,41 +259,50 @@ async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
     session().clear().unwrap();
 }
 
+/// A client (tabs isolated: its refreshes take no Web Lock) over an expired stored session with a refresh token.
+fn expired_session(client_id: &str) -> AuthClient {
+    let stored = r#"{"issuer":"https://id.example.com","accessToken":"old","tokenType":"Bearer","refreshToken":"rt0","expiresAt":1,"receivedAt":0}"#;
+    session().set_item(&["spa-auth:", client_id, ":tokens"].concat(), stored).unwrap();
+    AuthClient::new(Options { tabs: TabsMode::Isolated, ..options(client_id) }).unwrap()
+}
+
+/// Puts back the page's `fetch` that `slowTokenEndpoint` replaced, and forgets `client_id`'s stored session; returns
+/// how many token requests the endpoint saw.
+fn restore(endpoint: &JsValue, client_id: &str) -> Option<f64> {
+    let calls = get(endpoint, "calls").as_f64();
+    let _ = js_sys::Reflect::get(endpoint, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(endpoint));
+    session().remove_item(&["spa-auth:", client_id, ":tokens"].concat()).unwrap();
+    calls
+}
+
 #[wasm_bindgen_test]
 async fn a_refresh_runs_to_its_end_when_the_future_that_started_it_is_dropped() {
-    // An expired session with a refresh token, in a client whose refreshes take no Web Lock (tabs isolated).
-    let stored = r#"{"issuer":"https://id.example.com","accessToken":"old","tokenType":"Bearer","refreshToken":"rt0","expiresAt":1,"receivedAt":0}"#;
-    session().set_item("spa-auth:dropped-test:tokens", stored).unwrap();
-    let client = AuthClient::new(Options { tabs: TabsMode::Isolated, ..options("dropped-test") }).unwrap();
+    let client = expired_session("dropped-test");
     let endpoint = slowTokenEndpoint(200);
     {
         // A component that unmounts: its future is polled once, while the refresh request is on its way, and dropped.
         let mut first = Box::pin(client.get_access_token(TokenOptions::default()));
+        // Tests build on the pinned toolchain (TOOLCHAIN.md), where `Waker::noop` is stable; the crate's MSRV is for users.
+        #[allow(clippy::incompatible_msrv)]
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         assert!(first.as_mut().poll(&mut cx).is_pending());
     }
     let token = client.get_access_token(TokenOptions::default()).await;
-    let calls = get(&endpoint, "calls").as_f64();
-    let _ = js_sys::Reflect::get(&endpoint, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&endpoint));
-    session().remove_item("spa-auth:dropped-test:tokens").unwrap();
+    let calls = restore(&endpoint, "dropped-test");
     assert_eq!(token.unwrap(), "at1", "the first refresh's answer, not a second refresh's");
     assert_eq!(calls, Some(1.0), "one refresh request: the rotated refresh token was never sent again");
 }
 
 #[wasm_bindgen_test]
 async fn a_fetch_whose_signal_aborts_while_a_refresh_is_on_its_way_ends_at_once() {
-    let stored = r#"{"issuer":"https://id.example.com","accessToken":"old","tokenType":"Bearer","refreshToken":"rt0","expiresAt":1,"receivedAt":0}"#;
-    session().set_item("spa-auth:abort-test:tokens", stored).unwrap();
-    let client = AuthClient::new(Options { tabs: TabsMode::Isolated, ..options("abort-test") }).unwrap();
+    let client = expired_session("abort-test");
     let endpoint = slowTokenEndpoint(400);
     let started = js_sys::Date::now();
     let aborted = client.fetch(abortedAfter(50), FetchOptions).await;
     let waited = js_sys::Date::now() - started;
     let already = client.fetch(alreadyAborted(), FetchOptions).await;
     let token = client.get_access_token(TokenOptions::default()).await;
-    let calls = get(&endpoint, "calls").as_f64();
-    let _ = js_sys::Reflect::get(&endpoint, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&endpoint));
-    session().remove_item("spa-auth:abort-test:tokens").unwrap();
+    let calls = restore(&endpoint, "abort-test");
     let e = aborted.unwrap_err();
     assert_eq!(e.code(), "network_error");
     assert!(e.message().contains("aborted"), "{}", e.message());

@@ -440,7 +440,7 @@ not made by a login here).",
         let signal = request.signal();
         let token = http::unless_aborted(&signal, self.get_access_token(TokenOptions::default())).await?;
         let (response, refresh) = self.send(&request, &token, true).await?;
-        if !refresh || request.signal().aborted() || http::redirected_away(&request, &response) {
+        if !refresh || signal.aborted() || http::redirected_away(&request, &response) {
             return Ok(response);
         }
         // Refresh unless another caller already replaced the token that was refused; when no new token can be had
