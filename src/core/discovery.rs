@@ -17,6 +17,8 @@ pub struct ProviderMetadata {
     pub jwks_uri: Option<String>,
     pub id_token_signing_alg_values_supported: Vec<String>,
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 8414 §2; empty when not published (or not a list of strings).
+    pub code_challenge_methods_supported: Vec<String>,
 }
 
 impl FromJson for ProviderMetadata {
@@ -34,6 +36,7 @@ impl FromJson for ProviderMetadata {
                 "jwks_uri",
                 "id_token_signing_alg_values_supported",
                 "authorization_response_iss_parameter_supported",
+                "code_challenge_methods_supported",
             ],
         )?;
         let metadata = ProviderMetadata {
@@ -53,6 +56,7 @@ impl FromJson for ProviderMetadata {
                 Member::Number(n) => n == 1.0,
                 _ => false,
             },
+            code_challenge_methods_supported: r.member().texts().unwrap_or_default(),
         };
         r.finish(metadata)
     }
@@ -109,6 +113,16 @@ impl Endpoints {
         let published = |name: &str, url: &str| -> Result<()> {
             check_secure_url(name, url).map_err(|e| Error::server(["Discovery metadata: ", e.message()].concat()))
         };
+        // PKCE is S256 only here: a server that publishes its methods without S256 would refuse the challenge at
+        // the authorization endpoint, or ignore it and so lose PKCE's protection (RFC 9700 §2.1.1). One that
+        // publishes none is taken at its word of RFC 9700 (servers MUST support PKCE).
+        let methods = &metadata.code_challenge_methods_supported;
+        if !methods.is_empty() && !methods.iter().any(|m| m == "S256") {
+            return Err(Error::server(
+                "Discovery metadata: code_challenge_methods_supported does not list S256, the only PKCE method \
+this library uses (RFC 7636 §4.2); enable S256 for this client at the server.",
+            ));
+        }
         published("authorization_endpoint", &metadata.authorization_endpoint)?;
         published("token_endpoint", &metadata.token_endpoint)?;
         // A configured endpoint wins; a published one is checked (all before the metadata is taken apart).
@@ -253,6 +267,23 @@ mod tests {
         assert!(!read("false"));
         assert!(!read("null"));
         assert!(!read(r#""no""#));
+    }
+
+    #[test]
+    fn a_server_that_publishes_its_pkce_methods_must_list_s256() {
+        let read = |methods: &str| {
+            let json = [r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","code_challenge_methods_supported":"#, methods, "}"].concat();
+            Endpoints::discovered(&config(), metadata(&json))
+        };
+        let e = read(r#"["plain"]"#).unwrap_err();
+        assert_eq!(e.code(), "server_error");
+        assert!(e.message().contains("code_challenge_methods_supported does not list S256"), "{}", e.message());
+        assert!(read(r#"["plain","S256"]"#).is_ok());
+        assert!(read(r#""S256""#).is_ok());
+        // Not published, or not readable as a list: taken as supporting it, and the rest of the document is read.
+        for tolerated in ["[]", "null", "7", "{}"] {
+            assert_eq!(read(tolerated).unwrap().token, "https://a/t", "{tolerated}");
+        }
     }
 
     #[test]
