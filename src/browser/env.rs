@@ -41,13 +41,13 @@ pub struct BrowserEnv {
 
 impl BrowserEnv {
     fn new(config: &Config) -> Self {
-        let keys = Keys::new(&config.client_id);
+        let keys = Keys::new(&config.client_id, config.audience.as_deref());
         let logins = Rc::new(FallbackStore::new(keys.prefix()));
         let tokens: Rc<dyn JsStore> = match config.storage {
             StorageKind::Session => logins.clone(),
             StorageKind::Memory => Rc::new(MemoryStore::default()),
         };
-        let tokens_key = keys.tokens_for(config.audience.as_deref());
+        let tokens_key = keys.tokens();
         BrowserEnv { tokens_key_js: JsValue::from_str(&tokens_key), tokens_key, logins, tokens, parsed: RefCell::new(None) }
     }
 

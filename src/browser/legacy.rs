@@ -32,7 +32,7 @@ impl LegacyJwtClient {
     /// Validates the options (`invalid_config`) and opens sessionStorage (key `spa-auth:legacy:{apiKey}:tokens`).
     pub fn new(options: LegacyOptions) -> Result<Self> {
         let config = options.validate()?;
-        let keys = Keys::new(&["legacy:", config.api_key.as_str()].concat());
+        let keys = Keys::new(&["legacy:", config.api_key.as_str()].concat(), None);
         Ok(LegacyJwtClient {
             inner: Rc::new(Inner {
                 key: keys.tokens(),

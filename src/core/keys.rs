@@ -4,13 +4,22 @@
 #[derive(Clone, Debug)]
 pub struct Keys {
     prefix: String,
+    /// `:{audience}` for a client that asks for an `audience`, else empty: the keys that describe a session (its
+    /// tokens, when it was obtained, the last logout, the silent check) belong to that audience's session.
+    session: String,
 }
 
 impl Keys {
-    /// Keys for `client_id`; a `:` or `%` in it is escaped, so no client id can reach into another's keys.
-    pub fn new(client_id: &str) -> Self {
+    /// Keys for `client_id` and its session for `audience`; a `:` or `%` in the client id is escaped, so no client
+    /// id can reach into another's keys.
+    pub fn new(client_id: &str, audience: Option<&str>) -> Self {
         let escaped = client_id.replace('%', "%25").replace(':', "%3A");
-        Keys { prefix: ["spa-auth:", &escaped, ":"].concat() }
+        let session = audience.map_or(String::new(), |a| [":", &a.replace('%', "%25")].concat());
+        Keys { prefix: ["spa-auth:", &escaped, ":"].concat(), session }
+    }
+
+    fn of_session(&self, name: &str) -> String {
+        [&self.prefix, name, &self.session].concat()
     }
 
     /// Every key of this client starts with this.
@@ -18,27 +27,19 @@ impl Keys {
         &self.prefix
     }
 
-    /// The token set.
+    /// The token set (of the audience's session: one API's tokens never stand in for another's).
     pub fn tokens(&self) -> String {
-        [&self.prefix, "tokens"].concat()
+        self.of_session("tokens")
     }
 
-    /// The token set of a client that asks for `audience` (one API's tokens never stand in for another's).
-    pub fn tokens_for(&self, audience: Option<&str>) -> String {
-        match audience {
-            Some(audience) => [&self.prefix, "tokens:", &audience.replace('%', "%25")].concat(),
-            None => self.tokens(),
-        }
-    }
-
-    /// When the last logout this tab knows of happened (see `Client::adopt`).
+    /// When the last logout of this session this tab knows of happened (see `Client::adopt`).
     pub fn logged_out_at(&self) -> String {
-        [&self.prefix, "logged-out-at"].concat()
+        self.of_session("logged-out-at")
     }
 
     /// When this tab's session was obtained, in epoch milliseconds.
     pub fn session_at(&self) -> String {
-        [&self.prefix, "session-at"].concat()
+        self.of_session("session-at")
     }
 
     /// This tab's id in the name of its DPoP key (`tabs: "isolated"`).
@@ -46,9 +47,9 @@ impl Keys {
         [&self.prefix, "dpop-tab"].concat()
     }
 
-    /// Set once this tab tried a silent check.
+    /// Set once this tab tried a silent check for this session.
     pub fn silent_tried(&self) -> String {
-        [&self.prefix, "silent-tried"].concat()
+        self.of_session("silent-tried")
     }
 
     /// The JWK Set at `jwks_uri`, cached for the tab session (two issuers with the same client id never share it).
@@ -88,7 +89,7 @@ mod tests {
 
     #[test]
     fn keys_carry_the_client_id() {
-        let k = Keys::new("app-1");
+        let k = Keys::new("app-1", None);
         assert_eq!(k.tokens(), "spa-auth:app-1:tokens");
         assert_eq!(k.transaction("s"), "spa-auth:app-1:tx:s");
         assert_eq!(k.used_state("s"), "spa-auth:app-1:used:s");
@@ -97,14 +98,20 @@ mod tests {
         assert!(k.is_login_record("spa-auth:app-1:used:s"));
         assert!(!k.is_login_record("spa-auth:app-12:tx:s"));
         assert!(!k.is_login_record("spa-auth:app-1:tokens"));
-        assert_ne!(Keys::new("a").tokens(), Keys::new("b").tokens());
-        assert_eq!(k.tokens_for(None), k.tokens());
-        assert_eq!(k.tokens_for(Some("https://api.example/")), "spa-auth:app-1:tokens:https://api.example/");
-        assert!(!k.is_login_record(&k.tokens_for(Some("tx:x"))));
+        assert_ne!(Keys::new("a", None).tokens(), Keys::new("b", None).tokens());
+        assert_eq!(k.session_at(), "spa-auth:app-1:session-at");
+        // A session for an audience has keys of its own; the client's logins in progress are shared.
+        let api = Keys::new("app-1", Some("https://api.example/"));
+        assert_eq!(api.tokens(), "spa-auth:app-1:tokens:https://api.example/");
+        assert_eq!(api.logged_out_at(), "spa-auth:app-1:logged-out-at:https://api.example/");
+        assert_eq!(api.session_at(), "spa-auth:app-1:session-at:https://api.example/");
+        assert_eq!(api.silent_tried(), "spa-auth:app-1:silent-tried:https://api.example/");
+        assert_eq!(api.transaction("s"), k.transaction("s"));
+        assert!(!k.is_login_record(&Keys::new("app-1", Some("tx:x")).tokens()));
         // A client id with a colon cannot reach into another client's keys.
-        let app = Keys::new("app");
-        assert_eq!(Keys::new("app:tx").tokens(), "spa-auth:app%3Atx:tokens");
-        assert!(!app.is_login_record(&Keys::new("app:tx").tokens()));
-        assert!(!app.is_login_record(&Keys::new("app:tx:").transaction("s")));
+        let app = Keys::new("app", None);
+        assert_eq!(Keys::new("app:tx", None).tokens(), "spa-auth:app%3Atx:tokens");
+        assert!(!app.is_login_record(&Keys::new("app:tx", None).tokens()));
+        assert!(!app.is_login_record(&Keys::new("app:tx:", None).transaction("s")));
     }
 }

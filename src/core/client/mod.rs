@@ -214,7 +214,7 @@ fn login_required(message: &'static str) -> Error {
 impl<E: Env> Client<E> {
     pub fn new(config: Config, env: E) -> Self {
         Client {
-            keys: Keys::new(&config.client_id),
+            keys: Keys::new(&config.client_id, config.audience.as_deref()),
             endpoints: RefCell::new(Endpoints::configured(&config).map(Rc::new)),
             config,
             env,

@@ -78,14 +78,15 @@ impl<E: Env> Client<E> {
         Step::new(State::Resource { request, nonce_retry })
     }
 
-    /// The IndexedDB name of this client's DPoP key (`None` without `dpop: true`): issuer and client id, so the tabs
-    /// that share a session share its key; with `tabs: "isolated"` also this tab's own id (kept in sessionStorage,
-    /// so a reload finds it), so a logout in one tab never removes the key another tab's session is bound to.
+    /// The IndexedDB name of this client's DPoP key (`None` without `dpop: true`): issuer, client id and the
+    /// `audience` when one is asked for (each audience's session is logged out on its own), so the tabs that share
+    /// a session share its key; with `tabs: "isolated"` also this tab's own id (kept in sessionStorage, so a reload
+    /// finds it), so a logout in one tab never removes the key another tab's session is bound to.
     pub fn dpop_key_name(&self) -> Option<String> {
         if !self.config.dpop {
             return None;
         }
-        let name = [self.config.issuer.as_str(), " ", &self.config.client_id].concat();
+        let name = self.session_name();
         if self.config.tabs == TabsMode::Shared {
             return Some(name);
         }

@@ -28,11 +28,16 @@ pub struct Heard {
 }
 
 impl<E: Env> Client<E> {
-    /// The name of the channel (and Web Lock) the tabs of this app share: issuer and client id; `None` when
-    /// tabs are isolated or tokens live in memory.
-    pub fn tabs_channel(&self) -> Option<String> {
+    /// Issuer, client id and the `audience` when one is asked for, space-separated: whose session this is.
+    pub(super) fn session_name(&self) -> String {
         let audience = self.config.audience.as_deref().map_or(String::new(), |a| [" ", a].concat());
-        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.config.issuer, " ", &self.config.client_id, &audience].concat())
+        [self.config.issuer.as_str(), " ", &self.config.client_id, &audience].concat()
+    }
+
+    /// The name of the channel (and Web Lock) the tabs of this app share: `spa-auth` and the session's name;
+    /// `None` when tabs are isolated or tokens live in memory.
+    pub fn tabs_channel(&self) -> Option<String> {
+        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.session_name()].concat())
     }
 
     /// The stored session as another tab adopts it (it holds the refresh token: it goes only to tabs of the same

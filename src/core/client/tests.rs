@@ -337,6 +337,24 @@ fn the_dpop_key_is_shared_by_shared_tabs_and_per_tab_when_isolated() {
     let name = isolated.dpop_key_name().unwrap();
     assert!(name.starts_with("https://id.example.com spa ") && name.len() > "https://id.example.com spa ".len() + 40);
     assert_eq!(isolated.dpop_key_name().unwrap(), name, "the same name for the tab's lifetime (sessionStorage)");
+    let api = client(|o| {
+        o.dpop = true;
+        o.audience = Some("https://api.example/".into());
+    });
+    assert_eq!(api.dpop_key_name().unwrap(), "https://id.example.com spa https://api.example/", "a key per audience's session");
+}
+
+#[test]
+fn a_session_for_an_audience_keeps_its_own_login_and_logout_times() {
+    let c = client(|o| o.audience = Some("api1".into()));
+    assert_eq!(c.tabs_channel().as_deref(), Some("spa-auth https://id.example.com spa api1"));
+    c.set_session_at(5);
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+    let logins = c.env().logins();
+    assert_eq!(logins.get("spa-auth:spa:logged-out-at:api1").unwrap().as_deref(), Some("1000000"));
+    assert_eq!(logins.get("spa-auth:spa:logged-out-at").unwrap(), None, "another audience's session of this client id is not ended");
+    assert_eq!(logins.get("spa-auth:spa:session-at:api1").unwrap(), None);
 }
 
 #[test]
