@@ -25,9 +25,12 @@ pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, clie
     ])
 }
 
-/// `grant_type=refresh_token` (RFC 6749 §6).
-pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str) -> String {
-    encode_params([("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)])
+/// `grant_type=refresh_token` (RFC 6749 §6), with the `scope` the server last granted when it said which: as
+/// oidc-client-ts and auth0-spa-js do, since Entra ID refuses a refresh without it for scopes of the app's own API
+/// (AADSTS90009); the granted scope is never more than the original grant, as §6 requires.
+pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str, scope: Option<&str>) -> String {
+    let scope = scope.filter(|s| !s.is_empty()).map(|scope| ("scope", scope));
+    encode_params([("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)].into_iter().chain(scope))
 }
 
 /// Revocation of a refresh token (RFC 7009 §2.1).
@@ -306,7 +309,12 @@ mod tests {
         let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None };
         assert_eq!(code_grant_body(&AuthorizationCode::new("a/b+c".into()), &tx, "my client"),
             ["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)].concat());
-        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c"), "grant_type=refresh_token&refresh_token=r&client_id=c");
+        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", None), "grant_type=refresh_token&refresh_token=r&client_id=c");
+        assert_eq!(
+            refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("openid api://c/read")),
+            "grant_type=refresh_token&refresh_token=r&client_id=c&scope=openid%20api%3A%2F%2Fc%2Fread"
+        );
+        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("")), "grant_type=refresh_token&refresh_token=r&client_id=c");
         assert_eq!(revocation_body(&RefreshToken::new("r".into()), "c"), "token=r&token_type_hint=refresh_token&client_id=c");
     }
 

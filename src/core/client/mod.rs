@@ -580,7 +580,7 @@ impl<E: Env> Client<E> {
                     step.state = State::Refresh { old, refresh_token, sent: false };
                     return Ok(discovery());
                 };
-                let body = token::refresh_grant_body(&refresh_token, &self.config.client_id);
+                let body = token::refresh_grant_body(&refresh_token, &self.config.client_id, old.scope.as_deref());
                 step.state = State::Refresh { old, refresh_token, sent: true };
                 Ok(Action::Fetch(HttpRequest::post(endpoints.token.clone(), body)))
             }
