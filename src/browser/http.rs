@@ -87,11 +87,14 @@ async fn text_of(response: &Response) -> String {
 }
 
 /// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`), within 10 s as in the JS driver (a
-/// server that never answers would hold the shared refresh, and every caller waiting on it, for good).
+/// server that never answers would hold the shared refresh, and every caller waiting on it, for good); `timeout`
+/// after that.
 pub async fn get_text(url: &str) -> Result<(u16, String)> {
     let init = init("GET", &[])?;
-    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(10_000)));
-    let response = fetch(url, &init).await?;
+    let signal = web_sys::AbortSignal::timeout_with_u32(10_000);
+    init.set_signal(Some(&signal));
+    let timed_out = || Error::new(code::TIMEOUT, "No answer within 10 s.");
+    let response = fetch(url, &init).await.map_err(|e| if signal.aborted() { timed_out() } else { e })?;
     Ok((response.status(), text_of(&response).await))
 }
 

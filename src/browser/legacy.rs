@@ -100,6 +100,11 @@ impl LegacyJwtClient {
         Ok(legacy_jwt::refresh_url(&self.inner.config, &refresh))
     }
 
+    /// A refresh without an answer within its 10 s.
+    pub fn refresh_timed_out() -> Error {
+        Error::new(code::TIMEOUT, "The legacy JWT provider did not answer the refresh within 10 s.")
+    }
+
     /// Reads the refresh answer (`None`: no answer at all) and stores the new JWT; a refused refresh token removes
     /// the session (`login_required`).
     pub fn accept_refresh(&self, status: Option<u16>, body: &str) -> Result<String> {
@@ -145,6 +150,7 @@ impl LegacyJwtClient {
         let url = self.refresh_url()?;
         let (status, body) = match http::get_text(&url).await {
             Ok((status, body)) => (Some(status), body),
+            Err(e) if e.code() == code::TIMEOUT => return Err(Self::refresh_timed_out()),
             Err(_) => (None, String::new()),
         };
         self.accept_refresh(status, &body)
@@ -160,21 +166,27 @@ impl LegacyJwtClient {
     }
 
     /// Sends `request` with `Authorization: Bearer <jwt>` and `X-Api-Key`; on a 401, one refresh and one retry
-    /// when a refresh token is stored (the 401 itself when the refresh fails, after an abort, or when the 401
-    /// came from another origin after a redirect).
+    /// when a refresh token is stored, unless another call already replaced the refused JWT (then that one is
+    /// sent). The 401 itself when the refresh fails, after an abort, or when the 401 came from another origin after
+    /// a redirect; the request's `signal` is honoured while a JWT is on its way (`network_error`), as in
+    /// [`AuthClient::fetch`](crate::AuthClient::fetch).
     #[cfg(feature = "rust")]
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
-        let jwt = self.get_token().await?;
+        let signal = request.signal();
+        let jwt = http::unless_aborted(&signal, self.get_token()).await?;
         let response = self.send(&request, &jwt).await?;
-        if response.status() != 401
-            || !self.can_refresh()
-            || request.signal().aborted()
-            || http::redirected_away(&request, &response)
-        {
+        if response.status() != 401 || !self.can_refresh() || signal.aborted() || http::redirected_away(&request, &response) {
             return Ok(response);
         }
-        let Ok(jwt) = self.refresh().await else { return Ok(response) };
-        self.send(&request, &jwt).await
+        let next = match self.token() {
+            Some(current) if current != jwt => Ok(current),
+            _ => http::unless_aborted(&signal, self.refresh()).await,
+        };
+        match next {
+            Ok(jwt) => self.send(&request, &jwt).await,
+            Err(aborted) if signal.aborted() => Err(aborted),
+            Err(_) => Ok(response),
+        }
     }
 
     #[cfg(feature = "rust")]

@@ -788,7 +788,9 @@ export class LegacyJwtClient {
         const response = await fetch(url, { signal: AbortSignal.timeout?.(10000) });
         status = response.status;
         text = await response.text();
-      } catch { /* no answer: status -1 */ }
+      } catch (e) {
+        if (e?.name === "TimeoutError") status = -2; // else no answer: -1
+      }
       return this.#core.acceptRefresh(status, text);
     })().finally(() => {
       this.#flight = undefined;

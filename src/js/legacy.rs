@@ -58,9 +58,13 @@ impl JsLegacyJwtClient {
         self.inner.refresh_url().map_err(to_js)
     }
 
-    /// Reads the refresh answer (`status` -1: none) and stores the new JWT, which it returns.
+    /// Reads the refresh answer (`status` -1: none, -2: none within 10 s, `timeout`) and stores the new JWT, which it
+    /// returns.
     #[wasm_bindgen(js_name = acceptRefresh)]
     pub fn accept_refresh(&self, status: i32, text: String) -> Thrown<String> {
+        if status == -2 {
+            return Err(to_js(LegacyJwtClient::refresh_timed_out()));
+        }
         let status = u16::try_from(status).ok().filter(|s| *s > 0);
         self.inner.accept_refresh(status, &text).map_err(to_js)
     }
