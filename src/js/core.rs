@@ -161,10 +161,10 @@ impl JsCore {
         self.client.silent_tried()
     }
 
-    /// The channel of a popup login's answer when `url` (default: the address bar) carries a popup login's state.
+    /// The channel of a popup login's answer when `url` carries a popup login's state.
     #[wasm_bindgen(js_name = popupChannel)]
-    pub fn popup_channel(&self, url: Option<String>) -> Option<String> {
-        url.or_else(|| location::href().ok()).and_then(|u| self.client.popup_channel(&u))
+    pub fn popup_channel(&self, url: String) -> Option<String> {
+        self.client.popup_channel(&url)
     }
 
     /// `url` without the authorization response's parameters.
@@ -188,10 +188,9 @@ impl JsCore {
         }
     }
 
-    /// The callback at `url` (default: the address bar, scrubbed at once): state spent, server errors thrown;
-    /// its step ends with `{ appState }`.
-    pub fn callback(&self, url: Option<String>) -> Thrown<JsStep> {
-        let url = location::take_callback_url(url, |u| self.client.scrub_callback_url(u)).map_err(to_js)?;
+    /// The callback at `url` (the driver has scrubbed the address bar): state spent, server errors thrown; its step
+    /// ends with `{ appState }`.
+    pub fn callback(&self, url: String) -> Thrown<JsStep> {
         self.client.callback(&url).map(|step| self.step(step)).map_err(to_js)
     }
 

@@ -487,10 +487,15 @@ export class AuthClient {
     if (last?.key === key && (href === last.href || (href === last.scrubbed && !this.#core.isCallback(href)))) {
       return last.result; // the same callback again (React's StrictMode runs effects twice): the same outcome
     }
-    const popup = this.#core.popupChannel(url);
+    // The address bar is clean before anything can fail (a DPoP key IndexedDB cannot read, too).
+    const scrubbed = this.#core.scrubbedUrl(href);
+    if (href === window.location.href && scrubbed !== href) {
+      window.history.replaceState(window.history.state, "", scrubbed);
+    }
+    const popup = this.#core.popupChannel(href);
     if (popup === undefined) {
-      const result = this.#run(() => this.#core.callback(url), true);
-      lastCallback = { key, href, scrubbed: this.#core.scrubbedUrl(href), result };
+      const result = this.#run(() => this.#core.callback(href), true);
+      lastCallback = { key, href, scrubbed, result };
       // Shared only while it runs: the same callback later is a replay (`invalid_state`, the state is single use).
       const settled = () => {
         if (lastCallback?.result === result) lastCallback = undefined;
@@ -499,11 +504,8 @@ export class AuthClient {
       return result;
     }
     // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
-    // channel that needs no window.opener, leave the address bar clean, and close once the opener took it. Nobody
-    // taking it (a crafted link with a `popup.` state, or the opener gone) is `missing_transaction`.
-    if (href === window.location.href) {
-      window.history.replaceState(window.history.state, "", this.#core.scrubbedUrl(href));
-    }
+    // channel that needs no window.opener, and close once the opener took it. Nobody taking it (a crafted link with
+    // a `popup.` state, or the opener gone) is `missing_transaction`.
     const channel = new BroadcastChannel(popup);
     const taken = await new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), POPUP_TAKEN_MS);

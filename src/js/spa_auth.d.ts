@@ -226,7 +226,7 @@ export class AuthClient {
      * one retry, and the 401 itself when no new token can be had (no refresh token, the refresh failed).
      * `init.signal` is honoured as `fetch` does, also while a token is being refreshed (an abort rejects with its
      * reason and never triggers the refresh-and-retry). Rejects with `login_required` when there is no session. */
-    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;
     /** Calls `listener` with `getTokens()` after login, refresh and logout; returns the unsubscribe function. */
@@ -244,7 +244,7 @@ export class ClientIdentification {
     /** `url` with the client id parameter in query mode; unchanged in header mode. */
     apply(url: string | URL | Location): string;
     /** `fetch` with the client id added; the caller's headers and parameters are kept. */
-    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Releases the wasm memory now. */
     free(): void;
 }
@@ -254,7 +254,7 @@ export class LegacyJwtClient {
     /** Validates the options; throws `AuthError` (`invalid_config`). */
     constructor(options: LegacyJwtClientOptions);
     /** Redirects to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page). */
-    login(destination?: string | URL): Promise<void>;
+    login(destination?: string | URL | Location): Promise<void>;
     /** Whether the URL (default: the current one) carries `?jwt=`. */
     isCallback(url?: string | URL | Location): boolean;
     /** Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar. */
@@ -267,7 +267,7 @@ export class LegacyJwtClient {
     refresh(): Promise<string>;
     /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first, and on a 401
      * refreshes once and retries once (the 401 itself when no new JWT can be had). `init.signal` is honoured. */
-    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the session here. */
     logout(): void;
     /** Releases the wasm memory now. */

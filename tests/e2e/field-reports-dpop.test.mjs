@@ -3,7 +3,7 @@
 // nonces, and IndexedDB failing after a reload.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { useHostileWorld, callInPage } from '../support/hostile.mjs';
+import { useHostileWorld, callInPage, followAuthorize, assertAuthError, assertScrubbed } from '../support/hostile.mjs';
 import { startRs } from '../support/resource-server.mjs';
 
 const world = useHostileWorld();
@@ -118,4 +118,23 @@ test('dpop: IndexedDB failing after reload: fetch rejects crypto_unavailable (an
   assert.equal(got.r.err.code, 'crypto_unavailable');
   assert.equal(got.l.ok, true);
   assert.equal(got.after, false);
+});
+
+test('dpop: a callback whose DPoP key IndexedDB cannot read still leaves the address bar clean', async (t) => {
+  const page = await world.open(t);
+  world.op.nextToken(dpopAnswer);
+  const url = await page.evaluate((o) => {
+    window.hostile.client('main', o);
+    return window.hostile.clients.main.buildAuthorizeUrl();
+  }, world.options({ dpop: true }));
+  const callbackUrl = await followAuthorize(url);
+  // The callback arrives in the address bar of a page whose IndexedDB fails, read by a client that has no key yet.
+  const got = await page.evaluate(async ([o, u]) => {
+    window.history.replaceState(null, '', u);
+    indexedDB.open = () => { throw new DOMException('blocked', 'UnknownError'); };
+    const c = new window.hostile.AuthClient(o);
+    return window.hostile.attempt(() => c.handleRedirectCallback());
+  }, [world.options({ dpop: true }), callbackUrl]);
+  assertAuthError(got, 'crypto_unavailable');
+  await assertScrubbed(page);
 });

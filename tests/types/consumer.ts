@@ -125,6 +125,8 @@ async function flows(): Promise<void> {
     body: JSON.stringify({ a: 1 }),
   });
   const res3: Response = await auth.fetch(new Request("https://api.example.com/things"));
+  // A Location is taken as its href (API.md), as fetch takes it.
+  const res3b: Response = await auth.fetch(window.location);
 
   const logoutOptions: LogoutOptions = { returnTo: "https://app.example.com/", localOnly: true };
   await auth.logout(logoutOptions);
@@ -172,6 +174,7 @@ async function flows(): Promise<void> {
   const legacy = new LegacyJwtClient(legacyOptions);
   await legacy.login();
   await legacy.login("https://app.example.com/after");
+  await legacy.login(window.location);
   if (legacy.isCallback()) await legacy.handleCallback();
   const jwt: string | undefined = legacy.getToken();
   const refreshed: string = await legacy.refresh();
@@ -183,7 +186,7 @@ async function flows(): Promise<void> {
   const pair: PkcePair = await createPkcePair();
   const method: "S256" = pair.method;
   const challenge: string = pkceChallenge(pair.verifier);
-  void [url1, url2, token1, token2, res1, res2, res3, res4, res5, res6, isCallback, result, loggedIn,
+  void [url1, url2, token1, token2, res1, res2, res3, res3b, res4, res5, res6, isCallback, result, loggedIn,
     applied, jwt, refreshed, legacyLoggedIn, method, challenge];
 }
 
