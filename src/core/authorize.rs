@@ -2,7 +2,7 @@
 
 use super::config::{check_authorization_params, Config, ResponseMode};
 use super::encoding::append_query;
-use super::error::Result;
+use super::error::{code, Result};
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
 use super::json::{FromJson, FromOptions, Json, Member, Misfit, OptionsReader, Reader};
@@ -117,7 +117,7 @@ pub fn authorization_request(
     now: u64,
 ) -> Result<AuthorizationRequest> {
     let mut extra: Vec<(String, String)> = config.authorization_params.clone();
-    for (name, value) in check_authorization_params(&login.authorization_params)? {
+    for (name, value) in check_authorization_params(&login.authorization_params, code::INVALID_ARGUMENT)? {
         match extra.iter_mut().find(|(n, _)| *n == name) {
             Some(pair) => pair.1 = value,
             None => extra.push((name, value)),
@@ -259,7 +259,12 @@ mod tests {
         let mut login = LoginOptions::default();
         login.authorization_params.push(("code_challenge_method".into(), "plain".into()));
         let e = authorization_request(&config(&[]), "https://a/auth", login, &RANDOM, 0).unwrap_err();
-        assert_eq!(e.code(), "invalid_config");
+        assert_eq!(e.code(), "invalid_argument", "a login's own parameters are a method's argument");
+        assert!(e.message().contains("`code_challenge_method`"), "{}", e.message());
+        let mut login = LoginOptions::default();
+        login.authorization_params.push(("client_secret".into(), "s".into()));
+        let e = authorization_request(&config(&[]), "https://a/auth", login, &RANDOM, 0).unwrap_err();
+        assert_eq!(e.code(), "invalid_config", "a secret is refused as a secret wherever it is given");
     }
 
     #[test]

@@ -64,6 +64,11 @@ pub fn is_callback(url: &str, mode: ResponseMode) -> bool {
     r.state.is_some() && (r.code.is_some() || r.error.is_some())
 }
 
+/// The page `url` shows: without query and fragment, and without a trailing `/`.
+pub fn page(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/')
+}
+
 /// `url` without the callback's parameters (`error`, `error_description` and `error_uri` only when it is an error
 /// response); any other query or fragment parameters stay.
 pub fn scrub_url(url: &str, mode: ResponseMode) -> String {

@@ -1,6 +1,6 @@
 //! Client options as users write them, and their validation into a [`Config`] the rest of the core trusts.
 
-use super::error::{Error, Result};
+use super::error::{code, Error, Result};
 use super::json::{
     FromOptions, Json, Misfit, OptionsReader,
 };
@@ -210,15 +210,17 @@ impl FromOptions for Options {
     }
 }
 
-/// Checks extra authorize parameters: no secret, no parameter the library controls, no name twice.
-pub fn check_authorization_params(params: &[(String, String)]) -> Result<Vec<(String, String)>> {
+/// Checks extra authorize parameters: no secret (`invalid_config`), no parameter the library controls and no name
+/// twice (`code`: `invalid_config` for the options, `invalid_argument` for a login's own).
+pub fn check_authorization_params(params: &[(String, String)], code: &'static str) -> Result<Vec<(String, String)>> {
     for (i, (name, _)) in params.iter().enumerate() {
         if params.iter().skip(i + 1).any(|(other, _)| other == name) {
-            return Err(Error::invalid_config(["authorizationParams names `", name, "` twice."].concat()));
+            return Err(Error::new(code, ["authorizationParams names `", name, "` twice."].concat()));
         }
         refuse_secret(name)?;
         if RESERVED_PARAMS.contains(&name.as_str()) {
-            return Err(Error::invalid_config(
+            return Err(Error::new(
+                code,
                 [
                     "authorizationParams may not set `",
                     name,
@@ -372,7 +374,7 @@ impl Options {
             ));
         }
         optional_url("discoveryUrl", &self.discovery_url)?;
-        check_authorization_params(&self.authorization_params)?;
+        check_authorization_params(&self.authorization_params, code::INVALID_CONFIG)?;
         optional_url("endSessionEndpoint", &self.end_session_endpoint)?;
         optional_url("revocationEndpoint", &self.revocation_endpoint)?;
         optional_url("userinfoEndpoint", &self.userinfo_endpoint)?;

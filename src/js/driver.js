@@ -28,7 +28,7 @@ function passes(test) {
 /** What a JavaScript value is, in the words of an error message; a short string is quoted as it is. */
 function describe(value) {
   if (typeof value === "string") return value.length <= 40 ? `"${value}"` : "a string";
-  if (value === null || value === undefined) return String(value);
+  if (value === null || value === undefined || (typeof value === "number" && !Number.isFinite(value))) return String(value);
   if (passes(() => Array.isArray(value))) return "an array";
   if (passes(() => value instanceof URL)) return "a URL object";
   if (passes(() => value instanceof Location)) return "a Location object";
@@ -36,9 +36,9 @@ function describe(value) {
   return type === "object" ? "an object" : `a ${type}`;
 }
 
-/** `invalid_argument`: "`{what}` must be {expected}, got {what it got}." */
-function invalid(what, expected, value) {
-  return new AuthError("invalid_argument", `\`${what}\` must be ${expected}, got ${describe(value)}.`);
+/** `invalid_argument` (or `code`): "`{what}` must be {expected}, got {what it got}." */
+function invalid(what, expected, value, code = "invalid_argument") {
+  return new AuthError(code, `\`${what}\` must be ${expected}, got ${describe(value)}.`);
 }
 
 /** A URL given as a string, a `URL` (of any window) or a `Location`, as a string; `undefined` for `undefined` and
@@ -86,9 +86,17 @@ function optionsText(value, what, code) {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) throw new AuthError(code, `${what} must be an object, got ${describe(value)}.`);
   let text;
+  const top = withInherited(value);
   try {
-    text = JSON.stringify(withInherited(value));
-  } catch {}
+    // JSON would turn NaN and Infinity into null (read as "not given") and drop an option that is `undefined`
+    // (a `clientSecret` from an unset environment variable too): the first is refused here, the second kept as null.
+    text = JSON.stringify(top, function (name, v) {
+      if (typeof v === "number" && !Number.isFinite(v)) throw invalid(name, "a finite number", v, code);
+      return v === undefined && this === top ? null : v;
+    });
+  } catch (e) {
+    if (e instanceof AuthError) throw e;
+  }
   if (typeof text !== "string") {
     throw new AuthError(code, `${what} could not be read as plain data (a cycle, a BigInt or a getter that throws).`);
   }
@@ -267,8 +275,10 @@ async function readdressed(request, url) {
 /** The refresh in flight for each token key: every client of one client id on the page shares it. */
 const flights = new Map();
 
-/** A provider that sends `Cross-Origin-Opener-Policy` cuts the login popup off from its opener as soon as its page
- * loads, and the opener then reads `popup.closed` as true: only a close seen later than this is the user's. */
+/** A provider that sends `Cross-Origin-Opener-Policy` cuts the login popup off from its opener as soon as its first
+ * page loads, and the opener then reads `popup.closed` as true. A popup seen on the provider's page before it closed
+ * was not cut off then; one that closed without being seen there is taken as cut off within this time, and as
+ * closed by the user after it. */
 const SEVERED_MS = 3000;
 
 /** How long the redirect page in a popup waits for the opener to take its answer. */
@@ -526,6 +536,10 @@ export class AuthClient {
   }
 
   loginWithPopup(options) {
+    if (typeof BroadcastChannel !== "function") {
+      return Promise.reject(new AuthError("popup_blocked", "This browser has no BroadcastChannel (Safari before 15.4), "
+        + "which carries a popup login's answer: use loginWithRedirect()."));
+    }
     // Opened at once, in the click that called this, or the browser blocks it; the authorize URL follows.
     const popup = window.open("about:blank", "spa-auth-login", "popup,width=500,height=680");
     if (!popup) {
@@ -566,14 +580,18 @@ export class AuthClient {
         popup.close();
         reject(new AuthError("timeout", `The popup login did not finish within ${ms} ms.`));
       }), ms);
+      let seenAway = false; // seen on another origin's page while still connected
       const watch = setInterval(() => {
-        if (!popup.closed) return;
-        if (Date.now() - openedAt < SEVERED_MS) {
+        if (!popup.closed) {
+          seenAway ||= !passes(() => popup.location.href); // another origin's location cannot be read
+          return;
+        }
+        if (!seenAway && Date.now() - openedAt < SEVERED_MS) {
           clearInterval(watch); // cut off by the provider's COOP: only the answer or the timeout can end it now
           return;
         }
         end(() => reject(new AuthError("popup_closed", "The login popup was closed before the login finished.")));
-      }, 500);
+      }, 100);
     });
     return this.#run(() => this.#core.callback(answer), true);
   }

@@ -77,6 +77,19 @@ test('popup closed by the user: popup_closed; a blocked popup: popup_blocked; no
   assert.equal(blocked, 'popup_blocked');
 });
 
+test('a popup closed as soon as the provider page shows is popup_closed at once, not a timeout', async (t) => {
+  const { page } = await world.openApp(t);
+  const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === world.stack.provider.issuer);
+  await popup.locator('input[name="login"]').waitFor(); // the provider's page is there: not cut off by COOP
+  await page.waitForTimeout(300);
+  const closedAt = Date.now();
+  await popup.close();
+  await page.locator('#error[data-code="popup_closed"]').waitFor({ timeout: 5000 });
+  assert.ok(Date.now() - closedAt < 5000);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+});
+
 test('a stray popup answer for an unknown state changes nothing', async (t) => {
   const { page } = await world.openApp(t);
   await page.evaluate(() => {

@@ -440,9 +440,23 @@ impl<E: Env> Client<E> {
         callback::is_callback(url, self.config.response_mode)
     }
 
-    /// The address bar after a callback: `url` without the response's parameters.
+    /// The address bar after a callback: `url` without the response's parameters; `url` as it is when it is not
+    /// this client's callback (neither the `redirectUri` page nor a state of its logins), such as another service's
+    /// `?code=…&state=…` that the app handles on a page of its own.
     pub fn scrub_callback_url(&self, url: &str) -> String {
-        callback::scrub_url(url, self.config.response_mode)
+        match self.is_own_callback(url) {
+            true => callback::scrub_url(url, self.config.response_mode),
+            false => url.to_owned(),
+        }
+    }
+
+    fn is_own_callback(&self, url: &str) -> bool {
+        if callback::page(url).eq_ignore_ascii_case(callback::page(&self.config.redirect_uri)) {
+            return true;
+        }
+        let Some(state) = callback::parse_response(url, self.config.response_mode).state else { return false };
+        let logins = self.env.logins();
+        [self.keys.transaction(&state), self.keys.used_state(&state)].iter().any(|key| logins.get(key).is_ok_and(|v| v.is_some()))
     }
 
     /// Completes a login from the redirect back at `url`: the state is checked and spent at once (single use),
@@ -805,14 +819,16 @@ configure the client at the provider for JSON UserInfo."
         let still_current = || self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
         let set = match self.token_set(status, text, Some(old)) {
             Ok(set) => set,
-            Err(e) if e.code() == "invalid_grant" => {
+            // A refused refresh token, or one the server will only honour after the user acts (Entra's MFA and
+            // Conditional Access answer `interaction_required`): the session cannot go on without a login.
+            Err(e) if e.code() == "invalid_grant" || QUIET_ERRORS.contains(&e.code()) => {
                 if still_current() {
                     self.forget_tokens();
                 } else if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {
                     // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
                     return Ok(Err(current.access_token.secret().to_owned()));
                 }
-                return Err(Error::caused_by(code::LOGIN_REQUIRED, "The session ended at the server (refresh token refused): log in again.", &e));
+                return Err(Error::caused_by(code::LOGIN_REQUIRED, "The server refused the refresh (its `error` says why): log in again.", &e));
             }
             Err(e) => return Err(e),
         };

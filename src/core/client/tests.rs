@@ -367,6 +367,22 @@ fn a_login_and_its_callback_run_as_steps() {
 }
 
 #[test]
+fn only_this_clients_callbacks_are_scrubbed_from_the_address_bar() {
+    let c = client(|_| {});
+    // Another service's answer the app handles on a page of its own (Slack, Stripe Connect) stays as it is.
+    let foreign = "https://app.example/integrations/slack?code=SLACK&state=theirs#tab";
+    assert_eq!(c.scrub_callback_url(foreign), foreign);
+    assert_eq!(c.scrub_callback_url("https://app.example/cb/?code=x&state=y&keep=1"), "https://app.example/cb/?keep=1", "the redirectUri page");
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    let ours = ["https://app.example/elsewhere?code=c1&state=", &param(&url, "state")].concat();
+    assert_eq!(c.scrub_callback_url(&ours), "https://app.example/elsewhere", "a state of this client's logins, on any page");
+    let _spent = c.callback(&ours).unwrap();
+    assert_eq!(c.scrub_callback_url(&ours), "https://app.example/elsewhere", "also once spent");
+}
+
+#[test]
 fn a_state_is_spent_before_the_code_is_redeemed() {
     let c = client(|_| {});
     let mut step = c.login(LoginOptions::default());
@@ -433,6 +449,25 @@ fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
     let refused = c.advance(&mut step, http(400, r#"{"error":"invalid_grant"}"#)).unwrap_err();
     assert_eq!((refused.code(), refused.error()), ("login_required", Some("invalid_grant")));
     assert!(c.tokens().is_none());
+}
+
+#[test]
+fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
+    for error in ["interaction_required", "login_required", "consent_required"] {
+        let c = logged_in();
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        let answer = [r#"{"error":""#, error, r#"","error_description":"AADSTS50079: MFA"}"#].concat();
+        let refused = c.advance(&mut step, http(400, &answer)).unwrap_err();
+        assert_eq!((refused.code(), refused.error()), ("login_required", Some(error)));
+        assert!(c.tokens().is_none(), "{error}: no refresh token left to send again");
+    }
+    let c = logged_in();
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let e = c.advance(&mut step, http(400, r#"{"error":"invalid_request"}"#)).unwrap_err();
+    assert_eq!(e.code(), "invalid_request", "other errors are the server's own, and the session stays");
+    assert!(c.tokens().is_some());
 }
 
 #[test]
