@@ -99,6 +99,6 @@ impl<E: Env> Client<E> {
                 tab
             }
         };
-        Some([name, " ".to_owned(), tab].concat())
+        Some([name.as_str(), " ", &tab].concat())
     }
 }
