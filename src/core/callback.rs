@@ -34,8 +34,26 @@ fn response_part(url: &str, mode: ResponseMode) -> &str {
 
 /// Reads the authorization response from `url`; the first occurrence of each parameter wins.
 pub fn parse_response(url: &str, mode: ResponseMode) -> AuthorizationResponse {
+    locate_response(url, mode).1
+}
+
+/// Where `url` carries the response, and the response: where `mode` puts it, except an error response in the query
+/// of a `fragment` login whose fragment holds no `state` (IdentityServer and others send errors there); never a
+/// code from the query then.
+fn locate_response(url: &str, mode: ResponseMode) -> (ResponseMode, AuthorizationResponse) {
+    let response = read_response(response_part(url, mode));
+    if mode == ResponseMode::Fragment && response.state.is_none() {
+        let query = read_response(response_part(url, ResponseMode::Query));
+        if query.error.is_some() && query.state.is_some() && query.code.is_none() {
+            return (ResponseMode::Query, query);
+        }
+    }
+    (mode, response)
+}
+
+fn read_response(params: &str) -> AuthorizationResponse {
     let mut response = AuthorizationResponse::default();
-    for (name, value) in parse_params(response_part(url, mode)) {
+    for (name, value) in parse_params(params) {
         let slot = match name.as_str() {
             "state" => &mut response.state,
             "iss" => &mut response.iss,
@@ -72,7 +90,8 @@ pub fn page(url: &str) -> &str {
 /// `url` without the callback's parameters (`error`, `error_description` and `error_uri` only when it is an error
 /// response); any other query or fragment parameters stay.
 pub fn scrub_url(url: &str, mode: ResponseMode) -> String {
-    let names = match parse_response(url, mode).error {
+    let (mode, response) = locate_response(url, mode);
+    let names = match response.error {
         Some(_) => &CALLBACK_PARAMS[..],
         None => CALLBACK_PARAMS.get(..4).unwrap_or_default(),
     };
@@ -169,6 +188,20 @@ mod tests {
         assert_eq!(r.iss.as_deref(), Some(ISS));
         let f = parse_response("https://app/cb?x=1#state=s&code=c", ResponseMode::Fragment);
         assert_eq!(f.code.unwrap().secret(), "c");
+    }
+
+    #[test]
+    fn a_fragment_login_reads_an_error_the_server_put_in_the_query() {
+        // IdentityServer (DuendeArchive/Support#1238) and others answer errors in the query whatever was asked.
+        let url = "https://app/cb?error=invalid_request&error_description=bad%20scope&state=s&keep=1#_=_";
+        let r = parse_response(url, ResponseMode::Fragment);
+        assert_eq!((r.error.as_deref(), r.state.as_deref()), (Some("invalid_request"), Some("s")));
+        assert!(is_callback(url, ResponseMode::Fragment));
+        assert_eq!(scrub_url(url, ResponseMode::Fragment), "https://app/cb?keep=1#_=_");
+        // Never a code from the query, and the fragment wins when it holds the response.
+        assert!(!is_callback("https://app/cb?code=c&state=s", ResponseMode::Fragment));
+        let both = parse_response("https://app/cb?error=e&state=q#code=c&state=f", ResponseMode::Fragment);
+        assert_eq!((both.state.as_deref(), both.error), (Some("f"), None));
     }
 
     #[test]

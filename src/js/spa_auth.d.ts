@@ -45,7 +45,8 @@ export interface AuthClientOptions {
     userinfoEndpoint?: string;
     /** `"oidc"` (default): RP-initiated logout; `"auth0"`: `{issuer}/v2/logout`. */
     logoutStyle?: "oidc" | "auth0";
-    /** Where the callback carries `code` and `state` (default `"query"`). */
+    /** Where the callback carries `code` and `state` (default `"query"`). With `"fragment"`, an error answer a
+     * server put in the query instead (`error` and `state`, no `code`) is read there too. */
     responseMode?: "query" | "fragment";
     /** Where tokens live (default `"session"`: sessionStorage). */
     storage?: "session" | "memory";

@@ -86,3 +86,17 @@ test('a popup login where the browser has no BroadcastChannel (Safari 15.0-15.3)
   assert.match(assertAuthError(outcome, 'popup_blocked').message, /loginWithRedirect/);
   assert.equal(outcome.opened, 0);
 });
+
+test('responseMode fragment: an error the server put in the query is the server\'s error, scrubbed (IdentityServer)', async (t) => {
+  const page = await world.open(t);
+  const outcome = await page.evaluate(async (o) => {
+    window.hostile.client('main', o);
+    const state = new URL(await window.hostile.clients.main.buildAuthorizeUrl()).searchParams.get('state');
+    window.history.replaceState(null, '', `/hostile.html?error=invalid_request&error_description=bad%20scope&state=${state}#_=_`);
+    return window.hostile.attempt(() => window.hostile.clients.main.handleRedirectCallback());
+  }, world.options({ responseMode: 'fragment' }));
+  const err = assertAuthError(outcome, 'invalid_request');
+  assert.equal(err.errorDescription, 'bad scope');
+  assert.equal(await page.evaluate(() => window.location.href), `${world.www.origin}/hostile.html#_=_`);
+  assert.equal(world.op.tokenRequests.length, 0);
+});
