@@ -50,8 +50,9 @@ pub trait Env {
 }
 
 /// A request the driver sends: `GET url` (JSON accepted) without a body, `POST url` form-encoded with one;
-/// with an `Authorization` header when `authorization` is set.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// with an `Authorization` header when `authorization` is set. Its `Debug` shows the method and URL only: the body,
+/// the `Authorization` header and the proof carry codes, verifiers and tokens.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub url: String,
     pub body: Option<String>,
@@ -79,8 +80,13 @@ impl HttpRequest {
     }
 }
 
-/// What became of the last request.
-#[derive(Debug)]
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest").field("method", &self.method()).field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+/// What became of the last request. Its `Debug` leaves out the answer's text (a token response).
 pub enum Answer {
     /// The server answered: its status and body text, and its `DPoP-Nonce` and `WWW-Authenticate` headers
     /// (RFC 9449 §8, §9; a driver that does not do DPoP gives `None`).
@@ -91,6 +97,17 @@ pub enum Answer {
     TimedOut,
     /// The driver's WebCrypto verified (or refused) the signature asked for by [`Action::Verify`].
     Verified(bool),
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Http { status, .. } => f.debug_struct("Http").field("status", status).finish_non_exhaustive(),
+            Answer::Unreachable => f.write_str("Unreachable"),
+            Answer::TimedOut => f.write_str("TimedOut"),
+            Answer::Verified(ok) => f.debug_tuple("Verified").field(ok).finish(),
+        }
+    }
 }
 
 /// What the driver does next.
@@ -104,8 +121,8 @@ pub enum Action {
     Done(Outcome),
 }
 
-/// What an operation ends with.
-#[derive(Debug, PartialEq, Eq)]
+/// What an operation ends with. Its `Debug` redacts an access token.
+#[derive(PartialEq, Eq)]
 pub enum Outcome {
     /// `login`: the authorize URL (the login is stored under its state).
     AuthorizeUrl(String),
@@ -125,6 +142,20 @@ pub enum Outcome {
     NotLoggedIn(Option<String>),
 }
 
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::AuthorizeUrl(url) => f.debug_tuple("AuthorizeUrl").field(url).finish(),
+            Outcome::LoggedIn(app_state) => f.debug_tuple("LoggedIn").field(app_state).finish(),
+            Outcome::AccessToken(_) => f.write_str("AccessToken([redacted])"),
+            Outcome::LoggedOut => f.write_str("LoggedOut"),
+            Outcome::UserInfo(claims) => f.debug_tuple("UserInfo").field(claims).finish(),
+            Outcome::Answered { refresh } => f.debug_struct("Answered").field("refresh", refresh).finish(),
+            Outcome::NotLoggedIn(app_state) => f.debug_tuple("NotLoggedIn").field(app_state).finish(),
+        }
+    }
+}
+
 /// The provider's answers to `prompt=none` that mean "not without the user" (OIDC Core §3.1.2.6): a silent check
 /// ends quietly with them.
 const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
@@ -138,8 +169,8 @@ pub struct LogoutOptions {
     pub local_only: bool,
 }
 
-/// An operation in progress; advance it with [`Client::advance`].
-#[derive(Debug)]
+/// An operation in progress; advance it with [`Client::advance`]. Its `Debug` shows nothing of what it holds (a
+/// refresh or access token, a transaction's verifier).
 pub struct Step {
     state: State,
     /// Discovery was asked for (its answer is the next one).
@@ -150,7 +181,12 @@ pub struct Step {
     nonce_retried: bool,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Step").finish_non_exhaustive()
+    }
+}
+
 enum State {
     Login(Option<LoginOptions>),
     Callback { response: Option<Box<AuthorizationResponse>>, transaction: Box<Transaction>, sent: bool },

@@ -3,8 +3,9 @@
 
 use super::*;
 
-/// A message to the other tabs of this app, as both drivers send it (`{ type, text?, at }`).
-#[derive(Debug, PartialEq)]
+/// A message to the other tabs of this app, as both drivers send it (`{ type, text?, at }`). Its `Debug` leaves out
+/// the session's text (it holds the refresh token).
+#[derive(PartialEq)]
 pub struct TabMessage {
     /// `session`, `logout`, `logged-out`, `ask`, `hello` or `here`.
     pub kind: &'static str,
@@ -25,6 +26,12 @@ pub struct Heard {
     pub replies: &'static [&'static str],
     /// The session may have changed: tell the listeners if it did.
     pub changed: bool,
+}
+
+impl std::fmt::Debug for TabMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TabMessage").field("kind", &self.kind).field("at", &self.at).finish_non_exhaustive()
+    }
 }
 
 impl<E: Env> Client<E> {

@@ -959,3 +959,19 @@ fn a_logout_without_return_to_uses_the_post_logout_redirect_uri_option() {
     };
     assert!(bad.validate().unwrap_err().message().contains("postLogoutRedirectUri"));
 }
+
+#[test]
+fn debug_of_requests_answers_outcomes_steps_and_tab_messages_shows_no_secret() {
+    let c = logged_in();
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let refresh_token = c.stored().unwrap().refresh_token.as_ref().unwrap().secret().to_owned();
+    assert!(request.body.as_deref().unwrap().contains(&refresh_token));
+    let answer = Answer::Http { status: 200, text: tokens_answer("at-secret", None), nonce: None, challenge: None };
+    let message = TabMessage { kind: "session", text: c.session_text(), at: 1 };
+    let shown = format!("{request:?} {step:?} {answer:?} {:?} {message:?}", Outcome::AccessToken("at-secret".into()));
+    assert!(shown.contains("https://id.example.com/token") && shown.contains("200"), "{shown}");
+    for secret in [refresh_token.as_str(), "at-secret", "at1"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
