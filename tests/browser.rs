@@ -59,6 +59,11 @@ export function abortedAfter(ms) {
 export function alreadyAborted() {
   return new Request("https://api.example/x", { signal: AbortSignal.abort() });
 }
+export function hideAbortSignalTimeout() {
+  const timeout = AbortSignal.timeout;
+  delete AbortSignal.timeout;
+  return () => { AbortSignal.timeout = timeout; };
+}
 export function isAuthError(e) {
   return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
 }
@@ -73,6 +78,7 @@ extern "C" {
     fn slowTokenEndpoint(ms: u32) -> JsValue;
     fn abortedAfter(ms: u32) -> web_sys::Request;
     fn alreadyAborted() -> web_sys::Request;
+    fn hideAbortSignalTimeout() -> js_sys::Function;
 }
 
 fn session() -> web_sys::Storage {
@@ -291,6 +297,18 @@ async fn a_refresh_runs_to_its_end_when_the_future_that_started_it_is_dropped() 
     let calls = restore(&endpoint, "dropped-test");
     assert_eq!(token.unwrap(), "at1", "the first refresh's answer, not a second refresh's");
     assert_eq!(calls, Some(1.0), "one refresh request: the rotated refresh token was never sent again");
+}
+
+#[wasm_bindgen_test]
+async fn without_abort_signal_timeout_the_rust_driver_still_refreshes() {
+    let client = expired_session("no-timeout-test");
+    let endpoint = slowTokenEndpoint(10);
+    let put_back = hideAbortSignalTimeout(); // Chrome before 103, Firefox before 100, Safari before 16
+    let token = client.get_access_token(TokenOptions::default()).await;
+    put_back.call0(&JsValue::UNDEFINED).unwrap();
+    let calls = restore(&endpoint, "no-timeout-test");
+    assert_eq!(token.unwrap(), "at1", "the request runs unbounded there (README), as in the JS driver");
+    assert_eq!(calls, Some(1.0));
 }
 
 #[wasm_bindgen_test]

@@ -139,7 +139,7 @@ fn shared_flight(tokens_key: &str) -> Flight {
 /// Runs `future` to its end even when the caller's future is dropped (a Yew or Leptos component unmounting): the
 /// browser's request goes on anyway, and an answer thrown away would lose a rotated refresh token or a login whose
 /// state is spent. `None` only if the task ended without an outcome.
-async fn detached<T: 'static>(future: impl std::future::Future<Output = T> + 'static) -> Option<T> {
+pub(crate) async fn detached<T: 'static>(future: impl std::future::Future<Output = T> + 'static) -> Option<T> {
     let slot = Rc::new(RefCell::new(None));
     let out = slot.clone();
     let promise = wasm_bindgen_futures::future_to_promise(async move {
@@ -343,9 +343,14 @@ not made by a login here).",
         if window.closed().unwrap_or(true) {
             return Err(Error::new(crate::core::error::code::POPUP_CLOSED, "The login popup was closed before the login finished."));
         }
-        let channel = self.client().popup_channel(&url).ok_or_else(unexpected)?;
+        let Some(channel) = self.client().popup_channel(&url) else {
+            let _ = window.close();
+            return Err(unexpected());
+        };
         let answer = popup::answer(&window, &channel, &url, options.timeout_ms).await?;
-        match self.run(self.client().callback(&answer)?, true).await? {
+        let (this, step) = (self.clone(), self.client().callback(&answer)?);
+        // The state is spent: the code exchange runs to its end even if this future is dropped.
+        match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {
             Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
             _ => Err(unexpected()),
         }

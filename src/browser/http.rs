@@ -58,19 +58,28 @@ pub async fn send(request: &HttpRequest, timeout_ms: u64, proof: Option<&str>) -
         }
     };
     let Ok(init) = built else { return Answer::Unreachable };
-    let signal = web_sys::AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
-    init.set_signal(Some(&signal));
+    let signal = timeout_signal(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
+    init.set_signal(signal.as_ref());
+    let timed_out = || signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
     match fetch(&request.url, &init).await {
         Ok(response) => match text_of(&response).await {
-            _ if signal.aborted() => Answer::TimedOut,
+            _ if timed_out() => Answer::TimedOut,
             text => {
                 let (nonce, challenge) = dpop_headers(&response);
                 Answer::Http { status: response.status(), text, nonce, challenge }
             }
         },
-        Err(_) if signal.aborted() => Answer::TimedOut,
+        Err(_) if timed_out() => Answer::TimedOut,
         Err(_) => Answer::Unreachable,
     }
+}
+
+/// `AbortSignal.timeout(ms)`, or `None` in a browser without it (Chrome before 103, Firefox before 100, Safari
+/// before 16): the request then runs unbounded, as in the JS driver, instead of failing with a JavaScript error.
+fn timeout_signal(ms: u32) -> Option<web_sys::AbortSignal> {
+    let class = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("AbortSignal")).ok()?;
+    let timeout = js_sys::Reflect::get(&class, &JsValue::from_str("timeout")).ok()?.dyn_into::<js_sys::Function>().ok()?;
+    timeout.call1(&class, &JsValue::from(ms)).ok()?.dyn_into().ok()
 }
 
 /// A response's `DPoP-Nonce` and `WWW-Authenticate` headers (RFC 9449 §8, §9).
@@ -91,10 +100,10 @@ async fn text_of(response: &Response) -> String {
 /// after that.
 pub async fn get_text(url: &str) -> Result<(u16, String)> {
     let init = init("GET", &[])?;
-    let signal = web_sys::AbortSignal::timeout_with_u32(10_000);
-    init.set_signal(Some(&signal));
+    let signal = timeout_signal(10_000);
+    init.set_signal(signal.as_ref());
     let timed_out = || Error::new(code::TIMEOUT, "No answer within 10 s.");
-    let response = fetch(url, &init).await.map_err(|e| if signal.aborted() { timed_out() } else { e })?;
+    let response = fetch(url, &init).await.map_err(|e| if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) { timed_out() } else { e })?;
     Ok((response.status(), text_of(&response).await))
 }
 
@@ -128,11 +137,15 @@ pub async fn unless_aborted<T>(signal: &web_sys::AbortSignal, future: impl Futur
     if signal.aborted() {
         return Err(aborted());
     }
+    let mut settle = None;
     let abort = JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
         let options = web_sys::AddEventListenerOptions::new();
         options.set_once(true);
         let _ = signal.add_event_listener_with_callback_and_add_event_listener_options("abort", &resolve, &options);
+        settle = Some(resolve);
     }));
+    // However this ends, the listener goes and the promise settles, so neither it nor the future's callbacks stay.
+    let _settled = settle.map(|resolve| Settled { signal, resolve });
     let (mut future, mut abort) = (pin!(future), pin!(abort));
     poll_fn(|cx| match future.as_mut().poll(cx) {
         Poll::Ready(output) => Poll::Ready(output),
@@ -140,4 +153,17 @@ pub async fn unless_aborted<T>(signal: &web_sys::AbortSignal, future: impl Futur
         Poll::Pending => Poll::Pending,
     })
     .await
+}
+
+/// Removes the `abort` listener of [`unless_aborted`] and settles its promise when dropped.
+struct Settled<'a> {
+    signal: &'a web_sys::AbortSignal,
+    resolve: js_sys::Function,
+}
+
+impl Drop for Settled<'_> {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", &self.resolve);
+        let _ = self.resolve.call0(&JsValue::UNDEFINED);
+    }
 }

@@ -139,10 +139,14 @@ impl LegacyJwtClient {
     }
 
     /// `GET {serverUrl}/refresh`: a new JWT (plain text) for the stored refresh token; one request for all
-    /// concurrent callers. A refused refresh token removes the session (`login_required`).
+    /// concurrent callers, which runs to its end even if the caller that started it is dropped (so no second one
+    /// starts beside it). A refused refresh token removes the session (`login_required`).
     #[cfg(feature = "rust")]
     pub async fn refresh(&self) -> Result<String> {
-        self.inner.refresh.run(|| self.refresh_once()).await
+        let this = self.clone();
+        super::client::detached(async move { this.inner.refresh.run(|| this.refresh_once()).await })
+            .await
+            .unwrap_or_else(|| Err(Error::server("The refresh ended without its result.")))
     }
 
     #[cfg(feature = "rust")]

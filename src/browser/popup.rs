@@ -9,8 +9,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::Window;
 
-/// A provider that sends `Cross-Origin-Opener-Policy` cuts the popup off from its opener as soon as its page loads,
-/// and the opener then reads `popup.closed` as true: only a close seen later than this is the user's.
+/// A provider that sends `Cross-Origin-Opener-Policy` cuts the popup off from its opener as soon as its first page
+/// loads, and the opener then reads `popup.closed` as true. A popup seen on the provider's page before it closed was
+/// not cut off then; one that closed without being seen there is taken as cut off within this time, and as closed
+/// by the user after it (as in the JavaScript driver).
 const SEVERED_MS: f64 = 3000.0;
 
 /// How often the wait looks at the answer, the clock and the popup (ms).
@@ -26,6 +28,13 @@ fn closed() -> Error {
 /// Opens the popup, blank until the authorize URL is known; `popup_blocked` when the browser refuses (call it from
 /// a click handler).
 pub fn open() -> Result<Window> {
+    let has_channel = js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("BroadcastChannel")).unwrap_or(false);
+    if !has_channel {
+        return Err(Error::new(
+            code::POPUP_BLOCKED,
+            "This browser has no BroadcastChannel (Safari before 15.4), which carries a popup login's answer: use login_with_redirect().",
+        ));
+    }
     web_sys::window()
         .and_then(|w| w.open_with_url_and_target_and_features("about:blank", "spa-auth-login", "popup,width=500,height=680").ok())
         .flatten()
@@ -49,6 +58,7 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
     let opened_at = js_sys::Date::now();
     let _ = popup.location().set_href(url);
     let mut watching = true;
+    let mut seen_away = false; // seen on another origin's page while still connected
     let result = loop {
         if web_sys::window().is_none() {
             break Err(closed());
@@ -63,8 +73,12 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
             let ms = crate::core::token::decimal(timeout_ms.into());
             break Err(Error::new(code::TIMEOUT, ["The popup login did not finish within ", &ms, " ms."].concat()));
         }
-        if watching && popup.closed().unwrap_or(true) {
-            if elapsed < SEVERED_MS {
+        let is_closed = popup.closed().unwrap_or(true);
+        if !is_closed {
+            seen_away |= popup.location().href().is_err(); // another origin's location cannot be read
+        }
+        if watching && is_closed {
+            if !seen_away && elapsed < SEVERED_MS {
                 watching = false; // cut off by the provider's COOP: only the answer or the timeout can end it now
             } else {
                 break Err(closed());
