@@ -19,9 +19,13 @@ pub enum IdentificationMode {
 /// Options of [`ClientIdentification`], as API.md names them.
 #[derive(Clone, Debug, Default)]
 pub struct IdentificationOptions {
+    /// The public client id sent on each API call.
     pub client_id: String,
+    /// In a header (default) or in the query.
     pub mode: IdentificationMode,
+    /// The header's name (default `x-client-id`).
     pub header_name: Option<String>,
+    /// The query parameter's name (default `clientId`).
     pub query_param: Option<String>,
 }
 

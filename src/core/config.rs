@@ -47,26 +47,47 @@ pub enum TabsMode {
 /// Options for an [`AuthClient`](crate::AuthClient), as API.md lists them (JavaScript names in camelCase).
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// The authorization server's base URL (`https:`, or `http:` on a loopback host), compared as an exact string.
     pub issuer: String,
+    /// The public client id; a client secret is never taken.
     pub client_id: String,
+    /// The absolute URL registered at the server that the login comes back to (no fragment).
     pub redirect_uri: String,
+    /// Space-separated scopes (default `openid profile email`); `offline_access` asks for a refresh token.
     pub scope: Option<String>,
+    /// Sent as `audience` (Auth0 style); the session is kept apart from other audiences' of the same client id.
     pub audience: Option<String>,
+    /// The metadata URL (default `{issuer}/.well-known/openid-configuration`, OIDC Discovery §4).
     pub discovery_url: Option<String>,
+    /// With `token_endpoint`: the endpoints are known and discovery is skipped.
     pub authorization_endpoint: Option<String>,
+    /// With `authorization_endpoint`: the endpoints are known and discovery is skipped.
     pub token_endpoint: Option<String>,
+    /// RP-Initiated Logout's endpoint (default: from discovery).
     pub end_session_endpoint: Option<String>,
+    /// RFC 7009 revocation, used at logout (default: from discovery).
     pub revocation_endpoint: Option<String>,
+    /// UserInfo (OIDC Core §5.3; default: from discovery).
     pub userinfo_endpoint: Option<String>,
+    /// `Oidc` (end-session URL) or `Auth0` (`{issuer}/v2/logout`).
     pub logout_style: LogoutStyle,
+    /// Where the answer carries `code` and `state`: the query (default) or the fragment.
     pub response_mode: ResponseMode,
+    /// Where tokens live: sessionStorage (default) or this page's memory.
     pub storage: StorageKind,
+    /// Clock skew allowed on `exp`, `iat` and `nbf`, in seconds (default 60, at most 86400).
     pub leeway: Option<f64>,
+    /// Extra authorize parameters (`prompt`, `ui_locales`, …); none the library sets itself.
     pub authorization_params: Vec<(String, String)>,
+    /// `Shared` (default): the app's tabs share one session; `Isolated`: nothing passes between tabs.
     pub tabs: TabsMode,
+    /// Bound on every network step, in milliseconds (default 10000, 1 to 3600000).
     pub timeout_ms: Option<f64>,
+    /// Verify the ID token's signature with the provider's JWKS (RS256, PS256, ES256, EdDSA where available).
     pub verify_signature: bool,
+    /// The provider's JWK Set URL (default: from discovery).
     pub jwks_uri: Option<String>,
+    /// Sender-constrained tokens (RFC 9449) with a non-extractable WebCrypto key kept in IndexedDB.
     pub dpop: bool,
     /// Where the server's logout sends the browser back when `logout()` names no `returnTo`
     /// (`post_logout_redirect_uri`, OIDC RP-Initiated Logout 1.0 §2; the UiTiD preset's default: `redirect_uri`).

@@ -61,14 +61,17 @@ impl Error {
         Self::from_fields(Cow::Borrowed(code), message.into(), cause.0.error.clone(), cause.0.error_description.clone())
     }
 
+    /// `invalid_config` with `message`.
     pub fn invalid_config(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(code::INVALID_CONFIG, message)
     }
 
+    /// `server_error` with `message`.
     pub fn server(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(code::SERVER_ERROR, message)
     }
 
+    /// `id_token_invalid` with `message`.
     pub fn id_token(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(code::ID_TOKEN_INVALID, message)
     }

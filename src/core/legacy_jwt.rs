@@ -15,6 +15,7 @@ use serde::Serialize;
 pub struct LegacyOptions {
     /// e.g. `https://jwt.uitdatabank.be` or `https://jwt-test.uitdatabank.be`
     pub server_url: String,
+    /// The integration's API key (sent as `apiKey` and `X-Api-Key`).
     pub api_key: String,
     /// `nl`, `fr` or `de`
     pub lang: Option<String>,

@@ -192,12 +192,17 @@ pub struct TokenSet {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tokens {
+    /// The access token (opaque to the library).
     pub access_token: AccessToken,
+    /// The ID token, when the server sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<IdToken>,
+    /// `Bearer`, or `DPoP` with `dpop: true`.
     pub token_type: String,
+    /// The scope the server said it granted, when it said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// When the access token expires, in epoch seconds (`expires_in` counted from the answer's arrival).
     pub expires_at: u64,
 }
 
