@@ -103,8 +103,13 @@ pub async fn get_text(url: &str) -> Result<(u16, String)> {
     let signal = timeout_signal(10_000);
     init.set_signal(signal.as_ref());
     let timed_out = || Error::new(code::TIMEOUT, "No answer within 10 s.");
-    let response = fetch(url, &init).await.map_err(|e| if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) { timed_out() } else { e })?;
-    Ok((response.status(), text_of(&response).await))
+    let aborted = || signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
+    let response = fetch(url, &init).await.map_err(|e| if aborted() { timed_out() } else { e })?;
+    let text = text_of(&response).await;
+    match aborted() {
+        true => Err(timed_out()), // the body did not arrive in time
+        false => Ok((response.status(), text)),
+    }
 }
 
 /// Sends a clone of `request` with `headers` set (the original stays unsent, so its body can be replayed).

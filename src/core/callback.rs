@@ -82,20 +82,35 @@ pub fn is_callback(url: &str, mode: ResponseMode) -> bool {
     r.state.is_some() && (r.code.is_some() || r.error.is_some())
 }
 
-/// The page `url` shows: without query and fragment, and without a trailing `/`.
-pub fn page(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/')
+/// Whether `a` and `b` show the same page: the same origin (in any case), the same path (a trailing `/` aside);
+/// query and fragment aside.
+pub fn same_page(a: &str, b: &str) -> bool {
+    let page = |url: &str| url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/').to_owned();
+    let (a, b) = (page(a), page(b));
+    let (origin_a, origin_b) = (super::encoding::origin(&a), super::encoding::origin(&b));
+    origin_a.eq_ignore_ascii_case(origin_b) && a.get(origin_a.len()..) == b.get(origin_b.len()..)
 }
 
 /// `url` without the callback's parameters (`error`, `error_description` and `error_uri` only when it is an error
 /// response); any other query or fragment parameters stay.
 pub fn scrub_url(url: &str, mode: ResponseMode) -> String {
-    let (mode, response) = locate_response(url, mode);
+    let (located, response) = locate_response(url, mode);
     let names = match response.error {
         Some(_) => &CALLBACK_PARAMS[..],
         None => CALLBACK_PARAMS.get(..4).unwrap_or_default(),
     };
-    without_params(url, names, mode == ResponseMode::Fragment)
+    let scrubbed = without_params(url, names, located == ResponseMode::Fragment);
+    if mode == ResponseMode::Query {
+        return scrubbed;
+    }
+    // In `fragment` mode both parts may hold pieces of an answer (an error in the query): none stays. An error
+    // answer read from the query leaves no `code`, `state` or `iss` in the fragment; a fragment answer scrubbed away
+    // uncovers no error answer in the query.
+    match located {
+        ResponseMode::Query => without_params(&scrubbed, CALLBACK_PARAMS.get(..4).unwrap_or_default(), true),
+        ResponseMode::Fragment if locate_response(&scrubbed, mode).0 == ResponseMode::Query => without_params(&scrubbed, &CALLBACK_PARAMS, false),
+        ResponseMode::Fragment => scrubbed,
+    }
 }
 
 /// What the store held under the callback's state.
@@ -191,6 +206,15 @@ mod tests {
     }
 
     #[test]
+    fn pages_are_compared_by_origin_in_any_case_and_exact_path() {
+        assert!(same_page("HTTPS://App.Example/cb/?code=c#x", "https://app.example/cb"));
+        assert!(same_page("http://127.0.0.1:8080/", "http://127.0.0.1:8080"));
+        assert!(!same_page("https://app.example/Cb", "https://app.example/cb"), "the path keeps its case");
+        assert!(!same_page("https://app.example:8443/cb", "https://app.example/cb"));
+        assert!(!same_page("https://app.example/cb/x", "https://app.example/cb"));
+    }
+
+    #[test]
     fn a_fragment_login_reads_an_error_the_server_put_in_the_query() {
         // IdentityServer (DuendeArchive/Support#1238) and others answer errors in the query whatever was asked.
         let url = "https://app/cb?error=invalid_request&error_description=bad%20scope&state=s&keep=1#_=_";
@@ -202,6 +226,16 @@ mod tests {
         assert!(!is_callback("https://app/cb?code=c&state=s", ResponseMode::Fragment));
         let both = parse_response("https://app/cb?error=e&state=q#code=c&state=f", ResponseMode::Fragment);
         assert_eq!((both.state.as_deref(), both.error), (Some("f"), None));
+        // Scrubbing the fragment's answer uncovers the query's: both go (found by fuzz target callback_url).
+        for url in [
+            "https://app/cb?error=e&state=q&keep=1#code=c&state=f",
+            "?error&state&#rror&state&#c&c&",
+            "https://app/cb?error=e&state=q#code=c&iss=i&keep=1",
+        ] {
+            let scrubbed = scrub_url(url, ResponseMode::Fragment);
+            assert!(!is_callback(&scrubbed, ResponseMode::Fragment) && parse_response(&scrubbed, ResponseMode::Fragment).state.is_none(), "{scrubbed}");
+        }
+        assert_eq!(scrub_url("https://app/cb?error=e&state=q&keep=1#code=c&state=f", ResponseMode::Fragment), "https://app/cb?keep=1");
     }
 
     #[test]

@@ -86,12 +86,13 @@ function optionsText(value, what, code) {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) throw new AuthError(code, `${what} must be an object, got ${describe(value)}.`);
   let text;
-  const top = withInherited(value);
   try {
+    const top = withInherited(value);
     // JSON would turn NaN and Infinity into null (read as "not given") and drop an option that is `undefined`
-    // (a `clientSecret` from an unset environment variable too): the first is refused here, the second kept as null.
+    // (a `clientSecret` from an unset environment variable too): a constructor refuses the first, and the second
+    // is kept as null. (A method's options may hold numbers the driver reads itself, `timeoutMs: Infinity` too.)
     text = JSON.stringify(top, function (name, v) {
-      if (typeof v === "number" && !Number.isFinite(v)) throw invalid(name, "a finite number", v, code);
+      if (code === "invalid_config" && typeof v === "number" && !Number.isFinite(v)) throw invalid(name, "a finite number", v, code);
       return v === undefined && this === top ? null : v;
     });
   } catch (e) {
@@ -500,7 +501,11 @@ export class AuthClient {
     // The address bar is clean before anything can fail (a DPoP key IndexedDB cannot read, too).
     const scrubbed = this.#core.scrubbedUrl(href);
     if (href === window.location.href && scrubbed !== href) {
-      window.history.replaceState(window.history.state, "", scrubbed);
+      try {
+        window.history.replaceState(window.history.state, "", scrubbed);
+      } catch (e) {
+        throw new AuthError("invalid_config", `history.replaceState refused to clean the address bar: ${e?.message ?? e}`);
+      }
     }
     const popup = this.#core.popupChannel(href);
     if (popup === undefined) {

@@ -62,7 +62,7 @@ export interface AuthClientOptions {
      * `AuthClient.publiq()`, the `redirectUri` (Keycloak accepts the client's redirect URIs after a logout). */
     postLogoutRedirectUri?: string;
     /** Sender-constrained tokens (RFC 9449), default `false`. `true`: a non-extractable ES256 key pair per issuer and
-     * client id, kept in IndexedDB (so a reload keeps it) and removed at logout; the code is bound to it
+     * client id (and `audience`, when one is set), kept in IndexedDB (so a reload keeps it) and removed at logout; the code is bound to it
      * (`dpop_jkt`); a DPoP proof on every token, refresh, revocation and UserInfo request and on `fetch()`
      * (`Authorization: DPoP …` with `ath`); a server's `use_dpop_nonce` is answered once with its `DPoP-Nonce`; a
      * token that is not `DPoP` is refused (`server_error`). Without WebCrypto (a secure context) or IndexedDB the

@@ -100,3 +100,18 @@ test('responseMode fragment: an error the server put in the query is the server\
   assert.equal(await page.evaluate(() => window.location.href), `${world.www.origin}/hostile.html#_=_`);
   assert.equal(world.op.tokenRequests.length, 0);
 });
+
+test('loginWithPopup({ timeoutMs: Infinity }) waits without a limit: a method\'s own number is not refused', async (t) => {
+  const page = await world.open(t);
+  const seen = await page.evaluate(async (o) => {
+    window.hostile.client('main', o);
+    const popup = { closed: false, location: { href: 'about:blank' }, close() { this.closed = true; } };
+    window.open = () => popup;
+    let settled = 'pending';
+    window.hostile.clients.main.loginWithPopup({ timeoutMs: Infinity }).then(() => { settled = 'resolved'; }, (e) => { settled = e.code; });
+    await new Promise((resolve) => { setTimeout(resolve, 500); });
+    return { settled, sentTo: popup.location.href };
+  }, world.options({ tabs: 'isolated' }));
+  assert.equal(seen.settled, 'pending');
+  assert.match(seen.sentTo, /\/authorize\?/, 'the popup was sent to the provider');
+});

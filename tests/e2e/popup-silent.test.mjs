@@ -86,7 +86,8 @@ test('a popup closed as soon as the provider page shows is popup_closed at once,
   const closedAt = Date.now();
   await popup.close();
   await page.locator('#error[data-code="popup_closed"]').waitFor({ timeout: 5000 });
-  assert.ok(Date.now() - closedAt < 5000);
+  const took = Date.now() - closedAt;
+  assert.ok(took < 1500, `popup_closed ${took} ms after the close (polled every 100 ms), not at a timeout`);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
 });
 

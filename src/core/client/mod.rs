@@ -110,8 +110,9 @@ impl std::fmt::Debug for Answer {
     }
 }
 
-/// What the driver does next.
-#[derive(Debug, PartialEq, Eq)]
+/// What the driver does next. Its `Debug` shows a navigation's URL without its query (a logout's `id_token_hint`)
+/// and no signature input (an ID token).
+#[derive(PartialEq, Eq)]
 pub enum Action {
     Fetch(HttpRequest),
     /// Leave the page (`location.assign`).
@@ -119,6 +120,17 @@ pub enum Action {
     /// Verify an ID token's signature with this key (`verifySignature`); answer with [`Answer::Verified`].
     Verify(Verification),
     Done(Outcome),
+}
+
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Fetch(request) => f.debug_tuple("Fetch").field(request).finish(),
+            Action::Navigate(url) => f.debug_tuple("Navigate").field(&url.split(['?', '#']).next().unwrap_or_default()).finish(),
+            Action::Verify(_) => f.write_str("Verify(..)"),
+            Action::Done(outcome) => f.debug_tuple("Done").field(outcome).finish(),
+        }
+    }
 }
 
 /// What an operation ends with. Its `Debug` redacts an access token.
@@ -204,14 +216,13 @@ enum State {
 }
 
 /// What a token set whose signature verified goes on to.
-#[derive(Debug)]
 enum Finish {
     Login(Option<String>),
     Refresh { refresh_token: RefreshToken },
 }
 
 /// What a signature check waits for.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 enum Awaiting {
     Nothing,
     Jwks,
@@ -487,7 +498,7 @@ impl<E: Env> Client<E> {
     }
 
     fn is_own_callback(&self, url: &str) -> bool {
-        if callback::page(url).eq_ignore_ascii_case(callback::page(&self.config.redirect_uri)) {
+        if callback::same_page(url, &self.config.redirect_uri) {
             return true;
         }
         let Some(state) = callback::parse_response(url, self.config.response_mode).state else { return false };

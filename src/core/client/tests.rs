@@ -969,9 +969,12 @@ fn debug_of_requests_answers_outcomes_steps_and_tab_messages_shows_no_secret() {
     assert!(request.body.as_deref().unwrap().contains(&refresh_token));
     let answer = Answer::Http { status: 200, text: tokens_answer("at-secret", None), nonce: None, challenge: None };
     let message = TabMessage { kind: "session", text: c.session_text(), at: 1 };
-    let shown = format!("{request:?} {step:?} {answer:?} {:?} {message:?}", Outcome::AccessToken("at-secret".into()));
-    assert!(shown.contains("https://id.example.com/token") && shown.contains("200"), "{shown}");
-    for secret in [refresh_token.as_str(), "at-secret", "at1"] {
+    let id_token = c.stored().unwrap().id_token.as_ref().unwrap().secret().to_owned();
+    let navigate = Action::Navigate(["https://id.example.com/logout?id_token_hint=", &id_token].concat());
+    let actions = format!("{:?} {navigate:?}", Action::Fetch(request.clone()));
+    let shown = format!("{request:?} {step:?} {answer:?} {:?} {message:?} {actions}", Outcome::AccessToken("at-secret".into()));
+    assert!(shown.contains("https://id.example.com/token") && shown.contains("200") && shown.contains("/logout"), "{shown}");
+    for secret in [refresh_token.as_str(), "at-secret", "at1", &id_token] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
 }
