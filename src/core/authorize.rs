@@ -34,11 +34,14 @@ pub struct Transaction {
     /// against it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
+    /// The scope the login asked for: the granted one when the token answer leaves `scope` out (RFC 6749 §5.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge"])?;
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope"])?;
         let transaction = Transaction {
             issuer: r.text().unwrap_or_default(),
             verifier: PkceVerifier::new(r.required()),
@@ -49,6 +52,7 @@ impl FromJson for Transaction {
             silent: r.member() == Member::Bool(true),
             dpop_jkt: r.text(),
             max_age: r.number().map(|s| s as u64),
+            scope: r.text(),
         };
         r.finish(transaction)
     }
@@ -178,6 +182,7 @@ pub fn authorization_request(
             silent: login.silent,
             dpop_jkt: login.dpop_jkt,
             max_age,
+            scope: Some(scope),
         },
         state,
     })

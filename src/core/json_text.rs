@@ -260,6 +260,7 @@ mod tests {
             silent: true,
             dpop_jkt: Some("jkt".into()),
             max_age: Some(0),
+            scope: Some("openid \"x\"".into()),
         });
         same_as_serde_json(&vec![-3i64, 0, 7]);
         same_as_serde_json(&(None as Option<String>));

@@ -122,6 +122,7 @@ export interface TokenSet {
     accessToken: string;
     idToken?: string;
     tokenType: string;
+    /** The granted scope: the token answer's, or the one the login asked for when the answer left it out. */
     scope?: string;
     expiresAt: number;
 }

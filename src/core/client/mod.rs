@@ -620,6 +620,9 @@ impl<E: Env> Client<E> {
             State::Callback { transaction, sent: true, .. } => {
                 let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
                 let mut set = self.token_set(status, &text, None)?;
+                if set.scope.is_none() {
+                    set.scope.clone_from(&transaction.scope); // left out: as asked (RFC 6749 §5.1)
+                }
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 let now = self.env.now();
                 let claims = id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, now), self.env.json())?;

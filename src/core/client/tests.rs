@@ -421,6 +421,7 @@ fn an_openid_code_exchange_without_an_id_token_stores_nothing() {
 #[test]
 fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
     let c = logged_in();
+    assert_eq!(c.tokens().unwrap().scope.as_deref(), Some("openid offline_access"), "left out of the answer: as asked (RFC 6749 §5.1)");
     c.env().now.set(1290);
     assert_eq!(c.access_token(None, false).unwrap(), None, "30 s margin: refresh");
     let mut step = c.refresh().unwrap();
@@ -429,7 +430,7 @@ fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
     let done = c.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap();
     assert_eq!(done, Action::Done(Outcome::AccessToken("at2".into())));
     assert!(c.tokens().unwrap().id_token.is_some(), "the ID token is kept");
-    assert!(!request.body.as_deref().unwrap().contains("scope="), "no scope granted in words: none sent");
+    assert!(request.body.as_deref().unwrap().ends_with("&scope=openid%20offline_access"), "the scope as asked: {:?}", request.body);
 
     // The scope the server said it granted goes with the next refresh (RFC 6749 §6; Entra ID needs it).
     let mut step = c.refresh().unwrap();
@@ -437,7 +438,7 @@ fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
     let mut granted: serde_json::Value = serde_json::from_str(&tokens_answer("at3", None)).unwrap();
     granted["scope"] = "openid api://spa/read".into();
     c.advance(&mut step, http(200, &granted.to_string())).unwrap();
-    assert!(!request.body.as_deref().unwrap().contains("scope="));
+    assert!(request.body.as_deref().unwrap().ends_with("&scope=openid%20offline_access"));
     let mut step = c.refresh().unwrap();
     let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert!(request.body.as_deref().unwrap().ends_with("&scope=openid%20api%3A%2F%2Fspa%2Fread"), "{:?}", request.body);
