@@ -173,6 +173,15 @@ fn storage_falls_back_to_memory_with_one_warning() {
     assert_eq!(session().get_item("spa-auth:f2:tx:s").unwrap(), None);
     assert!(warnings(&counter) <= 1.0, "at most one console warning per page");
     assert_eq!(warnings(&counter), 1.0);
+
+    // A login in progress after that: refused while sessionStorage is full, kept once it has room again (in
+    // sessionStorage for the way back, and in memory, where this page now reads).
+    fillSessionStorage();
+    assert_eq!(store.set_durable("spa-auth:f2:tx:t", "login").unwrap_err().code(), "storage_unavailable");
+    restoreSessionStorage();
+    store.set_durable("spa-auth:f2:tx:t", "login").unwrap();
+    assert_eq!(session().get_item("spa-auth:f2:tx:t").unwrap().as_deref(), Some("login"));
+    assert_eq!(store.get("spa-auth:f2:tx:t").unwrap().as_deref(), Some("login"));
     session().clear().unwrap();
 }
 

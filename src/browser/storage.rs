@@ -107,8 +107,10 @@ impl FallbackStore {
         FallbackStore { session: RefCell::new(session), memory: MemoryStore::default(), prefix: prefix.to_owned() }
     }
 
-    /// Writes to sessionStorage itself, never to the memory fallback: for what must survive leaving the page
-    /// (a login in progress). `storage_unavailable` when sessionStorage is missing, throws or is full.
+    /// Writes to sessionStorage itself, never to the memory fallback alone: for what must survive leaving the page
+    /// (a login in progress). After an earlier failure moved this client to memory, sessionStorage is tried again
+    /// (it may have room now) and the value kept in memory too, where this page reads. `storage_unavailable` when
+    /// sessionStorage is missing, throws or is full.
     pub fn set_durable(&self, key: &str, value: &str) -> Result<()> {
         let refused = || {
             Error::new(
@@ -117,10 +119,11 @@ impl FallbackStore {
 back from the server; it was not started (nothing was sent or navigated).",
             )
         };
-        match self.session.borrow().as_ref() {
-            Some(session) => session.set(key, value).map_err(|_| refused()),
-            None => Err(refused()),
+        if let Some(session) = self.session.borrow().as_ref() {
+            return session.set(key, value).map_err(|_| refused());
         }
+        SessionStore::open().and_then(|session| session.set(key, value)).map_err(|_| refused())?;
+        self.memory.set(key, value)
     }
 
     /// Runs `op` on sessionStorage; on failure, moves to memory (copying what can still be read) and runs it there.
