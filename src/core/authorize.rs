@@ -34,7 +34,8 @@ pub struct Transaction {
     /// against it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
-    /// The scope the login asked for: the granted one when the token answer leaves `scope` out (RFC 6749 §5.1).
+    /// The scope the login asked for when it is not the client's `scope` (a login's own `authorizationParams`): the
+    /// granted one when the token answer leaves `scope` out (RFC 6749 §5.1); stored only then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }
@@ -182,7 +183,7 @@ pub fn authorization_request(
             silent: login.silent,
             dpop_jkt: login.dpop_jkt,
             max_age,
-            scope: Some(scope),
+            scope: (scope != config.scope).then_some(scope),
         },
         state,
     })

@@ -621,7 +621,8 @@ impl<E: Env> Client<E> {
                 let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
                 let mut set = self.token_set(status, &text, None)?;
                 if set.scope.is_none() {
-                    set.scope.clone_from(&transaction.scope); // left out: as asked (RFC 6749 §5.1)
+                    // Left out: as asked (RFC 6749 §5.1).
+                    set.scope = Some(transaction.scope.clone().unwrap_or_else(|| self.config.scope.clone()));
                 }
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 let now = self.env.now();

@@ -383,6 +383,22 @@ fn only_this_clients_callbacks_are_scrubbed_from_the_address_bar() {
 }
 
 #[test]
+fn an_answer_without_scope_granted_the_scope_the_login_asked_for() {
+    let c = client(|_| {});
+    let login = LoginOptions { authorization_params: vec![("scope".into(), "openid api:read".into())], ..LoginOptions::default() };
+    let mut step = c.login(login);
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert_eq!(param(&url, "scope"), "openid api:read");
+    let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at1", Some(id_token(Some(&param(&url, "nonce")), 1000)));
+    assert!(!answer.contains("\"scope\""));
+    c.advance(&mut step, http(200, &answer)).unwrap();
+    assert_eq!(c.tokens().unwrap().scope.as_deref(), Some("openid api:read"), "the login's own scope, not the client's");
+}
+
+#[test]
 fn a_state_is_spent_before_the_code_is_redeemed() {
     let c = client(|_| {});
     let mut step = c.login(LoginOptions::default());
