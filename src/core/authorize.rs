@@ -169,7 +169,7 @@ pub fn authorization_request(
         params.push(("dpop_jkt", jkt));
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.trim().parse().ok());
+    let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.parse().ok());
 
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, params),

@@ -231,10 +231,11 @@ impl FromOptions for Options {
     }
 }
 
-/// Checks extra authorize parameters: no secret (`invalid_config`), no parameter the library controls and no name
-/// twice (`code`: `invalid_config` for the options, `invalid_argument` for a login's own).
+/// Checks extra authorize parameters: no secret (`invalid_config`), no parameter the library controls, no name
+/// twice, and a `max_age` the library can enforce: whole seconds (`code`: `invalid_config` for the options,
+/// `invalid_argument` for a login's own).
 pub fn check_authorization_params(params: &[(String, String)], code: &'static str) -> Result<Vec<(String, String)>> {
-    for (i, (name, _)) in params.iter().enumerate() {
+    for (i, (name, value)) in params.iter().enumerate() {
         if params.iter().skip(i + 1).any(|(other, _)| other == name) {
             return Err(Error::new(code, ["authorizationParams names `", name, "` twice."].concat()));
         }
@@ -248,6 +249,14 @@ pub fn check_authorization_params(params: &[(String, String)], code: &'static st
                     "`: the library sets it (use the redirectUri / responseMode options for those).",
                 ]
                 .concat(),
+            ));
+        }
+        if name == "max_age" && value.parse::<u64>().is_err() {
+            // Sent but not a whole number, it would go unchecked against the ID token's `auth_time`.
+            return Err(Error::new(
+                code,
+                ["authorizationParams.max_age must be a whole number of seconds (OIDC Core §3.1.2.1), got \"", value, "\"."]
+                    .concat(),
             ));
         }
     }
@@ -545,5 +554,17 @@ mod tests {
         assert_eq!((misfit.path(), misfit.found()), ("scope", "an array"));
         assert_eq!(read(r#"{"storage":"local"}"#).unwrap_err().found(), "\"local\"");
         assert_eq!(read(r#"{"storage":null,"tabs":"isolated"}"#).unwrap().tabs, TabsMode::Isolated, "null is the default");
+    }
+
+    #[test]
+    fn max_age_must_be_whole_seconds() {
+        for bad in ["3600.0", "1e3", " 60", "-1", "", "soon"] {
+            let params = vec![("max_age".to_owned(), bad.to_owned())];
+            let e = check_authorization_params(&params, code::INVALID_ARGUMENT).unwrap_err();
+            assert_eq!(e.code(), "invalid_argument", "{bad:?}");
+            assert!(e.message().contains("max_age") && e.message().contains(bad), "{}", e.message());
+        }
+        let params = vec![("max_age".to_owned(), "0".to_owned())];
+        assert_eq!(check_authorization_params(&params, code::INVALID_CONFIG).unwrap(), params);
     }
 }
