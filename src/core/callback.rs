@@ -138,7 +138,7 @@ pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Transa
         }
         StoredLogin::Pending(t) => Ok(t),
         StoredLogin::Used => {
-            Err(Error::new(code::INVALID_STATE, "This callback's state was already used; a login completes only once."))
+            Err(Error::new(code::INVALID_STATE, "This callback's state was already used; a login completes only once (the Back button brings a finished login's answer back: see isAuthenticated())."))
         }
         StoredLogin::Unknown => {
             Err(Error::new(code::INVALID_STATE, "The callback's state matches no login started in this tab."))
@@ -271,6 +271,8 @@ mod tests {
     fn state_problems_have_their_codes() {
         let code = |stored| check_state(stored, ISS, 1000).unwrap_err().code().to_owned();
         assert_eq!(code(StoredLogin::Used), "invalid_state");
+        let back = check_state(StoredLogin::Used, ISS, 1000).unwrap_err();
+        assert!(back.message().contains("Back button") && back.message().contains("isAuthenticated()"), "{}", back.message());
         assert_eq!(code(StoredLogin::Unknown), "invalid_state");
         assert_eq!(code(StoredLogin::Pending(tx(100))), "invalid_state");
         assert_eq!(code(StoredLogin::NoneStarted), "missing_transaction");

@@ -49,9 +49,15 @@ impl Error {
 
     /// An error the authorization server reported (`error`, `error_description`); its code is the server's.
     pub fn oauth(error: String, description: Option<String>) -> Self {
+        // A proof refused for its time is most often a device clock that is off (RFC 9449 §11.1): say so.
+        let hint = if error == "invalid_dpop_proof" {
+            " (A proof refused for its time means the device's clock is off.)"
+        } else {
+            ""
+        };
         let message = match &description {
-            Some(d) if !d.is_empty() => ["The authorization server answered ", &error, ": ", d].concat(),
-            _ => ["The authorization server answered ", &error, "."].concat(),
+            Some(d) if !d.is_empty() => ["The authorization server answered ", &error, ": ", d, hint].concat(),
+            _ => ["The authorization server answered ", &error, ".", hint].concat(),
         };
         Self::from_fields(Cow::Owned(error.clone()), Cow::Owned(message), Some(error), description)
     }
@@ -121,6 +127,10 @@ mod tests {
         assert_eq!(e.error(), Some("invalid_grant"));
         assert_eq!(e.error_description(), Some("code expired"));
         assert!(e.message().contains("code expired"));
+        assert!(!e.message().contains("clock"));
+        let proof = Error::oauth("invalid_dpop_proof".into(), Some("DPoP proof is not active".into()));
+        assert_eq!(proof.code(), "invalid_dpop_proof");
+        assert!(proof.message().contains("not active") && proof.message().contains("clock"), "{}", proof.message());
     }
 
     #[test]

@@ -241,7 +241,11 @@ impl TokenSet {
     pub fn from_response(response: TokenResponse, now: u64, previous: Option<&TokenSet>, dpop: bool) -> Result<TokenSet> {
         // Checked by reference first, so the answer is taken apart only when it is good (one exit).
         if response.access_token.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::server("The token endpoint's answer has no access_token."));
+            return Err(Error::server(if response.id_token.is_some() {
+                "The token endpoint's answer has no access_token, only an ID token (Azure AD B2C: add an API scope or the client id to `scope`)."
+            } else {
+                "The token endpoint's answer has no access_token."
+            }));
         }
         let expected = token_type(dpop);
         if dpop && response.token_type.is_none() {
@@ -388,6 +392,9 @@ mod tests {
     #[test]
     fn bad_answers_are_refused() {
         assert_eq!(TokenSet::from_response(response(r#"{"token_type":"Bearer"}"#), 0, None, false).unwrap_err().code(), "server_error");
+        let b2c = TokenSet::from_response(response(r#"{"id_token":"h.p.s","token_type":"Bearer","id_token_expires_in":3600}"#), 0, None, false).unwrap_err();
+        assert_eq!(b2c.code(), "server_error");
+        assert!(b2c.message().contains("only an ID token") && b2c.message().contains("client id"), "{}", b2c.message());
         let mac = TokenSet::from_response(response(r#"{"access_token":"a","token_type":"mac"}"#), 0, None, false).unwrap_err();
         assert_eq!(mac.code(), "server_error");
         assert!(mac.message().contains("mac"));
