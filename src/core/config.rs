@@ -21,6 +21,9 @@ pub enum LogoutStyle {
     Oidc,
     /// Auth0's `GET {issuer}/v2/logout?client_id=…&returnTo=…`.
     Auth0,
+    /// Amazon Cognito's `GET {end_session_endpoint}?client_id=…&logout_uri=…` (its `/logout` refuses
+    /// `post_logout_redirect_uri`).
+    Cognito,
 }
 
 /// Where tokens live.
@@ -69,7 +72,7 @@ pub struct Options {
     pub revocation_endpoint: Option<String>,
     /// UserInfo (OIDC Core §5.3; default: from discovery).
     pub userinfo_endpoint: Option<String>,
-    /// `Oidc` (end-session URL) or `Auth0` (`{issuer}/v2/logout`).
+    /// `Oidc` (end-session URL), `Auth0` (`{issuer}/v2/logout`) or `Cognito` (end-session URL with `logout_uri`).
     pub logout_style: LogoutStyle,
     /// Where the answer carries `code` and `state`: the query (default) or the fragment.
     pub response_mode: ResponseMode,
@@ -156,7 +159,7 @@ pub fn expected_option(path: &str) -> &'static str {
         "scope" => "a space-separated string",
         "leeway" => "a number of seconds",
         "timeoutMs" => "a number of milliseconds",
-        "logoutStyle" => "\"oidc\" or \"auth0\"",
+        "logoutStyle" => "\"oidc\", \"auth0\" or \"cognito\"",
         "responseMode" => "\"query\" or \"fragment\"",
         "storage" => "\"session\" or \"memory\"",
         "tabs" => "\"shared\" or \"isolated\"",
@@ -215,7 +218,7 @@ impl FromOptions for Options {
             end_session_endpoint: r.text(),
             revocation_endpoint: r.text(),
             userinfo_endpoint: r.text(),
-            logout_style: r.choice(&[("oidc", LogoutStyle::Oidc), ("auth0", LogoutStyle::Auth0)]),
+            logout_style: r.choice(&[("oidc", LogoutStyle::Oidc), ("auth0", LogoutStyle::Auth0), ("cognito", LogoutStyle::Cognito)]),
             response_mode: r.choice(&[("query", ResponseMode::Query), ("fragment", ResponseMode::Fragment)]),
             storage: r.choice(&[("session", StorageKind::Session), ("memory", StorageKind::Memory)]),
             leeway: r.number(),
@@ -554,6 +557,14 @@ mod tests {
         assert_eq!((misfit.path(), misfit.found()), ("scope", "an array"));
         assert_eq!(read(r#"{"storage":"local"}"#).unwrap_err().found(), "\"local\"");
         assert_eq!(read(r#"{"storage":null,"tabs":"isolated"}"#).unwrap().tabs, TabsMode::Isolated, "null is the default");
+    }
+
+    #[test]
+    fn logout_styles_are_read_by_name() {
+        let read = |text: &str| Options::read_options(&crate::core::json::SerdeJson, text);
+        assert_eq!(read(r#"{"logoutStyle":"cognito"}"#).unwrap().logout_style, LogoutStyle::Cognito);
+        assert_eq!(read(r#"{"logoutStyle":"auth0"}"#).unwrap().logout_style, LogoutStyle::Auth0);
+        assert_eq!(read(r#"{"logoutStyle":"Cognito"}"#).unwrap_err().path(), "logoutStyle");
     }
 
     #[test]

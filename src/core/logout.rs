@@ -1,27 +1,29 @@
-//! Logout URLs: OpenID Connect RP-initiated logout and Auth0's `/v2/logout`.
+//! Logout URLs: OpenID Connect RP-initiated logout, Auth0's `/v2/logout` and Amazon Cognito's `/logout`.
 
+use super::config::LogoutStyle;
 use super::encoding::append_query;
 use super::secret::IdToken;
 
-/// `end_session_endpoint?id_token_hint=…&client_id=…&post_logout_redirect_uri=…` (OIDC RP-Initiated Logout 1.0 §2).
-pub fn end_session_url(endpoint: &str, id_token: Option<&IdToken>, client_id: &str, return_to: Option<&str>) -> String {
+/// The server's logout URL for `style`:
+/// - `Oidc`: `end_session_endpoint?id_token_hint=…&client_id=…&post_logout_redirect_uri=…` (OIDC RP-Initiated
+///   Logout 1.0 §2);
+/// - `Auth0`: `{issuer}/v2/logout?client_id=…&returnTo=…`;
+/// - `Cognito`: `end_session_endpoint?client_id=…&logout_uri=…`.
+///
+/// `endpoint` is the end-session endpoint, or for `Auth0` the issuer.
+pub fn logout_url(style: LogoutStyle, endpoint: &str, id_token: Option<&IdToken>, client_id: &str, return_to: Option<&str>) -> String {
+    let (endpoint, id_token, return_name) = match style {
+        LogoutStyle::Oidc => (endpoint.to_owned(), id_token, "post_logout_redirect_uri"),
+        LogoutStyle::Auth0 => ([endpoint.trim_end_matches('/'), "/v2/logout"].concat(), None, "returnTo"),
+        LogoutStyle::Cognito => (endpoint.to_owned(), None, "logout_uri"),
+    };
     let mut params = Vec::with_capacity(3);
     if let Some(token) = id_token {
         params.push(("id_token_hint", token.secret()));
     }
     params.push(("client_id", client_id));
     if let Some(url) = return_to {
-        params.push(("post_logout_redirect_uri", url));
-    }
-    append_query(endpoint, params)
-}
-
-/// `{issuer}/v2/logout?client_id=…&returnTo=…` (Auth0).
-pub fn auth0_logout_url(issuer: &str, client_id: &str, return_to: Option<&str>) -> String {
-    let endpoint = [issuer.trim_end_matches('/'), "/v2/logout"].concat();
-    let mut params = vec![("client_id", client_id)];
-    if let Some(url) = return_to {
-        params.push(("returnTo", url));
+        params.push((return_name, url));
     }
     append_query(&endpoint, params)
 }
@@ -33,13 +35,24 @@ mod tests {
     #[test]
     fn oidc_logout_url() {
         let token = IdToken::new("h.p.s".into());
+        let end_session_url = |e, t, c, r| logout_url(LogoutStyle::Oidc, e, t, c, r);
         assert_eq!(end_session_url("https://id/logout", Some(&token), "spa", Some("https://app/")),
             "https://id/logout?id_token_hint=h.p.s&client_id=spa&post_logout_redirect_uri=https%3A%2F%2Fapp%2F");
         assert_eq!(end_session_url("https://id/logout?x=1", None, "spa", None), "https://id/logout?x=1&client_id=spa");
     }
 
     #[test]
+    fn cognito_logout_url_returns_by_logout_uri() {
+        let token = IdToken::new("h.p.s".into());
+        let cognito_logout_url = |e, c, r| logout_url(LogoutStyle::Cognito, e, Some(&token), c, r);
+        assert_eq!(cognito_logout_url("https://d.auth.eu-west-1.amazoncognito.com/logout", "spa", Some("https://app/")),
+            "https://d.auth.eu-west-1.amazoncognito.com/logout?client_id=spa&logout_uri=https%3A%2F%2Fapp%2F");
+        assert_eq!(cognito_logout_url("https://d/logout", "spa", None), "https://d/logout?client_id=spa");
+    }
+
+    #[test]
     fn auth0_logout_url_has_no_double_slash() {
+        let auth0_logout_url = |e, c, r| logout_url(LogoutStyle::Auth0, e, Some(&IdToken::new("h.p.s".into())), c, r);
         assert_eq!(auth0_logout_url("https://t.auth0.com/", "spa", Some("https://app")),
             "https://t.auth0.com/v2/logout?client_id=spa&returnTo=https%3A%2F%2Fapp");
     }

@@ -43,8 +43,9 @@ export interface AuthClientOptions {
     revocationEndpoint?: string;
     /** UserInfo (OIDC Core 5.3), for `getUserInfo()`; default from discovery (the UiTiD preset fills it in). */
     userinfoEndpoint?: string;
-    /** `"oidc"` (default): RP-initiated logout; `"auth0"`: `{issuer}/v2/logout`. */
-    logoutStyle?: "oidc" | "auth0";
+    /** `"oidc"` (default): RP-initiated logout; `"auth0"`: `{issuer}/v2/logout`; `"cognito"`: the end-session
+     * endpoint (`…amazoncognito.com/logout`) with `client_id` and `logout_uri`. */
+    logoutStyle?: "oidc" | "auth0" | "cognito";
     /** Where the callback carries `code` and `state` (default `"query"`). With `"fragment"`, an error answer a
      * server put in the query instead (`error` and `state`, no `code`) is read there too. */
     responseMode?: "query" | "fragment";

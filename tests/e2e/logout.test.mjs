@@ -71,3 +71,27 @@ test('localOnly logout keeps the provider session', async (t) => {
     assert.ok(!(await onLoginForm(page)), 'no login form while the provider session lasts');
   }
 });
+
+test('logoutStyle "cognito": the discovered end-session endpoint with client_id and logout_uri, the tokens gone', async (t) => {
+  const { provider, www, clientId } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'judy' });
+
+  const endSession = [];
+  page.on('request', (req) => {
+    if (req.url().startsWith(`${provider.issuer}/session/end?`)) endSession.push(new URL(req.url()));
+  });
+  await page.evaluate((returnTo) => {
+    const { AuthClient, options } = window.spaAuth;
+    new AuthClient({ ...options, logoutStyle: 'cognito' }).logout({ returnTo });
+  }, `${www.origin}/bye`);
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.equal(endSession.length, 1);
+  const q = endSession[0].searchParams;
+  assert.deepEqual([...q.keys()], ['client_id', 'logout_uri'], 'Cognito\'s parameters only: no id_token_hint, no post_logout_redirect_uri');
+  assert.equal(q.get('client_id'), clientId);
+  assert.equal(q.get('logout_uri'), `${www.origin}/bye`);
+  await page.goBack();
+  await waitReady(page);
+  assert.ok(!(world.stack.tokensKey in await sessionStorageOf(page)), 'no token set stored');
+});

@@ -665,7 +665,7 @@ impl<E: Env> Client<E> {
             State::Logout { set, options, endpoints: None, .. } => {
                 // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
                 // the redirect, not the logout.
-                let wants_discovery = !options.local_only && self.config.logout_style == LogoutStyle::Oidc;
+                let wants_discovery = !options.local_only && self.config.logout_style != LogoutStyle::Auth0;
                 let endpoints = if wants_discovery {
                     match self.endpoints_for(step, &mut answer) {
                         Ok(None) => {
@@ -747,12 +747,13 @@ impl<E: Env> Client<E> {
             return Ok(Action::Done(Outcome::LoggedOut));
         }
         let return_to = options.return_to.as_deref();
-        let target = match self.config.logout_style {
-            LogoutStyle::Auth0 => Some(logout::auth0_logout_url(&self.config.issuer, &self.config.client_id, return_to)),
-            LogoutStyle::Oidc => endpoints.as_ref().and_then(|e| e.end_session.as_ref()).map(|endpoint| {
-                logout::end_session_url(endpoint, set.as_ref().and_then(|s| s.id_token.as_ref()), &self.config.client_id, return_to)
-            }),
+        let style = self.config.logout_style;
+        let endpoint = match style {
+            LogoutStyle::Auth0 => Some(&self.config.issuer),
+            _ => endpoints.as_ref().and_then(|e| e.end_session.as_ref()),
         };
+        let id_token = set.as_ref().and_then(|s| s.id_token.as_ref());
+        let target = endpoint.map(|endpoint| logout::logout_url(style, endpoint, id_token, &self.config.client_id, return_to));
         // No end-session endpoint known (Google's discovery has none; or discovery failed): the provider's session
         // stays, this app's is over, and the browser still goes where the app asked, when that is a page of the app's
         // own origin (the redirect URI's): no provider checks it here, so nothing else is navigated to.

@@ -995,3 +995,14 @@ fn debug_of_requests_answers_outcomes_steps_and_tab_messages_shows_no_secret() {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
 }
+
+#[test]
+fn a_cognito_logout_returns_by_logout_uri_from_the_discovered_endpoint() {
+    let c = client(|o| o.logout_style = crate::core::config::LogoutStyle::Cognito);
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
+    assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)), "discovery for the end-session endpoint");
+    let Action::Navigate(url) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert!(url.starts_with("https://id.example.com/logout?client_id=spa&"), "{url}");
+    assert_eq!(param(&url, "logout_uri"), "https://app.example/bye");
+    assert!(!url.contains("post_logout_redirect_uri") && !url.contains("id_token_hint"), "{url}");
+}
