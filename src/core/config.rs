@@ -50,7 +50,8 @@ pub enum TabsMode {
 /// Options for an [`AuthClient`](crate::AuthClient), as API.md lists them (JavaScript names in camelCase).
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// The authorization server's base URL (`https:`, or `http:` on a loopback host), compared as an exact string.
+    /// The authorization server's base URL (`https:`, or `http:` on a loopback host), compared as an exact string
+    /// (Entra ID's multi-tenant `https://login.microsoftonline.com/{tenantid}/v2.0` takes an ID token's own `tid`).
     pub issuer: String,
     /// The public client id; a client secret is never taken.
     pub client_id: String,
@@ -330,6 +331,16 @@ fn bounded(value: Option<f64>, range: std::ops::RangeInclusive<f64>, default: u6
     }
 }
 
+/// The placeholder of Entra ID's multi-tenant issuer (`https://login.microsoftonline.com/{tenantid}/v2.0`): an ID
+/// token's `iss` matches it with its own `tid` in its place.
+const TENANT_ID: &[u8] = b"{tenantid}";
+
+/// The text before and after the first `{tenantid}` in `issuer` (a byte search: no substring searcher in the wasm).
+pub fn around_tenant_id(issuer: &str) -> Option<(&str, &str)> {
+    let at = issuer.as_bytes().windows(TENANT_ID.len()).position(|w| w == TENANT_ID)?;
+    Some((&issuer[..at], &issuer[at + TENANT_ID.len()..]))
+}
+
 impl Options {
     /// Validates every option; anything unsafe or malformed is `invalid_config`.
     pub fn validate(self) -> Result<Config> {
@@ -337,7 +348,14 @@ impl Options {
         self.check()?;
         let discovery_url = match self.discovery_url {
             Some(url) => url,
-            None => [self.issuer.trim_end_matches('/'), "/.well-known/openid-configuration"].concat(),
+            // Entra ID's multi-tenant issuer `…/{tenantid}/v2.0` is published by its `common` metadata.
+            None => {
+                let base = self.issuer.trim_end_matches('/');
+                match around_tenant_id(base) {
+                    Some((before, after)) => [before, "common", after, "/.well-known/openid-configuration"].concat(),
+                    None => [base, "/.well-known/openid-configuration"].concat(),
+                }
+            }
         };
         Ok(Config {
             scope: self.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
@@ -475,6 +493,9 @@ mod tests {
     fn discovery_url_does_not_double_a_trailing_slash() {
         let c = Options { issuer: "https://tenant.auth0.com/".into(), ..options() }.validate().unwrap();
         assert_eq!(c.discovery_url, "https://tenant.auth0.com/.well-known/openid-configuration");
+        let entra = Options { issuer: "https://login.microsoftonline.com/{tenantid}/v2.0".into(), ..options() }.validate().unwrap();
+        assert_eq!(entra.discovery_url, "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration");
+        assert_eq!(entra.issuer, "https://login.microsoftonline.com/{tenantid}/v2.0", "compared with the metadata's as it is");
         assert_eq!(c.issuer, "https://tenant.auth0.com/", "the issuer is kept exactly as given");
     }
 

@@ -1,6 +1,7 @@
 //! ID token checks (OIDC Core §3.1.3.7 and §12.2). The token comes straight from the token endpoint over TLS,
 //! so, as §3.1.3.7 item 6 allows, its signature is not verified here; its claims are, and `alg: none` is refused.
 
+use super::config::around_tenant_id;
 use super::encoding::base64url_decode;
 use super::error::{code, Error, Result};
 use super::json::{members, FromJson, Json, Reader};
@@ -20,11 +21,13 @@ pub struct Claims {
     pub auth_time: Option<f64>,
     /// `nbf` (RFC 7519 §4.1.5): not to be accepted before it.
     pub nbf: Option<f64>,
+    /// Entra ID's tenant id, which its multi-tenant issuer leaves as `{tenantid}`.
+    pub tid: Option<String>,
 }
 
 impl FromJson for Claims {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time", "nbf"])?;
+        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time", "nbf", "tid"])?;
         let claims = Claims {
             iss: r.required(),
             sub: r.required(),
@@ -35,6 +38,7 @@ impl FromJson for Claims {
             iat: r.number(),
             auth_time: r.number(),
             nbf: r.number(),
+            tid: r.text(),
         };
         r.finish(claims)
     }
@@ -83,8 +87,23 @@ pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<
     Ok(claims)
 }
 
+/// Whether `iss` is `issuer`, exactly; an issuer with Entra ID's `{tenantid}` placeholder (multi-tenant apps) is
+/// matched with the token's own `tid` (a tenant id) in its place.
+fn issued_by(claims: &Claims, issuer: &str) -> bool {
+    match (around_tenant_id(issuer), claims.tid.as_deref()) {
+        (Some((before, after)), Some(tid)) => {
+            // A tenant id is a GUID: letters, digits and dashes, never the placeholder or a path.
+            !tid.is_empty()
+                && tid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && claims.iss.strip_prefix(before).and_then(|rest| rest.strip_suffix(after)) == Some(tid)
+        }
+        (Some(_), None) => false,
+        (None, _) => claims.iss == issuer,
+    }
+}
+
 fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
-    if claims.iss != expected.issuer {
+    if !issued_by(claims, expected.issuer) {
         return Err(Error::new(
             code::ISSUER_MISMATCH,
             ["The ID token was issued by \"", &claims.iss, "\", not the configured \"", expected.issuer, "\"."].concat(),
@@ -209,6 +228,31 @@ pub(crate) mod tests {
         let claims = verify(&jwt(r#"{"alg":"RS256","kid":"k"}"#, GOOD), &expected(1500), &SerdeJson).unwrap();
         assert_eq!(claims.sub, "alice");
         assert_eq!(claims.aud, vec!["spa".to_owned()]);
+    }
+
+    #[test]
+    fn a_multi_tenant_issuer_matches_with_the_token_s_own_tid() {
+        const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        let expect = Expected { issuer: TEMPLATE, ..expected(1500) };
+        let token = |iss: &str, tid: &str| {
+            let mut claims: serde_json::Value = serde_json::from_str(GOOD).unwrap();
+            claims["iss"] = iss.into();
+            if !tid.is_empty() {
+                claims["tid"] = tid.into();
+            }
+            jwt(r#"{"alg":"RS256"}"#, &claims.to_string())
+        };
+        let tenant = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0";
+        let claims = verify(&token(tenant, "72f988bf-86f1-41af-91ab-2d7cd011db47"), &expect, &SerdeJson).unwrap();
+        assert_eq!(claims.iss, tenant);
+        let check = |iss: &str, tid: &str| verify(&token(iss, tid), &expect, &SerdeJson).map(|_| ()).unwrap_err().code().to_owned();
+        assert_eq!(check(tenant, "9188040d-6c67-4c5b-b112-36a304b66dad"), "issuer_mismatch", "another tenant's tid");
+        assert_eq!(check(tenant, ""), "issuer_mismatch", "no tid");
+        assert_eq!(check("https://evil.example/72f988bf/v2.0", "72f988bf"), "issuer_mismatch", "another host");
+        assert_eq!(check(TEMPLATE, "{tenantid}"), "issuer_mismatch", "the placeholder is no tenant");
+        assert_eq!(check("https://login.microsoftonline.com//v2.0", ""), "issuer_mismatch");
+        // Without the placeholder, `tid` changes nothing: the issuer is compared exactly.
+        assert_eq!(code(&token(tenant, "72f988bf"), 1500), "issuer_mismatch");
     }
 
     #[test]

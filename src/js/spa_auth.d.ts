@@ -23,7 +23,9 @@ export class AuthError extends Error {
 
 /** Options of `new AuthClient(options)`. */
 export interface AuthClientOptions {
-    /** Authorization server base URL: `https:`, or `http:` on localhost / 127.0.0.1. */
+    /** Authorization server base URL: `https:`, or `http:` on localhost / 127.0.0.1; compared exactly with the
+     * metadata's and the ID token's `iss` (Entra ID multi-tenant: `https://login.microsoftonline.com/{tenantid}/v2.0`
+     * takes the token's own `tid`). */
     issuer: string;
     /** Public client id. */
     clientId: string;

@@ -92,3 +92,32 @@ test('the app\'s own query parameters stay byte for byte after a callback, empty
   const address = await page.evaluate(() => window.location.href);
   assert.equal(address, `${back.origin}${back.pathname}?tab=2&&q=a%2Bb#section`);
 });
+
+test('Entra ID multi-tenant: the issuer `{tenantid}` placeholder takes the token\'s own tid; another tid is issuer_mismatch', async (t) => {
+  const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const page = await open(t, { issuer: `${world.op.issuer}/{tenantid}` });
+  world.op.nextAuthorize({ iss: null }); // Entra sends no `iss` on the redirect
+  world.op.nextToken(answerWith({ iss: `${world.op.issuer}/${tenant}`, tid: tenant }));
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+  assert.ok(world.op.requests.some((r) => r.path === '/common/.well-known/openid-configuration'), 'metadata from `common`');
+  assert.equal((await page.evaluate(() => window.hostile.clients.main.getUser())).tid, tenant);
+
+  const other = await open(t, { issuer: `${world.op.issuer}/{tenantid}` });
+  world.op.nextAuthorize({ iss: null });
+  world.op.nextToken(answerWith({ iss: `${world.op.issuer}/${tenant}`, tid: '9188040d-6c67-4c5b-b112-36a304b66dad' }));
+  assertAuthError((await world.loginInPlace(other)).outcome, 'issuer_mismatch');
+  assert.equal(await other.evaluate(() => window.hostile.clients.main.getTokens()), undefined, 'nothing stored');
+});
+
+test('a max_age that is not whole seconds is refused before the login leaves (it could not be enforced)', async (t) => {
+  const page = await open(t);
+  const outcome = await page.evaluate(() => window.hostile.attempt(
+    () => window.hostile.clients.main.buildAuthorizeUrl({ authorizationParams: { max_age: '3600.0' } }),
+  ));
+  assertAuthError(outcome, 'invalid_argument', /max_age.*whole number of seconds/);
+  const bad = await page.evaluate((o) => window.hostile.attempt(() => {
+    window.hostile.client('bad', { ...o, authorizationParams: { max_age: '1e3' } });
+  }), world.options());
+  assertAuthError(bad, 'invalid_config', /max_age/);
+});

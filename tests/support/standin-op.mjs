@@ -6,6 +6,8 @@
 //   GET  {base}/.well-known/openid-configuration         discovery (announces RFC 9207 `iss` on responses)
 //   GET  {base}/plain/.well-known/openid-configuration   the same without `authorization_response_iss_parameter_supported`
 //   GET  {base}/other-issuer/.well-known/openid-configuration   names another issuer
+//   GET  {base}/common/.well-known/openid-configuration   names the issuer `{base}/{tenantid}` (Entra ID's
+//        multi-tenant metadata), without the RFC 9207 announcement
 //   GET  {base}/authorize   redirects straight back to `redirect_uri` with code, state and iss (no login page)
 //   POST {base}/token       a good token answer (fresh tokens, a crafted ID token for the login behind the code or
 //                           refresh token), or the next queued hostile answer
@@ -65,14 +67,14 @@ export async function startStandinOp({ port = 0 } = {}) {
 
   function metadata(variant) {
     return {
-      issuer: variant === 'other-issuer' ? `${issuer}/someone-else` : issuer,
+      issuer: { 'other-issuer': `${issuer}/someone-else`, common: `${issuer}/{tenantid}` }[variant] ?? issuer,
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
       revocation_endpoint: `${issuer}/revoke`,
       end_session_endpoint: `${issuer}/end-session`,
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
-      authorization_response_iss_parameter_supported: variant !== 'plain',
+      authorization_response_iss_parameter_supported: variant !== 'plain' && variant !== 'common',
       jwks_uri: `${issuer}/jwks`,
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
     };
@@ -121,7 +123,7 @@ export async function startStandinOp({ port = 0 } = {}) {
       return;
     }
 
-    const discovery = /^(?:\/(plain|other-issuer))?\/\.well-known\/openid-configuration$/.exec(url.pathname);
+    const discovery = /^(?:\/(plain|other-issuer|common))?\/\.well-known\/openid-configuration$/.exec(url.pathname);
     if (discovery && req.method === 'GET') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(metadata(discovery[1])));
