@@ -64,6 +64,8 @@ impl Default for PopupLoginOptions {
 
 /// How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself.
 const WAITED_ASK_MS: i32 = 250;
+/// How long after its "hello" a new client waits for the other tabs' answers before its first refresh.
+const HELLO_MS: f64 = 100.0;
 
 /// Options of [`AuthClient::fetch`]: none yet; reserved so the signature can grow.
 #[derive(Clone, Copy, Debug, Default)]
@@ -91,6 +93,8 @@ struct Inner {
     heard_text: RefCell<Option<String>>,
     /// Whether another tab of this app (or another client of it in this tab) was heard from.
     others: Cell<bool>,
+    /// When this client said "hello" to the other tabs (`Date.now()`).
+    hello_at: f64,
     /// Wake-ups of [`AuthClient::ask`] calls waiting for another tab's session.
     waiting: RefCell<Vec<js_sys::Function>>,
 }
@@ -192,6 +196,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 channel,
                 heard_text,
                 others: Cell::new(false),
+                hello_at: js_sys::Date::now(),
                 waiting: RefCell::default(),
             }
         });
@@ -409,8 +414,15 @@ not made by a login here).",
     /// (or `login_required`). When other tabs exist, or this one `waited` for the lock, it first asks them (the tab
     /// that refreshed answers with its newer session), so a spent refresh token is never sent.
     async fn refresh_after(&self, waited: bool, before: Option<String>, min_validity: Option<u64>) -> Result<String> {
-        if (waited || self.inner.others.get()) && self.client().session_text() == before {
-            self.ask(WAITED_ASK_MS).await;
+        if self.client().session_text() == before {
+            // A client made a moment ago has not heard the other tabs' answers to its "hello" yet: a tab reloaded,
+            // restored or reopened with an old copy of the session asks before it sends that copy's refresh token.
+            let young = HELLO_MS - (js_sys::Date::now() - self.inner.hello_at);
+            if waited || self.inner.others.get() {
+                self.ask(WAITED_ASK_MS).await;
+            } else if young > 0.0 {
+                self.ask(young as i32).await;
+            }
         }
         if self.client().session_text() != before {
             if let Some(token) = self.client().access_token(min_validity, false)? {

@@ -287,6 +287,8 @@ const POPUP_TAKEN_MS = 5000;
 
 /** How long a tab that waited for the refresh lock waits for the other tabs' answer before it refreshes itself. */
 const WAITED_ASK_MS = 250;
+/** How long after its "hello" a new client waits for the other tabs' answers before its first refresh. */
+const HELLO_MS = 100;
 
 /** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2147483647;
@@ -311,6 +313,8 @@ export class AuthClient {
   #waiting = new Set();
   /** Whether another tab of this app (or another client of it in this tab) was heard from. */
   #others = false;
+  /** When this client said "hello" to the other tabs (`Date.now()`), if it did. */
+  #helloAt;
   /** `dpop: true`: the key pair, once loaded (a Promise). */
   #key;
   /** `dpop: true`: the key's IndexedDB name (fixed for the client's lifetime); otherwise `undefined`. */
@@ -332,6 +336,7 @@ export class AuthClient {
       this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = (event) => this.#hear(event.data);
       this.#post("hello");
+      this.#helloAt = Date.now();
     }
   }
 
@@ -654,8 +659,14 @@ export class AuthClient {
       flight = this.#locked(async (waited) => {
         // Another tab may have refreshed just before this one got the lock (the lock and the message travel apart,
         // and a background tab may be throttled): when other tabs exist, ask them (the tab that refreshed answers
-        // with its newer session) before sending a refresh token it may have spent.
-        if ((waited || this.#others) && this.#core.sessionText() === before) await this.#ask(WAITED_ASK_MS);
+        // with its newer session) before sending a refresh token it may have spent. A client made a moment ago has
+        // not heard the other tabs' answers to its "hello" yet: a tab reloaded, restored or reopened with an old copy
+        // of the session asks for up to HELLO_MS before it sends that copy's refresh token.
+        const young = HELLO_MS - (Date.now() - this.#helloAt);
+        if (this.#core.sessionText() === before) {
+          if (waited || this.#others) await this.#ask(WAITED_ASK_MS);
+          else if (young > 0) await this.#ask(young);
+        }
         if (this.#core.sessionText() !== before) {
           const adopted = this.#core.accessToken(minValidity, false);
           if (adopted !== undefined) return adopted;

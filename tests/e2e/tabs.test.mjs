@@ -131,3 +131,27 @@ test('a tab closed in the middle of its refresh (lock held) does not block the o
   assert.equal(token, (await world.storedTokens(b)).accessToken);
   assert.equal(provider.counters.token.refresh_token, 1, 'tab B refreshed once');
 });
+
+test('a tab back with an old copy of the session (restored, reopened) takes the newer one instead of spending its refresh token', async (t) => {
+  const { provider } = world.stack;
+  const { context, page: a } = await world.openApp(t);
+  await world.logIn(a);
+  const old = await a.evaluate(() => Object.entries(sessionStorage).filter(([k]) => k.startsWith('spa-auth:')));
+  const c = await openTab(context);
+  await a.evaluate(() => window.spaAuth.client.getAccessToken({ forceRefresh: true })); // rotates the refresh token
+  const current = await tokensOf(a);
+  provider.resetCounters();
+  // Tab C gets its old copy back (as a tab restored from the disk cache or reopened would have it), and its app
+  // refreshes at once, before the other tabs could answer its client's "hello". Without Web Locks (Safari before
+  // 15.4) nothing else delays the refresh past their answers.
+  const token = await c.evaluate((entries) => {
+    for (const [key, text] of entries) sessionStorage.setItem(key, text);
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+    const { AuthClient, options } = window.spaAuth;
+    return new AuthClient(options).getAccessToken({ forceRefresh: true });
+  }, old);
+  assert.equal(provider.counters.token.refresh_token, 0, 'the spent refresh token was not sent');
+  assert.equal(token, current.accessToken, 'tab A\'s session taken');
+  const alive = await world.refreshDirect((await world.storedTokens(a)).refreshToken);
+  assert.equal(alive.status, 200, `the grant is alive (no reuse detected): ${JSON.stringify(alive.body)}`);
+});
