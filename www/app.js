@@ -188,7 +188,9 @@ async function main() {
   });
   // A visitor already logged in at the provider (another app) needs no click: prompt=none, once per tab session.
   onClick('check-silent', async () => {
-    $('check-silent').dataset.result = String(await client.checkSession({ silent: 'redirect' }));
+    // The page the visitor is on comes back as the callback's appState, logged in or not.
+    const appState = { via: 'silent', returnTo: window.location.pathname };
+    $('check-silent').dataset.result = String(await client.checkSession({ silent: 'redirect', appState }));
   });
   onClick('userinfo', async () => {
     $('userinfo-result').textContent = JSON.stringify(await client.getUserInfo(), null, 2);

@@ -32,18 +32,21 @@ pub struct TokenOptions {
 }
 
 /// Options of [`AuthClient::check_session`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CheckSessionOptions {
     /// How long to wait for another open tab of the app to hand its session over, in milliseconds (default 100).
     pub tab_wait_ms: u32,
     /// Last, a top-level redirect with `prompt=none` (once per tab session); the page navigates away and the call
     /// never resolves. `handle_redirect_callback` on the way back logs in, or returns quietly for "log in first".
     pub silent_redirect: bool,
+    /// The silent check's `appState` (JSON text, e.g. the page to return to), which `handle_redirect_callback`
+    /// returns on the way back, logged in or not.
+    pub app_state: Option<String>,
 }
 
 impl Default for CheckSessionOptions {
     fn default() -> Self {
-        CheckSessionOptions { tab_wait_ms: 100, silent_redirect: false }
+        CheckSessionOptions { tab_wait_ms: 100, silent_redirect: false, app_state: None }
     }
 }
 
@@ -545,11 +548,21 @@ not made by a login here).",
         if !options.silent_redirect || self.client().silent_tried() {
             return Ok(false);
         }
-        match self.run(self.client().silent_login(LoginOptions::default()), false).await? {
-            Outcome::AuthorizeUrl(url) => location::assign(&url)?,
-            _ => return Err(unexpected()),
+        let login = LoginOptions { app_state: options.app_state, ..LoginOptions::default() };
+        let Outcome::AuthorizeUrl(url) = self.run(self.client().silent_login(login), false).await? else {
+            return Err(unexpected());
+        };
+        // The page is left; should the browser bring it back from its back/forward cache (Back from the provider),
+        // the check ends there with what this tab has.
+        let mut shown = page_shown();
+        location::assign(&url)?;
+        loop {
+            let event = shown.await.unwrap_or(JsValue::UNDEFINED);
+            if js_sys::Reflect::get(&event, &JsValue::from_str("persisted")).is_ok_and(|p| p.is_truthy()) {
+                return Ok(self.is_authenticated());
+            }
+            shown = page_shown();
         }
-        std::future::pending().await
     }
 
     /// Asks the other tabs for their session and waits until a newer one than this tab's was adopted, or `ms`.
@@ -656,4 +669,15 @@ impl Drop for Registered<'_> {
 /// One attempt of [`AuthClient::fetch`]: a clone of `request` with the bearer token.
 async fn send_with_bearer(request: &web_sys::Request, token: &str) -> Result<web_sys::Response> {
     http::send_with_headers(request, &[("Authorization", &["Bearer ", token].concat())]).await
+}
+
+/// The next `pageshow` event of the window (never, without a window).
+fn page_shown() -> wasm_bindgen_futures::JsFuture {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback_and_add_event_listener_options("pageshow", &resolve, &options);
+        }
+    }))
 }

@@ -250,7 +250,7 @@ pub fn check_authorization_params(params: &[(String, String)], code: &'static st
                 [
                     "authorizationParams may not set `",
                     name,
-                    "`: the library sets it (use the redirectUri / responseMode options for those).",
+                    "`: the library sets it (`redirect_uri` and `response_mode` come from the redirectUri and responseMode options).",
                 ]
                 .concat(),
             ));

@@ -149,10 +149,11 @@ impl JsCore {
         Ok(self.step(self.client.login(login)))
     }
 
-    /// A silent check (`prompt=none`), remembered as tried in this tab; its step ends with the authorize URL.
+    /// A silent check (`prompt=none`; `app_state`: its `appState`'s JSON text), remembered as tried in this tab;
+    /// its step ends with the authorize URL.
     #[wasm_bindgen(js_name = silentLogin)]
-    pub fn silent_login(&self) -> JsStep {
-        self.step(self.client.silent_login(LoginOptions::default()))
+    pub fn silent_login(&self, app_state: Option<String>) -> JsStep {
+        self.step(self.client.silent_login(LoginOptions { app_state, ..LoginOptions::default() }))
     }
 
     /// Whether this tab already tried a silent check.

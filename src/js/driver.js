@@ -301,6 +301,17 @@ const TAB_REPLIES = [[8, "here"], [16, "logged-out"], [32, "session"]];
  * StrictMode runs effects twice) shares its outcome instead of failing on its spent state. */
 let lastCallback;
 
+/** `appState` as JSON text for the core (`undefined`: none); anything JSON cannot carry is `invalid_argument`. */
+function appStateText(appState) {
+  if (appState === undefined) return undefined;
+  let state;
+  try {
+    state = JSON.stringify(appState);
+  } catch {}
+  if (typeof state !== "string") throw invalid("appState", "a JSON value", appState);
+  return state;
+}
+
 /** A public OAuth 2.0 / OpenID Connect client (Authorization Code + PKCE). */
 export class AuthClient {
   #core;
@@ -477,14 +488,7 @@ export class AuthClient {
         throw new AuthError("invalid_argument", `The login options could not be read: ${e?.message ?? e}`);
       }
     }
-    let state;
-    if (appState !== undefined) {
-      try {
-        state = JSON.stringify(appState);
-      } catch {}
-      if (typeof state !== "string") throw invalid("appState", "a JSON value", appState);
-    }
-    return this.#core.login(optionsText(rest, "login options", "invalid_argument"), state, popup);
+    return this.#core.login(optionsText(rest, "login options", "invalid_argument"), appStateText(appState), popup);
   }
 
   async loginWithRedirect(options) {
@@ -618,6 +622,7 @@ export class AuthClient {
     ms = Math.min(ms, MAX_TIMER_MS);
     const silent = member(options, "silent");
     if (silent !== undefined && silent !== "redirect") throw invalid("silent", '"redirect"', silent);
+    const appState = appStateText(member(options, "appState"));
     if (this.#core.isAuthenticated()) return true;
     if (this.#channel) {
       await this.#ask(ms);
@@ -626,8 +631,15 @@ export class AuthClient {
     if (silent !== "redirect" || this.#core.silentTried()) return false;
     // A top-level redirect with prompt=none: the provider answers at once, and handleRedirectCallback() on the way
     // back logs in, or resolves quietly for "log in first". Tried once per tab session.
-    window.location.assign(await this.#run(() => this.#core.silentLogin()));
-    return new Promise(() => {});
+    const url = await this.#run(() => this.#core.silentLogin(appState));
+    // The page is left; should the browser bring it back from its back/forward cache (Back from the provider),
+    // the check ends there with what this tab has.
+    return new Promise((resolve) => {
+      window.addEventListener("pageshow", (event) => {
+        if (event.persisted) resolve(this.#core.isAuthenticated());
+      });
+      window.location.assign(url);
+    });
   }
 
   isAuthenticated() {

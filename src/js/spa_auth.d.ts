@@ -91,6 +91,9 @@ export interface CheckSessionOptions {
      * the provider (once per tab session); `handleRedirectCallback()` on the way back logs in, or resolves quietly
      * for `login_required`, `interaction_required`, `consent_required` and `account_selection_required`. */
     silent?: "redirect";
+    /** With `silent: "redirect"`: any JSON value (e.g. `{ returnTo: location.href }`), returned by
+     * `handleRedirectCallback()` on the way back, logged in or not, as a login's `appState` is. */
+    appState?: unknown;
 }
 
 /** Options of `loginWithPopup`. */
@@ -145,7 +148,8 @@ export interface LogoutOptions {
      * known (Google), where the browser goes at once if it is a page of the redirect URI's origin. A `URL` or
      * `Location` counts as its `href`. */
     returnTo?: string | URL | Location;
-    /** Forget the tokens here only; no redirect. */
+    /** No redirect to the provider (its session stays): the tokens are forgotten (in every tab of the app with
+     * `tabs: "shared"`) and the refresh token revoked when possible. */
     localOnly?: boolean;
 }
 

@@ -125,7 +125,8 @@ test('silent check with a provider session: logged in after one round trip, no p
   // check that asks for it is answered consent_required: the next test's quiet case).
   await tab.evaluate(() => {
     const { AuthClient, options } = window.spaAuth;
-    new AuthClient({ ...options, scope: 'openid profile email' }).checkSession({ silent: 'redirect' });
+    new AuthClient({ ...options, scope: 'openid profile email' })
+      .checkSession({ silent: 'redirect', appState: { returnTo: '/events/42' } });
   });
   await back;
   await waitReady(tab);
@@ -133,6 +134,8 @@ test('silent check with a provider session: logged in after one round trip, no p
   assert.equal(JSON.parse(await tab.locator('#claims').textContent()).sub, 'erin');
   assert.equal(authorize, 1, 'one round trip');
   assert.equal(interactions, 0, 'no login or consent page of the provider was shown');
+  assert.deepEqual(JSON.parse(await tab.locator('#app-state').textContent()), { returnTo: '/events/42' },
+    'the check\'s appState comes back with the login');
   assert.ok(!(await addressOf(tab)).includes('code='), 'address bar clean');
 });
 
@@ -147,6 +150,8 @@ test('silent check without a provider session: login_required handled quietly, a
   await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
   assert.equal(await page.locator('#error').isHidden(), true, 'no error shown');
+  assert.deepEqual(JSON.parse(await page.locator('#app-state').textContent()), { via: 'silent', returnTo: '/' },
+    'the check\'s appState comes back without a login too');
   const address = new URL(await addressOf(page));
   for (const p of ['error', 'error_description', 'error_uri', 'state', 'iss', 'code']) assert.ok(!address.searchParams.has(p), p);
   assert.equal(authorize, 1, 'one authorize request');
@@ -169,4 +174,26 @@ test('getUserInfo: the provider\'s claims for the same sub', async (t) => {
   assert.equal(claims.sub, 'frank');
   assert.equal(claims.email, 'frank@example.test');
   assert.equal(provider.counters.userinfo, 1);
+});
+
+test('silent check brought back from the back/forward cache: it ends with what the tab has instead of hanging', async (t) => {
+  const { provider } = world.stack;
+  const { page } = await world.openApp(t);
+  // The provider's answer to the authorize request is 204 No Content: the browser stays on the page, as it is
+  // after Back restores it from the back/forward cache.
+  let authorize = 0;
+  await page.route(`${provider.issuer}/auth**`, (route) => { authorize += 1; return route.fulfill({ status: 204 }); });
+  await page.evaluate(() => {
+    window.checked = window.spaAuth.client.checkSession({ silent: 'redirect' }).then((v) => ({ v }), (e) => ({ e: String(e) }));
+  });
+  const deadline = Date.now() + 5000;
+  while (authorize === 0 && Date.now() < deadline) await new Promise((r) => { setTimeout(r, 50); });
+  assert.equal(authorize, 1, 'the silent check left for the provider');
+  const pending = (ms) => page.evaluate((wait) => Promise.race([
+    window.checked, new Promise((r) => { setTimeout(() => r('pending'), wait); }),
+  ]), ms);
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false })));
+  assert.equal(await pending(200), 'pending', 'an ordinary pageshow is not a return');
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+  assert.deepEqual(await pending(2000), { v: false }, 'restored: not logged in, and said so');
 });

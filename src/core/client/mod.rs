@@ -820,11 +820,13 @@ configure the client at the provider for JSON UserInfo."
         let request = authorize::authorization_request(&self.config, &endpoints.authorization, login, &self.env.random()?, now)?;
         self.forget_old_logins(now)?;
         let text = self.env.json().stringify(&request.transaction).ok_or_else(|| Error::invalid_config("appState must be JSON."))?;
+        // A silent check is tried once per tab session: remembered where it survives the navigation (not in the
+        // memory fallback of a full sessionStorage, which would let every page load try again), or not started.
+        if silent {
+            self.env.keep_login(&self.keys.silent_tried(), "1")?;
+        }
         // A login that could not be found on the way back is refused here, before the page is left.
         self.env.keep_login(&self.keys.transaction(request.state.secret()), &text)?;
-        if silent {
-            let _ = self.env.logins().set(&self.keys.silent_tried(), "1");
-        }
         Ok(request.url)
     }
 

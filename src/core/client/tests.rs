@@ -16,6 +16,8 @@ struct TestEnv {
     tokens: MemoryStore,
     now: Cell<u64>,
     logins_lost: Cell<bool>,
+    /// The keys written with `keep_login` (where they survive a navigation).
+    kept: std::cell::RefCell<Vec<String>>,
     /// Draws so far: each draw differs from the last.
     draws: Cell<u8>,
 }
@@ -43,6 +45,7 @@ impl Env for TestEnv {
         if self.logins_lost.get() {
             return Err(Error::new(code::STORAGE_UNAVAILABLE, "sessionStorage is full."));
         }
+        self.kept.borrow_mut().push(key.to_owned());
         self.logins.set(key, value)
     }
     fn load_tokens(&self) -> Option<Rc<TokenSet>> {
@@ -652,6 +655,7 @@ fn a_silent_check_ends_quietly_on_login_required_and_is_tried_once() {
     c.advance(&mut step, None).unwrap();
     let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
     assert!(c.silent_tried());
+    assert!(c.env.kept.borrow().contains(&c.keys.silent_tried()), "remembered where it survives the navigation");
     assert_eq!(param(&url, "prompt"), "none");
     let back = ["https://app.example/cb?error=login_required&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
     let mut step = c.callback(&back).unwrap();
