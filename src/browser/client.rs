@@ -355,7 +355,16 @@ not made by a login here).",
             let _ = window.close();
             return Err(unexpected());
         };
-        let answer = popup::answer(&window, &channel, &url, options.timeout_ms).await?;
+        // After `popup_closed` nobody awaits a late answer's login: the listeners (and the other tabs) hear of it.
+        let this = self.clone();
+        let late = move |answer: String| {
+            if let Ok(step) = this.client().callback(&answer) {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = this.run(step, true).await;
+                });
+            }
+        };
+        let answer = popup::answer(&window, &channel, &url, options.timeout_ms, late).await?;
         let (this, step) = (self.clone(), self.client().callback(&answer)?);
         // The state is spent: the code exchange runs to its end even if this future is dropped.
         match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {

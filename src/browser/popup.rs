@@ -44,8 +44,10 @@ pub fn open() -> Result<Window> {
 }
 
 /// Sends `popup` to `url` and waits for the redirect page's answer on `channel_name` (the callback URL): `timeout`
-/// after `timeout_ms` (the popup closed), `popup_closed` when the user closed it.
-pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u32) -> Result<String> {
+/// after `timeout_ms` (the popup closed), `popup_closed` when the user closed it. After `popup_closed` the channel
+/// stays open until `timeout_ms`: a popup that only read as closed (a later page of the login, a federated
+/// provider's, cut it off with its COOP) may still answer, and `late` gets that answer.
+pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u32, late: impl FnOnce(String) + 'static) -> Result<String> {
     let heard: Rc<RefCell<Option<String>>> = Rc::default();
     let slot = heard.clone();
     let channel = Channel::listen(channel_name, move |data, channel| {
@@ -81,7 +83,19 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
             if !seen_away && elapsed < SEVERED_MS {
                 watching = false; // cut off by the provider's COOP: only the answer or the timeout can end it now
             } else {
-                break Err(closed());
+                let until = opened_at + f64::from(timeout_ms);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _open = channel;
+                    while js_sys::Date::now() < until {
+                        tabs::wait(POLL_MS, |_| {}).await;
+                        let answer = heard.borrow_mut().take();
+                        if let Some(answer) = answer {
+                            late(answer);
+                            return;
+                        }
+                    }
+                });
+                return Err(closed());
             }
         }
     };

@@ -579,6 +579,9 @@ export class AuthClient {
     popup.location.href = url;
     const openedAt = Date.now();
     const answer = await new Promise((resolve, reject) => {
+      // Whether `popup_closed` was reported: a popup that only read as closed (a later page of the login, a
+      // federated provider's, cut it off with its COOP) may still answer until the timeout, and that login counts.
+      let late = false;
       const end = (settle) => {
         clearTimeout(timer);
         clearInterval(watch);
@@ -589,6 +592,8 @@ export class AuthClient {
         if (typeof event.data !== "string") return;
         channel.postMessage("taken"); // the popup closes
         end(() => resolve(event.data));
+        // After `popup_closed` nobody awaits this login: onChange tells the app.
+        if (late) this.#run(() => this.#core.callback(event.data), true).catch(() => {});
       };
       const timer = setTimeout(() => end(() => {
         popup.close();
@@ -604,7 +609,9 @@ export class AuthClient {
           clearInterval(watch); // cut off by the provider's COOP: only the answer or the timeout can end it now
           return;
         }
-        end(() => reject(new AuthError("popup_closed", "The login popup was closed before the login finished.")));
+        clearInterval(watch);
+        late = true;
+        reject(new AuthError("popup_closed", "The login popup was closed before the login finished."));
       }, 100);
     });
     return this.#run(() => this.#core.callback(answer), true);

@@ -8,6 +8,7 @@ import { addressOf, useWorld, waitReady } from '../support/world.mjs';
 
 const world = useWorld();
 const coopWorld = useWorld({ coop: true });
+const coopLaterWorld = useWorld({ coop: 'consent' });
 
 /** Click "Log in with a popup" and sign in there; resolves to the popup once the opener shows the login. */
 async function popupLogin(w, page, { login = 'alice' } = {}) {
@@ -89,6 +90,29 @@ test('a popup closed as soon as the provider page shows is popup_closed at once,
   const took = Date.now() - closedAt;
   assert.ok(took < 1500, `popup_closed ${took} ms after the close (polled every 100 ms), not at a timeout`);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+});
+
+test('a popup cut off by COOP on a later page reads as closed (popup_closed), yet its login still completes: onChange says so', async (t) => {
+  const { provider } = coopLaterWorld.stack;
+  const { page } = await coopLaterWorld.openApp(t);
+  // The login form has no COOP (the opener sees the popup on the provider's page); the consent page after it has
+  // (as a federated provider's page would): the opener then reads the popup as closed.
+  await page.evaluate(() => {
+    window.heard = [];
+    window.spaAuth.client.onChange((tokens) => window.heard.push(tokens?.accessToken ?? null));
+  });
+  const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === provider.issuer);
+  await popup.locator('input[name="login"]').fill('grace');
+  await popup.locator('input[name="password"]').fill('secret');
+  await popup.getByRole('button', { name: 'Sign-in' }).click();
+  await page.locator('#error[data-code="popup_closed"]').waitFor({ timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
+  await popup.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForFunction(() => window.heard.some((t) => typeof t === 'string'), null, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), true, 'the late answer logged in');
+  assert.equal((await page.evaluate(() => window.spaAuth.client.getUser())).sub, 'grace');
+  assert.equal(provider.counters.token.authorization_code, 1, 'redeemed once, by the opener');
 });
 
 test('a stray popup answer for an unknown state changes nothing', async (t) => {

@@ -53,8 +53,9 @@ function account(id) {
  * @param {number} [o.port=0] 0 picks a free port
  * @param {{clientId:string, redirectUris:string[], postLogoutRedirectUris?:string[]}[]} o.clients
  * @param {number} [o.accessTokenTtl=3600] seconds
- * @param {boolean} [o.coop=false] send `Cross-Origin-Opener-Policy: same-origin` on every answer, as
- *   django-oauth-toolkit and many hardened providers do (it cuts a login popup off from its opener)
+ * @param {boolean|'consent'} [o.coop=false] send `Cross-Origin-Opener-Policy: same-origin` on every answer, as
+ *   django-oauth-toolkit and many hardened providers do (it cuts a login popup off from its opener); `'consent'`:
+ *   on the consent page only (a later page of the login, as a federated provider's would be)
  * @param {boolean} [o.dpopNonce=false] DPoP proofs at the token endpoint must carry the provider's nonce (RFC 9449
  *   §8): a proof without one is answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header
  */
@@ -132,7 +133,9 @@ export async function startProvider({
   if (coop) {
     provider.use(async (ctx, next) => {
       await next();
-      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+      const consentPage = ctx.method === 'GET' && ctx.path.startsWith('/interaction/')
+        && typeof ctx.body === 'string' && ctx.body.includes('Continue');
+      if (coop !== 'consent' || consentPage) ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     });
   }
 

@@ -14,7 +14,8 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {number} [o.accessTokenTtl=3600] seconds
  * @param {{provider?:number, api?:number, www?:number, searchApi?:number}} [o.ports] 0 = any free port
  * @param {string} [o.wwwDir] the app served at `/` (default: the repo's www/; the adoption tests serve examples/)
- * @param {boolean} [o.coop=false] the provider sends `Cross-Origin-Opener-Policy: same-origin`
+ * @param {boolean|'consent'} [o.coop=false] the provider sends `Cross-Origin-Opener-Policy: same-origin` (`'consent'`:
+ *   on its consent page only)
  * @param {boolean} [o.dpopNonce=false] the provider demands its DPoP nonce at the token endpoint
  * @param {boolean} [o.dpop=false] /config.json asks the app for DPoP (`dpop: true`) and names the DPoP-checking
  *   API route (/api/dpop) as its API
