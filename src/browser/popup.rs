@@ -1,6 +1,8 @@
 //! The Rust driver's popup login: the window, and the wait for its answer over a `BroadcastChannel` named after
 //! the login's state, as the JavaScript driver does (it works without `window.opener`, which a provider that sends
-//! `Cross-Origin-Opener-Policy` cuts). What the answer means is the core's business (`Client::callback`).
+//! `Cross-Origin-Opener-Policy` cuts), and by `postMessage` where the opener is still there (an app in another
+//! site's iframe has its `BroadcastChannel` partitioned away from the popup). What the answer means is the core's
+//! business (`Client::callback`).
 
 use super::tabs::{self, Channel};
 use crate::core::error::{code, Error, Result};
@@ -57,6 +59,13 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
         }
     })
     .ok_or_else(closed)?;
+    let slot = heard.clone();
+    let from_popup = FromWindow::listen(popup.into(), move |data, reply| {
+        if let Some(text) = data.as_string() {
+            reply("taken");
+            *slot.borrow_mut() = Some(text);
+        }
+    });
     let opened_at = js_sys::Date::now();
     let _ = popup.location().set_href(url);
     let mut watching = true;
@@ -85,7 +94,7 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
             } else {
                 let until = opened_at + f64::from(timeout_ms);
                 wasm_bindgen_futures::spawn_local(async move {
-                    let _open = channel;
+                    let _open = (channel, from_popup);
                     while js_sys::Date::now() < until {
                         tabs::wait(POLL_MS, |_| {}).await;
                         let answer = heard.borrow_mut().take();
@@ -99,7 +108,7 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
             }
         }
     };
-    drop(channel);
+    drop((channel, from_popup));
     result
 }
 
@@ -116,11 +125,23 @@ pub async fn hand_over(channel_name: &str, href: &str) -> bool {
         return false;
     };
     channel.send(&JsValue::from_str(href));
+    let opener = web_sys::window().and_then(|w| w.opener().ok()).filter(|o| o.is_object());
+    let flag = taken.clone();
+    let from_opener = opener.and_then(|opener| {
+        FromWindow::listen(opener, move |data, _| {
+            if data.as_string().as_deref() == Some("taken") {
+                flag.set(true);
+            }
+        })
+    });
+    if let Some(from) = &from_opener {
+        from.send(href);
+    }
     let started = js_sys::Date::now();
     while !taken.get() && js_sys::Date::now() - started < TAKEN_MS && web_sys::window().is_some() {
         tabs::wait(POLL_MS / 2, |_| {}).await;
     }
-    drop(channel);
+    drop((channel, from_opener));
     if taken.get() {
         if let Some(window) = web_sys::window() {
             let _ = window.close();
@@ -128,3 +149,46 @@ pub async fn hand_over(channel_name: &str, href: &str) -> bool {
     }
     taken.get()
 }
+
+/// The `message` events this window gets from one other window of its own origin (the popup, or its opener), for
+/// as long as it lives; `hear` gets each one's data and a way to answer it.
+struct FromWindow {
+    window: Window,
+    source: JsValue,
+    origin: String,
+    listener: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+impl FromWindow {
+    fn listen(source: JsValue, mut hear: impl FnMut(JsValue, &dyn Fn(&str)) + 'static) -> Option<FromWindow> {
+        let window = web_sys::window()?;
+        let origin = window.location().origin().ok()?;
+        let (from, own) = (source.clone(), origin.clone());
+        let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let from_source = event.source().is_some_and(|s| js_sys::Object::is(&s, &from));
+            if from_source && event.origin() == own {
+                let reply = |message: &str| post(&from, message, &own);
+                hear(event.data(), &reply);
+            }
+        });
+        window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref()).ok()?;
+        Some(FromWindow { window, source, origin, listener })
+    }
+
+    /// Sends `message` to the other window (its own origin only).
+    fn send(&self, message: &str) {
+        post(&self.source, message, &self.origin);
+    }
+}
+
+impl Drop for FromWindow {
+    fn drop(&mut self) {
+        let _ = self.window.remove_event_listener_with_callback("message", self.listener.as_ref().unchecked_ref());
+    }
+}
+
+/// `target.postMessage(message, origin)`.
+fn post(target: &JsValue, message: &str, origin: &str) {
+    let _ = target.unchecked_ref::<Window>().post_message(&JsValue::from_str(message), origin);
+}
+

@@ -529,18 +529,29 @@ export class AuthClient {
     }
     // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
     // channel that needs no window.opener, and close once the opener took it. Nobody taking it (a crafted link with
-    // a `popup.` state, or the opener gone) is `missing_transaction`.
+    // a `popup.` state, or the opener gone) is `missing_transaction`. Where the opener is still there, the answer
+    // also goes to it by postMessage (its own origin only): an app in another site's iframe has its
+    // BroadcastChannel partitioned away from this top-level popup.
     const channel = new BroadcastChannel(popup);
+    const opener = window.opener;
     const taken = await new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), POPUP_TAKEN_MS);
-      channel.onmessage = (event) => {
-        if (event.data !== "taken") return;
+      const done = () => {
         clearTimeout(timer);
         channel.close();
+        window.removeEventListener("message", fromOpener);
         window.close(); // also when the opener answers late
         resolve(true);
       };
+      const fromOpener = (event) => {
+        if (event.data === "taken" && event.source === opener && event.origin === window.location.origin) done();
+      };
+      channel.onmessage = (event) => {
+        if (event.data === "taken") done();
+      };
+      window.addEventListener("message", fromOpener);
       channel.postMessage(href);
+      passes(() => opener?.postMessage(href, window.location.origin));
     });
     if (!taken) {
       throw new AuthError("missing_transaction", "No login in this browser took this popup's answer within "
@@ -586,15 +597,24 @@ export class AuthClient {
         clearTimeout(timer);
         clearInterval(watch);
         channel.close();
+        window.removeEventListener("message", fromPopup);
         settle();
       };
-      channel.onmessage = (event) => {
-        if (typeof event.data !== "string") return;
-        channel.postMessage("taken"); // the popup closes
-        end(() => resolve(event.data));
+      const take = (answer, reply) => {
+        if (typeof answer !== "string") return;
+        reply("taken"); // the popup closes
+        end(() => resolve(answer));
         // After `popup_closed` nobody awaits this login: onChange tells the app.
-        if (late) this.#run(() => this.#core.callback(event.data), true).catch(() => {});
+        if (late) this.#run(() => this.#core.callback(answer), true).catch(() => {});
       };
+      channel.onmessage = (event) => take(event.data, (m) => channel.postMessage(m));
+      // The same answer by postMessage from the popup itself (an app in another site's iframe: see the redirect page).
+      const fromPopup = (event) => {
+        if (event.source === popup && event.origin === window.location.origin) {
+          take(event.data, (m) => passes(() => popup.postMessage(m, window.location.origin)));
+        }
+      };
+      window.addEventListener("message", fromPopup);
       const timer = setTimeout(() => end(() => {
         popup.close();
         reject(new AuthError("timeout", `The popup login did not finish within ${ms} ms.`));

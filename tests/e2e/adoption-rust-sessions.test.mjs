@@ -89,6 +89,25 @@ test('rust-spa popup login: the page stays, the popup hands the answer back and 
   assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
 });
 
+test('rust-spa popup login where the popup\'s BroadcastChannel cannot reach the opener: the answer comes by postMessage', async (t) => {
+  const { provider, www } = world.stack;
+  const { context, page } = await openExample(t);
+  // As for an app in a partner site's iframe (BroadcastChannel partitioned by top-level site): in the popup (a page
+  // with an opener) the channel carries nothing.
+  await context.addInitScript(() => {
+    if (window.opener) BroadcastChannel.prototype.postMessage = () => {};
+  });
+  provider.resetCounters();
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === provider.issuer);
+  await signIn(popup, www.origin, { login: 'ivan' }).catch(() => {}); // the popup closes itself on the way back
+  await page.locator('#status[data-state="in"]').waitFor({ timeout: 10000 });
+  await popup.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself once the opener took the answer');
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'ivan');
+  assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
+});
+
 test('rust-spa popup closed by the user: popup_closed, nothing stored', async (t) => {
   const { provider } = world.stack;
   const { context, page } = await openExample(t);

@@ -115,6 +115,24 @@ test('a popup cut off by COOP on a later page reads as closed (popup_closed), ye
   assert.equal(provider.counters.token.authorization_code, 1, 'redeemed once, by the opener');
 });
 
+test('popup login where the popup\'s BroadcastChannel cannot reach the opener (an app in another site\'s iframe): the answer comes by postMessage', async (t) => {
+  const { www, provider } = world.stack;
+  const { context, page } = await world.openApp(t);
+  // Browsers partition BroadcastChannel by top-level site: an app in a partner site's iframe and its top-level
+  // popup do not hear each other. The same, here: in the popup (a page with an opener) the channel carries nothing.
+  await context.addInitScript(() => {
+    if (window.opener) BroadcastChannel.prototype.postMessage = () => {};
+  });
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
+  await popup.waitForURL((u) => u.origin === provider.issuer);
+  await signIn(popup, www.origin, { login: 'heidi' }).catch(() => {}); // the popup closes itself on the way back
+  await page.locator('#status[data-state="in"]').waitFor({ timeout: 10000 });
+  assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'heidi');
+  await popup.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself once the opener took the answer');
+  assert.equal(provider.counters.token.authorization_code >= 1, true);
+});
+
 test('a stray popup answer for an unknown state changes nothing', async (t) => {
   const { page } = await world.openApp(t);
   await page.evaluate(() => {
