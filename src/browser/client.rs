@@ -336,9 +336,11 @@ not made by a login here).",
 
     /// The same login in a popup, so the page stays: call it from a click handler (else `popup_blocked`). The
     /// redirect page, loaded in the popup, runs the app's usual [`handle_redirect_callback`](Self::handle_redirect_callback),
-    /// which hands the answer back over a `BroadcastChannel` keyed by the state and closes the popup; this tab then
-    /// redeems the code with every check. Returns the login's `app_state` (JSON text). `popup_closed` when the user
-    /// closed the popup, `timeout` after `timeout_ms`.
+    /// which hands the answer back over a `BroadcastChannel` keyed by the state (and by `postMessage` where the
+    /// opener is still there) and closes the popup; this tab then redeems the code with every check. Returns the
+    /// login's `app_state` (JSON text). `popup_closed` when the popup reads as closed (one that was only cut off by a
+    /// later page's COOP may still answer until `timeout_ms`: that login completes and the listeners hear of it),
+    /// `timeout` after `timeout_ms`.
     pub async fn login_with_popup(&self, options: PopupLoginOptions) -> Result<Option<String>> {
         let window = popup::open()?;
         let url = match self.run(self.client().login(LoginOptions { popup: true, ..options.login }), false).await {
@@ -364,7 +366,9 @@ not made by a login here).",
                 });
             }
         };
-        let answer = popup::answer(&window, &channel, &url, options.timeout_ms, late).await?;
+        let (this, name) = (self.clone(), channel.clone());
+        let is_answer = move |text: &str| this.client().popup_channel(text).as_deref() == Some(name.as_str());
+        let answer = popup::answer(&window, &channel, &url, options.timeout_ms, is_answer, late).await?;
         let (this, step) = (self.clone(), self.client().callback(&answer)?);
         // The state is spent: the code exchange runs to its end even if this future is dropped.
         match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {

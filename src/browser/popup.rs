@@ -48,8 +48,16 @@ pub fn open() -> Result<Window> {
 /// Sends `popup` to `url` and waits for the redirect page's answer on `channel_name` (the callback URL): `timeout`
 /// after `timeout_ms` (the popup closed), `popup_closed` when the user closed it. After `popup_closed` the channel
 /// stays open until `timeout_ms`: a popup that only read as closed (a later page of the login, a federated
-/// provider's, cut it off with its COOP) may still answer, and `late` gets that answer.
-pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u32, late: impl FnOnce(String) + 'static) -> Result<String> {
+/// provider's, cut it off with its COOP) may still answer, and `late` gets that answer. A `postMessage` from the popup
+/// counts only when `is_answer` says it is this login's answer.
+pub async fn answer(
+    popup: &Window,
+    channel_name: &str,
+    url: &str,
+    timeout_ms: u32,
+    is_answer: impl Fn(&str) -> bool + 'static,
+    late: impl FnOnce(String) + 'static,
+) -> Result<String> {
     let heard: Rc<RefCell<Option<String>>> = Rc::default();
     let slot = heard.clone();
     let channel = Channel::listen(channel_name, move |data, channel| {
@@ -61,7 +69,7 @@ pub async fn answer(popup: &Window, channel_name: &str, url: &str, timeout_ms: u
     .ok_or_else(closed)?;
     let slot = heard.clone();
     let from_popup = FromWindow::listen(popup.into(), move |data, reply| {
-        if let Some(text) = data.as_string() {
+        if let Some(text) = data.as_string().filter(|text| is_answer(text)) {
             reply("taken");
             *slot.borrow_mut() = Some(text);
         }

@@ -38,7 +38,8 @@ impl FromJson for Claims {
             iat: r.number(),
             auth_time: r.number(),
             nbf: r.number(),
-            tid: r.text(),
+            // Looked at only with a `{tenantid}` issuer: another provider's `tid` of another type changes nothing.
+            tid: r.informative_text(),
         };
         r.finish(claims)
     }
@@ -251,8 +252,12 @@ pub(crate) mod tests {
         assert_eq!(check("https://evil.example/72f988bf/v2.0", "72f988bf"), "issuer_mismatch", "another host");
         assert_eq!(check(TEMPLATE, "{tenantid}"), "issuer_mismatch", "the placeholder is no tenant");
         assert_eq!(check("https://login.microsoftonline.com//v2.0", ""), "issuer_mismatch");
-        // Without the placeholder, `tid` changes nothing: the issuer is compared exactly.
+        // Without the placeholder, `tid` changes nothing: the issuer is compared exactly, whatever `tid` holds.
         assert_eq!(code(&token(tenant, "72f988bf"), 1500), "issuer_mismatch");
+        assert!(verify(&with("tid", r#""72f988bf""#), &expected(1500), &SerdeJson).is_ok());
+        assert!(verify(&with("tid", "42"), &expected(1500), &SerdeJson).is_ok(), "a custom claim of another type");
+        let numeric = jwt(r#"{"alg":"RS256"}"#, &serde_json::json!({"iss": tenant, "tid": 42, "sub": "a", "aud": "spa", "nonce": "n1", "exp": 2000, "iat": 1000}).to_string());
+        assert_eq!(verify(&numeric, &expect, &SerdeJson).map(|_| ()).unwrap_err().code(), "issuer_mismatch", "no tenant id");
     }
 
     #[test]

@@ -586,7 +586,8 @@ export class AuthClient {
       throw e;
     }
     if (popup.closed) throw new AuthError("popup_closed", "The login popup was closed before the login finished.");
-    const channel = new BroadcastChannel(this.#core.popupChannel(url));
+    const name = this.#core.popupChannel(url);
+    const channel = new BroadcastChannel(name);
     popup.location.href = url;
     const openedAt = Date.now();
     const answer = await new Promise((resolve, reject) => {
@@ -608,9 +609,11 @@ export class AuthClient {
         if (late) this.#run(() => this.#core.callback(answer), true).catch(() => {});
       };
       channel.onmessage = (event) => take(event.data, (m) => channel.postMessage(m));
-      // The same answer by postMessage from the popup itself (an app in another site's iframe: see the redirect page).
+      // The same answer by postMessage from the popup itself (an app in another site's iframe: see the redirect
+      // page); any other message of the popup's pages is none of this login's business.
       const fromPopup = (event) => {
-        if (event.source === popup && event.origin === window.location.origin) {
+        if (event.source === popup && event.origin === window.location.origin && typeof event.data === "string"
+          && this.#core.popupChannel(event.data) === name) {
           take(event.data, (m) => passes(() => popup.postMessage(m, window.location.origin)));
         }
       };
@@ -662,9 +665,12 @@ export class AuthClient {
     // The page is left; should the browser bring it back from its back/forward cache (Back from the provider),
     // the check ends there with what this tab has.
     return new Promise((resolve) => {
-      window.addEventListener("pageshow", (event) => {
-        if (event.persisted) resolve(this.#core.isAuthenticated());
-      });
+      const shown = (event) => {
+        if (!event.persisted) return;
+        window.removeEventListener("pageshow", shown);
+        resolve(this.#core.isAuthenticated());
+      };
+      window.addEventListener("pageshow", shown);
       window.location.assign(url);
     });
   }

@@ -210,7 +210,9 @@ export class AuthClient {
     /** `buildAuthorizeUrl`, then `window.location.assign`. */
     loginWithRedirect(options?: LoginOptions): Promise<void>;
     /** The same login in a popup opened from the calling click; resolves to `{ appState }` once the code is redeemed
-     * here with every check of `handleRedirectCallback`. `popup_blocked`, `popup_closed`, `timeout`. */
+     * here with every check of `handleRedirectCallback`. `popup_blocked`, `popup_closed` (the popup reads as closed:
+     * a popup that was only cut off by a later page's COOP may still answer until `timeoutMs`, and that login then
+     * completes and `onChange` says so), `timeout`. */
     loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
     /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`). */
     getUserInfo(): Promise<UserInfo>;

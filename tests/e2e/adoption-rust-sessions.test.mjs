@@ -93,10 +93,12 @@ test('rust-spa popup login where the popup\'s BroadcastChannel cannot reach the 
   const { provider, www } = world.stack;
   const { context, page } = await openExample(t);
   // As for an app in a partner site's iframe (BroadcastChannel partitioned by top-level site): in the popup (a page
-  // with an opener) the channel carries nothing.
-  await context.addInitScript(() => {
-    if (window.opener) BroadcastChannel.prototype.postMessage = () => {};
-  });
+  // with an opener) the channel carries nothing, and the app's own page there talks to its opener first: no answer.
+  await context.addInitScript((app) => {
+    if (!window.opener) return;
+    BroadcastChannel.prototype.postMessage = () => {};
+    if (window.location.origin === app) window.opener.postMessage('ready', app);
+  }, www.origin);
   provider.resetCounters();
   const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
   await popup.waitForURL((u) => u.origin === provider.issuer);

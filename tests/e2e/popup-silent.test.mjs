@@ -120,9 +120,13 @@ test('popup login where the popup\'s BroadcastChannel cannot reach the opener (a
   const { context, page } = await world.openApp(t);
   // Browsers partition BroadcastChannel by top-level site: an app in a partner site's iframe and its top-level
   // popup do not hear each other. The same, here: in the popup (a page with an opener) the channel carries nothing.
-  await context.addInitScript(() => {
-    if (window.opener) BroadcastChannel.prototype.postMessage = () => {};
-  });
+  // The app's own page in the popup also talks to its opener before the callback runs: that is no answer.
+  await context.addInitScript((app) => {
+    if (!window.opener) return;
+    BroadcastChannel.prototype.postMessage = () => {};
+    if (window.location.origin === app) window.opener.postMessage('ready', app);
+  }, www.origin);
+  provider.resetCounters();
   const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login-popup')]);
   await popup.waitForURL((u) => u.origin === provider.issuer);
   await signIn(popup, www.origin, { login: 'heidi' }).catch(() => {}); // the popup closes itself on the way back
@@ -130,7 +134,7 @@ test('popup login where the popup\'s BroadcastChannel cannot reach the opener (a
   assert.equal(JSON.parse(await page.locator('#claims').textContent()).sub, 'heidi');
   await popup.waitForEvent('close', { timeout: 5000 }).catch(() => {});
   assert.equal(popup.isClosed(), true, 'the popup closed itself once the opener took the answer');
-  assert.equal(provider.counters.token.authorization_code >= 1, true);
+  assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
 });
 
 test('a stray popup answer for an unknown state changes nothing', async (t) => {

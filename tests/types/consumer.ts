@@ -51,7 +51,7 @@ const others: AuthClientOptions[] = [
 ];
 assertType<Exact<AuthClientOptions["scope"], string | undefined>>();
 assertType<Exact<AuthClientOptions["leeway"], number | undefined>>();
-assertType<Exact<AuthClientOptions["logoutStyle"], "oidc" | "auth0" | undefined>>();
+assertType<Exact<AuthClientOptions["logoutStyle"], "oidc" | "auth0" | "cognito" | undefined>>();
 assertType<Exact<AuthClientOptions["responseMode"], "query" | "fragment" | undefined>>();
 assertType<Exact<AuthClientOptions["storage"], "session" | "memory" | undefined>>();
 assertType<Exact<AuthClientOptions["authorizationParams"], Record<string, string> | undefined>>();

@@ -750,6 +750,8 @@ impl<E: Env> Client<E> {
         let style = self.config.logout_style;
         let endpoint = match style {
             LogoutStyle::Auth0 => Some(&self.config.issuer),
+            // Cognito's /logout shows an error page without a `logout_uri`: the logout stays local then.
+            LogoutStyle::Cognito if return_to.is_none() => None,
             _ => endpoints.as_ref().and_then(|e| e.end_session.as_ref()),
         };
         let id_token = set.as_ref().and_then(|s| s.id_token.as_ref());
@@ -825,8 +827,14 @@ configure the client at the provider for JSON UserInfo."
         if silent {
             self.env.keep_login(&self.keys.silent_tried(), "1")?;
         }
-        // A login that could not be found on the way back is refused here, before the page is left.
-        self.env.keep_login(&self.keys.transaction(request.state.secret()), &text)?;
+        // A login that could not be found on the way back is refused here, before the page is left (and a silent
+        // check that did not start stays free to try).
+        if let Err(e) = self.env.keep_login(&self.keys.transaction(request.state.secret()), &text) {
+            if silent {
+                let _ = self.env.logins().remove(&self.keys.silent_tried());
+            }
+            return Err(e);
+        }
         Ok(request.url)
     }
 

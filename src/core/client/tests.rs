@@ -1009,4 +1009,7 @@ fn a_cognito_logout_returns_by_logout_uri_from_the_discovered_endpoint() {
     assert!(url.starts_with("https://id.example.com/logout?client_id=spa&"), "{url}");
     assert_eq!(param(&url, "logout_uri"), "https://app.example/bye");
     assert!(!url.contains("post_logout_redirect_uri") && !url.contains("id_token_hint"), "{url}");
+    // Nowhere to return to: Cognito would show an error page, so the logout stays local.
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
 }
