@@ -64,6 +64,21 @@ export function hideAbortSignalTimeout() {
   delete AbortSignal.timeout;
   return () => { AbortSignal.timeout = timeout; };
 }
+export function capturingFetch() {
+  const original = window.fetch;
+  const seen = { restore() { window.fetch = original; } };
+  window.fetch = async (input) => {
+    seen.url = input.url; seen.method = input.method; seen.cache = input.cache; seen.redirect = input.redirect;
+    seen.referrerPolicy = input.referrerPolicy; seen.keepalive = input.keepalive; seen.body = await input.text();
+    return new Response("ok");
+  };
+  return seen;
+}
+export function postWithSettings() {
+  return new Request("https://search.example/events?q=jazz", {
+    method: "POST", body: "{\"a\":1}", cache: "no-store", redirect: "manual", referrerPolicy: "no-referrer", keepalive: true,
+  });
+}
 export function isAuthError(e) {
   return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
 }
@@ -79,6 +94,8 @@ extern "C" {
     fn abortedAfter(ms: u32) -> web_sys::Request;
     fn alreadyAborted() -> web_sys::Request;
     fn hideAbortSignalTimeout() -> js_sys::Function;
+    fn capturingFetch() -> JsValue;
+    fn postWithSettings() -> web_sys::Request;
 }
 
 fn session() -> web_sys::Storage {
@@ -348,3 +365,26 @@ fn clients_compare_by_session_and_debug_shows_no_token() {
     let shown = format!("{client:?}");
     assert!(shown.contains("eq-test") && shown.contains("https://id.example.com"), "{shown}");
 }
+
+#[wasm_bindgen_test]
+async fn client_identification_in_query_mode_keeps_the_request_s_settings() {
+    let identification = spa_auth::ClientIdentification::new(spa_auth::IdentificationOptions {
+        client_id: "my-app".into(),
+        mode: spa_auth::IdentificationMode::Query,
+        header_name: None,
+        query_param: None,
+    })
+    .unwrap();
+    let seen = capturingFetch();
+    let response = identification.fetch(postWithSettings()).await;
+    let _ = js_sys::Reflect::get(&seen, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&seen));
+    assert_eq!(response.unwrap().status(), 200);
+    assert_eq!(get(&seen, "url").as_string().unwrap(), "https://search.example/events?q=jazz&clientId=my-app");
+    assert_eq!(get(&seen, "method").as_string().unwrap(), "POST");
+    assert_eq!(get(&seen, "body").as_string().unwrap(), r#"{"a":1}"#);
+    for (setting, value) in [("cache", "no-store"), ("redirect", "manual"), ("referrerPolicy", "no-referrer")] {
+        assert_eq!(get(&seen, setting).as_string().unwrap(), value, "{setting}");
+    }
+    assert_eq!(get(&seen, "keepalive").as_bool(), Some(true));
+}
+

@@ -3,6 +3,7 @@
 use super::http;
 use crate::core::client_identification::ClientIdentification;
 use crate::core::error::{Error, Result};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 impl ClientIdentification {
@@ -33,5 +34,12 @@ async fn readdressed(request: &web_sys::Request, url: &str) -> Result<web_sys::R
     init.set_mode(request.mode());
     init.set_credentials(request.credentials());
     init.set_signal(Some(&request.signal()));
+    // The request's other settings, as `new Request(url, request)` would take them over.
+    for setting in ["cache", "redirect", "referrer", "referrerPolicy", "integrity", "keepalive"] {
+        let name = JsValue::from_str(setting);
+        if let Ok(value) = js_sys::Reflect::get(request, &name) {
+            let _ = js_sys::Reflect::set(&init, &name, &value);
+        }
+    }
     web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| unusable())
 }
