@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn uitid_parameters_pass_through() {
         let mut o = base();
-        for (k, v) in [("ui_locales", "fr"), ("referrer", "https://app"), ("screen", "register"), ("prompt", "login"),
+        for (k, v) in [("ui_locales", "fr"), ("referrer", "udb"), ("screen", "register"), ("prompt", "login"),
             ("email", "a@b.be"), ("first_name", "An"), ("skip_verify_legacy", "true")] {
             o.authorization_params.push((k.into(), v.into()));
         }
