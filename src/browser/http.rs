@@ -32,6 +32,13 @@ async fn fetch(url: &str, init: &RequestInit) -> Result<Response> {
 fn init(method: &str, headers: &[(&str, &str)]) -> Result<RequestInit> {
     let init = RequestInit::new();
     init.set_method(method);
+    // Never an answer from the HTTP cache (a key set fetched again after a key rotation must be the new one), and no
+    // redirect followed with a code, verifier or refresh token in the body (a 307 or 308 would send them on): such
+    // an answer has status 0, which the core reads as a redirect.
+    init.set_cache(web_sys::RequestCache::NoCache);
+    if method == "POST" {
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+    }
     let list = web_sys::Headers::new().map_err(|_| Error::invalid_config("Headers are not available here."))?;
     for (name, value) in headers {
         list.set(name, value).map_err(|_| Error::invalid_config("A request header was refused."))?;

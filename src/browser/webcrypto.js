@@ -81,6 +81,7 @@ export async function verifySignature({ alg, jwk, data, signature }) {
   try {
     const [importParams, verifyParams] = ALGORITHMS[alg];
     const key = await crypto.subtle.importKey("jwk", JSON.parse(jwk), importParams, false, ["verify"]);
+    if (key.algorithm.modulusLength < 2048) return false; // RFC 7518 §3.3: RSA keys of 2048 bits or more
     return await crypto.subtle.verify(verifyParams, key, fromBase64url(signature), new TextEncoder().encode(data));
   } catch {
     return false; // a key or signature WebCrypto cannot read verifies nothing

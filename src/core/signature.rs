@@ -3,7 +3,7 @@
 //! HMAC algorithms are refused (with a public key as the HMAC secret they are the classic confusion attack).
 
 use super::error::{Error, Result};
-use super::json::Json;
+use super::json::{Json, Member};
 use serde::Serialize;
 
 /// Algorithms a browser verifies with WebCrypto, and the key type each needs.
@@ -11,7 +11,7 @@ const ALGORITHMS: [(&str, &str, Option<&str>); 4] =
     [("RS256", "RSA", None), ("PS256", "RSA", None), ("ES256", "EC", Some("P-256")), ("EdDSA", "OKP", Some("Ed25519"))];
 
 /// The members of a key (RFC 7517 §4, RFC 7518 §6) read to choose and import it.
-const KEY_MEMBERS: [&str; 9] = ["kty", "kid", "use", "alg", "crv", "n", "e", "x", "y"];
+const KEY_MEMBERS: [&str; 10] = ["kty", "kid", "use", "alg", "crv", "n", "e", "x", "y", "key_ops"];
 
 /// The public members WebCrypto imports (`importKey("jwk", …)`): nothing else of the set reaches the driver.
 #[derive(Serialize)]
@@ -59,9 +59,17 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
     };
     let header = super::encoding::base64url_decode(header_b64)
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| json.strings(&text, &["alg", "kid"]))
+        .and_then(|text| json.members(&text, &["alg", "kid", "crit"]))
         .ok_or_else(|| invalid("its header is not a JSON object."))?;
-    let (alg, kid) = (header.first().cloned().flatten().unwrap_or_default(), header.get(1).cloned().flatten());
+    let text = |i: usize| match header.get(i) {
+        Some(Member::Text(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let (alg, kid) = (text(0).unwrap_or_default(), text(1));
+    if header.get(2).is_some_and(|crit| *crit != Member::Missing) {
+        // RFC 7515 §4.1.11: extensions named critical must be understood; this library implements none.
+        return Err(invalid("its header names critical extensions (`crit`), which this library does not implement."));
+    }
     let Some((_, kty, crv)) = ALGORITHMS.iter().find(|(a, _, _)| *a == alg) else {
         return Err(invalid(&["`alg` \"", &alg, "\" is not one of RS256, PS256, ES256, EdDSA (none and HMAC are refused)."].concat()));
     };
@@ -73,31 +81,42 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
     }
     let keys = json.items(jwks, "keys").ok_or_else(|| invalid("the provider's JWK Set is not readable."))?;
     // Each key's members, in KEY_MEMBERS' order.
-    let keys: Vec<Vec<Option<String>>> = keys.iter().filter_map(|k| json.strings(k, &KEY_MEMBERS)).collect();
-    let member = |k: &Vec<Option<String>>, i: usize| k.get(i).cloned().flatten();
-    let fits = |k: &&Vec<Option<String>>| {
-        member(k, 0).as_deref() == Some(*kty)
-            && (crv.is_none() || member(k, 4).as_deref() == *crv)
+    let keys: Vec<Vec<Member>> = keys.iter().filter_map(|k| json.members(k, &KEY_MEMBERS)).collect();
+    fn member(k: &[Member], i: usize) -> Option<&str> {
+        match k.get(i) {
+            Some(Member::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+    // A key for verifying (RFC 7517 §4.2, §4.3) of the token's type, with the members WebCrypto imports it by
+    // (a key given only as an `x5c` certificate is not one).
+    let fits = |k: &&Vec<Member>| {
+        let has = |i: usize| member(k, i).is_some();
+        member(k, 0) == Some(*kty)
+            && (crv.is_none() || member(k, 4) == *crv)
             && member(k, 2).is_none_or(|u| u == "sig")
             && member(k, 3).is_none_or(|a| a == alg)
+            && match k.get(9) {
+                Some(Member::Texts(ops)) => ops.iter().any(|op| op == "verify"),
+                Some(Member::Text(op)) => op == "verify",
+                other => matches!(other, None | Some(Member::Missing | Member::Null)),
+            }
+            && match *kty {
+                "RSA" => has(5) && has(6),
+                "EC" => has(7) && has(8),
+                _ => has(7),
+            }
     };
-    let candidates: Vec<&Vec<Option<String>>> = keys.iter().filter(fits).collect();
+    let candidates: Vec<&Vec<Member>> = keys.iter().filter(fits).collect();
     let key = match &kid {
-        Some(kid) => candidates.iter().find(|k| member(k, 1).as_deref() == Some(kid.as_str())),
+        Some(kid) => candidates.iter().find(|k| member(k, 1) == Some(kid.as_str())),
         None if candidates.len() == 1 => candidates.first(),
         None if candidates.is_empty() => None,
         None => return Err(invalid("the token names no `kid` and the provider has several keys for its `alg`.")),
     };
     let Some(key) = key else { return Ok(KeyChoice::UnknownKey) };
     let (kty, crv, n, e, x, y) = (member(key, 0), member(key, 4), member(key, 5), member(key, 6), member(key, 7), member(key, 8));
-    let public = PublicJwk {
-        kty: kty.as_deref().unwrap_or_default(),
-        crv: crv.as_deref(),
-        n: n.as_deref(),
-        e: e.as_deref(),
-        x: x.as_deref(),
-        y: y.as_deref(),
-    };
+    let public = PublicJwk { kty: kty.unwrap_or_default(), crv, n, e, x, y };
     let jwk = json.stringify(&public).ok_or_else(|| invalid("its key could not be written."))?;
     Ok(KeyChoice::Verify(Verification {
         alg,
@@ -109,7 +128,7 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
 
 /// The error for a signature that did not verify.
 pub fn did_not_verify() -> Error {
-    invalid("it does not verify with the provider's key (a forged or altered token).")
+    invalid("it does not verify with the provider's key (a forged or altered token, or a key this browser's WebCrypto cannot use, such as an RSA key under 2048 bits or Ed25519 where it is missing).")
 }
 
 #[cfg(test)]
@@ -153,5 +172,27 @@ mod tests {
         assert_eq!(choose(r#"{"alg":"RS256","kid":"new"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "rotated");
         assert_eq!(choose(r#"{"alg":"PS256","kid":"r1"}"#, &["RS256"]).unwrap_err().code(), "id_token_invalid", "not announced");
         assert!(matches!(choose(r#"{"alg":"RS256"}"#, &[]).unwrap(), KeyChoice::Verify(_)), "one RSA signing key, no kid");
+    }
+
+    #[test]
+    fn critical_extensions_are_refused() {
+        let e = choose(r#"{"alg":"RS256","kid":"r1","crit":["exp"],"exp":1}"#, &[]).unwrap_err();
+        assert!(e.message().contains("crit"), "{}", e.message());
+    }
+
+    #[test]
+    fn keys_not_for_verifying_or_without_their_members_are_skipped() {
+        let jwks = r#"{"keys":[
+            {"kty":"RSA","kid":"ops-enc","key_ops":["encrypt"],"n":"bg","e":"AQAB"},
+            {"kty":"RSA","kid":"ops-verify","key_ops":["verify"],"n":"bg","e":"AQAB"},
+            {"kty":"RSA","kid":"ops-none","key_ops":[],"n":"bg","e":"AQAB"},
+            {"kty":"RSA","kid":"cert-only","x5c":["MIIB"]},
+            {"kty":"EC","kid":"no-y","crv":"P-256","x":"xx"}]}"#;
+        let pick = |header: &str| choose_key(&token(header), jwks, &[], &SerdeJson).unwrap();
+        assert_eq!(pick(r#"{"alg":"RS256","kid":"ops-enc"}"#), KeyChoice::UnknownKey, "key_ops without verify");
+        assert_eq!(pick(r#"{"alg":"RS256","kid":"ops-none"}"#), KeyChoice::UnknownKey, "no operation allowed");
+        assert!(matches!(pick(r#"{"alg":"RS256","kid":"ops-verify"}"#), KeyChoice::Verify(_)));
+        assert_eq!(pick(r#"{"alg":"RS256","kid":"cert-only"}"#), KeyChoice::UnknownKey, "x5c only");
+        assert_eq!(pick(r#"{"alg":"ES256","kid":"no-y"}"#), KeyChoice::UnknownKey, "an EC key without y");
     }
 }

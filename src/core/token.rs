@@ -136,6 +136,10 @@ pub fn decimal(mut n: u64) -> String {
 pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) -> Result<TokenResponse> {
     let status_text = decimal(u64::from(status));
     match body {
+        // The drivers do not follow a redirect of a request with a code or token in its body.
+        _ if status == 0 => Err(Error::server(
+            ["The ", endpoint, " answered with a redirect, which is not followed: it would carry the request's code or token elsewhere."].concat(),
+        )),
         Some(TokenResponse { error: Some(error), .. }) if error.is_empty() => Err(Error::server(
             ["The ", endpoint, " answered HTTP ", &status_text, " with an empty `error`: a malformed answer."].concat(),
         )),
@@ -425,6 +429,9 @@ mod tests {
         assert_eq!(check_response("token endpoint", 500, Some(response("{}"))).unwrap_err().code(), "server_error");
         assert!(check_response("token endpoint", 200, Some(response(r#"{"access_token":"a"}"#))).is_ok());
         assert_eq!(check_response("token endpoint", 400, Some(response(r#"{"error":""}"#))).unwrap_err().code(), "server_error");
+        let redirected = check_response("token endpoint", 0, None).unwrap_err();
+        assert_eq!(redirected.code(), "server_error");
+        assert!(redirected.message().contains("redirect"), "{}", redirected.message());
     }
 
     #[test]

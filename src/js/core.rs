@@ -239,6 +239,8 @@ impl JsStep {
         let answer = match status {
             0 => None,
             -2 => Some(Answer::TimedOut),
+            // A redirect the driver did not follow (`redirect: "manual"`): an HTTP answer without a status.
+            -3 => Some(Answer::Http { status: 0, text, nonce, challenge }),
             s if s < 0 => Some(Answer::Unreachable),
             s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text, nonce, challenge }),
         };

@@ -166,14 +166,17 @@ async function run(step, ms, key) {
       const headers = { Accept: "application/json" };
       if (action.authorization !== undefined) headers.Authorization = action.authorization;
       if (action.dpop !== undefined) headers.DPoP = await prove(key, action.dpop);
-      const init = { headers, signal: AbortSignal.timeout?.(ms) };
+      // Never an answer from the HTTP cache (a key set fetched again after a key rotation must be the new one).
+      const init = { headers, signal: AbortSignal.timeout?.(ms), cache: "no-cache" };
       if (action.body !== undefined) {
         headers["Content-Type"] = "application/x-www-form-urlencoded";
-        Object.assign(init, { method: "POST", body: action.body });
+        // A redirect is not followed with a code, verifier or refresh token in the body (a 307 or 308 would send
+        // them on, to any origin): the core reads it as a redirect (-3).
+        Object.assign(init, { method: "POST", body: action.body, redirect: "manual" });
       }
       try {
         const response = await fetch(action.fetch, init);
-        status = response.status;
+        status = response.type === "opaqueredirect" ? -3 : response.status;
         nonce = response.headers.get("DPoP-Nonce") ?? undefined;
         challenge = response.headers.get("WWW-Authenticate") ?? undefined;
         text = await response.text();

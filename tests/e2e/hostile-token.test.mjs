@@ -57,6 +57,14 @@ test('token endpoint: an empty OAuth error ({"error":""}) is server_error, not a
   await world.assertStillWorks(page);
 });
 
+test('token endpoint: a 307 redirect is not followed with the code and verifier (server_error, nothing sent on)', async (t) => {
+  const elsewhere = `${world.op.issuer}/elsewhere/token`;
+  const { outcome } = await loginAgainst(t, () => ({ status: 307, raw: '', headers: { Location: elsewhere } }));
+  assertAuthError(outcome, 'server_error', /redirect/);
+  assertRedeemedOnce();
+  assert.equal(world.op.requests.filter((r) => r.path === '/elsewhere/token').length, 0, 'the code went nowhere else');
+});
+
 test('token endpoint: HTTP 500 is server_error', async (t) => {
   const { page, outcome } = await loginAgainst(t, () => ({ status: 500, json: { message: 'database on fire' } }));
   assertAuthError(outcome, 'server_error', /500/);
