@@ -388,3 +388,46 @@ async fn client_identification_in_query_mode_keeps_the_request_s_settings() {
     assert_eq!(get(&seen, "keepalive").as_bool(), Some(true));
 }
 
+
+#[wasm_bindgen(module = "/src/browser/webcrypto.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = verifySignature)]
+    fn verify_signature(verification: &JsValue) -> js_sys::Promise;
+}
+
+#[wasm_bindgen(inline_js = r#"
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const PARAMS = {
+  RS512: [{ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-512" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS384: [{ name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-384" }, { name: "RSA-PSS", saltLength: 48 }],
+  ES384: [{ name: "ECDSA", namedCurve: "P-384" }, { name: "ECDSA", hash: "SHA-384" }],
+  ES512: [{ name: "ECDSA", namedCurve: "P-521" }, { name: "ECDSA", hash: "SHA-512" }],
+  RS256_1024: [{ name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+};
+export async function signedWith(name, tamper) {
+  const [generate, sign] = PARAMS[name];
+  const pair = await crypto.subtle.generateKey(generate, true, ["sign", "verify"]);
+  const { kty, n, e, crv, x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  const data = "eyJhbGciOiJ0ZXN0In0.eyJzdWIiOiJhIn0";
+  const signature = b64url(await crypto.subtle.sign(sign, pair.privateKey, new TextEncoder().encode(data)));
+  return { alg: name.split("_")[0], jwk: JSON.stringify({ kty, n, e, crv, x, y }), data: tamper ? data + "x" : data, signature };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = signedWith)]
+    fn signed_with(name: &str, tamper: bool) -> js_sys::Promise;
+}
+
+async fn verifies(name: &str, tamper: bool) -> bool {
+    let verification = JsFuture::from(signed_with(name, tamper)).await.unwrap();
+    JsFuture::from(verify_signature(&verification)).await.unwrap().as_bool().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_verifies_the_384_and_512_bit_algorithms_and_refuses_short_rsa_keys() {
+    for name in ["RS512", "PS384", "ES384", "ES512"] {
+        assert!(verifies(name, false).await, "{name} verifies");
+        assert!(!verifies(name, true).await, "{name} refuses other data");
+    }
+    assert!(!verifies("RS256_1024", false).await, "an RSA key under 2048 bits verifies nothing (RFC 7518 §3.3)");
+}

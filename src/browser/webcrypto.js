@@ -67,12 +67,13 @@ export async function signProof(key, input) {
 }
 
 /** WebCrypto's names for the signature algorithms the core lets through: import, then verify parameters. */
-const ALGORITHMS = {
-  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
-  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
-  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
-  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
-};
+const ALGORITHMS = { EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }] };
+for (const bits of [256, 384, 512]) {
+  const hash = `SHA-${bits}`;
+  ALGORITHMS[`RS${bits}`] = [{ name: "RSASSA-PKCS1-v1_5", hash }, { name: "RSASSA-PKCS1-v1_5" }];
+  ALGORITHMS[`PS${bits}`] = [{ name: "RSA-PSS", hash }, { name: "RSA-PSS", saltLength: bits / 8 }]; // RFC 7518 §3.5
+  ALGORITHMS[`ES${bits}`] = [{ name: "ECDSA", namedCurve: bits === 512 ? "P-521" : `P-${bits}` }, { name: "ECDSA", hash }];
+}
 
 const fromBase64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 

@@ -1,5 +1,6 @@
 //! ID token signatures (`verifySignature`): which algorithm and which of the provider's keys (JWKS, RFC 7517) verify
-//! a token, decided here; the driver's WebCrypto does the arithmetic. RS256, PS256, ES256 and EdDSA; `none` and
+//! a token, decided here; the driver's WebCrypto does the arithmetic. RS, PS and ES with SHA-256, -384 and -512, and
+//! EdDSA; `none` and
 //! HMAC algorithms are refused (with a public key as the HMAC secret they are the classic confusion attack).
 
 use super::error::{Error, Result};
@@ -7,8 +8,18 @@ use super::json::{Json, Member};
 use serde::Serialize;
 
 /// Algorithms a browser verifies with WebCrypto, and the key type each needs.
-const ALGORITHMS: [(&str, &str, Option<&str>); 4] =
-    [("RS256", "RSA", None), ("PS256", "RSA", None), ("ES256", "EC", Some("P-256")), ("EdDSA", "OKP", Some("Ed25519"))];
+const ALGORITHMS: [(&str, &str, Option<&str>); 10] = [
+    ("RS256", "RSA", None),
+    ("RS384", "RSA", None),
+    ("RS512", "RSA", None),
+    ("PS256", "RSA", None),
+    ("PS384", "RSA", None),
+    ("PS512", "RSA", None),
+    ("ES256", "EC", Some("P-256")),
+    ("ES384", "EC", Some("P-384")),
+    ("ES512", "EC", Some("P-521")),
+    ("EdDSA", "OKP", Some("Ed25519")),
+];
 
 /// The members of a key (RFC 7517 §4, RFC 7518 §6) read to choose and import it.
 const KEY_MEMBERS: [&str; 10] = ["kty", "kid", "use", "alg", "crv", "n", "e", "x", "y", "key_ops"];
@@ -71,7 +82,7 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
         return Err(invalid("its header names critical extensions (`crit`), which this library does not implement."));
     }
     let Some((_, kty, crv)) = ALGORITHMS.iter().find(|(a, _, _)| *a == alg) else {
-        return Err(invalid(&["`alg` \"", &alg, "\" is not one of RS256, PS256, ES256, EdDSA (none and HMAC are refused)."].concat()));
+        return Err(invalid(&["`alg` \"", &alg, "\" is not one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA (none and HMAC are refused)."].concat()));
     };
     if !announced.is_empty() && !announced.contains(&alg) {
         return Err(invalid(&["`alg` \"", &alg, "\" is not one the provider announces."].concat()));
@@ -164,7 +175,7 @@ mod tests {
 
     #[test]
     fn confusions_and_unknown_keys() {
-        for header in [r#"{"alg":"HS256","kid":"r1"}"#, r#"{"alg":"none"}"#, r#"{"alg":"RS512","kid":"r1"}"#, r#"{}"#] {
+        for header in [r#"{"alg":"HS256","kid":"r1"}"#, r#"{"alg":"none"}"#, r#"{"alg":"ES256K","kid":"r1"}"#, r#"{}"#] {
             assert_eq!(choose(header, &[]).unwrap_err().code(), "id_token_invalid", "{header}");
         }
         assert_eq!(choose(r#"{"alg":"ES256","kid":"r1"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "an RSA key for ES256");
@@ -172,6 +183,9 @@ mod tests {
         assert_eq!(choose(r#"{"alg":"RS256","kid":"new"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "rotated");
         assert_eq!(choose(r#"{"alg":"PS256","kid":"r1"}"#, &["RS256"]).unwrap_err().code(), "id_token_invalid", "not announced");
         assert!(matches!(choose(r#"{"alg":"RS256"}"#, &[]).unwrap(), KeyChoice::Verify(_)), "one RSA signing key, no kid");
+        let KeyChoice::Verify(v) = choose(r#"{"alg":"RS512","kid":"r1"}"#, &[]).unwrap() else { panic!("RS512 with an RSA key") };
+        assert_eq!(v.alg, "RS512");
+        assert_eq!(choose(r#"{"alg":"ES384","kid":"e1"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "a P-256 key for ES384");
     }
 
     #[test]
