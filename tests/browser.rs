@@ -431,3 +431,45 @@ async fn webcrypto_verifies_the_384_and_512_bit_algorithms_and_refuses_short_rsa
     }
     assert!(!verifies("RS256_1024", false).await, "an RSA key under 2048 bits verifies nothing (RFC 7518 §3.3)");
 }
+
+#[wasm_bindgen_test]
+async fn the_same_callback_handled_twice_at_once_shares_one_code_exchange() {
+    // Plain OAuth (no `openid`): the stub token endpoint sends no ID token.
+    let client = AuthClient::new(Options { scope: Some("api".into()), tabs: TabsMode::Isolated, ..options("twice-test") }).unwrap();
+    let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
+    let state = url.split("&state=").nth(1).unwrap().split('&').next().unwrap();
+    let callback = ["https://app.example.com/cb?code=c1&state=", state].concat();
+    let endpoint = slowTokenEndpoint(50);
+    let (first, second) = futures_join(client.handle_redirect_callback(Some(callback.clone())), client.handle_redirect_callback(Some(callback.clone()))).await;
+    let replay = client.handle_redirect_callback(Some(callback)).await;
+    let calls = restore(&endpoint, "twice-test");
+    assert!(first.is_ok(), "{first:?}");
+    assert_eq!(second.map_err(|e| e.code().to_owned()), Ok(None), "the second call shares the first's outcome");
+    assert_eq!(calls, Some(1.0), "one code exchange");
+    assert_eq!(replay.unwrap_err().code(), "invalid_state", "once it ended, the same callback is a replay");
+    session().clear().unwrap();
+}
+
+/// Both futures' outputs, polled together.
+async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut x, mut y) = (None, None);
+    std::future::poll_fn(|cx| {
+        if x.is_none() {
+            if let std::task::Poll::Ready(v) = a.as_mut().poll(cx) {
+                x = Some(v);
+            }
+        }
+        if y.is_none() {
+            if let std::task::Poll::Ready(v) = b.as_mut().poll(cx) {
+                y = Some(v);
+            }
+        }
+        if x.is_some() && y.is_some() {
+            std::task::Poll::Ready((x.take().unwrap(), y.take().unwrap()))
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}

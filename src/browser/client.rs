@@ -131,6 +131,15 @@ thread_local! {
     static FLIGHTS: RefCell<Vec<(String, Flight)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// A callback being handled: the token key of its client, the URL, the URL scrubbed, and the shared outcome.
+type Handling = (String, String, String, Rc<SingleFlight<Result<Option<String>>>>);
+
+thread_local! {
+    /// The callback being handled, so a second `handle_redirect_callback` for it (an effect run twice, two
+    /// components) shares its outcome instead of failing on the spent state, as in the JS driver.
+    static HANDLING: RefCell<Option<Handling>> = const { RefCell::new(None) };
+}
+
 fn shared_flight(tokens_key: &str) -> Flight {
     FLIGHTS.with(|flights| {
         let mut flights = flights.borrow_mut();
@@ -310,6 +319,16 @@ not have; spa-auth does not fall back to bearer tokens silently.",
             Some(url) => url.clone(),
             None => location::href()?,
         };
+        let key = self.client().env().tokens_key().to_owned();
+        let running = HANDLING.with(|handling| {
+            let handling = handling.borrow();
+            let (k, first, scrubbed, flight) = handling.as_ref()?;
+            let same = *k == key && (*first == href || (*scrubbed == href && !self.client().is_callback(&href)));
+            same.then(|| flight.clone())
+        });
+        if let Some(flight) = running {
+            return flight.run(|| async { Err(unexpected()) }).await;
+        }
         if let Some(channel) = self.client().popup_channel(&href) {
             // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check),
             // leave the address bar clean, and close.
@@ -325,7 +344,24 @@ not made by a login here).",
             }
             return Ok(None);
         }
+        let flight = Rc::new(SingleFlight::default());
+        let scrubbed = self.client().scrub_callback_url(&href);
+        HANDLING.with(|handling| *handling.borrow_mut() = Some((key, href, scrubbed, flight.clone())));
+        let result = flight.run(|| self.callback(url.clone())).await;
+        HANDLING.with(|handling| {
+            let mut handling = handling.borrow_mut();
+            if handling.as_ref().is_some_and(|(.., f)| Rc::ptr_eq(f, &flight)) {
+                *handling = None; // shared only while it runs: the same callback later is a replay (`invalid_state`)
+            }
+        });
+        result
+    }
+
+    /// The callback at `url` (default: the address bar, scrubbed first), redeemed with every check.
+    async fn callback(&self, url: Option<String>) -> Result<Option<String>> {
         let url = location::take_callback_url(url, |u| self.client().scrub_callback_url(u))?;
+        // The DPoP key before the state is spent: a key IndexedDB cannot read leaves the login to try again.
+        self.dpop_key().await?;
         let (this, step) = (self.clone(), self.client().callback(&url)?);
         // The state is spent: the code exchange runs to its end even if this future is dropped.
         match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {
@@ -369,6 +405,7 @@ not made by a login here).",
         let (this, name) = (self.clone(), channel.clone());
         let is_answer = move |text: &str| this.client().popup_channel(text).as_deref() == Some(name.as_str());
         let answer = popup::answer(&window, &channel, &url, options.timeout_ms, is_answer, late).await?;
+        self.dpop_key().await?; // before the state is spent
         let (this, step) = (self.clone(), self.client().callback(&answer)?);
         // The state is spent: the code exchange runs to its end even if this future is dropped.
         match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {
@@ -517,6 +554,13 @@ not made by a login here).",
     /// Forgets this client's tokens and logins in progress, revokes the refresh token when a revocation endpoint
     /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout.
     pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
+        // Runs to its end even if this future is dropped (a listener told of the logout may unmount its caller): the
+        // revocation and the provider's logout still happen.
+        let this = self.clone();
+        detached(async move { this.logout_now(options).await }).await.unwrap_or_else(|| Err(unexpected()))
+    }
+
+    async fn logout_now(&self, options: LogoutOptions) -> Result<()> {
         // With DPoP: the key if it can be loaded (without it the revocation is skipped, the logout goes on), removed
         // from IndexedDB before the logout; the revocation still signs with it from memory.
         let name = &self.inner.key_name;

@@ -126,7 +126,9 @@ pub async fn send_with_headers(request: &Request, headers: &[(&str, &str)]) -> R
     for (name, value) in headers {
         attempt.headers().set(name, value).map_err(failed)?;
     }
-    let response = JsFuture::from(window()?.fetch_with_request(&attempt)).await.map_err(failed)?;
+    let response = JsFuture::from(window()?.fetch_with_request(&attempt)).await;
+    // An abort by the request's own signal is the app's doing, not the network's.
+    let response = response.map_err(|e| if request.signal().aborted() { aborted() } else { failed(e) })?;
     response.dyn_into::<Response>().map_err(failed)
 }
 

@@ -869,7 +869,7 @@ export class LegacyJwtClient {
       let status = -1;
       let text = "";
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout?.(10000) });
+        const response = await fetch(url, { signal: AbortSignal.timeout?.(10000), cache: "no-cache" });
         status = response.status;
         text = await response.text();
       } catch (e) {
