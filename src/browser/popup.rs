@@ -124,24 +124,28 @@ pub async fn answer(
 /// opener took it. `false` when nobody took it within 5 s (a crafted link with a popup state, or the opener gone).
 pub async fn hand_over(channel_name: &str, href: &str) -> bool {
     let taken = Rc::new(Cell::new(false));
-    let flag = taken.clone();
-    let Some(channel) = Channel::listen(channel_name, move |data, _| {
-        if data.as_string().as_deref() == Some("taken") {
-            flag.set(true);
+    // Set once this page stopped waiting: a busy or throttled opener that takes the answer later still closes this
+    // window, as in the JS driver.
+    let gave_up = Rc::new(Cell::new(false));
+    let took = |taken: &Rc<Cell<bool>>, gave_up: &Rc<Cell<bool>>| {
+        let (taken, gave_up) = (taken.clone(), gave_up.clone());
+        move |data: JsValue| {
+            if data.as_string().as_deref() == Some("taken") {
+                taken.set(true);
+                if gave_up.get() {
+                    close_window();
+                }
+            }
         }
-    }) else {
+    };
+    let on_channel = took(&taken, &gave_up);
+    let Some(channel) = Channel::listen(channel_name, move |data, _| on_channel(data)) else {
         return false;
     };
     channel.send(&JsValue::from_str(href));
     let opener = web_sys::window().and_then(|w| w.opener().ok()).filter(|o| o.is_object());
-    let flag = taken.clone();
-    let from_opener = opener.and_then(|opener| {
-        FromWindow::listen(opener, move |data, _| {
-            if data.as_string().as_deref() == Some("taken") {
-                flag.set(true);
-            }
-        })
-    });
+    let on_message = took(&taken, &gave_up);
+    let from_opener = opener.and_then(|opener| FromWindow::listen(opener, move |data, _| on_message(data)));
     if let Some(from) = &from_opener {
         from.send(href);
     }
@@ -149,13 +153,23 @@ pub async fn hand_over(channel_name: &str, href: &str) -> bool {
     while !taken.get() && js_sys::Date::now() - started < TAKEN_MS && web_sys::window().is_some() {
         tabs::wait(POLL_MS / 2, |_| {}).await;
     }
-    drop((channel, from_opener));
     if taken.get() {
-        if let Some(window) = web_sys::window() {
-            let _ = window.close();
-        }
+        close_window();
+        return true;
     }
-    taken.get()
+    gave_up.set(true);
+    // The listeners stay for the page's lifetime (a task that never ends holds them).
+    wasm_bindgen_futures::spawn_local(async move {
+        let _open = (channel, from_opener);
+        std::future::pending::<()>().await;
+    });
+    false
+}
+
+fn close_window() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.close();
+    }
 }
 
 /// The `message` events this window gets from one other window of its own origin (the popup, or its opener), for
