@@ -172,6 +172,9 @@ impl std::fmt::Debug for Outcome {
 /// ends quietly with them.
 const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
 
+/// The token endpoint's refusals (RFC 6749 §5.2) that no later attempt of the same refresh can overcome.
+const REFUSALS: [&str; 6] = ["invalid_grant", "invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope"];
+
 /// Options of [`Client::logout`].
 #[derive(Clone, Debug, Default)]
 pub struct LogoutOptions {
@@ -881,9 +884,11 @@ configure the client at the provider for JSON UserInfo."
         let still_current = || self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
         let set = match self.token_set(status, text, Some(old)) {
             Ok(set) => set,
-            // A refused refresh token, or one the server will only honour after the user acts (Entra's MFA and
-            // Conditional Access answer `interaction_required`): the session cannot go on without a login.
-            Err(e) if e.code() == "invalid_grant" || QUIET_ERRORS.contains(&e.code()) => {
+            // A refused refresh token, one the server will only honour after the user acts (Entra's MFA and
+            // Conditional Access answer `interaction_required`), or any other RFC 6749 §5.2 refusal (a revoked
+            // consent is Keycloak's `invalid_scope`): that refresh can never succeed, so the session cannot go on
+            // without a login. Errors that may pass (`temporarily_unavailable`, a DPoP proof's) keep it.
+            Err(e) if REFUSALS.contains(&e.code()) || QUIET_ERRORS.contains(&e.code()) => {
                 if still_current() {
                     self.forget_tokens();
                 } else if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {

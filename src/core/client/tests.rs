@@ -482,12 +482,27 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
         assert_eq!((refused.code(), refused.error()), ("login_required", Some(error)));
         assert!(c.tokens().is_none(), "{error}: no refresh token left to send again");
     }
-    let c = logged_in();
-    let mut step = c.refresh().unwrap();
-    c.advance(&mut step, None).unwrap();
-    let e = c.advance(&mut step, http(400, r#"{"error":"invalid_request"}"#)).unwrap_err();
-    assert_eq!(e.code(), "invalid_request", "other errors are the server's own, and the session stays");
-    assert!(c.tokens().is_some());
+    // Every RFC 6749 §5.2 refusal ends it too (Keycloak answers a revoked consent with `invalid_scope`): sent again,
+    // the same refresh token would be refused again on every call.
+    for error in ["invalid_request", "invalid_scope", "unauthorized_client", "invalid_client"] {
+        let c = logged_in();
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        let answer = [r#"{"error":""#, error, r#""}"#].concat();
+        let refused = c.advance(&mut step, http(400, &answer)).unwrap_err();
+        assert_eq!((refused.code(), refused.error()), ("login_required", Some(error)));
+        assert!(c.tokens().is_none(), "{error}");
+    }
+    // What may pass keeps the session: the server's own code, the tokens still there.
+    for (status, error) in [(503, "temporarily_unavailable"), (400, "invalid_dpop_proof"), (400, "not_allowed")] {
+        let c = logged_in();
+        let mut step = c.refresh().unwrap();
+        c.advance(&mut step, None).unwrap();
+        let answer = [r#"{"error":""#, error, r#""}"#].concat();
+        let e = c.advance(&mut step, http(status, &answer)).unwrap_err();
+        assert_eq!(e.code(), error);
+        assert!(c.tokens().is_some(), "{error}: the session stays");
+    }
 }
 
 #[test]
