@@ -268,12 +268,16 @@ async function retried(request, refused, token, current, tokenFor, sendWith) {
 /** `request` sent to `url` instead, everything else as it was; its body read whole (a `Request`'s body passed on as
  * a stream would need `duplex: "half"`, which browsers send only over HTTP/2). */
 async function readdressed(request, url) {
-  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.clone().arrayBuffer();
-  return new Request(url, {
-    method: request.method, headers: request.headers, body, mode: request.mode, credentials: request.credentials,
-    cache: request.cache, redirect: request.redirect, referrer: request.referrer, referrerPolicy: request.referrerPolicy,
-    integrity: request.integrity, keepalive: request.keepalive, signal: request.signal,
-  });
+  try {
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.clone().arrayBuffer();
+    return new Request(url, {
+      method: request.method, headers: request.headers, body, mode: request.mode, credentials: request.credentials,
+      cache: request.cache, redirect: request.redirect, referrer: request.referrer, referrerPolicy: request.referrerPolicy,
+      integrity: request.integrity, keepalive: request.keepalive, signal: request.signal,
+    });
+  } catch (e) {
+    throw new AuthError("invalid_argument", `fetch(): the request could not be re-addressed with the client id (its body was already used?): ${e?.message ?? e}`);
+  }
 }
 
 /** The refresh in flight for each token key: every client of one client id on the page shares it. */

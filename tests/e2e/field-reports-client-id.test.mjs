@@ -85,3 +85,17 @@ test('query mode: a Request with signal and credentials keeps them', async (t) =
   console.log(got, rs.a.requests.length);
   assert.match(got.value, /^AbortError/);
 });
+
+test('query mode: a body that cannot be read is invalid_argument (an AuthError), nothing is sent', async (t) => {
+  rs.a.reset();
+  const page = await world.open(t);
+  const got = await run(page, async (CI, u) => {
+    const id = new CI({ clientId: 'pub-1', mode: 'query' });
+    const body = new ReadableStream({ pull(controller) { controller.error(new Error('the stream broke')); } });
+    return id.fetch(new Request(`${u}/events`, { method: 'POST', body, duplex: 'half' }));
+  }, rs.a.url);
+  assert.equal(got.ok, false);
+  assert.equal(got.err.code, 'invalid_argument', JSON.stringify(got));
+  assert.match(got.err.message, /re-addressed/);
+  assert.equal(rs.a.requests.length, 0);
+});
