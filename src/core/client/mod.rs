@@ -567,7 +567,9 @@ impl<E: Env> Client<E> {
                 logins.remove(&key)?;
             }
         }
-        self.changed();
+        if set.is_some() {
+            self.changed(); // a logout that found no session changes nothing the listeners know of
+        }
         Ok(Step::new(State::Logout { set, options, endpoints: None, revoked: false, navigated: false }))
     }
 

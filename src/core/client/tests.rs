@@ -1028,3 +1028,13 @@ fn a_cognito_logout_returns_by_logout_uri_from_the_discovered_endpoint() {
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
 }
+
+#[test]
+fn a_logout_without_a_session_changes_nothing_the_listeners_know_of() {
+    let c = logged_in();
+    let before = c.generation();
+    c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.generation(), before + 1, "the session ended");
+    c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.generation(), before + 1, "nothing more to end: the Rust driver's listeners are not called again");
+}
