@@ -473,3 +473,31 @@ async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output
     })
     .await
 }
+
+#[wasm_bindgen_test]
+async fn a_callback_whose_first_caller_is_dropped_still_ends_and_a_replay_is_invalid_state() {
+    let client = AuthClient::new(Options { scope: Some("api".into()), tabs: TabsMode::Isolated, ..options("dropped-cb-test") }).unwrap();
+    let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
+    let state = url.split("&state=").nth(1).unwrap().split('&').next().unwrap();
+    let callback = ["https://app.example.com/cb?code=c1&state=", state].concat();
+    let endpoint = slowTokenEndpoint(50);
+    {
+        // The first caller is polled once (its code exchange under way), then dropped: a component unmounting.
+        let mut first = std::pin::pin!(client.handle_redirect_callback(Some(callback.clone())));
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(Noop));
+        assert!(first.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+    }
+    let second = client.handle_redirect_callback(Some(callback.clone())).await;
+    let replay = client.handle_redirect_callback(Some(callback)).await;
+    let logged_in = client.get_tokens().is_some();
+    let calls = restore(&endpoint, "dropped-cb-test");
+    assert_eq!(second.map_err(|e| e.code().to_owned()), Ok(None), "the second call gets the outcome the first would have had");
+    assert!(logged_in, "logged in");
+    assert_eq!(replay.unwrap_err().code(), "invalid_state", "then the same callback is a replay");
+    assert_eq!(calls, Some(1.0), "one code exchange");
+    session().clear().unwrap();
+}

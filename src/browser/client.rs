@@ -131,8 +131,12 @@ thread_local! {
     static FLIGHTS: RefCell<Vec<(String, Flight)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A callback being handled: the token key of its client, the URL, the URL scrubbed, and the shared outcome.
-type Handling = (String, String, String, Rc<SingleFlight<Result<Option<String>>>>);
+/// Where a callback's outcome lands once its task ends.
+type CallbackOutcome = Rc<RefCell<Option<Result<Option<String>>>>>;
+
+/// A callback being handled: the token key of its client, the URL, the URL scrubbed, its task (a promise that
+/// settles when it ends) and where its outcome lands.
+type Handling = (String, String, String, js_sys::Promise, CallbackOutcome);
 
 thread_local! {
     /// The callback being handled, so a second `handle_redirect_callback` for it (an effect run twice, two
@@ -165,6 +169,13 @@ pub(crate) async fn detached<T: 'static>(future: impl std::future::Future<Output
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     let outcome = slot.borrow_mut().take();
     outcome
+}
+
+/// The outcome of a callback's task, once it ended.
+async fn shared_outcome(task: js_sys::Promise, outcome: &CallbackOutcome) -> Result<Option<String>> {
+    let _ = wasm_bindgen_futures::JsFuture::from(task).await;
+    let result = outcome.borrow().clone();
+    result.unwrap_or_else(|| Err(unexpected()))
 }
 
 fn unexpected() -> Error {
@@ -322,12 +333,12 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         let key = self.client().env().tokens_key().to_owned();
         let running = HANDLING.with(|handling| {
             let handling = handling.borrow();
-            let (k, first, scrubbed, flight) = handling.as_ref()?;
+            let (k, first, scrubbed, task, outcome) = handling.as_ref()?;
             let same = *k == key && (*first == href || (*scrubbed == href && !self.client().is_callback(&href)));
-            same.then(|| flight.clone())
+            same.then(|| (task.clone(), outcome.clone()))
         });
-        if let Some(flight) = running {
-            return flight.run(|| async { Err(unexpected()) }).await;
+        if let Some((task, outcome)) = running {
+            return shared_outcome(task, &outcome).await;
         }
         if let Some(channel) = self.client().popup_channel(&href) {
             // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check),
@@ -344,17 +355,24 @@ not made by a login here).",
             }
             return Ok(None);
         }
-        let flight = Rc::new(SingleFlight::default());
-        let scrubbed = self.client().scrub_callback_url(&href);
-        HANDLING.with(|handling| *handling.borrow_mut() = Some((key, href, scrubbed, flight.clone())));
-        let result = flight.run(|| self.callback(url.clone())).await;
-        HANDLING.with(|handling| {
-            let mut handling = handling.borrow_mut();
-            if handling.as_ref().is_some_and(|(.., f)| Rc::ptr_eq(f, &flight)) {
-                *handling = None; // shared only while it runs: the same callback later is a replay (`invalid_state`)
-            }
+        // A task of its own, so it ends with an outcome (and the entry goes) even if this future is dropped; this
+        // call and any second one for the same callback await it.
+        let outcome: CallbackOutcome = Rc::default();
+        let (this, out) = (self.clone(), outcome.clone());
+        let task = wasm_bindgen_futures::future_to_promise(async move {
+            let result = this.callback(url).await;
+            *out.borrow_mut() = Some(result);
+            HANDLING.with(|handling| {
+                let mut handling = handling.borrow_mut();
+                if handling.as_ref().is_some_and(|(.., o)| Rc::ptr_eq(o, &out)) {
+                    *handling = None; // shared only while it runs: the same callback later is a replay (`invalid_state`)
+                }
+            });
+            Ok(JsValue::UNDEFINED)
         });
-        result
+        let scrubbed = self.client().scrub_callback_url(&href);
+        HANDLING.with(|handling| *handling.borrow_mut() = Some((key, href, scrubbed, task.clone(), outcome.clone())));
+        shared_outcome(task, &outcome).await
     }
 
     /// The callback at `url` (default: the address bar, scrubbed first), redeemed with every check.

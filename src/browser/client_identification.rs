@@ -2,7 +2,7 @@
 
 use super::http;
 use crate::core::client_identification::ClientIdentification;
-use crate::core::error::{Error, Result};
+use crate::core::error::{code, Error, Result};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -22,7 +22,7 @@ impl ClientIdentification {
 /// `request` sent to `url` instead, everything else as it was; its body read whole (a `Request`'s body passed on as
 /// a stream would need `duplex: "half"`, which browsers send only over HTTP/2).
 async fn readdressed(request: &web_sys::Request, url: &str) -> Result<web_sys::Request> {
-    let unusable = || Error::invalid_config("The request could not be re-addressed with the client id (its body was already used?).");
+    let unusable = || Error::new(code::INVALID_ARGUMENT, "The request could not be re-addressed with the client id (its body was already used?).");
     let init = web_sys::RequestInit::new();
     let method = request.method();
     if !matches!(method.as_str(), "GET" | "HEAD") {

@@ -233,8 +233,9 @@ impl JsStep {
     /// The next action: `{ fetch, body?, authorization?, dpop? }` (GET accepting JSON without a body, form POST
     /// with one; `dpop`: a proof to sign), `{ navigate }`, `{ verify }` or `{ done }`; throws `AuthError` when the
     /// operation fails. `status` is the last answer's HTTP status, 0 before any request, -1 when there was no
-    /// answer (offline, CORS, DNS) and -2 when it took longer than `timeoutMs`; `nonce` and `challenge` are its
-    /// `DPoP-Nonce` and `WWW-Authenticate` headers.
+    /// answer (offline, CORS, DNS), -2 when it took longer than `timeoutMs` and -3 for a redirect the driver did not
+    /// follow (`redirect: "manual"`, read as HTTP status 0: `server_error` at the token endpoint); `nonce` and
+    /// `challenge` are its `DPoP-Nonce` and `WWW-Authenticate` headers.
     pub fn next(&mut self, status: i32, text: String, nonce: Option<String>, challenge: Option<String>) -> Thrown<JsValue> {
         let answer = match status {
             0 => None,
