@@ -432,13 +432,19 @@ async fn webcrypto_verifies_the_384_and_512_bit_algorithms_and_refuses_short_rsa
     assert!(!verifies("RS256_1024", false).await, "an RSA key under 2048 bits verifies nothing (RFC 7518 §3.3)");
 }
 
-#[wasm_bindgen_test]
-async fn the_same_callback_handled_twice_at_once_shares_one_code_exchange() {
-    // Plain OAuth (no `openid`): the stub token endpoint sends no ID token.
-    let client = AuthClient::new(Options { scope: Some("api".into()), tabs: TabsMode::Isolated, ..options("twice-test") }).unwrap();
+/// A client of `client_id` with a login started, and that login's callback URL. Plain OAuth (no `openid`): the stub
+/// token endpoint sends no ID token.
+async fn pending_login(client_id: &str) -> (AuthClient, String) {
+    let client = AuthClient::new(Options { scope: Some("api".into()), tabs: TabsMode::Isolated, ..options(client_id) }).unwrap();
     let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
     let state = url.split("&state=").nth(1).unwrap().split('&').next().unwrap();
     let callback = ["https://app.example.com/cb?code=c1&state=", state].concat();
+    (client, callback)
+}
+
+#[wasm_bindgen_test]
+async fn the_same_callback_handled_twice_at_once_shares_one_code_exchange() {
+    let (client, callback) = pending_login("twice-test").await;
     let endpoint = slowTokenEndpoint(50);
     let (first, second) = futures_join(client.handle_redirect_callback(Some(callback.clone())), client.handle_redirect_callback(Some(callback.clone()))).await;
     let replay = client.handle_redirect_callback(Some(callback)).await;
@@ -476,10 +482,7 @@ async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output
 
 #[wasm_bindgen_test]
 async fn a_callback_whose_first_caller_is_dropped_still_ends_and_a_replay_is_invalid_state() {
-    let client = AuthClient::new(Options { scope: Some("api".into()), tabs: TabsMode::Isolated, ..options("dropped-cb-test") }).unwrap();
-    let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
-    let state = url.split("&state=").nth(1).unwrap().split('&').next().unwrap();
-    let callback = ["https://app.example.com/cb?code=c1&state=", state].concat();
+    let (client, callback) = pending_login("dropped-cb-test").await;
     let endpoint = slowTokenEndpoint(50);
     {
         // The first caller is polled once (its code exchange under way), then dropped: a component unmounting.
