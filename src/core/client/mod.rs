@@ -207,7 +207,8 @@ enum State {
     Callback { response: Option<Box<AuthorizationResponse>>, transaction: Box<Transaction>, sent: bool },
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
     Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Rc<Endpoints>>>, revoked: bool, navigated: bool },
-    UserInfo { access_token: String, sent: bool },
+    /// `sub`: the stored ID token's when the call began (OIDC Core §5.3.2), the one the answer must name.
+    UserInfo { access_token: String, sub: Option<String>, sent: bool },
     /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it; `nonce_retry`:
     /// a nonce challenge may be answered once.
     Resource { request: Option<HttpRequest>, nonce_retry: bool },
@@ -689,9 +690,9 @@ impl<E: Env> Client<E> {
                 // The revocation's answer, whatever it is, changes nothing.
                 self.logout_next(step, set, options, endpoints, revoked, navigated)
             }
-            State::UserInfo { access_token, sent: false } => {
+            State::UserInfo { access_token, sub, sent: false } => {
                 let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
-                    step.state = State::UserInfo { access_token, sent: false };
+                    step.state = State::UserInfo { access_token, sub, sent: false };
                     return Ok(discovery());
                 };
                 let Some(url) = endpoints.userinfo.clone() else {
@@ -700,7 +701,7 @@ impl<E: Env> Client<E> {
                     ));
                 };
                 let authorization = Some(self.authorization(&access_token));
-                step.state = State::UserInfo { access_token, sent: true };
+                step.state = State::UserInfo { access_token, sub, sent: true };
                 Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
             }
             State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
@@ -718,13 +719,13 @@ impl<E: Env> Client<E> {
                 };
                 Ok(Action::Done(Outcome::Answered { refresh }))
             }
-            State::UserInfo { sent: true, .. } => {
+            State::UserInfo { sub: expected, sent: true, .. } => {
                 let challenge = match &answer {
                     Some(Answer::Http { challenge, .. }) => challenge.clone(),
                     _ => None,
                 };
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
-                self.check_user_info(status, text, challenge.as_deref()).map(|claims| Action::Done(Outcome::UserInfo(claims)))
+                self.check_user_info(status, text, challenge.as_deref(), expected).map(|claims| Action::Done(Outcome::UserInfo(claims)))
             }
         }
     }
@@ -742,7 +743,8 @@ impl<E: Env> Client<E> {
         // With `dpop: true` the revocation needs a proof: without the key (IndexedDB failed) it is skipped, the
         // logout goes on.
         let provable = !self.config.dpop || self.dpop_key.borrow().is_some();
-        let revocation = endpoints.as_ref().and_then(|e| e.revocation.clone()).filter(|_| provable);
+        // Without discovered endpoints (discovery failed, or was not needed), the configured ones still serve.
+        let revocation = endpoints.as_ref().map_or(self.config.revocation_endpoint.clone(), |e| e.revocation.clone()).filter(|_| provable);
         if let (false, Some(refresh_token), Some(url)) = (revoked, refresh_token, revocation) {
             let body = token::revocation_body(&refresh_token, &self.config.client_id);
             step.state = State::Logout { set, options, endpoints: Some(endpoints), revoked: true, navigated };
@@ -757,7 +759,7 @@ impl<E: Env> Client<E> {
             LogoutStyle::Auth0 => Some(&self.config.issuer),
             // Cognito's /logout shows an error page without a `logout_uri`: the logout stays local then.
             LogoutStyle::Cognito if return_to.is_none() => None,
-            _ => endpoints.as_ref().and_then(|e| e.end_session.as_ref()),
+            _ => endpoints.as_ref().map_or(self.config.end_session_endpoint.as_ref(), |e| e.end_session.as_ref()),
         };
         let id_token = set.as_ref().and_then(|s| s.id_token.as_ref());
         let target = endpoint.map(|endpoint| logout::logout_url(style, endpoint, id_token, &self.config.client_id, return_to));
@@ -774,8 +776,8 @@ impl<E: Env> Client<E> {
         }
     }
 
-    /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is the ID token's.
-    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>) -> Result<String> {
+    /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is `expected`, the ID token's.
+    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>, expected: Option<String>) -> Result<String> {
         if !(200..300).contains(&status) {
             // The server's own error (RFC 6750 §3: in the challenge, or as a JSON body), e.g. `invalid_token`.
             let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
@@ -796,12 +798,11 @@ configure the client at the provider for JSON UserInfo."
                 "The UserInfo endpoint's answer is not a JSON object."
             }));
         };
-        let expected = self.stored().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
         let missing = matches!(sub, crate::core::json::Member::Missing | crate::core::json::Member::Null);
         match (sub.text().flatten(), expected) {
             (Some(sub), Some(expected)) if sub == expected => Ok(text),
-            (Some(_), None) => Ok(text),
-            (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.4): the answer is refused.")),
+            (Some(_), None) => Err(Error::id_token("The session has no ID token to check the UserInfo `sub` against (OIDC Core 5.3.2).")),
+            (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.2): the answer is refused.")),
             (None, _) if missing => Err(Error::id_token("The UserInfo answer has no `sub` (OIDC Core 5.3.2).")),
             (None, _) => Err(Error::id_token("The UserInfo `sub` is not a string (OIDC Core 5.3.2).")),
         }
@@ -809,7 +810,8 @@ configure the client at the provider for JSON UserInfo."
 
     /// The UserInfo claims for `access_token` (OIDC Core §5.3), checked against the ID token's `sub`.
     pub fn user_info(&self, access_token: String) -> Step {
-        Step::new(State::UserInfo { access_token, sent: false })
+        let sub = self.stored().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
+        Step::new(State::UserInfo { access_token, sub, sent: false })
     }
 
     /// Builds the authorize URL and stores the login under its state.

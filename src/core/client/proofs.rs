@@ -28,12 +28,18 @@ impl<E: Env> Client<E> {
             return Ok(None);
         }
         let Some(nonce) = nonce else {
-            let resource = matches!(step.state, State::Resource { .. });
-            if !resource && dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
+            // The app's own request gets the answer as it is; a revocation's answer changes nothing (the logout goes on).
+            let (server, section) = match step.state {
+                State::Resource { .. } | State::Logout { .. } => return Ok(None),
+                State::UserInfo { .. } => ("The UserInfo endpoint at ", " asked for a DPoP nonce (RFC 9449 §9)"),
+                _ => ("The authorization server at ", " asked for a DPoP nonce (RFC 9449 §8)"),
+            };
+            if dpop::asks_for_nonce(*status, text, challenge.as_deref(), self.env.json()) {
                 let message = [
-                    "The authorization server at ",
+                    server,
                     crate::core::encoding::origin(&sent.url),
-                    " asked for a DPoP nonce (RFC 9449 §8), but its `DPoP-Nonce` header cannot be read here: a cross-origin \
+                    section,
+                    ", but its `DPoP-Nonce` header cannot be read here: a cross-origin \
                      server must list it in `Access-Control-Expose-Headers`.",
                 ];
                 return Err(Error::caused_by("use_dpop_nonce", message.concat(), &Error::oauth("use_dpop_nonce".into(), None)));

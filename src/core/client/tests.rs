@@ -329,6 +329,41 @@ fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
 }
 
 #[test]
+fn with_dpop_a_revocation_nonce_challenge_the_browser_hid_does_not_stop_the_logout() {
+    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+    let c = client(|o| {
+        o.dpop = true;
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.revocation_endpoint = Some("https://id.example.com/revoke".into());
+        o.end_session_endpoint = Some("https://id.example.com/logout".into());
+    });
+    c.set_dpop_key(PublicKey::p256(X, Y));
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    let Action::Fetch(revocation) = c.advance(&mut step, None).unwrap() else { panic!("a revocation") };
+    assert!(revocation.dpop.is_some());
+    // `DPoP-Nonce` not exposed by CORS: no retry is possible, and the logout goes on to the provider.
+    let hidden = Some(Answer::Http { status: 400, text: r#"{"error":"use_dpop_nonce"}"#.into(), nonce: None, challenge: None });
+    assert!(matches!(c.advance(&mut step, hidden).unwrap(), Action::Navigate(url) if url.starts_with("https://id.example.com/logout?")));
+    // UserInfo's hidden challenge names the endpoint that asked (RFC 9449 §9).
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    let c = client(|o| {
+        o.dpop = true;
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.userinfo_endpoint = Some("https://id.example.com/me".into());
+    });
+    c.set_dpop_key(PublicKey::p256(X, Y));
+    let mut step = c.user_info("a".into());
+    c.advance(&mut step, None).unwrap();
+    let hidden = Some(Answer::Http { status: 401, text: String::new(), nonce: None, challenge: Some(r#"DPoP error="use_dpop_nonce""#.into()) });
+    let e = c.advance(&mut step, hidden).unwrap_err();
+    assert!(e.code() == "use_dpop_nonce" && e.message().starts_with("The UserInfo endpoint at https://id.example.com") && e.message().contains("§9"), "{e:?}");
+}
+
+#[test]
 fn the_dpop_key_is_shared_by_shared_tabs_and_per_tab_when_isolated() {
     let shared = client(|o| o.dpop = true);
     assert_eq!(shared.dpop_key_name().unwrap(), "https://id.example.com spa");
@@ -658,6 +693,24 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
 }
 
 #[test]
+fn user_info_is_checked_against_the_id_token_of_when_the_call_began() {
+    let c = logged_in();
+    // Another tab logs out while the request is out: the answer is still checked against alice's ID token.
+    let begun = |c: &Client<TestEnv>| {
+        let mut step = c.user_info("at1".into());
+        c.advance(&mut step, None).unwrap();
+        step
+    };
+    let (mut alice, mut mallory) = (begun(&c), begun(&c));
+    c.env().remove_tokens().unwrap();
+    assert!(matches!(c.advance(&mut alice, http(200, r#"{"sub":"alice"}"#)).unwrap(), Action::Done(Outcome::UserInfo(_))));
+    assert_eq!(c.advance(&mut mallory, http(200, r#"{"sub":"mallory"}"#)).unwrap_err().code(), "id_token_invalid");
+    // No ID token to compare with: the claims are not used (OIDC Core 5.3.2).
+    let unchecked = c.advance(&mut begun(&c), http(200, r#"{"sub":"alice"}"#)).unwrap_err();
+    assert!(unchecked.code() == "id_token_invalid" && unchecked.message().contains("no ID token"), "{unchecked:?}");
+}
+
+#[test]
 fn a_silent_check_ends_quietly_on_login_required_and_is_tried_once() {
     let c = client(|_| {});
     assert!(!c.silent_tried());
@@ -754,6 +807,27 @@ fn logout_survives_a_failed_discovery() {
     let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
     assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
     assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Navigate("https://app.example/bye".into()));
+}
+
+#[test]
+fn configured_logout_endpoints_serve_when_discovery_fails_or_is_skipped() {
+    let c = client(|o| {
+        o.revocation_endpoint = Some("https://id.example.com/revoke".into());
+        o.end_session_endpoint = Some("https://id.example.com/logout".into());
+    });
+    let session = r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#;
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, session).unwrap()).unwrap();
+    let mut step = c.logout(LogoutOptions::default()).unwrap();
+    assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(r) if r.url.ends_with("/openid-configuration")));
+    let Action::Fetch(revocation) = c.advance(&mut step, http(500, "down")).unwrap() else { panic!("a revocation") };
+    assert_eq!(revocation.url, "https://id.example.com/revoke");
+    let Action::Navigate(url) = c.advance(&mut step, http(200, "")).unwrap() else { panic!("the end-session redirect") };
+    assert!(url.starts_with("https://id.example.com/logout?") && param(&url, "client_id") == "spa", "{url}");
+    // `localOnly` never asks for discovery: the configured revocation endpoint is still called.
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, session).unwrap()).unwrap();
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(r) if r.url == "https://id.example.com/revoke"));
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
 }
 
 #[test]
