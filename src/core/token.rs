@@ -131,8 +131,9 @@ pub fn decimal(mut n: u64) -> String {
     digits.iter().rev().map(|&d| d as char).collect()
 }
 
-/// Classifies an answer: an OAuth error body gives the server's code; anything not JSON, or an HTTP error
-/// without an OAuth error, is `server_error`. `body` is `None` when the answer was not a JSON object.
+/// Classifies an answer: an OAuth error body gives the server's code; anything not JSON, an HTTP error without an
+/// OAuth error, or a 5xx (Keycloak's `500 {"error":"unknown_error"}`) is `server_error`, the latter keeping the
+/// server's `error`. `body` is `None` when the answer was not a JSON object.
 pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) -> Result<TokenResponse> {
     let status_text = decimal(u64::from(status));
     match body {
@@ -143,13 +144,22 @@ pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) 
         Some(TokenResponse { error: Some(error), .. }) if error.is_empty() => Err(Error::server(
             ["The ", endpoint, " answered HTTP ", &status_text, " with an empty `error`: a malformed answer."].concat(),
         )),
-        Some(TokenResponse { error: Some(error), error_description, .. }) => Err(Error::oauth(error, error_description)),
+        Some(TokenResponse { error: Some(error), error_description, .. }) => Err(server_failure(endpoint, status, Error::oauth(error, error_description))),
         Some(body) if (200..300).contains(&status) => Ok(body),
         Some(_) => Err(Error::server(["The ", endpoint, " answered HTTP ", &status_text, " without an OAuth error."].concat())),
         None => Err(Error::server(
             ["The ", endpoint, " answered HTTP ", &status_text, " with something that is not the expected JSON object."].concat(),
         )),
     }
+}
+
+/// The server's own error `cause` in an answer of HTTP `status`: `server_error` for a 5xx (the server failed,
+/// whatever its body names; its `error` is kept), `cause` itself otherwise.
+pub fn server_failure(endpoint: &str, status: u16, cause: Error) -> Error {
+    if status < 500 {
+        return cause;
+    }
+    Error::caused_by(crate::core::error::code::SERVER_ERROR, ["The ", endpoint, " failed: HTTP ", &decimal(status.into()), "."].concat(), &cause)
 }
 
 /// The token type a client sends and accepts, in its registered spelling: `DPoP` with `dpop: true` (RFC 9449 §5),
@@ -427,6 +437,10 @@ mod tests {
         assert_eq!(e.code(), "server_error");
         assert!(e.message().contains("502"));
         assert_eq!(check_response("token endpoint", 500, Some(response("{}"))).unwrap_err().code(), "server_error");
+        // A 5xx is the server's failure, whatever its body names (API.md: `server_error`); its words are kept.
+        let failed = check_response("token endpoint", 500, Some(response(r#"{"error":"unknown_error","error_description":"NPE"}"#))).unwrap_err();
+        assert_eq!((failed.code(), failed.error(), failed.error_description()), ("server_error", Some("unknown_error"), Some("NPE")));
+        assert_eq!(failed.message(), "The token endpoint failed: HTTP 500.");
         assert!(check_response("token endpoint", 200, Some(response(r#"{"access_token":"a"}"#))).is_ok());
         assert_eq!(check_response("token endpoint", 400, Some(response(r#"{"error":""}"#))).unwrap_err().code(), "server_error");
         let redirected = check_response("token endpoint", 0, None).unwrap_err();

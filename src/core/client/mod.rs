@@ -783,7 +783,7 @@ impl<E: Env> Client<E> {
             let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
             let named = body.or_else(|| Some((dpop::challenge_error(challenge?)?.to_owned(), None)));
             if let Some((error, description)) = named.filter(|(error, _)| !error.is_empty()) {
-                return Err(Error::oauth(error, description));
+                return Err(token::server_failure("UserInfo endpoint", status, Error::oauth(error, description)));
             }
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));

@@ -528,14 +528,15 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
         assert_eq!((refused.code(), refused.error()), ("login_required", Some(error)));
         assert!(c.tokens().is_none(), "{error}");
     }
-    // What may pass keeps the session: the server's own code, the tokens still there.
+    // What may pass keeps the session: the server's own code (`server_error` for a 5xx, its `error` kept), the
+    // tokens still there.
     for (status, error) in [(503, "temporarily_unavailable"), (400, "invalid_dpop_proof"), (400, "not_allowed")] {
         let c = logged_in();
         let mut step = c.refresh().unwrap();
         c.advance(&mut step, None).unwrap();
         let answer = [r#"{"error":""#, error, r#""}"#].concat();
         let e = c.advance(&mut step, http(status, &answer)).unwrap_err();
-        assert_eq!(e.code(), error);
+        assert_eq!((e.code(), e.error()), (if status >= 500 { "server_error" } else { error }, Some(error)));
         assert!(c.tokens().is_some(), "{error}: the session stays");
     }
 }
@@ -675,6 +676,8 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     // The server's own error: in a JSON body, or in the challenge (RFC 6750 §3).
     let refused = answer(401, r#"{"error":"invalid_token","error_description":"revoked"}"#);
     assert_eq!((refused.code(), refused.error_description()), ("invalid_token", Some("revoked")));
+    let failed = answer(500, r#"{"error":"unknown_error"}"#);
+    assert_eq!((failed.code(), failed.error()), ("server_error", Some("unknown_error")), "a 5xx is the server's failure");
     let mut step = c.user_info("at1".into());
     c.advance(&mut step, None).unwrap();
     let challenged = Answer::Http {
