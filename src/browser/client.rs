@@ -504,7 +504,10 @@ not made by a login here).",
     }
 
     async fn refresh_once(&self) -> Result<String> {
-        match self.run(self.client().refresh()?, true).await? {
+        // The key first: the step takes the stored refresh token when it is made, and a session another tab shared
+        // while the key loaded from IndexedDB is the one to refresh (its token is not spent).
+        let key = self.dpop_key().await?;
+        match self.run_with(self.client().refresh()?, key.as_deref(), true).await? {
             Outcome::AccessToken(token) => Ok(token),
             _ => Err(unexpected()),
         }
@@ -514,7 +517,8 @@ not made by a login here).",
     /// token's (`id_token_invalid` otherwise).
     pub async fn get_user_info(&self) -> Result<String> {
         let token = self.get_access_token(TokenOptions::default()).await?;
-        match self.run(self.client().user_info(token), false).await? {
+        let key = self.dpop_key().await?;
+        match self.run_with(self.client().user_info(token), key.as_deref(), false).await? {
             Outcome::UserInfo(claims) => Ok(claims),
             _ => Err(unexpected()),
         }

@@ -71,7 +71,9 @@ pub async fn send(request: &HttpRequest, timeout_ms: u64, proof: Option<&str>) -
     match fetch(&request.url, &init).await {
         Ok(response) => match text_of(&response).await {
             _ if timed_out() => Answer::TimedOut,
-            text => {
+            // The connection dropped while the body arrived: as unreachable as no answer (the JS driver's too).
+            None => Answer::Unreachable,
+            Some(text) => {
                 let (nonce, challenge) = dpop_headers(&response);
                 Answer::Http { status: response.status(), text, nonce, challenge }
             }
@@ -95,11 +97,9 @@ pub fn dpop_headers(response: &Response) -> (Option<String>, Option<String>) {
     (headers.get("DPoP-Nonce").ok().flatten(), headers.get("WWW-Authenticate").ok().flatten())
 }
 
-async fn text_of(response: &Response) -> String {
-    match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+/// The body of `response` as text; `None` when it could not be read to its end.
+async fn text_of(response: &Response) -> Option<String> {
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
 }
 
 /// `GET url`, answered in plain text (the legacy JWT provider's `/refresh`), within 10 s as in the JS driver (a
@@ -112,7 +112,7 @@ pub async fn get_text(url: &str) -> Result<(u16, String)> {
     let timed_out = || Error::new(code::TIMEOUT, "No answer within 10 s.");
     let aborted = || signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
     let response = fetch(url, &init).await.map_err(|e| if aborted() { timed_out() } else { e })?;
-    let text = text_of(&response).await;
+    let text = text_of(&response).await.unwrap_or_default();
     match aborted() {
         true => Err(timed_out()), // the body did not arrive in time
         false => Ok((response.status(), text)),
@@ -139,8 +139,9 @@ pub fn redirected_away(request: &Request, response: &Response) -> bool {
     response.redirected() && origin(&response.url()) != origin(&request.url())
 }
 
-/// What an app's request whose `signal` aborted gives: `network_error`, as the browser's own `fetch` of an aborted
-/// request does.
+/// What an app's request whose `signal` aborted gives: `network_error` with a message that says so (the browser's
+/// `fetch` rejects with an `AbortError` `DOMException`, which the JS driver passes on; the Rust API's errors are
+/// [`Error`]s, so the abort is told apart by [`Error::message`]).
 fn aborted() -> Error {
     Error::new(code::NETWORK_ERROR, "The request's signal aborted it (`AbortController.abort()`) before it was answered.")
 }
