@@ -5,7 +5,7 @@ use super::encoding::append_query;
 use super::error::{code, Result};
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
-use super::json::{FromJson, FromOptions, Json, Member, Misfit, OptionsReader, Reader};
+use super::json::{FromJson, Json, Member, Reader};
 use serde::Serialize;
 
 /// How long a started login may take before its callback is refused, in seconds.
@@ -85,14 +85,6 @@ pub struct LoginOptions {
     pub dpop_jkt: Option<String>,
 }
 
-impl FromOptions for LoginOptions {
-    /// `authorizationParams` (the driver reads `appState` itself: any JSON value).
-    fn read_options(json: &impl Json, text: &str) -> std::result::Result<Self, Misfit> {
-        let mut r = OptionsReader::new(json, text, &["authorizationParams"])?;
-        let options = LoginOptions { authorization_params: r.pairs(), ..LoginOptions::default() };
-        r.finish(options)
-    }
-}
 
 /// Starts the state of a popup login (a `.` never occurs in the base64url random part).
 pub const POPUP_STATE_PREFIX: &str = "popup.";

@@ -155,7 +155,7 @@ pub fn refuse_secret(name: &str) -> Result<()> {
 
 /// What the option at `path` (a property path such as `scope` or `authorizationParams.prompt`) must hold, for
 /// the message of a wrong type: every constructor's options (AuthClient, its publiq preset, ClientIdentification,
-/// LegacyJwtClient and login options).
+/// LegacyJwtClient, login and logout options).
 pub fn expected_option(path: &str) -> &'static str {
     match path {
         "scope" => "a space-separated string",
@@ -167,7 +167,7 @@ pub fn expected_option(path: &str) -> &'static str {
         "tabs" => "\"shared\" or \"isolated\"",
         "mode" => "\"header\" or \"query\"",
         "environment" => "\"production\", \"testing\" or \"acceptance\"",
-        "authorizationParams" => "an object of strings",
+        "authorizationParams" | "logoutParams" => "an object of strings",
         "lang" => "\"nl\", \"fr\" or \"de\"",
         "issuer" | "redirectUri" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint"
         | "revocationEndpoint" | "userinfoEndpoint" | "jwksUri" | "serverUrl" => "a URL string",

@@ -1,8 +1,24 @@
 //! Logout URLs: OpenID Connect RP-initiated logout, Auth0's `/v2/logout` and Amazon Cognito's `/logout`.
 
-use super::config::LogoutStyle;
+use super::config::{refuse_secret, LogoutStyle};
 use super::encoding::append_query;
+use super::error::{code, Error, Result};
 use super::secret::IdToken;
+
+/// The logout URL parameters the library sets itself, in any style.
+const RESERVED_PARAMS: [&str; 5] = ["id_token_hint", "client_id", "post_logout_redirect_uri", "returnTo", "logout_uri"];
+
+/// Checks a logout's `logoutParams`: no secret, no parameter the library sets, no name twice (`invalid_argument`).
+pub fn check_params(params: &[(String, String)]) -> Result<()> {
+    for (i, (name, _)) in params.iter().enumerate() {
+        refuse_secret(name)?;
+        if RESERVED_PARAMS.contains(&name.as_str()) || params.iter().take(i).any(|(other, _)| other == name) {
+            let message = ["logoutParams may not set `", name, "`: the library sets it (see the `returnTo` and `idTokenHint` options), or it is named twice."];
+            return Err(Error::new(code::INVALID_ARGUMENT, message.concat()));
+        }
+    }
+    Ok(())
+}
 
 /// The server's logout URL for `style`:
 /// - `Oidc`: `end_session_endpoint?id_token_hint=…&client_id=…&post_logout_redirect_uri=…` (OIDC RP-Initiated
@@ -10,8 +26,15 @@ use super::secret::IdToken;
 /// - `Auth0`: `{issuer}/v2/logout?client_id=…&returnTo=…`;
 /// - `Cognito`: `end_session_endpoint?client_id=…&logout_uri=…`.
 ///
-/// `endpoint` is the end-session endpoint, or for `Auth0` the issuer.
-pub fn logout_url(style: LogoutStyle, endpoint: &str, id_token: Option<&IdToken>, client_id: &str, return_to: Option<&str>) -> String {
+/// `endpoint` is the end-session endpoint, or for `Auth0` the issuer; `extra` (the app's `logoutParams`) follow.
+pub fn logout_url(
+    style: LogoutStyle,
+    endpoint: &str,
+    id_token: Option<&IdToken>,
+    client_id: &str,
+    return_to: Option<&str>,
+    extra: &[(String, String)],
+) -> String {
     let (endpoint, id_token, return_name) = match style {
         LogoutStyle::Oidc => (endpoint.to_owned(), id_token, "post_logout_redirect_uri"),
         LogoutStyle::Auth0 => ([endpoint.trim_end_matches('/'), "/v2/logout"].concat(), None, "returnTo"),
@@ -25,6 +48,7 @@ pub fn logout_url(style: LogoutStyle, endpoint: &str, id_token: Option<&IdToken>
     if let Some(url) = return_to {
         params.push((return_name, url));
     }
+    params.extend(extra.iter().map(|(name, value)| (name.as_str(), value.as_str())));
     append_query(&endpoint, params)
 }
 
@@ -35,7 +59,7 @@ mod tests {
     #[test]
     fn oidc_logout_url() {
         let token = IdToken::new("h.p.s".into());
-        let end_session_url = |e, t, c, r| logout_url(LogoutStyle::Oidc, e, t, c, r);
+        let end_session_url = |e, t, c, r| logout_url(LogoutStyle::Oidc, e, t, c, r, &[]);
         assert_eq!(end_session_url("https://id/logout", Some(&token), "spa", Some("https://app/")),
             "https://id/logout?id_token_hint=h.p.s&client_id=spa&post_logout_redirect_uri=https%3A%2F%2Fapp%2F");
         assert_eq!(end_session_url("https://id/logout?x=1", None, "spa", None), "https://id/logout?x=1&client_id=spa");
@@ -44,7 +68,7 @@ mod tests {
     #[test]
     fn cognito_logout_url_returns_by_logout_uri() {
         let token = IdToken::new("h.p.s".into());
-        let cognito_logout_url = |e, c, r| logout_url(LogoutStyle::Cognito, e, Some(&token), c, r);
+        let cognito_logout_url = |e, c, r| logout_url(LogoutStyle::Cognito, e, Some(&token), c, r, &[]);
         assert_eq!(cognito_logout_url("https://d.auth.eu-west-1.amazoncognito.com/logout", "spa", Some("https://app/")),
             "https://d.auth.eu-west-1.amazoncognito.com/logout?client_id=spa&logout_uri=https%3A%2F%2Fapp%2F");
         assert_eq!(cognito_logout_url("https://d/logout", "spa", None), "https://d/logout?client_id=spa");
@@ -52,8 +76,23 @@ mod tests {
 
     #[test]
     fn auth0_logout_url_has_no_double_slash() {
-        let auth0_logout_url = |e, c, r| logout_url(LogoutStyle::Auth0, e, Some(&IdToken::new("h.p.s".into())), c, r);
+        let auth0_logout_url = |e, c, r| logout_url(LogoutStyle::Auth0, e, Some(&IdToken::new("h.p.s".into())), c, r, &[]);
         assert_eq!(auth0_logout_url("https://t.auth0.com/", "spa", Some("https://app")),
             "https://t.auth0.com/v2/logout?client_id=spa&returnTo=https%3A%2F%2Fapp");
+    }
+
+    #[test]
+    fn logout_params_follow_the_librarys_own_and_may_not_replace_them() {
+        let extra = [("ui_locales".to_owned(), "nl fr".to_owned()), ("federated".to_owned(), String::new())];
+        assert_eq!(check_params(&extra), Ok(()));
+        assert_eq!(logout_url(LogoutStyle::Oidc, "https://id/logout", None, "spa", Some("https://app/"), &extra),
+            "https://id/logout?client_id=spa&post_logout_redirect_uri=https%3A%2F%2Fapp%2F&ui_locales=nl%20fr&federated=");
+        for name in ["id_token_hint", "client_id", "post_logout_redirect_uri", "returnTo", "logout_uri"] {
+            let e = check_params(&[(name.to_owned(), "x".to_owned())]).unwrap_err();
+            assert!(e.code() == "invalid_argument" && e.message().contains(name), "{name}: {e:?}");
+        }
+        let twice = [("state".to_owned(), "a".to_owned()), ("state".to_owned(), "b".to_owned())];
+        assert_eq!(check_params(&twice).unwrap_err().code(), "invalid_argument");
+        assert_eq!(check_params(&[("client_secret".to_owned(), "s".to_owned())]).unwrap_err().code(), "invalid_config");
     }
 }

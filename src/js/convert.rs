@@ -3,7 +3,7 @@
 use crate::browser::json::BrowserJson;
 use crate::core::config::{refuse_secret, wrong_option};
 use crate::core::error::{Error, Result};
-use crate::core::json::{FromOptions, Json};
+use crate::core::json::{FromOptions, Json, Misfit, OptionsReader};
 use wasm_bindgen::prelude::*;
 
 /// Reads options from their JSON text (the driver's `JSON.stringify` of a plain object); none gives the defaults.
@@ -11,10 +11,28 @@ use wasm_bindgen::prelude::*;
 /// that names the option and what it held; a client secret under any name is refused.
 pub fn from_text<T: FromOptions + Default>(text: Option<String>, what: &str, code: &'static str) -> Result<T> {
     let Some(text) = text else { return Ok(T::default()) };
-    for (name, _) in BrowserJson.entries(&text).unwrap_or_default() {
-        refuse_secret(&name)?;
-    }
-    T::read_options(&BrowserJson, &text).map_err(|m| Error::new(code, wrong_option(what, m.path(), m.found()).message().to_owned()))
+    refuse_secrets(&text)?;
+    T::read_options(&BrowserJson, &text).map_err(|m| misfit(what, &m, code))
+}
+
+/// The object of strings `name` (`["authorizationParams"]`, `["logoutParams"]`) of a method's options text, read
+/// and checked as [`from_text`] reads options; none gives an empty list.
+pub fn params_from_text(text: Option<String>, what: &str, name: &'static [&'static str; 1], code: &'static str) -> Result<Vec<(String, String)>> {
+    let Some(text) = text else { return Ok(Vec::new()) };
+    refuse_secrets(&text)?;
+    let read = OptionsReader::new(&BrowserJson, &text, name).and_then(|mut r| {
+        let pairs = r.pairs();
+        r.finish(pairs)
+    });
+    read.map_err(|m| misfit(what, &m, code))
+}
+
+fn refuse_secrets(text: &str) -> Result<()> {
+    BrowserJson.entries(text).unwrap_or_default().iter().try_for_each(|(name, _)| refuse_secret(name))
+}
+
+fn misfit(what: &str, m: &Misfit, code: &'static str) -> Error {
+    Error::new(code, wrong_option(what, m.path(), m.found()).message().to_owned())
 }
 
 /// A plain JavaScript object (or value) for `value`, through JSON text.

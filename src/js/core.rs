@@ -2,7 +2,7 @@
 //! progress, advanced by the driver's loop in `driver.js`). The driver checks every argument and passes strings,
 //! numbers and booleans (options as JSON text); no protocol logic lives here.
 
-use super::convert::{from_text, to_value};
+use super::convert::{from_text, params_from_text, to_value};
 use super::error::to_js;
 use crate::browser::env::{self, BrowserClient};
 use crate::browser::location;
@@ -143,9 +143,8 @@ impl JsCore {
     /// A login (`options`: the login options' JSON text; `app_state`: `appState`'s; `popup`: for
     /// `loginWithPopup`); its step ends with the authorize URL.
     pub fn login(&self, options: Option<String>, app_state: Option<String>, popup: Option<bool>) -> Thrown<JsStep> {
-        let mut login: LoginOptions = from_text(options, "login options", code::INVALID_ARGUMENT).map_err(to_js)?;
-        login.app_state = app_state;
-        login.popup = popup.unwrap_or(false);
+        let authorization_params = params_from_text(options, "login options", &["authorizationParams"], code::INVALID_ARGUMENT).map_err(to_js)?;
+        let login = LoginOptions { authorization_params, app_state, popup: popup.unwrap_or(false), ..LoginOptions::default() };
         Ok(self.step(self.client.login(login)))
     }
 
@@ -222,9 +221,12 @@ impl JsCore {
         self.client.refresh().map(|step| self.step(step)).map_err(to_js)
     }
 
-    /// A logout (`returnTo`, `localOnly`); the tokens are forgotten before this returns.
-    pub fn logout(&self, return_to: Option<String>, local_only: bool) -> Thrown<JsStep> {
-        self.client.logout(LogoutOptions { return_to, local_only }).map(|step| self.step(step)).map_err(to_js)
+    /// A logout (`returnTo`, `localOnly`, `idTokenHint`; `options`: the options' JSON text, for `logoutParams`); the
+    /// tokens are forgotten before this returns, unless the options are refused (`invalid_argument`).
+    pub fn logout(&self, return_to: Option<String>, local_only: bool, id_token_hint: bool, options: Option<String>) -> Thrown<JsStep> {
+        let logout_params = params_from_text(options, "logout options", &["logoutParams"], code::INVALID_ARGUMENT).map_err(to_js)?;
+        let options = LogoutOptions { return_to, local_only, logout_params, omit_id_token_hint: !id_token_hint };
+        self.client.logout(options).map(|step| self.step(step)).map_err(to_js)
     }
 }
 

@@ -778,16 +778,20 @@ export class AuthClient {
   logout(options) {
     let returnTo;
     let localOnly;
+    let idTokenHint;
+    let text;
     try {
       // Checked before anything happens: a mistaken argument (an onclick's event) leaves session and DPoP key alone.
       options = optionsOf(options, "options");
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
       localOnly = flag(member(options, "localOnly"), "localOnly");
+      idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
+      text = optionsText(options, "logout options", "invalid_argument"); // for `logoutParams`
     } catch (e) {
       return Promise.reject(e);
     }
     return this.#run(() => {
-      const step = this.#core.logout(returnTo, localOnly);
+      const step = this.#core.logout(returnTo, localOnly, idTokenHint, text);
       this.#post("logout");
       return step;
     }, false, true);

@@ -152,6 +152,13 @@ export interface LogoutOptions {
     /** No redirect to the provider (its session stays): the tokens are forgotten (in every tab of the app with
      * `tabs: "shared"`) and the refresh token revoked when possible. */
     localOnly?: boolean;
+    /** More parameters of the provider's logout URL, e.g. `{ ui_locales: "nl" }`, `logout_hint`, `state` (OIDC
+     * RP-Initiated Logout 1.0 §2) or Auth0's `federated`. Names the library sets (`id_token_hint`, `client_id`,
+     * `post_logout_redirect_uri`, `returnTo`, `logout_uri`) are refused: `invalid_argument`, nothing forgotten. */
+    logoutParams?: Record<string, string>;
+    /** `false`: leave `id_token_hint` out of the logout URL (it is RECOMMENDED, not required; `client_id` is sent),
+     * for an ID token too long for the provider's URL limit (Entra ID's AADSTS90015, a 414). Default `true`. */
+    idTokenHint?: boolean;
 }
 
 /** Validated ID token claims. */

@@ -95,3 +95,39 @@ test('logoutStyle "cognito": the discovered end-session endpoint with client_id 
   await waitReady(page);
   assert.ok(!(world.stack.tokensKey in await sessionStorageOf(page)), 'no token set stored');
 });
+
+test('logoutParams reach the end-session URL, idTokenHint: false leaves the hint out, a reserved name is refused first', async (t) => {
+  const { provider, www, clientId } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'kate' });
+
+  // Refused before anything happens: the session stays.
+  const refused = await page.evaluate(() => window.spaAuth.client.logout({ logoutParams: { client_id: 'other' } })
+    .then(() => 'resolved', (e) => ({ code: e.code, message: e.message })));
+  assert.equal(refused.code, 'invalid_argument');
+  assert.match(refused.message, /client_id/);
+  const notText = await page.evaluate(() => window.spaAuth.client.logout({ logoutParams: { ui_locales: 3 } })
+    .then(() => 'resolved', (e) => ({ code: e.code, message: e.message })));
+  assert.equal(notText.code, 'invalid_argument');
+  assert.match(notText.message, /logoutParams\.ui_locales/);
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), true, 'still logged in');
+
+  const endSession = [];
+  page.on('request', (req) => {
+    if (req.url().startsWith(`${provider.issuer}/session/end?`)) endSession.push(new URL(req.url()));
+  });
+  await page.evaluate(() => { window.spaAuth.client.logout({ returnTo: `${location.origin}/`, logoutParams: { ui_locales: 'nl', state: 's 1' }, idTokenHint: false });
+  });
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.equal(endSession.length, 1);
+  const q = endSession[0].searchParams;
+  assert.deepEqual([...q.keys()], ['client_id', 'post_logout_redirect_uri', 'ui_locales', 'state']);
+  assert.equal(q.get('client_id'), clientId);
+  assert.equal(q.get('post_logout_redirect_uri'), `${www.origin}/`);
+  assert.equal(q.get('state'), 's 1');
+  // oidc-provider, without the hint, still asks and returns to the registered post-logout URI.
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitReady(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+});

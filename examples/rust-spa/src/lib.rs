@@ -138,7 +138,7 @@ async fn run() -> Result<(), Error> {
     let return_to = config.redirect_uri;
     on_click("logout", move || {
         let (auth, return_to) = (logout.clone(), return_to.clone());
-        async move { auth.logout(LogoutOptions { return_to: Some(return_to), local_only: false }).await }
+        async move { auth.logout(LogoutOptions { return_to: Some(return_to), ..LogoutOptions::default() }).await }
     });
     Ok(())
 }

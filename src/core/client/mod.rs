@@ -182,6 +182,12 @@ pub struct LogoutOptions {
     pub return_to: Option<String>,
     /// Only forget the tokens here; no redirect to the server.
     pub local_only: bool,
+    /// More parameters of the server's logout URL (`ui_locales`, `logout_hint`, `state`, Auth0's `federated`);
+    /// names the library sets are refused (`invalid_argument`).
+    pub logout_params: Vec<(String, String)>,
+    /// Leave `id_token_hint` out of the logout URL (RECOMMENDED, not required: RP-Initiated Logout 1.0 §2): for an
+    /// ID token too long for the server's URL limit (Entra ID with many groups, Keycloak's 4 KiB request line).
+    pub omit_id_token_hint: bool,
 }
 
 /// An operation in progress; advance it with [`Client::advance`]. Its `Debug` shows nothing of what it holds (a
@@ -555,6 +561,7 @@ impl<E: Env> Client<E> {
     /// revocation endpoint is known (a failure does not stop the logout) and, unless `local_only`, navigates to
     /// the server's logout.
     pub fn logout(&self, mut options: LogoutOptions) -> Result<Step> {
+        logout::check_params(&options.logout_params)?;
         if options.return_to.is_none() {
             options.return_to.clone_from(&self.config.post_logout_redirect_uri);
         }
@@ -761,8 +768,8 @@ impl<E: Env> Client<E> {
             LogoutStyle::Cognito if return_to.is_none() => None,
             _ => endpoints.as_ref().map_or(self.config.end_session_endpoint.as_ref(), |e| e.end_session.as_ref()),
         };
-        let id_token = set.as_ref().and_then(|s| s.id_token.as_ref());
-        let target = endpoint.map(|endpoint| logout::logout_url(style, endpoint, id_token, &self.config.client_id, return_to));
+        let id_token = set.as_ref().and_then(|s| s.id_token.as_ref()).filter(|_| !options.omit_id_token_hint);
+        let target = endpoint.map(|endpoint| logout::logout_url(style, endpoint, id_token, &self.config.client_id, return_to, &options.logout_params));
         // No end-session endpoint known (Google's discovery has none; or discovery failed): the provider's session
         // stays, this app's is over, and the browser still goes where the app asked, when that is a page of the app's
         // own origin (the redirect URI's): no provider checks it here, so nothing else is navigated to.

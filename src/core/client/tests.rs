@@ -555,7 +555,7 @@ fn an_unreachable_server_is_a_network_error_naming_it() {
 #[test]
 fn logout_forgets_at_once_revokes_then_navigates() {
     let c = logged_in();
-    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/".into()), local_only: false }).unwrap();
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/".into()), ..LogoutOptions::default() }).unwrap();
     assert!(c.tokens().is_none(), "forgotten before any request");
     let Action::Fetch(revoke) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert_eq!(revoke.url, "https://id.example.com/revoke");
@@ -807,9 +807,26 @@ fn logout_survives_a_failed_discovery() {
     assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
     assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Done(Outcome::LoggedOut));
     // With a `returnTo`, the browser still goes there.
-    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), ..LogoutOptions::default() }).unwrap();
     assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)));
     assert_eq!(c.advance(&mut step, http(500, "down")).unwrap(), Action::Navigate("https://app.example/bye".into()));
+}
+
+#[test]
+fn logout_params_reach_the_logout_url_and_the_id_token_hint_may_be_left_out() {
+    let c = logged_in();
+    let params = vec![("ui_locales".to_owned(), "nl".to_owned())];
+    // Refused before anything is forgotten.
+    let reserved = LogoutOptions { logout_params: vec![("client_id".to_owned(), "x".to_owned())], ..LogoutOptions::default() };
+    assert_eq!(c.logout(reserved).unwrap_err().code(), "invalid_argument");
+    assert!(c.tokens().is_some());
+    let options = LogoutOptions { logout_params: params, omit_id_token_hint: true, local_only: false, ..LogoutOptions::default() };
+    let mut step = c.logout(options).unwrap();
+    let Action::Fetch(revocation) = c.advance(&mut step, None).unwrap() else { panic!("a revocation") };
+    assert!(revocation.url.ends_with("/revoke"));
+    let Action::Navigate(url) = c.advance(&mut step, http(200, "")).unwrap() else { panic!("the end-session redirect") };
+    assert_eq!((param(&url, "ui_locales"), param(&url, "client_id")), ("nl".into(), "spa".into()));
+    assert!(!url.contains("id_token_hint"), "{url}");
 }
 
 #[test]
@@ -840,16 +857,16 @@ fn logout_without_an_end_session_endpoint_goes_to_return_to() {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
         o.token_endpoint = Some("https://id.example.com/token".into());
     });
-    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), ..LogoutOptions::default() }).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Navigate("https://app.example/bye".into()));
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
     // Only to a page of the app's own origin: unchecked by any provider here, so no open redirect.
     for elsewhere in ["https://evil.example/", "javascript:alert(1)", "//evil.example/x", "http://app.example/"] {
-        let mut step = c.logout(LogoutOptions { return_to: Some(elsewhere.into()), local_only: false }).unwrap();
+        let mut step = c.logout(LogoutOptions { return_to: Some(elsewhere.into()), ..LogoutOptions::default() }).unwrap();
         assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut), "{elsewhere}");
     }
-    let mut step = c.logout(LogoutOptions { return_to: Some("HTTPS://APP.EXAMPLE/bye".into()), local_only: false }).unwrap();
+    let mut step = c.logout(LogoutOptions { return_to: Some("HTTPS://APP.EXAMPLE/bye".into()), ..LogoutOptions::default() }).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Navigate("HTTPS://APP.EXAMPLE/bye".into()));
 }
 
@@ -868,7 +885,7 @@ fn a_session_of_another_issuer_under_the_same_client_id_is_never_used() {
     assert_eq!(b.refresh().unwrap_err().code(), "login_required");
     assert!(!b.adopt(&text, u64::MAX), "nor taken from another tab");
     // Its logout neither revokes A's refresh token at B nor sends A's ID token as a hint.
-    let mut step = b.logout(LogoutOptions { return_to: Some("https://app.example/".into()), local_only: false }).unwrap();
+    let mut step = b.logout(LogoutOptions { return_to: Some("https://app.example/".into()), ..LogoutOptions::default() }).unwrap();
     let mut answer = None;
     loop {
         match b.advance(&mut step, answer.take()).unwrap() {
@@ -1095,7 +1112,7 @@ fn debug_of_requests_answers_outcomes_steps_and_tab_messages_shows_no_secret() {
 #[test]
 fn a_cognito_logout_returns_by_logout_uri_from_the_discovered_endpoint() {
     let c = client(|o| o.logout_style = crate::core::config::LogoutStyle::Cognito);
-    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), local_only: false }).unwrap();
+    let mut step = c.logout(LogoutOptions { return_to: Some("https://app.example/bye".into()), ..LogoutOptions::default() }).unwrap();
     assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)), "discovery for the end-session endpoint");
     let Action::Navigate(url) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
     assert!(url.starts_with("https://id.example.com/logout?client_id=spa&"), "{url}");
