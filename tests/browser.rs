@@ -283,6 +283,11 @@ async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
     assert!(webcrypto::verify(&check("eyJhIjoxfQ.eyJiIjoyfQ", &jwk)).await);
     assert!(!webcrypto::verify(&check("eyJhIjoxfQ.eyJiIjozfQ", &jwk)).await);
     assert!(!webcrypto::verify(&check("eyJhIjoxfQ.eyJiIjoyfQ", "{}")).await);
+    // A logout refused for its options leaves the key alone.
+    let reserved = vec![("client_id".to_owned(), "x".to_owned())];
+    let refused = client.logout(spa_auth::LogoutOptions { local_only: true, logout_params: reserved, ..Default::default() }).await;
+    assert_eq!(refused.unwrap_err().code(), "invalid_argument");
+    assert_eq!(webcrypto::load(name).await.unwrap().x, key.x, "the key stays");
     // Logout removes it: the next login makes another key.
     client.logout(spa_auth::LogoutOptions { local_only: true, ..Default::default() }).await.unwrap();
     let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();

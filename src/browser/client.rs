@@ -574,8 +574,11 @@ not made by a login here).",
     }
 
     /// Forgets this client's tokens and logins in progress, revokes the refresh token when a revocation endpoint
-    /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout.
+    /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout (with
+    /// `logout_params`, and without `id_token_hint` when `omit_id_token_hint`). `logout_params` naming what the
+    /// library sets is `invalid_argument`, before anything is forgotten.
     pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
+        crate::core::logout::check_params(&options.logout_params)?;
         // Runs to its end even if this future is dropped (a listener told of the logout may unmount its caller): the
         // revocation and the provider's logout still happen.
         let this = self.clone();

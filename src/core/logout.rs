@@ -8,14 +8,19 @@ use super::secret::IdToken;
 /// The logout URL parameters the library sets itself, in any style.
 const RESERVED_PARAMS: [&str; 5] = ["id_token_hint", "client_id", "post_logout_redirect_uri", "returnTo", "logout_uri"];
 
-/// Checks a logout's `logoutParams`: no secret, no parameter the library sets, no name twice (`invalid_argument`).
+/// Checks a logout's `logoutParams`: no secret, no parameter the library sets, no empty name, no name twice
+/// (`invalid_argument`).
 pub fn check_params(params: &[(String, String)]) -> Result<()> {
     for (i, (name, _)) in params.iter().enumerate() {
         refuse_secret(name)?;
-        if RESERVED_PARAMS.contains(&name.as_str()) || params.iter().take(i).any(|(other, _)| other == name) {
-            let message = ["logoutParams may not set `", name, "`: the library sets it (see the `returnTo` and `idTokenHint` options), or it is named twice."];
-            return Err(Error::new(code::INVALID_ARGUMENT, message.concat()));
-        }
+        let wrong = if RESERVED_PARAMS.contains(&name.as_str()) {
+            "`: the library sets it (see the `returnTo` and `idTokenHint` options)."
+        } else if name.is_empty() || params.iter().take(i).any(|(other, _)| other == name) {
+            "`: a parameter needs a name, and each name one value."
+        } else {
+            continue;
+        };
+        return Err(Error::new(code::INVALID_ARGUMENT, ["logoutParams may not set `", name, wrong].concat()));
     }
     Ok(())
 }
@@ -92,7 +97,8 @@ mod tests {
             assert!(e.code() == "invalid_argument" && e.message().contains(name), "{name}: {e:?}");
         }
         let twice = [("state".to_owned(), "a".to_owned()), ("state".to_owned(), "b".to_owned())];
-        assert_eq!(check_params(&twice).unwrap_err().code(), "invalid_argument");
+        assert!(check_params(&twice).unwrap_err().message().contains("each name one value"));
+        assert_eq!(check_params(&[(String::new(), "a".to_owned())]).unwrap_err().code(), "invalid_argument");
         assert_eq!(check_params(&[("client_secret".to_owned(), "s".to_owned())]).unwrap_err().code(), "invalid_config");
     }
 }

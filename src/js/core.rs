@@ -221,12 +221,19 @@ impl JsCore {
         self.client.refresh().map(|step| self.step(step)).map_err(to_js)
     }
 
-    /// A logout (`returnTo`, `localOnly`, `idTokenHint`; `options`: the options' JSON text, for `logoutParams`); the
-    /// tokens are forgotten before this returns, unless the options are refused (`invalid_argument`).
-    pub fn logout(&self, return_to: Option<String>, local_only: bool, id_token_hint: bool, options: Option<String>) -> Thrown<JsStep> {
-        let logout_params = params_from_text(options, "logout options", &["logoutParams"], code::INVALID_ARGUMENT).map_err(to_js)?;
+    /// A logout (`returnTo`, `localOnly`, `idTokenHint`; `params`: `{ logoutParams }` as JSON text, checked first
+    /// with [`checkLogout`](Self::check_logout)); the tokens are forgotten before this returns.
+    pub fn logout(&self, return_to: Option<String>, local_only: bool, id_token_hint: bool, params: Option<String>) -> Thrown<JsStep> {
+        let logout_params = logout_params(params).map_err(to_js)?;
         let options = LogoutOptions { return_to, local_only, logout_params, omit_id_token_hint: !id_token_hint };
         self.client.logout(options).map(|step| self.step(step)).map_err(to_js)
+    }
+
+    /// Checks a logout's `{ logoutParams }` (JSON text) before anything is forgotten or the DPoP key removed
+    /// (`invalid_argument`).
+    #[wasm_bindgen(js_name = checkLogout)]
+    pub fn check_logout(params: Option<String>) -> Thrown<()> {
+        logout_params(params).map(drop).map_err(to_js)
     }
 }
 
@@ -300,4 +307,11 @@ fn done_value(outcome: Outcome) -> JsValue {
         Outcome::Answered { refresh } => refresh.into(),
         Outcome::LoggedOut => JsValue::UNDEFINED,
     }
+}
+
+/// The checked `logoutParams` of a logout's `{ logoutParams }` JSON text.
+fn logout_params(text: Option<String>) -> crate::core::error::Result<Vec<(String, String)>> {
+    let params = params_from_text(text, "logout options", &["logoutParams"], code::INVALID_ARGUMENT)?;
+    crate::core::logout::check_params(&params)?;
+    Ok(params)
 }

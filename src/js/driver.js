@@ -786,7 +786,8 @@ export class AuthClient {
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
       localOnly = flag(member(options, "localOnly"), "localOnly");
       idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
-      text = optionsText(options, "logout options", "invalid_argument"); // for `logoutParams`
+      text = optionsText({ logoutParams: member(options, "logoutParams") }, "logout options", "invalid_argument");
+      Core.checkLogout(text);
     } catch (e) {
       return Promise.reject(e);
     }

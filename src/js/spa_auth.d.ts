@@ -222,7 +222,8 @@ export class AuthClient {
      * a popup that was only cut off by a later page's COOP may still answer until `timeoutMs`, and that login then
      * completes and `onChange` says so), `timeout`. */
     loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
-    /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`). */
+    /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`, also
+     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. */
     getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;

@@ -60,6 +60,8 @@ function sweep(page, options) {
       'fetch init': (v) => client.fetch('/nothing', v),
       logout: (v, name) => (navigates.has(name) ? 'skipped' : client.logout(v)),
       'logout returnTo': (v) => client.logout({ localOnly: true, returnTo: v }),
+      logoutParams: (v) => client.logout({ localOnly: true, logoutParams: v }),
+      'logout idTokenHint': (v) => client.logout({ localOnly: true, idTokenHint: v }),
       onChange: (v) => client.onChange(v),
       'authorizationParams': (v) => client.buildAuthorizeUrl({ authorizationParams: v }),
       'ClientIdentification.headers': (v) => identification.headers(v),
@@ -120,6 +122,10 @@ test('every export, given any JavaScript value, answers or rejects with an AuthE
   named('ClientIdentification.apply(object)', 'invalid_argument', 'url');
   named('LegacyJwtClient.handleCallback(bigint)', 'invalid_argument', 'url');
   named('authorizationParams(array)', 'invalid_argument', 'authorizationParams');
+  named('logoutParams(array)', 'invalid_argument', 'logoutParams');
+  named('logoutParams(number)', 'invalid_argument', 'logoutParams');
+  named('logout idTokenHint(number)', 'invalid_argument', 'idTokenHint');
+  assert.deepEqual(seen['logoutParams(object)'], { ok: true, type: 'undefined' }, 'an empty object is no parameter');
   assert.equal(seen['new AuthClient(array)'].code, 'invalid_config');
   assert.match(seen['new AuthClient(array)'].message, /AuthClient options must be an object, got an array/);
   assert.equal(seen['new AuthClient(number)'].code, 'invalid_config');

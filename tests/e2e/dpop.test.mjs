@@ -106,6 +106,17 @@ test('dpop: DPoP-bound tokens at login and refresh, proofs on API calls and User
   const jtis = api.requests.filter((r) => r.dpop).map((r) => r.dpop.jti);
   assert.equal(new Set(jtis).size, jtis.length);
 
+  // A logout refused for its options changes nothing: the key stays, and after a reload it still refreshes.
+  const refused = await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true, logoutParams: { client_id: 'x' } })
+    .then(() => 'resolved', (e) => e.code));
+  assert.equal(refused, 'invalid_argument');
+  assert.equal((await dpopKeysOf(page)).length, 1, 'the key is still in IndexedDB');
+  await page.reload();
+  await waitReady(page);
+  await page.evaluate(() => window.spaAuth.client.getAccessToken({ forceRefresh: true }));
+  assert.equal(provider.tokenLog.at(-1).status, 200, 'the key-bound refresh token still refreshes');
+  assert.equal((await callApi(page)).body.jkt, jkt);
+
   // Logout revokes (with a proof) and removes the key; the next login makes a new one.
   await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
   assert.deepEqual(provider.revocationLog, [{ status: 200, dpop: true }], 'the revocation carried a proof');

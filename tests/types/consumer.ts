@@ -131,6 +131,9 @@ async function flows(): Promise<void> {
   const logoutOptions: LogoutOptions = { returnTo: "https://app.example.com/", localOnly: true };
   await auth.logout(logoutOptions);
   await auth.logout({ returnTo: new URL("https://app.example.com/"), localOnly: true });
+  await auth.logout({ logoutParams: { ui_locales: "nl", logout_hint: "alice" }, idTokenHint: false });
+  // @ts-expect-error logoutParams values are strings
+  await auth.logout({ logoutParams: { ui_locales: 1 } });
 
   // UserInfo: only `sub` is certain (OIDC Core 5.3.2).
   const info: UserInfo = await auth.getUserInfo();

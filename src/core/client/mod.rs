@@ -898,7 +898,7 @@ configure the client at the provider for JSON UserInfo."
             // A refused refresh token, one the server will only honour after the user acts (Entra's MFA and
             // Conditional Access answer `interaction_required`), or any other RFC 6749 §5.2 refusal (a revoked
             // consent is Keycloak's `invalid_scope`): that refresh can never succeed, so the session cannot go on
-            // without a login. Errors that may pass (`temporarily_unavailable`, a DPoP proof's) keep it.
+            // without a login. Errors that may pass (any 5xx, which is `server_error`; a DPoP proof's) keep it.
             Err(e) if REFUSALS.contains(&e.code()) || QUIET_ERRORS.contains(&e.code()) => {
                 if still_current() {
                     self.forget_tokens();
