@@ -37,7 +37,19 @@ struct Fields {
     error_description: Option<String>,
 }
 
+/// Whether a server's `error` refuses a DPoP proof: RFC 9449's `invalid_dpop_proof`, or Keycloak's
+/// `invalid_request` with a `DPoP …` description ("DPoP proof is not active": its time is off by more than the
+/// server's window).
+fn dpop_proof_refused(error: &str, description: Option<&str>) -> bool {
+    error == "invalid_dpop_proof" || error == "invalid_request" && description.is_some_and(|d| d.starts_with("DPoP "))
+}
+
 impl Error {
+    /// Whether the server refused a DPoP proof (its time, most often), not the grant: a refresh may pass later.
+    pub fn refuses_dpop_proof(&self) -> bool {
+        self.0.error.as_deref().is_some_and(|e| dpop_proof_refused(e, self.0.error_description.as_deref()))
+    }
+
     /// An error with one of the library's own codes.
     pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Self::from_fields(Cow::Borrowed(code), message.into(), None, None)
@@ -50,7 +62,7 @@ impl Error {
     /// An error the authorization server reported (`error`, `error_description`); its code is the server's.
     pub fn oauth(error: String, description: Option<String>) -> Self {
         // A proof refused for its time is most often a device clock that is off (RFC 9449 §11.1): say so.
-        let hint = if error == "invalid_dpop_proof" {
+        let hint = if dpop_proof_refused(&error, description.as_deref()) {
             " (A proof refused for its time means the device's clock is off.)"
         } else {
             ""
@@ -130,6 +142,11 @@ mod tests {
         assert!(!e.message().contains("clock"));
         let proof = Error::oauth("invalid_dpop_proof".into(), Some("DPoP proof is not active".into()));
         assert_eq!(proof.code(), "invalid_dpop_proof");
+        assert!(proof.refuses_dpop_proof());
+        // Keycloak's words for the same refusal.
+        let keycloak = Error::oauth("invalid_request".into(), Some("DPoP proof is not active".into()));
+        assert!(keycloak.refuses_dpop_proof() && keycloak.message().contains("device's clock"));
+        assert!(!Error::oauth("invalid_request".into(), Some("Missing parameter: code".into())).refuses_dpop_proof());
         assert!(proof.message().contains("not active") && proof.message().contains("clock"), "{}", proof.message());
     }
 

@@ -899,7 +899,7 @@ configure the client at the provider for JSON UserInfo."
             // Conditional Access answer `interaction_required`), or any other RFC 6749 §5.2 refusal (a revoked
             // consent is Keycloak's `invalid_scope`): that refresh can never succeed, so the session cannot go on
             // without a login. Errors that may pass (any 5xx, which is `server_error`; a DPoP proof's) keep it.
-            Err(e) if REFUSALS.contains(&e.code()) || QUIET_ERRORS.contains(&e.code()) => {
+            Err(e) if (REFUSALS.contains(&e.code()) && !e.refuses_dpop_proof()) || QUIET_ERRORS.contains(&e.code()) => {
                 if still_current() {
                     self.forget_tokens();
                 } else if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {

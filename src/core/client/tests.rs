@@ -530,11 +530,12 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
     }
     // What may pass keeps the session: the server's own code (`server_error` for a 5xx, its `error` kept), the
     // tokens still there.
-    for (status, error) in [(503, "temporarily_unavailable"), (400, "invalid_dpop_proof"), (400, "not_allowed")] {
+    for (status, error) in [(503, "temporarily_unavailable"), (400, "invalid_dpop_proof"), (400, "not_allowed"), (400, "invalid_request")] {
         let c = logged_in();
         let mut step = c.refresh().unwrap();
         c.advance(&mut step, None).unwrap();
-        let answer = [r#"{"error":""#, error, r#""}"#].concat();
+        // Keycloak refuses a DPoP proof with `invalid_request` and a `DPoP …` description: the proof, not the grant.
+        let answer = [r#"{"error":""#, error, r#"","error_description":"DPoP proof is not active"}"#].concat();
         let e = c.advance(&mut step, http(status, &answer)).unwrap_err();
         assert_eq!((e.code(), e.error()), (if status >= 500 { "server_error" } else { error }, Some(error)));
         assert!(c.tokens().is_some(), "{error}: the session stays");
