@@ -649,7 +649,16 @@ export class AuthClient {
 
   async getUserInfo() {
     const token = await this.getAccessToken();
-    return this.#run(() => this.#core.userInfo(token));
+    try {
+      return await this.#run(() => this.#core.userInfo(token));
+    } catch (e) {
+      // A token the server no longer takes (Keycloak's session ended before the token expired): one refresh, unless
+      // another caller already replaced it, and one more try; a refresh that fails says why (`login_required`).
+      if (e?.code !== "invalid_token") throw e;
+      const forceRefresh = this.#core.tokens()?.accessToken === token;
+      const fresh = await this.getAccessToken({ forceRefresh });
+      return this.#run(() => this.#core.userInfo(fresh));
+    }
   }
 
   async checkSession(options) {

@@ -223,7 +223,8 @@ export class AuthClient {
      * completes and `onChange` says so), `timeout`. */
     loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
     /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`, also
-     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. */
+     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. An `invalid_token` answer costs one
+     * refresh and one more try; a refresh that cannot be had rejects with its error (`login_required`). */
     getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;

@@ -222,6 +222,41 @@ test('getUserInfo: the provider\'s claims for the same sub', async (t) => {
   assert.equal(provider.counters.userinfo, 1);
 });
 
+test('getUserInfo answered invalid_token (the provider ended the session before the token expired): one refresh, one more try', async (t) => {
+  const { provider, www, clientId } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'gina' });
+  const before = await world.storedTokens(page);
+  // The UserInfo endpoint refuses the token once (Keycloak does so once its session ended).
+  let refused = 0;
+  await page.route(`${provider.issuer}/me`, (route) => {
+    if (refused++ > 0) return route.continue();
+    return route.fulfill({
+      status: 401,
+      headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ error: 'invalid_token', error_description: 'Token verification failed' }),
+    });
+  });
+  provider.resetCounters();
+  const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
+  assert.equal(claims.sub, 'gina');
+  assert.equal(refused, 2, 'refused once, then asked again');
+  assert.equal(provider.counters.userinfo, 1);
+  assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
+  await page.unroute(`${provider.issuer}/me`);
+  // The grant revoked at the provider (oidc-provider revokes a token's whole grant): the refresh cannot cure the
+  // refusal, and its own error says so; the session is over.
+  const revoked = await fetch(`${provider.issuer}/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: (await world.storedTokens(page)).accessToken, token_type_hint: 'access_token', client_id: clientId }),
+  });
+  assert.equal(revoked.status, 200);
+  const code = await page.evaluate(() => window.spaAuth.client.getUserInfo().then(() => 'resolved', (e) => e.code));
+  assert.equal(code, 'login_required');
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
+});
+
 test('silent check brought back from the back/forward cache: it ends with what the tab has instead of hanging', async (t) => {
   const { provider } = world.stack;
   const { page } = await world.openApp(t);
