@@ -105,7 +105,10 @@ impl Endpoints {
                     &metadata.issuer,
                     "\" but the client is configured for \"",
                     &config.issuer,
-                    "\"; they must be the same string exactly.",
+                    "\"; they must be the same string exactly: set `issuer` to the one the document names, and `discoveryUrl` \
+                     to \"",
+                    &config.discovery_url,
+                    "\" when the document is not at {issuer}/.well-known/openid-configuration (Azure AD B2C, Entra ID v1).",
                 ]
                 .concat(),
             ));
@@ -225,7 +228,10 @@ mod tests {
     fn issuer_must_match_exactly() {
         for other in ["https://id.example.com/", "https://ID.example.com", "https://evil.example.com", ""] {
             let json = ["{\"issuer\":\"", other, "\",\"authorization_endpoint\":\"https://a/a\",\"token_endpoint\":\"https://a/t\"}"].concat();
-            assert_eq!(Endpoints::discovered(&config(), metadata(&json)).unwrap_err().code(), "issuer_mismatch", "{other}");
+            let e = Endpoints::discovered(&config(), metadata(&json)).unwrap_err();
+            assert_eq!(e.code(), "issuer_mismatch", "{other}");
+            // The way out for providers whose metadata lives elsewhere (B2C): the discovery URL to keep.
+            assert!(e.message().contains("`discoveryUrl` to \"https://id.example.com/.well-known/openid-configuration\""), "{}", e.message());
         }
     }
 

@@ -61,9 +61,13 @@ impl Error {
 
     /// An error the authorization server reported (`error`, `error_description`); its code is the server's.
     pub fn oauth(error: String, description: Option<String>) -> Self {
-        // A proof refused for its time is most often a device clock that is off (RFC 9449 §11.1): say so.
+        // A proof refused for its time is most often a device clock that is off (RFC 9449 §11.1); a server that wants
+        // a secret (Google's "client_secret is missing") holds this client for a confidential one: say so.
         let hint = if dpop_proof_refused(&error, description.as_deref()) {
             " (A proof refused for its time means the device's clock is off.)"
+        } else if error == "invalid_client" || description.as_deref().is_some_and(|d| d.as_bytes().windows(13).any(|w| w == b"client_secret")) {
+            " (The server does not take this client as a public one: spa-auth never sends a client secret. Register a \
+             public client (no secret, PKCE), or use a backend.)"
         } else {
             ""
         };
@@ -147,6 +151,9 @@ mod tests {
         let keycloak = Error::oauth("invalid_request".into(), Some("DPoP proof is not active".into()));
         assert!(keycloak.refuses_dpop_proof() && keycloak.message().contains("device's clock"));
         assert!(!Error::oauth("invalid_request".into(), Some("Missing parameter: code".into())).refuses_dpop_proof());
+        // Google's answer to a code exchange without a secret.
+        let google = Error::oauth("invalid_request".into(), Some("client_secret is missing.".into()));
+        assert!(google.code() == "invalid_request" && google.message().contains("never sends a client secret"), "{}", google.message());
         assert!(proof.message().contains("not active") && proof.message().contains("clock"), "{}", proof.message());
     }
 

@@ -831,6 +831,18 @@ fn logout_params_reach_the_logout_url_and_the_id_token_hint_may_be_left_out() {
 }
 
 #[test]
+fn a_session_without_the_refresh_token_offline_access_asked_for_says_why() {
+    let session = r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","expiresAt":1,"receivedAt":0}"#;
+    let c = client(|_| {}); // scope "openid offline_access"
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, session).unwrap()).unwrap();
+    let e = c.access_token(None, false).unwrap_err();
+    assert!(e.code() == "login_required" && e.message().contains("prompt=consent"), "{}", e.message());
+    let c = client(|o| o.scope = Some("openid".into()));
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, session).unwrap()).unwrap();
+    assert!(!c.access_token(None, false).unwrap_err().message().contains("offline_access"), "not asked for: not named");
+}
+
+#[test]
 fn configured_logout_endpoints_serve_when_discovery_fails_or_is_skipped() {
     let c = client(|o| {
         o.revocation_endpoint = Some("https://id.example.com/revoke".into());
