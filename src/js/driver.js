@@ -128,7 +128,7 @@ function flag(value, what) {
 /** The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise. */
 export function pkceChallenge(verifier) {
   if (typeof verifier !== "string") throw invalid("verifier", "a string", verifier);
-  return pkceChallengeOf(verifier);
+  return loaded(() => pkceChallengeOf(verifier));
 }
 
 /** A DPoP proof: the core's signing input (header and claims) signed with the private key. */
@@ -188,6 +188,25 @@ async function run(step, ms, key) {
     step.free();
   }
 }
+
+/** `make()`, the first call into the wasm: before the web build's `init()` (or in server-side rendering, where no
+ * `init()` ran) wasm-bindgen's glue fails with a `TypeError`; that is an `AuthError` that says what to do. */
+function loaded(make) {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    throw new AuthError("invalid_config", "spa-auth's WebAssembly is not loaded: with `spa-auth/web` (and in server-side "
+      + "rendering) call `await init()` first, in the browser.");
+  }
+}
+
+/** The core of a freed client (`free()`): every use is an `AuthError`, not wasm-bindgen's null-pointer `Error`. */
+const FREED = new Proxy({}, {
+  get() {
+    throw new AuthError("invalid_state", "This client was freed (`free()`): make a new one.");
+  },
+});
 
 /** `new Request(input, init)` for the app's own calls; a wrong type is `invalid_argument`. */
 function toRequest(input, init) {
@@ -337,11 +356,14 @@ export class AuthClient {
   #key;
   /** `dpop: true`: the key's IndexedDB name (fixed for the client's lifetime); otherwise `undefined`. */
   #keyName;
+  /** Operations under way (`#hold`): `free()` releases the core once they ended. */
+  #busy = 0;
+  #freed = false;
 
   constructor(options) {
     this.#core = passes(() => options instanceof Core)
       ? options
-      : new Core(optionsText(options, "AuthClient options", "invalid_config"));
+      : loaded(() => new Core(optionsText(options, "AuthClient options", "invalid_config")));
     this.#keyName = this.#core.dpopKeyName();
     if (this.#keyName !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
       this.#core.free();
@@ -361,11 +383,12 @@ export class AuthClient {
   static publiq(options) {
     const text = optionsText(options, "AuthClient.publiq options", "invalid_config");
     const environment = member(options, "environment", "invalid_config");
-    return new AuthClient(Core.publiq(text, typeof environment === "string" ? environment : undefined));
+    return new AuthClient(loaded(() => Core.publiq(text, typeof environment === "string" ? environment : undefined)));
   }
 
   /** Calls the listeners when the stored session changed since they last heard; shares this tab's own new session. */
   #changed(share) {
+    if (this.#freed) return; // no listener, no channel left
     const text = this.#core.sessionText();
     if (text === this.#heard) return;
     this.#heard = text;
@@ -430,7 +453,26 @@ export class AuthClient {
    * IndexedDB before the other tabs hear of the logout, and forgotten after the run (the revocation still signs
    * with it from memory).
    */
-  async #run(start, share, logout) {
+  #run(start, share, logout) {
+    return this.#hold(this.#runHeld(start, share, logout));
+  }
+
+  /** `promise`, with the core kept for it: a `free()` meanwhile (React's StrictMode cleanup, a hot reload) releases
+   * the core once every held operation ended, so an operation another client shares (a callback, a refresh) ends. */
+  #hold(promise) {
+    this.#busy += 1;
+    return promise.finally(() => {
+      this.#busy -= 1;
+      if (this.#busy === 0 && this.#freed) this.#release();
+    });
+  }
+
+  #release() {
+    this.#core.free();
+    this.#core = FREED;
+  }
+
+  async #runHeld(start, share, logout) {
     const name = this.#keyName;
     let key;
     if (name !== undefined) {
@@ -671,7 +713,7 @@ export class AuthClient {
     const appState = appStateText(member(options, "appState"));
     if (this.#core.isAuthenticated()) return true;
     if (this.#channel) {
-      await this.#ask(ms);
+      await this.#hold(this.#ask(ms));
       if (this.#core.isAuthenticated()) return true;
     }
     if (silent !== "redirect" || this.#core.silentTried()) return false;
@@ -717,7 +759,7 @@ export class AuthClient {
     let flight = flights.get(key);
     if (!flight) {
       const before = this.#core.sessionText();
-      flight = this.#locked(async (waited) => {
+      flight = this.#hold(this.#locked(async (waited) => {
         // Another tab may have refreshed just before this one got the lock (the lock and the message travel apart,
         // and a background tab may be throttled): when other tabs exist, ask them (the tab that refreshed answers
         // with its newer session) before sending a refresh token it may have spent. A client made a moment ago has
@@ -733,7 +775,7 @@ export class AuthClient {
           if (adopted !== undefined) return adopted;
         }
         return this.#run(() => this.#core.refresh(), true);
-      }).finally(() => flights.delete(key));
+      })).finally(() => flights.delete(key));
       flights.set(key, flight);
     }
     return flight;
@@ -751,11 +793,11 @@ export class AuthClient {
     const request = toRequest(input, init);
     if (request.signal.aborted) throw abortReason(request.signal);
     const token = await abortable(this.getAccessToken(), request.signal);
-    const [response, refresh] = await this.#send(request, token, true);
+    const [response, refresh] = await this.#hold(this.#send(request, token, true));
     if (!refresh || request.signal.aborted) return response;
     // Refreshed unless another caller already replaced the refused token.
     return retried(request, response, token, this.getTokens()?.accessToken, (forceRefresh) => this.getAccessToken({ forceRefresh }),
-      async (next) => (await this.#send(request, next, false))[0]);
+      async (next) => (await this.#hold(this.#send(request, next, false)))[0]);
   }
 
   /**
@@ -807,9 +849,15 @@ export class AuthClient {
     }, false, true);
   }
 
+  /** Closes the tab channel and forgets the listeners at once; the core's memory is released once the operations
+   * under way ended (a second call does nothing). Any later call throws `invalid_state`. */
   free() {
+    if (this.#freed) return;
+    this.#freed = true;
     this.#channel?.close();
-    this.#core.free();
+    this.#channel = undefined;
+    this.#listeners.clear();
+    if (this.#busy === 0) this.#release();
   }
 
   onChange(listener) {
@@ -827,7 +875,7 @@ export class ClientIdentification {
   #core;
 
   constructor(options) {
-    this.#core = new IdentificationCore(optionsText(options, "ClientIdentification options", "invalid_config"));
+    this.#core = loaded(() => new IdentificationCore(optionsText(options, "ClientIdentification options", "invalid_config")));
   }
 
   headers() {
@@ -848,7 +896,9 @@ export class ClientIdentification {
   }
 
   free() {
+    if (this.#core === FREED) return;
     this.#core.free();
+    this.#core = FREED;
   }
 }
 
@@ -858,7 +908,7 @@ export class LegacyJwtClient {
   #flight;
 
   constructor(options) {
-    this.#core = new LegacyCore(optionsText(options, "LegacyJwtClient options", "invalid_config"));
+    this.#core = loaded(() => new LegacyCore(optionsText(options, "LegacyJwtClient options", "invalid_config")));
   }
 
   async login(destination) {
@@ -922,7 +972,9 @@ export class LegacyJwtClient {
   }
 
   free() {
+    if (this.#core === FREED) return;
     this.#core.free();
+    this.#core = FREED;
   }
 }
 

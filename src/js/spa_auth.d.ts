@@ -252,7 +252,10 @@ export class AuthClient {
     logout(options?: LogoutOptions): Promise<void>;
     /** Calls `listener` with `getTokens()` after login, refresh and logout; returns the unsubscribe function. */
     onChange(listener: (tokens: TokenSet | undefined) => void): () => void;
-    /** Releases the client's wasm memory now (otherwise released when it is garbage-collected). */
+    /** Done with this client (a component unmounting, a hot reload): closes its tab channel and forgets its listeners
+     * at once, and releases its wasm memory once the operations under way ended (a callback or refresh another client
+     * shares still completes). With `tabs: "shared"` the open channel keeps an unused client alive: call `free()`.
+     * A second call does nothing; any other call afterwards throws `invalid_state`. */
     free(): void;
 }
 
@@ -266,7 +269,7 @@ export class ClientIdentification {
     apply(url: string | URL | Location): string;
     /** `fetch` with the client id added; the caller's headers and parameters are kept. */
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
-    /** Releases the wasm memory now. */
+    /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws `invalid_state`. */
     free(): void;
 }
 
@@ -291,7 +294,7 @@ export class LegacyJwtClient {
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the session here. */
     logout(): void;
-    /** Releases the wasm memory now. */
+    /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws `invalid_state`. */
     free(): void;
 }
 

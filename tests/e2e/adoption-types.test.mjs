@@ -80,3 +80,24 @@ test('types: no `any` in the declarations of options, results and classes', asyn
     assert.deepEqual(anys, [], `${build}/spa_auth.d.ts uses any`);
   }
 });
+
+test('server-side rendering: Node imports the packed spa-auth (its "node" condition), and a client made there says why it cannot be', async () => {
+  // What Next.js, Nuxt, SvelteKit and Astro do on the server, and Vitest in Node: import the package.
+  const script = `
+    const m = await import('spa-auth');
+    const web = await import('spa-auth/web');
+    let thrown;
+    try { new m.AuthClient({ issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example/' }); }
+    catch (e) { thrown = { isAuthError: e instanceof m.AuthError, code: e.code, message: e.message }; }
+    console.log(JSON.stringify({ exports: typeof m.AuthClient + ' ' + typeof web.default, thrown }));`;
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: TYPES_DIR, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`node could not import spa-auth: ${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)));
+    });
+  });
+  assert.equal(out.exports, 'function function');
+  assert.equal(out.thrown?.isAuthError, true, JSON.stringify(out));
+  assert.equal(out.thrown.code, 'invalid_config');
+  assert.match(out.thrown.message, /init\(\)/);
+});

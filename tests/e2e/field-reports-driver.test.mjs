@@ -98,6 +98,37 @@ test('handleRedirectCallback twice at once (React StrictMode): one code exchange
   assert.equal(world.op.tokenRequests.filter((r) => r.grantType === 'authorization_code').length, 1);
 });
 
+test('free() in a StrictMode cleanup while the callback runs: the next client gets the login; the freed one says so', async (t) => {
+  rs.a.reset();
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const url = await page.evaluate(() => window.hostile.clients.main.buildAuthorizeUrl());
+  const callback = await followAuthorize(url);
+  const got = await page.evaluate(async ([u, o]) => {
+    window.history.replaceState(null, '', u);
+    const { AuthClient, attempt, describe } = window.hostile;
+    // The effect, its cleanup, the effect again (React's StrictMode in development; a hot reload does the same).
+    const first = new AuthClient(o);
+    const heard = [];
+    first.onChange(() => heard.push('first'));
+    const firstRun = first.handleRedirectCallback();
+    first.free();
+    first.free(); // a second free does nothing
+    const second = new AuthClient(o);
+    const result = await attempt(() => second.handleRedirectCallback());
+    await firstRun.catch(() => {});
+    let after;
+    try { first.isAuthenticated(); after = { ok: true }; } catch (e) { after = { ok: false, err: describe(e) }; }
+    return { result, authenticated: second.isAuthenticated(), after, heard, token: await attempt(() => second.getAccessToken()) };
+  }, [callback, world.options()]);
+  assert.equal(got.result.ok, true, JSON.stringify(got.result));
+  assert.equal(got.authenticated, true);
+  assert.equal(got.token.ok, true, JSON.stringify(got.token));
+  assertAuthError(got.after, 'invalid_state');
+  assert.deepEqual(got.heard, [], 'a freed client\'s listeners are not called');
+  assert.equal(world.op.tokenRequests.filter((r) => r.grantType === 'authorization_code').length, 1);
+});
+
 test('logout given a click event (dpop: true): invalid_argument, and the session and its DPoP key stay', async (t) => {
   const page = await login(t, { extra: { dpop: true }, answer: (tokens) => ({ ...tokens, token_type: 'DPoP' }) });
   const keysBefore = await page.evaluate(() => new Promise((resolve) => {
