@@ -145,7 +145,8 @@ pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Transa
         }
         StoredLogin::NoneStarted => Err(Error::new(
             code::MISSING_TRANSACTION,
-            "No login was started in this tab (sessionStorage is per tab): call loginWithRedirect from the same tab.",
+            "No login was started in this tab (sessionStorage is per tab and per origin): call loginWithRedirect from the same \
+             tab, on the redirect URI's origin (not `localhost` for a `127.0.0.1` redirect URI, nor `www.` for the bare domain).",
         )),
     }
 }
