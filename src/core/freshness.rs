@@ -30,7 +30,7 @@ pub fn assess(set: Option<&TokenSet>, now: u64, min_validity: Option<u64>, force
     let margin = effective_min_validity(set, min_validity);
     if !force_refresh && set.expires_at > now && set.expires_at - now >= margin.max(1) {
         Freshness::Valid
-    } else if set.refresh_token.is_some() {
+    } else if refreshable(set, now) {
         Freshness::Refresh
     } else {
         Freshness::LoginRequired
@@ -39,7 +39,12 @@ pub fn assess(set: Option<&TokenSet>, now: u64, min_validity: Option<u64>, force
 
 /// `isAuthenticated`: a token that has not expired, or one that can be refreshed.
 pub fn is_authenticated(set: Option<&TokenSet>, now: u64) -> bool {
-    set.is_some_and(|s| s.expires_at > now || s.refresh_token.is_some())
+    set.is_some_and(|s| s.expires_at > now || refreshable(s, now))
+}
+
+/// A refresh token that has not expired, as far as the server said (`refresh_expires_in`).
+pub fn refreshable(set: &TokenSet, now: u64) -> bool {
+    set.refresh_token.is_some() && set.refresh_expires_at.is_none_or(|at| at > now)
 }
 
 #[cfg(test)]
@@ -61,6 +66,7 @@ mod tests {
             login_nonce: None,
             auth_time: None,
             login_at: None,
+            refresh_expires_at: None,
         }
     }
 
@@ -113,5 +119,11 @@ mod tests {
         assert!(!is_authenticated(Some(&set(0, 100, false)), 100));
         assert!(is_authenticated(Some(&set(0, 100, true)), 1000));
         assert!(!is_authenticated(None, 0));
+        // A refresh token the server said expires (Keycloak's `refresh_expires_in`) refreshes until then only.
+        let idle = TokenSet { refresh_expires_at: Some(1800), ..set(0, 300, true) };
+        assert!(is_authenticated(Some(&idle), 1799));
+        assert_eq!(assess(Some(&idle), 1799, None, false), Freshness::Refresh);
+        assert!(!is_authenticated(Some(&idle), 1800));
+        assert_eq!(assess(Some(&idle), 1800, None, false), Freshness::LoginRequired);
     }
 }

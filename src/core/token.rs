@@ -49,6 +49,9 @@ pub struct TokenResponse {
     pub scope: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// Keycloak's lifetime of the refresh token in seconds (its SSO session's idle timeout; 0: none, an offline
+    /// token): not in RFC 6749, read only to inform.
+    pub refresh_expires_in: Option<f64>,
 }
 
 impl FromJson for TokenResponse {
@@ -56,7 +59,7 @@ impl FromJson for TokenResponse {
         let mut r = Reader::new(
             json,
             text,
-            &["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description"],
+            &["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description", "refresh_expires_in"],
         )?;
         let response = TokenResponse {
             access_token: r.text(),
@@ -84,6 +87,7 @@ impl FromJson for TokenResponse {
             },
             error: r.text(),
             error_description: r.informative_text(),
+            refresh_expires_in: r.member().number().flatten(),
         };
         r.finish(response)
     }
@@ -200,6 +204,10 @@ pub struct TokenSet {
     /// in any tab ends every session whose login came before it, refreshed since or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login_at: Option<u64>,
+    /// Epoch seconds when the refresh token expires, when the server said (Keycloak's `refresh_expires_in`): after
+    /// it the session cannot be refreshed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<u64>,
 }
 
 /// What `getTokens()` shows: no refresh token.
@@ -227,7 +235,7 @@ impl FromJson for TokenSet {
             text,
             &[
                 "issuer", "audience", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt",
-                "loginNonce", "authTime", "loginAt",
+                "loginNonce", "authTime", "loginAt", "refreshExpiresAt",
             ],
         )?;
         let set = TokenSet {
@@ -243,6 +251,7 @@ impl FromJson for TokenSet {
             login_nonce: r.text(),
             auth_time: r.number().map(|t| t as u64),
             login_at: r.number().map(|t| t as u64),
+            refresh_expires_at: r.number().map(|t| t as u64),
         };
         r.finish(set)
     }
@@ -281,6 +290,13 @@ impl TokenSet {
             _ => DEFAULT_EXPIRES_IN,
         };
         let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+        // A lifetime given counts from now; none (or Keycloak's 0 for an offline token) is no known end, unless the
+        // refresh token is the one kept from before.
+        let refresh_expires_at = match response.refresh_expires_in {
+            Some(s) if s.is_finite() && s >= 1.0 => Some(now.saturating_add((s as u64).min(MAX_EXPIRES_IN))),
+            _ if response.refresh_token.as_deref().is_none_or(str::is_empty) => previous.and_then(|p| p.refresh_expires_at),
+            _ => None,
+        };
         Ok(TokenSet {
             issuer: String::new(),
             audience: None,
@@ -296,6 +312,7 @@ impl TokenSet {
             login_nonce: previous.and_then(|p| p.login_nonce.clone()),
             auth_time: previous.and_then(|p| p.auth_time),
             login_at: previous.and_then(|p| p.login_at),
+            refresh_expires_at,
         })
     }
 
@@ -401,6 +418,24 @@ mod tests {
         assert_eq!(kept.scope.as_deref(), Some("openid offline_access"));
         let rotated = TokenSet::from_response(response(r#"{"access_token":"a3","token_type":"Bearer","expires_in":60,"refresh_token":"r2"}"#), 50, Some(&first), false).unwrap();
         assert_eq!(rotated.refresh_token.unwrap().secret(), "r2");
+    }
+
+    #[test]
+    fn keycloaks_refresh_expires_in_counts_from_the_answer() {
+        let answer = |json: &str, now, previous| TokenSet::from_response(response(json), now, previous, false).unwrap();
+        let online = answer(r#"{"access_token":"a","expires_in":300,"refresh_token":"r","refresh_expires_in":1800}"#, 100, None);
+        assert_eq!(online.refresh_expires_at, Some(1900));
+        // Offline tokens: 0, no end known; a refresh token kept from before keeps its end; a new one without a
+        // lifetime has none known.
+        assert_eq!(answer(r#"{"access_token":"a","refresh_token":"r","refresh_expires_in":0}"#, 100, None).refresh_expires_at, None);
+        assert_eq!(answer(r#"{"access_token":"b"}"#, 200, Some(&online)).refresh_expires_at, Some(1900));
+        assert_eq!(answer(r#"{"access_token":"b","refresh_token":"r2"}"#, 200, Some(&online)).refresh_expires_at, None);
+        // Only informs: another type never makes the answer unreadable.
+        assert_eq!(answer(r#"{"access_token":"a","refresh_token":"r","refresh_expires_in":"1800"}"#, 100, None).refresh_expires_at, None);
+        // Stored and read back.
+        let text = serde_json::to_string(&online).unwrap();
+        assert!(text.contains(r#""refreshExpiresAt":1900"#), "{text}");
+        assert_eq!(TokenSet::read(&crate::core::json::SerdeJson, &text).unwrap().refresh_expires_at, Some(1900));
     }
 
     #[test]

@@ -422,12 +422,16 @@ impl<E: Env> Client<E> {
             Freshness::Valid => Ok(set.map(|s| s.access_token.secret().to_owned())),
             Freshness::Refresh => Ok(None),
             Freshness::LoginRequired => {
+                let expired = set.as_ref().is_some_and(|s| s.refresh_token.is_some());
                 let asked = set.is_some() && self.config.scope.split(' ').any(|s| s == "offline_access");
                 // Only an expired session is removed; a valid one without a refresh token stays usable.
                 if set.is_some_and(|s| s.expires_at <= now) {
                     self.forget_tokens();
                 }
-                Err(login_required(if asked {
+                Err(login_required(if expired {
+                    "No access token valid for long enough, and the refresh token expired (`refresh_expires_in`: the \
+                     provider's session ended): log in again."
+                } else if asked {
                     "No access token valid for long enough, and no refresh token: log in again. The login asked for \
                      `offline_access` but the server issued no refresh token (oidc-provider and Logto issue one only with \
                      `prompt=consent`, OIDC Core 11)."

@@ -843,6 +843,17 @@ fn a_session_without_the_refresh_token_offline_access_asked_for_says_why() {
 }
 
 #[test]
+fn a_refresh_token_past_its_refresh_expires_in_is_no_session() {
+    let c = client(|_| {});
+    let session = r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","refreshToken":"r","refreshExpiresAt":999,"expiresAt":900,"receivedAt":0}"#;
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, session).unwrap()).unwrap();
+    assert!(!c.is_authenticated(), "now 1000: the refresh token's end has passed");
+    let e = c.access_token(None, false).unwrap_err();
+    assert!(e.code() == "login_required" && e.message().contains("refresh token expired"), "{}", e.message());
+    assert!(c.tokens().is_none(), "the expired session is removed, no request sent");
+}
+
+#[test]
 fn configured_logout_endpoints_serve_when_discovery_fails_or_is_skipped() {
     let c = client(|o| {
         o.revocation_endpoint = Some("https://id.example.com/revoke".into());
