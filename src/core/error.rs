@@ -63,11 +63,11 @@ impl Error {
     pub fn oauth(error: String, description: Option<String>) -> Self {
         // A proof refused for its time is most often a device clock that is off (RFC 9449 §11.1); a server that wants
         // a secret (Google's "client_secret is missing") holds this client for a confidential one: say so.
-        let hint = if dpop_proof_refused(&error, description.as_deref()) {
+        let hint = if error == "invalid_dpop_proof" || description.as_deref().is_some_and(|d| d.starts_with("DPoP proof is not active")) {
             " (A proof refused for its time means the device's clock is off.)"
         } else if error == "invalid_client" || description.as_deref().is_some_and(|d| d.as_bytes().windows(13).any(|w| w == b"client_secret")) {
-            " (The server does not take this client as a public one: spa-auth never sends a client secret. Register a \
-             public client (no secret, PKCE), or use a backend.)"
+            " (The server does not know this client id, or does not take it as a public client: spa-auth never sends a \
+             client secret. Check the client id, register a public client (no secret, PKCE), or use a backend.)"
         } else {
             ""
         };

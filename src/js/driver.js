@@ -196,17 +196,23 @@ function loaded(make) {
     return make();
   } catch (e) {
     if (!(e instanceof TypeError)) throw e;
-    throw new AuthError("invalid_config", "spa-auth's WebAssembly is not loaded: with `spa-auth/web` (and in server-side "
-      + "rendering) call `await init()` first, in the browser.");
+    const error = new AuthError("invalid_config", "spa-auth's WebAssembly is not loaded: with `spa-auth/web` (and in "
+      + "server-side rendering) call `await init()` first, in the browser.");
+    error.cause = e;
+    throw error;
   }
 }
 
 /** The core of a freed client (`free()`): every use is an `AuthError`, not wasm-bindgen's null-pointer `Error`. */
 const FREED = new Proxy({}, {
   get() {
-    throw new AuthError("invalid_state", "This client was freed (`free()`): make a new one.");
+    throw freedError();
   },
 });
+
+function freedError() {
+  return new AuthError("invalid_state", "This client was freed (`free()`): make a new one.");
+}
 
 /** `new Request(input, init)` for the app's own calls; a wrong type is `invalid_argument`. */
 function toRequest(input, init) {
@@ -388,7 +394,7 @@ export class AuthClient {
 
   /** Calls the listeners when the stored session changed since they last heard; shares this tab's own new session. */
   #changed(share) {
-    if (this.#freed) return; // no listener, no channel left
+    if (this.#core === FREED) return;
     const text = this.#core.sessionText();
     if (text === this.#heard) return;
     this.#heard = text;
@@ -458,7 +464,8 @@ export class AuthClient {
   }
 
   /** `promise`, with the core kept for it: a `free()` meanwhile (React's StrictMode cleanup, a hot reload) releases
-   * the core once every held operation ended, so an operation another client shares (a callback, a refresh) ends. */
+   * the core and closes the tab channel once every held operation ended, so an operation another client shares (a
+   * callback, a refresh) ends, and the other tabs hear of its outcome. */
   #hold(promise) {
     this.#busy += 1;
     return promise.finally(() => {
@@ -467,7 +474,24 @@ export class AuthClient {
     });
   }
 
+  /** A public operation `start()`, held to its end; refused (`invalid_state`) once the client was freed. */
+  #held(start) {
+    try {
+      this.#live();
+      return this.#hold(Promise.resolve(start()));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #live() {
+    if (this.#freed) throw freedError();
+  }
+
   #release() {
+    if (this.#core === FREED) return;
+    this.#channel?.close();
+    this.#channel = undefined;
     this.#core.free();
     this.#core = FREED;
   }
@@ -523,7 +547,7 @@ export class AuthClient {
   }
 
   buildAuthorizeUrl(options) {
-    return this.#run(() => this.#login(options));
+    return this.#held(() => this.#run(() => this.#login(options)));
   }
 
   /** The login step for `options` (`appState`, `authorizationParams`); `popup`: for `loginWithPopup`. */
@@ -545,16 +569,23 @@ export class AuthClient {
   }
 
   isCallback(url) {
+    this.#live();
     return this.#core.isCallback(urlOf(url, "url"));
   }
 
-  async handleRedirectCallback(url) {
+  handleRedirectCallback(url) {
+    return this.#held(() => this.#callback(url));
+  }
+
+  async #callback(url) {
     url = urlOf(url, "url");
     const href = url ?? window.location.href;
     const key = this.#core.tokensKey();
     const last = lastCallback;
     if (last?.key === key && (href === last.href || (href === last.scrubbed && !this.#core.isCallback(href)))) {
-      return last.result; // the same callback again (React's StrictMode runs effects twice): the same outcome
+      // The same callback again (React's StrictMode runs effects twice): the same outcome, and this client's
+      // listeners hear of the session it brought.
+      return last.result.finally(() => this.#changed(false));
     }
     // The address bar is clean before anything can fail (a DPoP key IndexedDB cannot read, too).
     const scrubbed = this.#core.scrubbedUrl(href);
@@ -610,6 +641,7 @@ export class AuthClient {
   }
 
   loginWithPopup(options) {
+    if (this.#freed) return Promise.reject(freedError());
     if (typeof BroadcastChannel !== "function") {
       return Promise.reject(new AuthError("popup_blocked", "This browser has no BroadcastChannel (Safari before 15.4), "
         + "which carries a popup login's answer: use loginWithRedirect()."));
@@ -619,7 +651,7 @@ export class AuthClient {
     if (!popup) {
       return Promise.reject(new AuthError("popup_blocked", "The browser blocked the login popup: call loginWithPopup() from a click handler."));
     }
-    return this.#popup(popup, options);
+    return this.#held(() => this.#popup(popup, options));
   }
 
   async #popup(popup, options) {
@@ -689,7 +721,11 @@ export class AuthClient {
     return this.#run(() => this.#core.callback(answer), true);
   }
 
-  async getUserInfo() {
+  getUserInfo() {
+    return this.#held(() => this.#userInfo());
+  }
+
+  async #userInfo() {
     const token = await this.getAccessToken();
     try {
       return await this.#run(() => this.#core.userInfo(token));
@@ -703,7 +739,11 @@ export class AuthClient {
     }
   }
 
-  async checkSession(options) {
+  checkSession(options) {
+    return this.#held(() => this.#checkSession(options));
+  }
+
+  async #checkSession(options) {
     options = optionsOf(options, "options");
     let ms = member(options, "tabWaitMs") ?? 100;
     if (typeof ms !== "number" || !(ms >= 0)) throw invalid("tabWaitMs", "a number of milliseconds", ms);
@@ -713,7 +753,7 @@ export class AuthClient {
     const appState = appStateText(member(options, "appState"));
     if (this.#core.isAuthenticated()) return true;
     if (this.#channel) {
-      await this.#hold(this.#ask(ms));
+      await this.#ask(ms);
       if (this.#core.isAuthenticated()) return true;
     }
     if (silent !== "redirect" || this.#core.silentTried()) return false;
@@ -734,6 +774,7 @@ export class AuthClient {
   }
 
   isAuthenticated() {
+    this.#live();
     return this.#core.isAuthenticated();
   }
 
@@ -741,6 +782,7 @@ export class AuthClient {
     let token;
     let minValidity;
     try {
+      this.#live();
       options = optionsOf(options, "options");
       minValidity = member(options, "minValidity") ?? undefined;
       // -1 refreshes whatever the token's lifetime, as keycloak-js's updateToken(-1) does.
@@ -782,22 +824,28 @@ export class AuthClient {
   }
 
   getTokens() {
+    this.#live();
     return this.#core.tokens();
   }
 
   getUser() {
+    this.#live();
     return this.#core.user();
   }
 
-  async fetch(input, init) {
+  fetch(input, init) {
+    return this.#held(() => this.#fetch(input, init));
+  }
+
+  async #fetch(input, init) {
     const request = toRequest(input, init);
     if (request.signal.aborted) throw abortReason(request.signal);
     const token = await abortable(this.getAccessToken(), request.signal);
-    const [response, refresh] = await this.#hold(this.#send(request, token, true));
+    const [response, refresh] = await this.#send(request, token, true);
     if (!refresh || request.signal.aborted) return response;
     // Refreshed unless another caller already replaced the refused token.
     return retried(request, response, token, this.getTokens()?.accessToken, (forceRefresh) => this.getAccessToken({ forceRefresh }),
-      async (next) => (await this.#hold(this.#send(request, next, false)))[0]);
+      async (next) => (await this.#send(request, next, false))[0]);
   }
 
   /**
@@ -832,6 +880,7 @@ export class AuthClient {
     let idTokenHint;
     let text;
     try {
+      this.#live();
       // Checked before anything happens: a mistaken argument (an onclick's event) leaves session and DPoP key alone.
       options = optionsOf(options, "options");
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
@@ -849,18 +898,17 @@ export class AuthClient {
     }, false, true);
   }
 
-  /** Closes the tab channel and forgets the listeners at once; the core's memory is released once the operations
-   * under way ended (a second call does nothing). Any later call throws `invalid_state`. */
+  /** Forgets the listeners at once; the tab channel and the core's memory go once the operations under way ended
+   * (a second call does nothing). Any later call throws, or rejects with, `invalid_state`. */
   free() {
     if (this.#freed) return;
     this.#freed = true;
-    this.#channel?.close();
-    this.#channel = undefined;
     this.#listeners.clear();
     if (this.#busy === 0) this.#release();
   }
 
   onChange(listener) {
+    this.#live();
     if (typeof listener !== "function") throw invalid("listener", "a function", listener);
     const entry = { listener };
     this.#listeners.add(entry);

@@ -252,10 +252,11 @@ export class AuthClient {
     logout(options?: LogoutOptions): Promise<void>;
     /** Calls `listener` with `getTokens()` after login, refresh and logout; returns the unsubscribe function. */
     onChange(listener: (tokens: TokenSet | undefined) => void): () => void;
-    /** Done with this client (a component unmounting, a hot reload): closes its tab channel and forgets its listeners
-     * at once, and releases its wasm memory once the operations under way ended (a callback or refresh another client
-     * shares still completes). With `tabs: "shared"` the open channel keeps an unused client alive: call `free()`.
-     * A second call does nothing; any other call afterwards throws `invalid_state`. */
+    /** Done with this client (a component unmounting, a hot reload): forgets its listeners at once, and closes its tab
+     * channel and releases its wasm memory once the operations under way ended (a callback or refresh another client
+     * shares still completes, and the other tabs hear of it). With `tabs: "shared"` the open channel keeps an unused
+     * client alive: call `free()`. A second call does nothing; any other call afterwards throws (or its promise
+     * rejects with) `invalid_state`. */
     free(): void;
 }
 
@@ -269,7 +270,7 @@ export class ClientIdentification {
     apply(url: string | URL | Location): string;
     /** `fetch` with the client id added; the caller's headers and parameters are kept. */
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
-    /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws `invalid_state`. */
+    /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws (or rejects with) `invalid_state`. */
     free(): void;
 }
 
@@ -294,7 +295,7 @@ export class LegacyJwtClient {
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the session here. */
     logout(): void;
-    /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws `invalid_state`. */
+    /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws (or rejects with) `invalid_state`. */
     free(): void;
 }
 

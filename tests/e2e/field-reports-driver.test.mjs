@@ -115,17 +115,20 @@ test('free() in a StrictMode cleanup while the callback runs: the next client ge
     first.free();
     first.free(); // a second free does nothing
     const second = new AuthClient(o);
+    second.onChange(() => heard.push('second'));
     const result = await attempt(() => second.handleRedirectCallback());
     await firstRun.catch(() => {});
     let after;
     try { first.isAuthenticated(); after = { ok: true }; } catch (e) { after = { ok: false, err: describe(e) }; }
-    return { result, authenticated: second.isAuthenticated(), after, heard, token: await attempt(() => second.getAccessToken()) };
+    const afterAsync = await attempt(() => first.getAccessToken());
+    return { result, authenticated: second.isAuthenticated(), after, afterAsync, heard, token: await attempt(() => second.getAccessToken()) };
   }, [callback, world.options()]);
   assert.equal(got.result.ok, true, JSON.stringify(got.result));
   assert.equal(got.authenticated, true);
   assert.equal(got.token.ok, true, JSON.stringify(got.token));
   assertAuthError(got.after, 'invalid_state');
-  assert.deepEqual(got.heard, [], 'a freed client\'s listeners are not called');
+  assertAuthError(got.afterAsync, 'invalid_state');
+  assert.deepEqual(got.heard, ['second'], 'the freed client\'s listeners are not called; the next client\'s hear of the login');
   assert.equal(world.op.tokenRequests.filter((r) => r.grantType === 'authorization_code').length, 1);
 });
 
