@@ -50,7 +50,8 @@ pub struct TokenResponse {
     pub error: Option<String>,
     pub error_description: Option<String>,
     /// Keycloak's lifetime of the refresh token in seconds (its SSO session's idle timeout; 0: none, an offline
-    /// token): not in RFC 6749, read only to inform.
+    /// token; not in RFC 6749): kept as [`TokenSet::refresh_expires_at`], past which the session cannot be refreshed.
+    /// Another type reads as missing.
     pub refresh_expires_in: Option<f64>,
 }
 

@@ -178,9 +178,11 @@ const REFUSALS: [&str; 6] = ["invalid_grant", "invalid_request", "invalid_client
 /// Options of [`Client::logout`].
 #[derive(Clone, Debug, Default)]
 pub struct LogoutOptions {
-    /// Where the server sends the browser after logout (`post_logout_redirect_uri` / `returnTo`).
+    /// Where the server sends the browser after logout (`post_logout_redirect_uri`; Auth0: `returnTo`; Cognito:
+    /// `logout_uri`).
     pub return_to: Option<String>,
-    /// Only forget the tokens here; no redirect to the server.
+    /// No redirect to the server: the tokens are forgotten (in every tab with shared tabs) and the refresh token
+    /// revoked when possible.
     pub local_only: bool,
     /// More parameters of the server's logout URL (`ui_locales`, `logout_hint`, `state`, Auth0's `federated`);
     /// names the library sets are refused (`invalid_argument`).
