@@ -69,6 +69,27 @@ pub fn payload_json(token: &str) -> Result<(String, String)> {
     }
 }
 
+/// The claims (JSON text) of a signed UserInfo answer (OIDC Core §5.3.2, `application/jwt`): a JWS, not `alg:
+/// none`, whose `iss` is `issuer` and whose `aud` contains `client_id`. Its signature is not checked: like a JSON
+/// answer it came straight from the UserInfo endpoint over TLS. `None` when `jwt` is no JWS (an encrypted answer).
+pub fn signed_user_info(jwt: &str, issuer: &str, client_id: &str, json: &impl Json) -> Option<Result<String>> {
+    let (header, payload) = payload_json(jwt).ok()?;
+    let [alg] = members(json, &header, &["alg"])?;
+    if alg.text().flatten().is_none_or(|alg| alg.is_empty() || alg.eq_ignore_ascii_case("none")) {
+        return Some(Err(Error::id_token("Signed UserInfo: its `alg` is missing or `none`.")));
+    }
+    let mut claims = Reader::new(json, &payload, &["iss", "aud"])?;
+    let (iss, aud) = (claims.member(), claims.member());
+    let checked = if iss.text().flatten().as_deref() != Some(issuer) {
+        Err(Error::id_token("Signed UserInfo: its `iss` is not the issuer (OIDC Core 5.3.2)."))
+    } else if !aud.texts().is_some_and(|aud| aud.iter().any(|a| a == client_id)) {
+        Err(Error::id_token("Signed UserInfo: its `aud` lacks this client id (OIDC Core 5.3.2)."))
+    } else {
+        Ok(payload)
+    };
+    Some(checked)
+}
+
 /// Decodes the ID token and checks its claims (OIDC Core §3.1.3.7): signed (`alg` not `none`), `iss` exactly the
 /// issuer, `aud` containing the client id, `azp` the client id when present, `nonce`, `exp` and `iat` within leeway.
 pub fn verify(token: &IdToken, expected: &Expected, json: &impl Json) -> Result<Claims> {

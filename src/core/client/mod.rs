@@ -808,15 +808,26 @@ impl<E: Env> Client<E> {
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
         }
-        let subject = json_members(self.env.json(), &text, &["sub"]);
-        let Some([sub]) = subject else {
-            let jwt = text.trim().split('.').count() >= 3 && !text.trim_start().starts_with('{');
-            return Err(Error::server(if jwt {
-                "The UserInfo endpoint answered with a signed or encrypted JWT (application/jwt); spa-auth reads JSON UserInfo only: \
-configure the client at the provider for JSON UserInfo."
-            } else {
-                "The UserInfo endpoint's answer is not a JSON object."
-            }));
+        // JSON, or a signed JWT (application/jwt) whose claims are read after its `iss` and `aud` are checked.
+        let signed = || id_token::signed_user_info(text.trim(), &self.config.issuer, &self.config.client_id, self.env.json());
+        let text = match json_members(self.env.json(), &text, &["sub"]) {
+            Some(_) => text,
+            None if self.config.verify_signature => {
+                return Err(Error::server(
+                    "UserInfo came as a JWT, whose signature spa-auth does not check: with `verifySignature`, configure JSON UserInfo.",
+                ))
+            }
+            None => match signed() {
+                Some(claims) => claims?,
+                None => {
+                    return Err(Error::server(
+                        "The UserInfo answer is neither JSON nor a signed JWT (encrypted UserInfo is not supported).",
+                    ))
+                }
+            },
+        };
+        let Some([sub]) = json_members(self.env.json(), &text, &["sub"]) else {
+            return Err(Error::server("Signed UserInfo: its payload is not a JSON object."));
         };
         let missing = matches!(sub, crate::core::json::Member::Missing | crate::core::json::Member::Null);
         match (sub.text().flatten(), expected) {

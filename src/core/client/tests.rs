@@ -670,8 +670,38 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     };
     assert_eq!(answer(200, r#"{"sub":"mallory"}"#).code(), "id_token_invalid");
     assert_eq!(answer(200, r#"{"email":"x"}"#).code(), "id_token_invalid");
-    let signed = answer(200, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln");
-    assert!(signed.code() == "server_error" && signed.message().contains("JWT"));
+    // Signed UserInfo (application/jwt, OIDC Core 5.3.2): its claims, once `iss` and `aud` are this client's.
+    let jws = |header: &str, claims: serde_json::Value| [base64url(header.as_bytes()), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".");
+    let good = serde_json::json!({"iss": ISSUER, "aud": "spa", "sub": "alice", "email": "a@example.com"});
+    let mut step = c.user_info("at1".into());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::UserInfo(claims)) = c.advance(&mut step, http(200, &jws(r#"{"alg":"RS256"}"#, good.clone()))).unwrap() else { panic!() };
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&claims).unwrap(), good);
+    for (header, claims) in [
+        (r#"{"alg":"RS256"}"#, serde_json::json!({"iss": "https://evil.example", "aud": "spa", "sub": "alice"})),
+        (r#"{"alg":"RS256"}"#, serde_json::json!({"iss": ISSUER, "aud": ["other"], "sub": "alice"})),
+        (r#"{"alg":"RS256"}"#, serde_json::json!({"iss": ISSUER, "sub": "alice"})),
+        (r#"{"alg":"none"}"#, good.clone()),
+        (r#"{"alg":"RS256"}"#, serde_json::json!({"iss": ISSUER, "aud": "spa", "sub": "mallory"})),
+    ] {
+        assert_eq!(answer(200, &jws(header, claims.clone())).code(), "id_token_invalid", "{header} {claims}");
+    }
+    let encrypted = answer(200, "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d");
+    assert!(encrypted.code() == "server_error" && encrypted.message().contains("encrypted"), "{}", encrypted.message());
+    // With `verifySignature` a signed UserInfo, whose signature is not checked, is not taken.
+    let verifying = client(|o| {
+        o.verify_signature = true;
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.userinfo_endpoint = Some("https://id.example.com/me".into());
+        o.jwks_uri = Some("https://id.example.com/jwks".into());
+    });
+    let session = serde_json::json!({"issuer": ISSUER, "accessToken": "at1", "tokenType": "Bearer", "idToken": id_token(None, 1000), "expiresAt": 9999, "receivedAt": 1000});
+    verifying.env().save_tokens(&TokenSet::read(&SerdeJson, &session.to_string()).unwrap()).unwrap();
+    let mut step = verifying.user_info("at1".into());
+    verifying.advance(&mut step, None).unwrap();
+    let refused = verifying.advance(&mut step, http(200, &jws(r#"{"alg":"RS256"}"#, good))).unwrap_err();
+    assert!(refused.code() == "server_error" && refused.message().contains("verifySignature"), "{}", refused.message());
     assert_eq!(answer(401, "").code(), "server_error");
     assert!(answer(200, r#"{"sub":7}"#).message().contains("not a string"));
     // The server's own error: in a JSON body, or in the challenge (RFC 6750 §3).
