@@ -5,12 +5,12 @@
 // `{ done }`, or throws an AuthError. This file is the only place that awaits: it runs that loop with `fetch`,
 // shares one refresh per token key, and calls listeners when the session changed.
 import {
-  Core, IdentificationCore, LegacyCore, createPkcePair, pkceChallengeOf,
+  Core, IdentificationCore, LegacyCore, pkcePairOf, pkceChallengeOf,
 } from "./spa_auth_core.js";
 import { AuthError } from "__AUTH_ERROR__";
 import { loadKey, removeKey, signProof, verifySignature } from "./webcrypto.js";
 
-export { AuthError, createPkcePair };
+export { AuthError };
 
 // Argument checks: whatever JavaScript passes, the core gets only strings, numbers and booleans it can read (a
 // `URL` or `Location` counts as its `href`, as `fetch` takes it); anything else of the wrong type is
@@ -123,6 +123,15 @@ function withInherited(value) {
 function flag(value, what) {
   if (value !== undefined && value !== null && typeof value !== "boolean") throw invalid(what, "a boolean", value);
   return value === true;
+}
+
+/** A fresh PKCE pair: a verifier of 32 random bytes (base64url) and its S256 challenge. */
+export function createPkcePair() {
+  try {
+    return loaded(pkcePairOf);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise. */

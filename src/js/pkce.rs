@@ -7,8 +7,8 @@ use crate::core::secret::PkceVerifier;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-/// A fresh verifier (32 random bytes, base64url) and its S256 challenge.
-#[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "Promise<PkcePair>")]
+/// A fresh verifier (32 random bytes, base64url) and its S256 challenge (the driver's `createPkcePair`).
+#[wasm_bindgen(js_name = pkcePairOf, unchecked_return_type = "Promise<PkcePair>")]
 pub fn create_pkce_pair() -> Promise {
     let pair = random::bytes::<RANDOM_LEN>().map(|bytes| {
         let verifier = PkceVerifier::from_random(&bytes);

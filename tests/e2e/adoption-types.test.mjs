@@ -89,7 +89,8 @@ test('server-side rendering: Node imports the packed spa-auth (its "node" condit
     let thrown;
     try { new m.AuthClient({ issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example/' }); }
     catch (e) { thrown = { isAuthError: e instanceof m.AuthError, code: e.code, message: e.message }; }
-    console.log(JSON.stringify({ exports: typeof m.AuthClient + ' ' + typeof web.default, thrown }));`;
+    const pkce = await m.createPkcePair().then(() => 'resolved', (e) => (e instanceof m.AuthError ? e.code : String(e)));
+    console.log(JSON.stringify({ exports: typeof m.AuthClient + ' ' + typeof web.default, thrown, pkce }));`;
   const out = await new Promise((resolve, reject) => {
     execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: TYPES_DIR, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`node could not import spa-auth: ${stderr}`));
@@ -100,4 +101,5 @@ test('server-side rendering: Node imports the packed spa-auth (its "node" condit
   assert.equal(out.thrown?.isAuthError, true, JSON.stringify(out));
   assert.equal(out.thrown.code, 'invalid_config');
   assert.match(out.thrown.message, /init\(\)/);
+  assert.equal(out.pkce, 'invalid_config', 'createPkcePair rejects the same way');
 });
