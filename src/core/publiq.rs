@@ -1,6 +1,6 @@
 //! publiq's UiTiD v2 (Keycloak, realm `uitid`) as a preset: issuer and endpoints filled in, so no discovery request.
 
-use super::config::Options;
+use super::config::{LogoutStyle, Options};
 use super::error::{Error, Result};
 
 /// A UiTiD v2 environment.
@@ -50,6 +50,10 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
         || options.end_session_endpoint.is_some()
         || options.revocation_endpoint.is_some()
         || options.userinfo_endpoint.is_some();
+    if options.logout_style != LogoutStyle::Oidc {
+        // Keycloak ends sessions by RP-Initiated Logout; Auth0's or Cognito's URL would miss the realm's.
+        return Err(Error::invalid_config("AuthClient.publiq() logs out as Keycloak does (`logoutStyle: \"oidc\"`); another `logoutStyle` is refused."));
+    }
     if given {
         return Err(Error::invalid_config(
             "AuthClient.publiq() sets the issuer and endpoints from `environment`; use new AuthClient() for another server.",
@@ -110,6 +114,8 @@ mod tests {
             assert!(options(env, Options { verify_signature: true, ..base() }).unwrap().validate().is_ok());
         }
         assert_eq!(Environment::from_name("prod").unwrap_err().code(), "invalid_config");
+        let auth0 = options(Environment::Testing, Options { logout_style: LogoutStyle::Auth0, ..base() }).unwrap_err();
+        assert!(auth0.code() == "invalid_config" && auth0.message().contains("logoutStyle"));
     }
 
     #[test]

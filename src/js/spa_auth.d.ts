@@ -106,7 +106,7 @@ export interface PopupLoginOptions extends LoginOptions {
 /** Options of `AuthClient.publiq(options)`: UiTiD v2 fills in the issuer and endpoints. */
 export type PubliqOptions = Omit<AuthClientOptions,
 "issuer" | "discoveryUrl" | "authorizationEndpoint" | "tokenEndpoint" | "endSessionEndpoint" | "revocationEndpoint"
-| "userinfoEndpoint"> & {
+| "userinfoEndpoint" | "logoutStyle"> & {
     /** `account.uitid.be`, `account-test.uitid.be` or `account-acc.uitid.be`. */
     environment: "production" | "testing" | "acceptance";
 };
