@@ -163,8 +163,6 @@ fn dpop_answer(access: &str, id_token: Option<String>) -> String {
 
 #[test]
 fn with_dpop_every_grant_and_token_use_carries_a_proof_and_nonces_are_followed_once() {
-    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
-    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
     let c = client(|o| o.dpop = true);
     let mut step = c.login(LoginOptions::default());
     c.advance(&mut step, None).unwrap();
@@ -281,8 +279,6 @@ fn with_dpop_a_nonce_challenge_whose_nonce_header_is_hidden_says_why() {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
         o.token_endpoint = Some("https://id.example.com/token".into());
     });
-    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
-    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
     c.set_dpop_key(PublicKey::p256(X, Y));
     let mut step = c.login(LoginOptions::default());
     let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
@@ -296,17 +292,31 @@ fn with_dpop_a_nonce_challenge_whose_nonce_header_is_hidden_says_why() {
     assert!(c.tokens().is_none());
 }
 
-#[test]
-fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
-    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
-    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+/// A P-256 public key's coordinates (RFC 7638's example key), for the driver's DPoP key.
+const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
+const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
+
+/// A `dpop: true` client with known authorization, token and revocation endpoints (and `extra`), holding the key.
+fn dpop_client(extra: impl FnOnce(&mut Options)) -> Client<TestEnv> {
     let c = client(|o| {
         o.dpop = true;
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
         o.token_endpoint = Some("https://id.example.com/token".into());
         o.revocation_endpoint = Some("https://id.example.com/revoke".into());
+        extra(o);
     });
     c.set_dpop_key(PublicKey::p256(X, Y));
+    c
+}
+
+/// `c`'s store holding the token set `json` (as the driver stores it).
+fn store(c: &Client<TestEnv>, json: &str) {
+    c.env().save_tokens(&TokenSet::read(&SerdeJson, json).unwrap()).unwrap();
+}
+
+#[test]
+fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
+    let c = dpop_client(|_| {});
     let mut step = c.login(LoginOptions::default());
     let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
     // The key was removed (a logout in another tab) and another one made: the code is not sent.
@@ -317,11 +327,11 @@ fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
     assert_eq!(e.code(), "invalid_state");
     assert!(e.message().contains("DPoP key"));
     // A bearer session stored before `dpop: true` is no session: never sent as a DPoP token.
-    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    store(&c, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#);
     assert!(!c.is_authenticated());
     assert_eq!(c.access_token(None, false).unwrap_err().code(), "login_required");
     // A DPoP session whose key is gone still logs out, without the revocation it could not prove.
-    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    store(&c, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#);
     c.set_dpop_key(None);
     let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
@@ -330,17 +340,8 @@ fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
 
 #[test]
 fn with_dpop_a_revocation_nonce_challenge_the_browser_hid_does_not_stop_the_logout() {
-    const X: &str = "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs";
-    const Y: &str = "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA";
-    let c = client(|o| {
-        o.dpop = true;
-        o.authorization_endpoint = Some("https://id.example.com/auth".into());
-        o.token_endpoint = Some("https://id.example.com/token".into());
-        o.revocation_endpoint = Some("https://id.example.com/revoke".into());
-        o.end_session_endpoint = Some("https://id.example.com/logout".into());
-    });
-    c.set_dpop_key(PublicKey::p256(X, Y));
-    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
+    let c = dpop_client(|o| o.end_session_endpoint = Some("https://id.example.com/logout".into()));
+    store(&c, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#);
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     let Action::Fetch(revocation) = c.advance(&mut step, None).unwrap() else { panic!("a revocation") };
     assert!(revocation.dpop.is_some());
@@ -348,14 +349,7 @@ fn with_dpop_a_revocation_nonce_challenge_the_browser_hid_does_not_stop_the_logo
     let hidden = Some(Answer::Http { status: 400, text: r#"{"error":"use_dpop_nonce"}"#.into(), nonce: None, challenge: None });
     assert!(matches!(c.advance(&mut step, hidden).unwrap(), Action::Navigate(url) if url.starts_with("https://id.example.com/logout?")));
     // UserInfo's hidden challenge names the endpoint that asked (RFC 9449 §9).
-    c.env().save_tokens(&TokenSet::read(&SerdeJson, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","expiresAt":9999,"receivedAt":1}"#).unwrap()).unwrap();
-    let c = client(|o| {
-        o.dpop = true;
-        o.authorization_endpoint = Some("https://id.example.com/auth".into());
-        o.token_endpoint = Some("https://id.example.com/token".into());
-        o.userinfo_endpoint = Some("https://id.example.com/me".into());
-    });
-    c.set_dpop_key(PublicKey::p256(X, Y));
+    let c = dpop_client(|o| o.userinfo_endpoint = Some("https://id.example.com/me".into()));
     let mut step = c.user_info("a".into());
     c.advance(&mut step, None).unwrap();
     let hidden = Some(Answer::Http { status: 401, text: String::new(), nonce: None, challenge: Some(r#"DPoP error="use_dpop_nonce""#.into()) });
