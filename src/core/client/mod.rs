@@ -681,11 +681,21 @@ impl<E: Env> Client<E> {
                     Ok(set) => set,
                     Err(token) => return Ok(Action::Done(Outcome::AccessToken(token))),
                 };
-                let finish = Finish::Refresh { refresh_token };
                 if self.config.verify_signature && set.id_token.is_some() && set.id_token != old.id_token {
-                    return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
+                    let mut refresh_token = refresh_token;
+                    if let Some(rotated) = set.refresh_token.as_ref().filter(|t| **t != refresh_token) {
+                        if self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                            // The server has spent the old refresh token (RFC 6749 §6): the rotated one is kept
+                            // before the signature check, which may fail for a moment (the JWK Set unreachable),
+                            // into the session it refreshed; nothing else of the answer is taken before it passes.
+                            let kept = TokenSet { refresh_token: Some(rotated.clone()), refresh_expires_at: set.refresh_expires_at, ..(*old).clone() };
+                            self.save(&kept)?;
+                            refresh_token = rotated.clone();
+                        }
+                    }
+                    return self.check_signature(step, set, Finish::Refresh { refresh_token }, false, Awaiting::Nothing, None);
                 }
-                self.finish(set, finish)
+                self.finish(set, Finish::Refresh { refresh_token })
             }
             State::Verifying { set, finish, fetched, awaiting } => self.check_signature(step, set, finish, fetched, awaiting, answer),
             State::Logout { set, options, endpoints: None, .. } => {

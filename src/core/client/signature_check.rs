@@ -22,6 +22,12 @@ impl<E: Env> Client<E> {
             Awaiting::Signature => {
                 return match answer {
                     Some(Answer::Verified(true)) => self.finish(set, finish),
+                    // A key from the tab's cached JWK Set: the provider may have put new key material under the same
+                    // `kid`, or under none; one more look at its JWK Set.
+                    Some(Answer::Verified(false)) if !fetched => {
+                        step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+                        Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
+                    }
                     _ => Err(signature::did_not_verify()),
                 }
             }

@@ -825,6 +825,62 @@ fn with_verify_signature_nothing_is_stored_before_the_signature_verified() {
     assert!(c.tokens().is_none());
 }
 
+/// A client with `verifySignature` and known endpoints, logged in (signature verified) with refresh token `rt-at1`.
+fn verifying_logged_in() -> Client<TestEnv> {
+    let c = client(|o| {
+        o.verify_signature = true;
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.jwks_uri = Some("https://id.example.com/jwks".into());
+    });
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at1", Some(id_token(Some(&param(&url, "nonce")), 1000)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Fetch(_)), "the JWK Set");
+    assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
+    assert_eq!(c.advance(&mut step, Some(Answer::Verified(true))).unwrap(), Action::Done(Outcome::LoggedIn(None)));
+    c
+}
+
+const JWKS: &str = r#"{"keys":[{"kty":"RSA","n":"bg","e":"AQAB"}]}"#;
+
+#[test]
+fn a_refresh_whose_signature_check_fails_keeps_the_rotated_refresh_token() {
+    let c = verifying_logged_in();
+    // The JWK Set cannot be fetched (a cached one is gone, as in a tab that took the session from another).
+    c.env().logins().remove(&c.keys.jwks("https://id.example.com/jwks")).unwrap();
+    c.env().now.set(1290);
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at2", Some(id_token(None, 1290)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Fetch(r) if r.url.ends_with("/jwks")));
+    assert_eq!(c.advance(&mut step, http(503, "")).unwrap_err().code(), "server_error");
+    let kept = c.env().load_tokens().unwrap();
+    assert_eq!(kept.refresh_token.as_ref().map(|t| t.secret()), Some("rt-at2"), "the spent one is replaced");
+    assert_eq!(kept.access_token.secret(), "at1", "nothing unverified is taken");
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(request.body.as_deref().unwrap().contains("refresh_token=rt-at2"));
+
+    // A signature that fails with the cached key set: the set is fetched once more (new material under the same
+    // `kid`, or none), and a second failure is final; the rotated refresh token is kept then too.
+    let answer = tokens_answer("at3", Some(id_token(None, 1290)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Fetch(_)), "no key set cached yet");
+    assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
+    assert!(matches!(c.advance(&mut step, Some(Answer::Verified(false))).unwrap_err().code(), "id_token_invalid"), "fetched this step: final");
+    assert_eq!(c.env().load_tokens().unwrap().refresh_token.as_ref().map(|t| t.secret()), Some("rt-at3"));
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at4", Some(id_token(None, 1290)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Verify(_)), "the cached key set");
+    assert!(matches!(c.advance(&mut step, Some(Answer::Verified(false))).unwrap(), Action::Fetch(r) if r.url.ends_with("/jwks")));
+    assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
+    assert_eq!(c.advance(&mut step, Some(Answer::Verified(true))).unwrap(), Action::Done(Outcome::AccessToken("at4".into())));
+    assert_eq!(c.env().load_tokens().unwrap().refresh_token.as_ref().map(|t| t.secret()), Some("rt-at4"));
+}
+
 #[test]
 fn logout_survives_a_failed_discovery() {
     let c = client(|_| {});
