@@ -701,7 +701,10 @@ impl<E: Env> Client<E> {
             State::Logout { set, options, endpoints: None, .. } => {
                 // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
                 // the redirect, not the logout.
-                let wants_discovery = !options.local_only && self.config.logout_style != LogoutStyle::Auth0;
+                // A refresh token is revoked also by a `localOnly` or Auth0 logout, in a tab that took the session
+                // from another and never discovered (RFC 7009 §1).
+                let revocable = set.as_ref().is_some_and(|s| s.refresh_token.is_some()) && self.config.revocation_endpoint.is_none();
+                let wants_discovery = revocable || (!options.local_only && self.config.logout_style != LogoutStyle::Auth0);
                 let endpoints = if wants_discovery {
                     match self.endpoints_for(step, &mut answer) {
                         Ok(None) => {

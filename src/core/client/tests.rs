@@ -955,6 +955,32 @@ fn configured_logout_endpoints_serve_when_discovery_fails_or_is_skipped() {
 }
 
 #[test]
+fn a_tab_that_never_discovered_still_revokes_at_a_local_only_or_auth0_logout() {
+    // A session taken from another tab: this tab has no discovery cached.
+    let session = r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#;
+    for (style, local_only) in [(LogoutStyle::Oidc, true), (LogoutStyle::Auth0, false), (LogoutStyle::Auth0, true)] {
+        let c = client(|o| o.logout_style = style);
+        store(&c, session);
+        let mut step = c.logout(LogoutOptions { local_only, ..LogoutOptions::default() }).unwrap();
+        assert!(c.tokens().is_none(), "forgotten before any request");
+        assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(r) if r.url.ends_with("/openid-configuration")));
+        let Action::Fetch(revocation) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!("a revocation") };
+        assert_eq!(revocation.url, "https://id.example.com/revoke");
+        assert!(revocation.body.as_deref().unwrap().contains("token=r"));
+        let last = c.advance(&mut step, http(200, "")).unwrap();
+        match local_only {
+            true => assert_eq!(last, Action::Done(Outcome::LoggedOut)),
+            false => assert!(matches!(last, Action::Navigate(u) if u.starts_with("https://id.example.com/v2/logout?")), "Auth0's logout URL"),
+        }
+    }
+    // Nothing to revoke: a `localOnly` logout asks nothing.
+    let c = client(|_| {});
+    store(&c, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"Bearer","expiresAt":9999,"receivedAt":1}"#);
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
+}
+
+#[test]
 fn logout_without_an_end_session_endpoint_goes_to_return_to() {
     // Google's discovery names no end_session_endpoint: the provider's session stays, the app's ends.
     let c = client(|o| {
