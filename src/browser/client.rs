@@ -340,27 +340,15 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         if let Some((task, outcome)) = running {
             return shared_outcome(task, &outcome).await;
         }
-        if let Some(channel) = self.client().popup_channel(&href) {
-            // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check),
-            // leave the address bar clean, and close.
-            if url.is_none() || location::href().is_ok_and(|current| current == href) {
-                let _ = location::replace(&self.client().scrub_callback_url(&href));
-            }
-            if !popup::hand_over(&channel, &href).await {
-                return Err(Error::new(
-                    crate::core::error::code::MISSING_TRANSACTION,
-                    "No login in this browser took this popup's answer within 5 s (its window was closed, or the link was \
-not made by a login here).",
-                ));
-            }
-            return Ok(None);
-        }
         // A task of its own, so it ends with an outcome (and the entry goes) even if this future is dropped; this
-        // call and any second one for the same callback await it.
+        // call and any second one for the same callback (the popup's hand-over too) await it.
         let outcome: CallbackOutcome = Rc::default();
-        let (this, out) = (self.clone(), outcome.clone());
+        let (this, out, at) = (self.clone(), outcome.clone(), href.clone());
         let task = wasm_bindgen_futures::future_to_promise(async move {
-            let result = this.callback(url).await;
+            let result = match this.client().popup_channel(&at) {
+                Some(channel) => this.hand_over(&channel, url, &at).await,
+                None => this.callback(url).await,
+            };
             *out.borrow_mut() = Some(result);
             HANDLING.with(|handling| {
                 let mut handling = handling.borrow_mut();
@@ -373,6 +361,22 @@ not made by a login here).",
         let scrubbed = self.client().scrub_callback_url(&href);
         HANDLING.with(|handling| *handling.borrow_mut() = Some((key, href, scrubbed, task.clone(), outcome.clone())));
         shared_outcome(task, &outcome).await
+    }
+
+    /// The redirect page of a popup login: hands the answer to the opener (which redeems it with every check),
+    /// leaves the address bar clean, and closes.
+    async fn hand_over(&self, channel: &str, url: Option<String>, href: &str) -> Result<Option<String>> {
+        if url.is_none() || location::href().is_ok_and(|current| current == href) {
+            let _ = location::replace(&self.client().scrub_callback_url(href));
+        }
+        if !popup::hand_over(channel, href).await {
+            return Err(Error::new(
+                crate::core::error::code::MISSING_TRANSACTION,
+                "No login in this browser took this popup's answer within 5 s (its window was closed, or the link was \
+not made by a login here).",
+            ));
+        }
+        Ok(None)
     }
 
     /// The callback at `url` (default: the address bar, scrubbed first), redeemed with every check.

@@ -606,21 +606,22 @@ export class AuthClient {
       }
     }
     const popup = this.#core.popupChannel(href);
-    if (popup === undefined) {
-      const result = this.#run(() => this.#core.callback(href), true);
-      lastCallback = { key, href, scrubbed, result };
-      // Shared only while it runs: the same callback later is a replay (`invalid_state`, the state is single use).
-      const settled = () => {
-        if (lastCallback?.result === result) lastCallback = undefined;
-      };
-      result.then(settled, settled);
-      return result;
-    }
-    // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
-    // channel that needs no window.opener, and close once the opener took it. Nobody taking it (a crafted link with
-    // a `popup.` state, or the opener gone) is `missing_transaction`. Where the opener is still there, the answer
-    // also goes to it by postMessage (its own origin only): an app in another site's iframe has its
-    // BroadcastChannel partitioned away from this top-level popup.
+    const result = popup === undefined ? this.#run(() => this.#core.callback(href), true) : this.#handOver(popup, href);
+    lastCallback = { key, href, scrubbed, result };
+    // Shared only while it runs: the same callback later is a replay (`invalid_state`, the state is single use).
+    const settled = () => {
+      if (lastCallback?.result === result) lastCallback = undefined;
+    };
+    result.then(settled, settled);
+    return result;
+  }
+
+  // The redirect page of a popup login: hand the answer to the opener (which redeems it with every check), over a
+  // channel that needs no window.opener, and close once the opener took it. Nobody taking it (a crafted link with
+  // a `popup.` state, or the opener gone) is `missing_transaction`. Where the opener is still there, the answer
+  // also goes to it by postMessage (its own origin only): an app in another site's iframe has its
+  // BroadcastChannel partitioned away from this top-level popup.
+  async #handOver(popup, href) {
     const channel = new BroadcastChannel(popup);
     const opener = window.opener;
     const taken = await new Promise((resolve) => {

@@ -98,6 +98,22 @@ test('handleRedirectCallback twice at once (React StrictMode): one code exchange
   assert.equal(world.op.tokenRequests.filter((r) => r.grantType === 'authorization_code').length, 1);
 });
 
+test('a popup redirect page handling its callback twice at once (StrictMode): both wait for the opener alike', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const outcomes = await page.evaluate(async () => {
+    // A popup login's answer in a window whose opener is gone: nobody takes it.
+    window.history.replaceState(null, '', '?code=c1&state=popup.gone');
+    const c = window.hostile.clients.main;
+    const both = await Promise.allSettled([c.handleRedirectCallback(), c.handleRedirectCallback()]);
+    return both.map((r) => (r.status === 'fulfilled' ? 'resolved' : r.reason.code));
+  });
+  // Before, the second call found the address bar scrubbed and failed at once (`invalid_state`): an app that
+  // navigated on that error unloaded the popup before the opener could take the answer.
+  assert.deepEqual(outcomes, ['missing_transaction', 'missing_transaction']);
+  assert.equal(world.op.tokenRequests.length, 0, 'nothing redeemed here');
+});
+
 test('free() in a StrictMode cleanup while the callback runs: the next client gets the login; the freed one says so', async (t) => {
   rs.a.reset();
   const page = await world.open(t);
