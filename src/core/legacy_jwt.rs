@@ -41,8 +41,11 @@ impl LegacyOptions {
     /// `serverUrl` must be https (or loopback http), `apiKey` given, `lang` one of nl, fr, de.
     pub fn validate(self) -> Result<LegacyConfig> {
         check_secure_url("serverUrl", &self.server_url)?;
-        if self.api_key.trim().is_empty() {
-            return Err(Error::invalid_config("`apiKey` is required."));
+        if self.server_url.contains(['?', '#']) {
+            return Err(Error::invalid_config("`serverUrl` must be the JWT provider's base URL, without a query or fragment."));
+        }
+        if self.api_key.trim().is_empty() || self.api_key.chars().any(char::is_control) {
+            return Err(Error::invalid_config("`apiKey` is required, without control characters."));
         }
         if let Some(lang) = &self.lang {
             if !["nl", "fr", "de"].contains(&lang.as_str()) {
@@ -164,6 +167,12 @@ mod tests {
         assert_eq!(bad(LegacyOptions { server_url: "http://jwt.uitdatabank.be".into(), api_key: "k".into(), lang: None }), "invalid_config");
         assert_eq!(bad(LegacyOptions { server_url: "https://jwt.uitdatabank.be".into(), api_key: "".into(), lang: None }), "invalid_config");
         assert_eq!(bad(LegacyOptions { server_url: "https://jwt.uitdatabank.be".into(), api_key: "k".into(), lang: Some("en".into()) }), "invalid_config");
+        for url in ["https://jwt.uitdatabank.be?x=1", "https://jwt.uitdatabank.be/#top"] {
+            assert_eq!(bad(LegacyOptions { server_url: url.into(), api_key: "k".into(), lang: None }), "invalid_config", "{url}");
+        }
+        for key in ["k\n", "k\u{0}"] {
+            assert_eq!(bad(LegacyOptions { server_url: "https://jwt.uitdatabank.be".into(), api_key: key.into(), lang: None }), "invalid_config", "{key}");
+        }
     }
 
     #[test]

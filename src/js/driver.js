@@ -91,8 +91,15 @@ function optionsText(value, what, code) {
     // JSON would turn NaN and Infinity into null (read as "not given") and drop an option that is `undefined`
     // (a `clientSecret` from an unset environment variable too): a constructor refuses the first, and the second
     // is kept as null. (A method's options may hold numbers the driver reads itself, `timeoutMs: Infinity` too.)
+    // A symbol, a function or a BigInt, which JSON would drop or refuse: named, except under a client secret's name
+    // (in any spelling), which goes on as null for the core to refuse whatever it holds.
     text = JSON.stringify(top, function (name, v) {
-      if (code === "invalid_config" && typeof v === "number" && !Number.isFinite(v)) throw invalid(name, "a finite number", v, code);
+      const type = typeof v;
+      if (type === "symbol" || type === "function" || type === "bigint") {
+        if (name.replace(/[-_ ]/g, "").toLowerCase() === "clientsecret") return null;
+        throw invalid(name, "plain data (a string, a number, a boolean, an array or an object)", v, code);
+      }
+      if (code === "invalid_config" && type === "number" && !Number.isFinite(v)) throw invalid(name, "finite", v, code);
       return v === undefined && this === top ? null : v;
     });
   } catch (e) {
@@ -104,12 +111,13 @@ function optionsText(value, what, code) {
   return text;
 }
 
-/** `value`, or for an object made by a class or `Object.create` a plain copy that has its inherited members too
- * (`class Config { get clientId() {…} }`), which `JSON.stringify` would skip: every option is seen, a
- * `clientSecret` getter too. */
+/** `value`, or for an object made by a class or `Object.create`, or with a member `defineProperty` hid, a plain copy
+ * that has its inherited and hidden members too (`class Config { get clientId() {…} }`), which `JSON.stringify`
+ * would skip: every option is seen, a `clientSecret` getter too. */
 function withInherited(value) {
   const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null || typeof value.toJSON === "function") return value;
+  const hidden = Object.getOwnPropertyNames(value).some((name) => !Object.prototype.propertyIsEnumerable.call(value, name));
+  if (((proto === Object.prototype || proto === null) && !hidden) || typeof value.toJSON === "function") return value;
   const copy = {};
   for (let o = value; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
     for (const name of Object.getOwnPropertyNames(o)) {
@@ -933,7 +941,16 @@ export class ClientIdentification {
   #core;
 
   constructor(options) {
-    this.#core = loaded(() => new IdentificationCore(optionsText(options, "ClientIdentification options", "invalid_config")));
+    const core = loaded(() => new IdentificationCore(optionsText(options, "ClientIdentification options", "invalid_config")));
+    // A header the browser would drop (a forbidden request-header: Origin, Cookie, Sec-…) or refuse (a value that is
+    // not Latin-1), by the browser's own rules: else no fetch would carry the client id.
+    for (const [name, value] of Object.entries(core.headers())) {
+      if (!passes(() => new Request("https://a.invalid/", { headers: [[name, value]] }).headers.has(name))) {
+        throw new AuthError("invalid_config", `\`headerName\` ${describe(name)} with this \`clientId\` makes a header `
+          + "the browser does not send (a forbidden name, or a value that is not Latin-1): use another name, or `mode: \"query\"`.");
+      }
+    }
+    this.#core = core;
   }
 
   headers() {

@@ -282,6 +282,39 @@ test('a wrong option type names the option and what it must be', async (t) => {
   assert.match(assertAuthError(ci, 'invalid_config').message, /`mode` must be "header" or "query", got a number/);
 });
 
+test('values JSON cannot carry are named, and a client secret is refused however it is given', async (t) => {
+  const page = await world.open(t);
+  const outcomes = await page.evaluate(async (base) => {
+    const { hostile } = window;
+    const make = (extra) => hostile.attempt(() => new hostile.AuthClient({ ...base, ...extra }));
+    const hidden = Object.defineProperty({ ...base }, 'clientSecret', { value: 's3cret', enumerable: false });
+    const pending = {
+      symbol: make({ scope: Symbol('openid') }),
+      function: make({ storage: () => 'memory' }),
+      bigint: make({ leeway: 60n }),
+      nan: make({ scope: NaN }),
+      nested: make({ authorizationParams: { prompt: () => 'login' } }),
+      secretFunction: make({ clientSecret: () => 's3cret' }),
+      secretSymbol: make({ client_secret: Symbol('s') }),
+      secretHidden: hostile.attempt(() => new hostile.AuthClient(hidden)),
+      header: hostile.attempt(() => new hostile.ClientIdentification({ clientId: 'x', headerName: 'Origin' })),
+      headerValue: hostile.attempt(() => new hostile.ClientIdentification({ clientId: '客户' })),
+      serverUrl: hostile.attempt(() => new hostile.LegacyJwtClient({ serverUrl: 'https://jwt-test.uitdatabank.be?x=1', apiKey: 'k' })),
+    };
+    return Object.fromEntries(await Promise.all(Object.entries(pending).map(async ([k, v]) => [k, await v])));
+  }, world.options());
+  const message = (name) => assertAuthError(outcomes[name], 'invalid_config').message;
+  assert.match(message('symbol'), /`scope` must be plain data .*, got a symbol/);
+  assert.match(message('function'), /`storage` must be plain data .*, got a function/);
+  assert.match(message('bigint'), /`leeway` must be plain data .*, got a bigint/);
+  assert.match(message('nan'), /`scope` must be finite, got NaN/);
+  assert.match(message('nested'), /`prompt` must be plain data/);
+  for (const name of ['secretFunction', 'secretSymbol', 'secretHidden']) assert.match(message(name), /client secret must never/, name);
+  assert.match(message('header'), /`headerName` "Origin" .* the browser does not send/);
+  assert.match(message('headerValue'), /`headerName` "x-client-id" .* not Latin-1/);
+  assert.match(message('serverUrl'), /`serverUrl` .* without a query or fragment/);
+});
+
 test('timeouts: a token endpoint that never answers is `timeout` after timeoutMs, nothing stored, the next login works', async (t) => {
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options({ timeoutMs: 800 }));
