@@ -573,7 +573,7 @@ export class AuthClient {
     let rest = optionsOf(options, "options");
     if (rest !== undefined) {
       try {
-        ({ appState, ...rest } = rest); // each getter runs once
+        ({ appState, ...rest } = withInherited(rest)); // each getter runs once, a class's too
       } catch (e) {
         throw new AuthError("invalid_argument", `The login options could not be read: ${e?.message ?? e}`);
       }
@@ -902,6 +902,7 @@ export class AuthClient {
       // Checked before anything happens: a mistaken argument (an onclick's event) leaves session and DPoP key alone.
       options = optionsOf(options, "options");
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
+      if (returnTo === "") throw invalid("returnTo", "an absolute URL", returnTo);
       localOnly = flag(member(options, "localOnly"), "localOnly");
       idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
       text = optionsText({ logoutParams: member(options, "logoutParams") }, "logout options", "invalid_argument");

@@ -206,6 +206,19 @@ test('options made by a class or Object.create are read whole, inherited getters
   assert.equal(got.fromClass, 'ok');
   assert.equal(got.fromCreate, 'ok');
   assert.match(got.secret, /^invalid_config: .*secret/i);
+  // Login options made by a class too: its `authorizationParams` getter reaches the authorize URL.
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const url = await page.evaluate(() => {
+    class LoginOptions {
+      get authorizationParams() { return { ui_locales: 'nl' }; }
+    }
+    return window.hostile.clients.main.buildAuthorizeUrl(new LoginOptions());
+  });
+  assert.equal(new URL(url).searchParams.get('ui_locales'), 'nl');
+  // An empty `returnTo` (an unset setting) is refused before anything is forgotten, not sent as
+  // `post_logout_redirect_uri=` (which Keycloak refuses).
+  const empty = await page.evaluate(() => window.hostile.attempt(() => window.hostile.clients.main.logout({ returnTo: '' })));
+  assert.match(assertAuthError(empty, 'invalid_argument').message, /`returnTo` must be an absolute URL, got ""/);
 });
 
 test('fetch with an already aborted signal and no session: AbortError, no token request, no unhandled rejection', async (t) => {
