@@ -123,9 +123,9 @@ pub fn authorization_request(
     let take = |extra: &mut Vec<(String, String)>, name: &str| {
         extra.iter().position(|(n, _)| n == name).map(|i| extra.remove(i).1)
     };
-    // An empty one is none, as for the options: the configured scope, no audience.
+    // An empty one is none, as for the options: the configured one goes.
     let scope = take(&mut extra, "scope").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| config.scope.clone());
-    let audience = take(&mut extra, "audience").or_else(|| config.audience.clone()).filter(|a| !a.is_empty());
+    let audience = take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).or_else(|| config.audience.clone());
 
     let verifier = PkceVerifier::from_random(&random.verifier);
     let state = match login.popup {
@@ -251,12 +251,12 @@ mod tests {
         assert_eq!(get(&q, "ui_locales"), Some("fr"), "a per-login parameter replaces the client's");
         assert_eq!(get(&q, "scope"), Some("openid offline_access"));
         assert_eq!(q.iter().filter(|(n, _)| n == "scope").count(), 1);
-        // Empty ones are none: the configured scope, and no `audience=`.
+        // Empty ones are none: the configured scope and audience go.
         let mut login = LoginOptions::default();
         login.authorization_params.push(("scope".into(), " ".into()));
         login.authorization_params.push(("audience".into(), "".into()));
         let q = query(&authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap().url);
-        assert_eq!((get(&q, "scope"), get(&q, "audience")), (Some(c.scope.as_str()), None));
+        assert_eq!((get(&q, "scope"), get(&q, "audience")), (Some(c.scope.as_str()), Some("https://api")));
     }
 
     #[test]

@@ -91,15 +91,14 @@ function optionsText(value, what, code) {
     // JSON would turn NaN and Infinity into null (read as "not given") and drop an option that is `undefined`
     // (a `clientSecret` from an unset environment variable too): a constructor refuses the first, and the second
     // is kept as null. (A method's options may hold numbers the driver reads itself, `timeoutMs: Infinity` too.)
-    // A symbol, a function or a BigInt, which JSON would drop or refuse: named, except under a client secret's name
-    // (in any spelling), which goes on as null for the core to refuse whatever it holds.
+    // A symbol or a function, which JSON drops (as other libraries' options spread in may hold), is dropped, except
+    // under a client secret's name (in any spelling): there it goes on as "" for the core to refuse by its name.
     text = JSON.stringify(top, function (name, v) {
       const type = typeof v;
-      if (type === "symbol" || type === "function" || type === "bigint") {
-        if (name.replace(/[-_ ]/g, "").toLowerCase() === "clientsecret") return null;
-        throw invalid(name, "plain data (a string, a number, a boolean, an array or an object)", v, code);
+      if ((type === "symbol" || type === "function") && isSecretName(name)) return "";
+      if (type === "bigint" || (code === "invalid_config" && type === "number" && !Number.isFinite(v))) {
+        throw new AuthError(code, `\`${name}\` cannot be ${type === "bigint" ? "a BigInt" : v}: options are JSON data.`);
       }
-      if (code === "invalid_config" && type === "number" && !Number.isFinite(v)) throw invalid(name, "finite", v, code);
       return v === undefined && this === top ? null : v;
     });
   } catch (e) {
@@ -111,12 +110,17 @@ function optionsText(value, what, code) {
   return text;
 }
 
-/** `value`, or for an object made by a class or `Object.create`, or with a member `defineProperty` hid, a plain copy
- * that has its inherited and hidden members too (`class Config { get clientId() {…} }`), which `JSON.stringify`
+/** Whether `name` is a client secret's, in any spelling (`clientSecret`, `client_secret`, `CLIENT-SECRET`, …). */
+function isSecretName(name) {
+  return name.replace(/[-_ ]/g, "").toLowerCase() === "clientsecret";
+}
+
+/** `value`, or for an object made by a class or `Object.create`, or with a client secret `defineProperty` hid, a
+ * plain copy that has its inherited and hidden members too (`class Config { get clientId() {…} }`), which `JSON.stringify`
  * would skip: every option is seen, a `clientSecret` getter too. */
 function withInherited(value) {
   const proto = Object.getPrototypeOf(value);
-  const hidden = Object.getOwnPropertyNames(value).some((name) => !Object.prototype.propertyIsEnumerable.call(value, name));
+  const hidden = Object.getOwnPropertyNames(value).some((name) => isSecretName(name) && !Object.prototype.propertyIsEnumerable.call(value, name));
   if (((proto === Object.prototype || proto === null) && !hidden) || typeof value.toJSON === "function") return value;
   const copy = {};
   for (let o = value; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
@@ -902,7 +906,7 @@ export class AuthClient {
       // Checked before anything happens: a mistaken argument (an onclick's event) leaves session and DPoP key alone.
       options = optionsOf(options, "options");
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
-      if (returnTo === "") throw invalid("returnTo", "an absolute URL", returnTo);
+      if (returnTo === "") throw invalid("returnTo", "a URL, not empty", returnTo);
       localOnly = flag(member(options, "localOnly"), "localOnly");
       idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
       text = optionsText({ logoutParams: member(options, "logoutParams") }, "logout options", "invalid_argument");
@@ -946,9 +950,10 @@ export class ClientIdentification {
     // A header the browser would drop (a forbidden request-header: Origin, Cookie, Sec-…) or refuse (a value that is
     // not Latin-1), by the browser's own rules: else no fetch would carry the client id.
     for (const [name, value] of Object.entries(core.headers())) {
-      if (!passes(() => new Request("https://a.invalid/", { headers: [[name, value]] }).headers.has(name))) {
-        throw new AuthError("invalid_config", `\`headerName\` ${describe(name)} with this \`clientId\` makes a header `
-          + "the browser does not send (a forbidden name, or a value that is not Latin-1): use another name, or `mode: \"query\"`.");
+      if (typeof Request === "function" && !passes(() => new Request("https://a.invalid/", { headers: [[name, value]] }).headers.has(name))) {
+        core.free();
+        throw new AuthError("invalid_config", `The header ${describe(name)}: ${describe(value)} is one the browser does not send `
+          + "(a forbidden `headerName`, or a `clientId` that is not Latin-1): use another name, or `mode: \"query\"`.");
       }
     }
     this.#core = core;

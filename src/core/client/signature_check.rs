@@ -3,6 +3,31 @@
 use super::*;
 
 impl<E: Env> Client<E> {
+    /// [`check_signature`](Self::check_signature); a refresh whose ID token fails it for good (not a key set that
+    /// could not be fetched for a moment, which keeps the session and its rotated refresh token) ends the session,
+    /// as a refused refresh does: every later refresh would bring the same token.
+    pub(super) fn verify_then_finish(
+        &self,
+        step: &mut Step,
+        set: TokenSet,
+        finish: Finish,
+        fetched: bool,
+        awaiting: Awaiting,
+        answer: Option<Answer>,
+    ) -> Result<Action> {
+        let refreshed = match &finish {
+            Finish::Refresh { refresh_token } => Some(refresh_token.clone()),
+            Finish::Login(_) => None,
+        };
+        let result = self.check_signature(step, set, finish, fetched, awaiting, answer);
+        if let (Err(e), Some(refresh_token)) = (&result, refreshed) {
+            if e.code() == code::ID_TOKEN_INVALID && self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                self.forget_tokens();
+            }
+        }
+        result
+    }
+
     /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
     /// `kid`), the key that fits the token, the driver's verification, then [`finish`](Self::finish).
     pub(super) fn check_signature(
@@ -33,13 +58,11 @@ impl<E: Env> Client<E> {
             }
             Awaiting::Jwks => {
                 let (status, text) = self.http_answer(answer, "JWKS", &jwks_uri)?;
-                if !(200..300).contains(&status) {
+                // Not a key set (a captive portal's page, too): the server's failure, not the token's.
+                if !(200..300).contains(&status) || self.env.json().items(&text, "keys").is_none() {
                     return Err(Error::server(["The JWK Set at ", &jwks_uri, " could not be read (HTTP ", &decimal(status.into()), ")."].concat()));
                 }
-                if self.env.json().items(&text, "keys").is_some() {
-                    // Cached only when readable: a captive portal's page does not stick for the tab session.
-                    let _ = self.env.logins().set(&self.keys.jwks(&jwks_uri), &text);
-                }
+                let _ = self.env.logins().set(&self.keys.jwks(&jwks_uri), &text);
                 Some(text)
             }
             Awaiting::Nothing => self.env.logins().get(&self.keys.jwks(&jwks_uri)).ok().flatten(),

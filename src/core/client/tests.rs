@@ -864,21 +864,39 @@ fn a_refresh_whose_signature_check_fails_keeps_the_rotated_refresh_token() {
     let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert!(request.body.as_deref().unwrap().contains("refresh_token=rt-at2"));
 
-    // A signature that fails with the cached key set: the set is fetched once more (new material under the same
-    // `kid`, or none), and a second failure is final; the rotated refresh token is kept then too.
+    // A key set that is no key set (a captive portal's page): the server's failure too, the session stays.
     let answer = tokens_answer("at3", Some(id_token(None, 1290)));
     assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Fetch(_)), "no key set cached yet");
-    assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
-    assert!(matches!(c.advance(&mut step, Some(Answer::Verified(false))).unwrap_err().code(), "id_token_invalid"), "fetched this step: final");
+    assert_eq!(c.advance(&mut step, http(200, "<html>Log in to the Wi-Fi</html>")).unwrap_err().code(), "server_error");
     assert_eq!(c.env().load_tokens().unwrap().refresh_token.as_ref().map(|t| t.secret()), Some("rt-at3"));
+
+    // A signature that fails with the cached key set: the set is fetched once more (new key material under the same
+    // `kid`, or none).
     let mut step = c.refresh().unwrap();
     c.advance(&mut step, None).unwrap();
     let answer = tokens_answer("at4", Some(id_token(None, 1290)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Fetch(_)), "no key set cached yet");
+    assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
+    assert_eq!(c.advance(&mut step, Some(Answer::Verified(true))).unwrap(), Action::Done(Outcome::AccessToken("at4".into())));
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at5", Some(id_token(None, 1291)));
     assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Verify(_)), "the cached key set");
     assert!(matches!(c.advance(&mut step, Some(Answer::Verified(false))).unwrap(), Action::Fetch(r) if r.url.ends_with("/jwks")));
     assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
-    assert_eq!(c.advance(&mut step, Some(Answer::Verified(true))).unwrap(), Action::Done(Outcome::AccessToken("at4".into())));
-    assert_eq!(c.env().load_tokens().unwrap().refresh_token.as_ref().map(|t| t.secret()), Some("rt-at4"));
+    assert_eq!(c.advance(&mut step, Some(Answer::Verified(true))).unwrap(), Action::Done(Outcome::AccessToken("at5".into())));
+    assert_eq!(c.env().load_tokens().unwrap().refresh_token.as_ref().map(|t| t.secret()), Some("rt-at5"));
+
+    // Failing again with the key set just fetched is final: the session ends, as a refused refresh does (every
+    // later refresh would bring the same token).
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at6", Some(id_token(None, 1292)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Verify(_)));
+    assert!(matches!(c.advance(&mut step, Some(Answer::Verified(false))).unwrap(), Action::Fetch(_)));
+    assert!(matches!(c.advance(&mut step, http(200, JWKS)).unwrap(), Action::Verify(_)));
+    assert_eq!(c.advance(&mut step, Some(Answer::Verified(false))).unwrap_err().code(), "id_token_invalid");
+    assert!(c.env().load_tokens().is_none(), "the session ended");
 }
 
 #[test]
