@@ -748,7 +748,7 @@ export class AuthClient {
   }
 
   async #userInfo() {
-    const token = await this.getAccessToken();
+    const token = await this.#accessToken();
     try {
       return await this.#run(() => this.#core.userInfo(token));
     } catch (e) {
@@ -756,7 +756,7 @@ export class AuthClient {
       // another caller already replaced it, and one more try; a refresh that fails says why (`login_required`).
       if (e?.code !== "invalid_token") throw e;
       const forceRefresh = this.#core.tokens()?.accessToken === token;
-      const fresh = await this.getAccessToken({ forceRefresh });
+      const fresh = await this.#accessToken({ forceRefresh });
       return this.#run(() => this.#core.userInfo(fresh));
     }
   }
@@ -801,10 +801,14 @@ export class AuthClient {
   }
 
   getAccessToken(options) {
+    return this.#freed ? Promise.reject(freedError()) : this.#accessToken(options);
+  }
+
+  /** `getAccessToken`, also for an operation that runs to its end after `free()` (a `fetch` and its retry). */
+  #accessToken(options) {
     let token;
     let minValidity;
     try {
-      this.#live();
       options = optionsOf(options, "options");
       minValidity = member(options, "minValidity") ?? undefined;
       // -1 refreshes whatever the token's lifetime, as keycloak-js's updateToken(-1) does.
@@ -862,11 +866,11 @@ export class AuthClient {
   async #fetch(input, init) {
     const request = toRequest(input, init);
     if (request.signal.aborted) throw abortReason(request.signal);
-    const token = await abortable(this.getAccessToken(), request.signal);
+    const token = await abortable(this.#accessToken(), request.signal);
     const [response, refresh] = await this.#send(request, token, true);
     if (!refresh || request.signal.aborted) return response;
-    // Refreshed unless another caller already replaced the refused token.
-    return retried(request, response, token, this.getTokens()?.accessToken, (forceRefresh) => this.getAccessToken({ forceRefresh }),
+    // Refreshed unless another caller already replaced the refused token; a `free()` meanwhile lets it end.
+    return retried(request, response, token, this.#core.tokens()?.accessToken, (forceRefresh) => this.#accessToken({ forceRefresh }),
       async (next) => (await this.#send(request, next, false))[0]);
   }
 

@@ -59,6 +59,27 @@ test('fetch: a 401 when no new token can be had gives the app the 401, not login
   assert.equal(refreshes(), 0);
 });
 
+test('fetch: free() while the request is out (a StrictMode cleanup) still lets its 401 refresh and retry', async (t) => {
+  const page = await login(t);
+  rs.a.on((_, n) => (n === 1
+    ? { status: 401, json: { error: 'invalid_token' }, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }
+    : { status: 200, json: { ok: true } }));
+  const got = await page.evaluate(async (u) => {
+    const c = window.hostile.clients.main;
+    const pending = c.fetch(u);
+    c.free();
+    try {
+      const r = await pending;
+      return { status: r.status };
+    } catch (e) {
+      return window.hostile.describe(e);
+    }
+  }, `${rs.a.url}/r`);
+  assert.deepEqual(got, { status: 200 }, 'the held fetch ran to its end');
+  assert.equal(rs.a.requests.length, 2);
+  assert.equal(refreshes(), 1);
+});
+
 test('onChange: after a listener logs out, no listener is left with the old session', async (t) => {
   rs.a.reset();
   const page = await world.open(t);
