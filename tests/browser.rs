@@ -287,6 +287,8 @@ async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
     let reserved = vec![("client_id".to_owned(), "x".to_owned())];
     let refused = client.logout(spa_auth::LogoutOptions { local_only: true, logout_params: reserved, ..Default::default() }).await;
     assert_eq!(refused.unwrap_err().code(), "invalid_argument");
+    let empty = client.logout(spa_auth::LogoutOptions { local_only: true, return_to: Some(String::new()), ..Default::default() }).await;
+    assert_eq!(empty.unwrap_err().code(), "invalid_argument", "an empty return_to");
     assert_eq!(webcrypto::load(name).await.unwrap().x, key.x, "the key stays");
     // Logout removes it: the next login makes another key.
     client.logout(spa_auth::LogoutOptions { local_only: true, ..Default::default() }).await.unwrap();
