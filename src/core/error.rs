@@ -59,6 +59,16 @@ impl Error {
         Error(Box::new(Fields { code, message, error, error_description }))
     }
 
+    /// `self` carrying the server's `error` and `error_description` too (its code and message stay): what the server
+    /// said, for a callback no login here takes.
+    pub fn with_server_error(mut self, error: Option<String>, description: Option<String>) -> Self {
+        if error.is_some() {
+            self.0.error = error;
+            self.0.error_description = description;
+        }
+        self
+    }
+
     /// An error the authorization server reported (`error`, `error_description`); its code is the server's.
     pub fn oauth(error: String, description: Option<String>) -> Self {
         // A proof refused for its time is most often a device clock that is off (RFC 9449 §11.1); a server that wants

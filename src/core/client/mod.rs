@@ -446,7 +446,9 @@ impl<E: Env> Client<E> {
 
     fn save(&self, set: &TokenSet) -> Result<()> {
         self.env.save_tokens(set)?;
-        self.set_session_at(self.env.now_ms());
+        // After this tab's last session even when the clock was set back (NTP, a laptop's sleep): the other tabs
+        // take only a newer one, and would otherwise send the refresh token this one spent.
+        self.set_session_at(self.env.now_ms().max(self.session_at().saturating_add(1)));
         self.changed();
         Ok(())
     }
@@ -546,9 +548,12 @@ impl<E: Env> Client<E> {
             });
         };
         let now = self.env.now();
-        let transaction = callback::check_state(self.take_login(&state, now)?, &self.config.issuer, now)?;
+        // An unknown, spent or expired state keeps its code, and the server's own error (the user cancelled at a
+        // provider page left open too long: RFC 6749 §4.1.2.1) goes with it for the app to see.
+        let checked = self.take_login(&state, now).and_then(|login| callback::check_state(login, &self.config.issuer, now));
+        let transaction = checked.map_err(|e| e.with_server_error(response.error.clone(), response.error_description.clone()))?;
         let quiet = response.error.as_deref().is_some_and(|e| QUIET_ERRORS.contains(&e));
-        if transaction.silent && quiet && response.iss.as_deref().is_none_or(|iss| iss == self.config.issuer) {
+        if transaction.silent && quiet && !response.repeated && response.iss.as_deref().is_none_or(|iss| iss == self.config.issuer) {
             return Ok(Step::new(State::Quiet(transaction.app_state)));
         }
         if response.error.is_some() {
@@ -579,7 +584,10 @@ impl<E: Env> Client<E> {
             options.return_to.clone_from(&self.config.post_logout_redirect_uri);
         }
         let set = self.stored();
-        self.env.remove_tokens()?;
+        // Another issuer's session under the same client id (another realm's client on this page) is not this one's.
+        if self.env.load_tokens().is_none_or(|s| s.issuer == self.config.issuer) {
+            self.env.remove_tokens()?;
+        }
         self.env.logins().remove(&self.keys.session_at())?;
         self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at().saturating_add(1)));
         let logins = self.env.logins();
@@ -977,7 +985,8 @@ impl<E: Env> Client<E> {
     fn finish(&self, set: TokenSet, finish: Finish) -> Result<Action> {
         match finish {
             Finish::Login(app_state) => {
-                let set = TokenSet { login_at: Some(self.env.now_ms()), ..set };
+                // After the last logout known here, also when the clock was set back since: the tabs take it.
+                let set = TokenSet { login_at: Some(self.env.now_ms().max(self.logged_out_at().saturating_add(1))), ..set };
                 self.save(&set)?;
                 Ok(Action::Done(Outcome::LoggedIn(app_state)))
             }

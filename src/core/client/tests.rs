@@ -767,6 +767,11 @@ fn a_silent_check_ends_quietly_on_login_required_and_is_tried_once() {
     let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
     let required = ["https://app.example/cb?error=login_required&state=", &param(&url, "state")].concat();
     assert_eq!(c.callback(&required).unwrap_err().code(), "login_required");
+    // A repeated parameter (RFC 6749 §3.1) is no quiet answer either.
+    let mut step = c.silent_login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let repeated = ["https://app.example/cb?error=login_required&error=x&state=", &param(&url, "state")].concat();
+    assert!(c.callback(&repeated).is_err());
 }
 
 #[test]
@@ -1050,9 +1055,40 @@ fn a_session_of_another_issuer_under_the_same_client_id_is_never_used() {
             Action::Verify(_) => panic!("no signature to check"),
         }
     }
-    // The same session is still A's.
+    // Nor does it forget A's session (two realms' clients with one client id on a page): it is still A's.
+    assert_eq!(b.env().tokens.get("t").unwrap().as_deref(), Some(text.as_str()), "B's logout left A's session");
     a.env().tokens.set("t", &text).unwrap();
     assert!(a.is_authenticated());
+}
+
+#[test]
+fn a_clock_set_back_never_orders_a_new_session_or_login_before_an_older_one() {
+    let c = logged_in();
+    let first = c.session_at();
+    let old_text = c.session_text().unwrap();
+    // NTP sets the clock back ten minutes; a refresh now is still the newer session for the other tabs.
+    c.env().now.set(400);
+    let mut step = c.refresh().unwrap();
+    c.advance(&mut step, None).unwrap();
+    assert_eq!(c.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap(), Action::Done(Outcome::AccessToken("at2".into())));
+    assert!(c.session_at() > first, "{} after {first}", c.session_at());
+    let other_tab = client(|_| {});
+    other_tab.env().now.set(400);
+    other_tab.set_session_at(first);
+    other_tab.env().tokens.set("t", &old_text).unwrap();
+    assert!(other_tab.adopt(&c.session_text().unwrap(), c.session_at()), "the other tab takes the refreshed session");
+    // A logout, the clock set back again, a login: it comes after the logout for every tab.
+    let mut step = c.logout(LogoutOptions { local_only: true, ..LogoutOptions::default() }).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let logged_out_at = c.logged_out_at();
+    c.env().now.set(100);
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!("discovery is cached") };
+    let mut step = c.callback(&["https://app.example/cb?code=c2&state=", &param(&url, "state"), "&iss=", ISSUER].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = tokens_answer("at3", Some(id_token(Some(&param(&url, "nonce")), 100)));
+    assert_eq!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Done(Outcome::LoggedIn(None)));
+    assert!(c.env().load_tokens().unwrap().login_at.unwrap() > logged_out_at);
 }
 
 #[test]
@@ -1192,6 +1228,19 @@ fn an_error_answer_without_state_keeps_the_server_error() {
     let e = c.callback("https://app.example/cb?error=access_denied&error_description=no%20thanks").unwrap_err();
     assert_eq!((e.code(), e.error(), e.error_description()), ("invalid_state", Some("access_denied"), Some("no thanks")));
     assert!(e.message().contains("access_denied"), "{}", e.message());
+    // With the state of a login that expired (a provider page left open past 10 minutes, then Cancel), or one
+    // already spent: the code says why no login takes it, and the server's error goes with it.
+    let mut step = c.login(LoginOptions::default());
+    c.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    c.env().now.set(1000 + 601);
+    let cancelled = ["https://app.example/cb?error=access_denied&error_description=cancelled&state=", &param(&url, "state")].concat();
+    let e = c.callback(&cancelled).unwrap_err();
+    assert_eq!((e.code(), e.error(), e.error_description()), ("invalid_state", Some("access_denied"), Some("cancelled")));
+    let e = c.callback(&cancelled).unwrap_err();
+    assert_eq!((e.code(), e.error()), ("invalid_state", Some("access_denied")), "spent: {}", e.message());
+    let e = c.callback("https://app.example/cb?error=access_denied&state=unknown").unwrap_err();
+    assert_eq!((e.code(), e.error()), ("missing_transaction", Some("access_denied")));
 }
 
 #[test]
