@@ -330,7 +330,11 @@ not have; spa-auth does not fall back to bearer tokens silently.",
             Some(url) => url.clone(),
             None => location::href()?,
         };
-        let key = self.client().env().tokens_key().to_owned();
+        let mut key = self.client().env().tokens_key().to_owned();
+        if self.client().config().storage == crate::core::config::StorageKind::Memory {
+            // Per client where its tokens are its own: another's login would not be this one's.
+            key = [&key, "@", &crate::core::token::decimal(Rc::as_ptr(&self.inner) as usize as u64)].concat();
+        }
         let running = HANDLING.with(|handling| {
             let handling = handling.borrow();
             let (k, first, scrubbed, task, outcome) = handling.as_ref()?;

@@ -601,7 +601,8 @@ export class AuthClient {
   async #callback(url) {
     url = urlOf(url, "url");
     const href = url ?? window.location.href;
-    const key = this.#core.tokensKey();
+    // Per client where its tokens are its own (`storage: "memory"`): another's login would not be this one's.
+    const key = this.#core.memory() ? this : this.#core.tokensKey();
     const last = lastCallback;
     if (last?.key === key && (href === last.href || (href === last.scrubbed && !this.#core.isCallback(href)))) {
       // The same callback again (React's StrictMode runs effects twice): the same outcome, and this client's

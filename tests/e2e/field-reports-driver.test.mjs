@@ -119,6 +119,28 @@ test('handleRedirectCallback twice at once (React StrictMode): one code exchange
   assert.equal(world.op.tokenRequests.filter((r) => r.grantType === 'authorization_code').length, 1);
 });
 
+test('storage "memory": a second client\'s call for the same callback is not told of a login it does not hold', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => {
+    window.hostile.client('main', o);
+    window.hostile.client('twin', o); // a StrictMode remount's new client, with the same options
+  }, world.options({ storage: 'memory' }));
+  const url = await page.evaluate(() => window.hostile.clients.main.buildAuthorizeUrl());
+  const callback = await followAuthorize(url);
+  const got = await page.evaluate(async (u) => {
+    window.history.replaceState(null, '', u);
+    const { main, twin } = window.hostile.clients;
+    const both = await Promise.allSettled([main.handleRedirectCallback(), twin.handleRedirectCallback()]);
+    return {
+      outcomes: both.map((r) => (r.status === 'fulfilled' ? 'resolved' : r.reason.code)),
+      main: main.isAuthenticated(),
+      twin: twin.isAuthenticated(),
+    };
+  }, callback);
+  // Before, the twin resolved as if logged in, holding nothing: its tokens live in the other client only.
+  assert.deepEqual(got, { outcomes: ['resolved', 'invalid_state'], main: true, twin: false });
+});
+
 test('a popup redirect page handling its callback twice at once (StrictMode): both wait for the opener alike', async (t) => {
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options());
