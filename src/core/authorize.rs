@@ -2,7 +2,7 @@
 
 use super::config::{check_authorization_params, Config, ResponseMode};
 use super::encoding::append_query;
-use super::error::{code, Result};
+use super::error::{code, Error, Result};
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
 use super::json::{FromJson, Json, Member, Reader};
@@ -38,11 +38,15 @@ pub struct Transaction {
     /// granted one when the token answer leaves `scope` out (RFC 6749 §5.1); stored only then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The client's `audience`: a callback is redeemed only by a client for the same one (sessions are kept per
+    /// audience, logins under the client id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope"])?;
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope", "audience"])?;
         let transaction = Transaction {
             issuer: r.text().unwrap_or_default(),
             verifier: PkceVerifier::new(r.required()),
@@ -54,6 +58,7 @@ impl FromJson for Transaction {
             dpop_jkt: r.text(),
             max_age: r.number().map(|s| s as u64),
             scope: r.text(),
+            audience: r.text(),
         };
         r.finish(transaction)
     }
@@ -105,7 +110,7 @@ pub struct LoginRandomness {
 }
 
 /// Builds the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
-/// `scope` and `audience` given in `authorizationParams` replace the options of the same name.
+/// A `scope` given in `authorizationParams` replaces the option; an `audience` there must be the client's.
 pub fn authorization_request(
     config: &Config,
     authorization_endpoint: &str,
@@ -125,7 +130,14 @@ pub fn authorization_request(
     };
     // An empty one is none, as for the options: the configured one goes.
     let scope = take(&mut extra, "scope").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| config.scope.clone());
-    let audience = take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).or_else(|| config.audience.clone());
+    // Sessions are kept per audience: a login for another one would be stored as this client's.
+    if take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).is_some_and(|a| Some(&a) != config.audience.as_ref()) {
+        return Err(Error::new(
+            code::INVALID_ARGUMENT,
+            "`authorizationParams.audience` differs from the client's: make a client per audience.",
+        ));
+    }
+    let audience = config.audience.clone();
 
     let verifier = PkceVerifier::from_random(&random.verifier);
     let state = match login.popup {
@@ -177,6 +189,7 @@ pub fn authorization_request(
             dpop_jkt: login.dpop_jkt,
             max_age,
             scope: (scope != config.scope).then_some(scope),
+            audience,
         },
         state,
     })
@@ -257,6 +270,14 @@ mod tests {
         login.authorization_params.push(("audience".into(), "".into()));
         let q = query(&authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap().url);
         assert_eq!((get(&q, "scope"), get(&q, "audience")), (Some(c.scope.as_str()), Some("https://api")));
+        // Another API's audience for one login would be stored as this client's session: refused before it leaves.
+        let mut login = LoginOptions::default();
+        login.authorization_params.push(("audience".into(), "https://other-api".into()));
+        assert_eq!(authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap_err().code(), "invalid_argument");
+        let mut login = LoginOptions::default();
+        login.authorization_params.push(("audience".into(), "https://api".into()));
+        let req = authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap();
+        assert_eq!(req.transaction.audience.as_deref(), Some("https://api"), "the same one is fine, and kept with the login");
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn scrub_url(url: &str, mode: ResponseMode) -> String {
 /// What the store held under the callback's state.
 pub enum StoredLogin {
     /// A login started here and not yet completed.
-    Pending(Transaction),
+    Pending(Box<Transaction>),
     /// A state already redeemed once.
     Used,
     /// Nothing under this state, though this tab has other logins in progress.
@@ -127,7 +127,7 @@ pub enum StoredLogin {
 
 /// Checks the callback's state against what the store held: known, unused, not expired (single use is the
 /// shell's part: it deletes the transaction before this runs).
-pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Transaction> {
+pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Box<Transaction>> {
     match stored {
         StoredLogin::Pending(t) if t.issuer != issuer => Err(Error::new(
             code::ISSUER_MISMATCH,
@@ -191,7 +191,7 @@ mod tests {
     use crate::core::secret::PkceVerifier;
 
     fn tx(created_at: u64) -> Transaction {
-        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None }
+        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None }
     }
 
     const ISS: &str = "https://id.example.com";
@@ -264,7 +264,7 @@ mod tests {
     #[test]
     fn a_good_callback_yields_the_code() {
         let r = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fid.example.com", ResponseMode::Query);
-        assert!(check_state(StoredLogin::Pending(tx(100)), ISS, 200).is_ok());
+        assert!(check_state(StoredLogin::Pending(Box::new(tx(100))), ISS, 200).is_ok());
         assert_eq!(check_response(r, ISS, true).unwrap().secret(), "c");
     }
 
@@ -275,9 +275,9 @@ mod tests {
         let back = check_state(StoredLogin::Used, ISS, 1000).unwrap_err();
         assert!(back.message().contains("Back button") && back.message().contains("isAuthenticated()"), "{}", back.message());
         assert_eq!(code(StoredLogin::Unknown), "invalid_state");
-        assert_eq!(code(StoredLogin::Pending(tx(100))), "invalid_state");
+        assert_eq!(code(StoredLogin::Pending(Box::new(tx(100)))), "invalid_state");
         assert_eq!(code(StoredLogin::NoneStarted), "missing_transaction");
-        assert_eq!(check_state(StoredLogin::Pending(tx(990)), "https://other.example.com", 1000).unwrap_err().code(), "issuer_mismatch");
+        assert_eq!(check_state(StoredLogin::Pending(Box::new(tx(990))), "https://other.example.com", 1000).unwrap_err().code(), "issuer_mismatch");
     }
 
     #[test]

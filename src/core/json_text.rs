@@ -261,6 +261,7 @@ mod tests {
             dpop_jkt: Some("jkt".into()),
             max_age: Some(0),
             scope: Some("openid \"x\"".into()),
+            audience: Some("https://api".into()),
         });
         same_as_serde_json(&vec![-3i64, 0, 7]);
         same_as_serde_json(&(None as Option<String>));

@@ -97,7 +97,7 @@ function optionsText(value, what, code) {
       const type = typeof v;
       if ((type === "symbol" || type === "function") && isSecretName(name)) return "";
       if (type === "bigint" || (code === "invalid_config" && type === "number" && !Number.isFinite(v))) {
-        throw new AuthError(code, `\`${name}\` cannot be ${type === "bigint" ? "a BigInt" : v}: options are JSON data.`);
+        throw invalid(name, name === "leeway" || name === "timeoutMs" ? "a finite number" : "JSON data", v, code);
       }
       return v === undefined && this === top ? null : v;
     });

@@ -308,8 +308,8 @@ test('values JSON cannot carry are named or dropped as JSON drops them, and a cl
   const message = (name) => assertAuthError(outcomes[name], 'invalid_config').message;
   assert.equal(outcomes.foreign.ok, true, JSON.stringify(outcomes.foreign));
   assert.equal(outcomes.vue.ok, true, JSON.stringify(outcomes.vue));
-  assert.match(message('bigint'), /`leeway` cannot be a BigInt/);
-  assert.match(message('nan'), /`scope` cannot be NaN/);
+  assert.match(message('bigint'), /`leeway` must be a finite number, got a bigint/);
+  assert.match(message('nan'), /`scope` must be JSON data, got NaN/);
   for (const name of ['secretFunction', 'secretSymbol', 'secretHidden', 'secretNested']) assert.match(message(name), /client secret must never/, name);
   assert.match(message('header'), /The header "Origin": "x" is one the browser does not send/);
   assert.match(message('headerValue'), /The header "x-client-id": "客户" .* not Latin-1/);

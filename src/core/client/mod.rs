@@ -550,7 +550,15 @@ impl<E: Env> Client<E> {
         let now = self.env.now();
         // An unknown, spent or expired state keeps its code, and the server's own error (the user cancelled at a
         // provider page left open too long: RFC 6749 §4.1.2.1) goes with it for the app to see.
-        let checked = self.take_login(&state, now).and_then(|login| callback::check_state(login, &self.config.issuer, now));
+        let checked = self.take_login(&state, now).and_then(|login| callback::check_state(login, &self.config.issuer, now)).and_then(|t| {
+            if t.audience == self.config.audience {
+                return Ok(t);
+            }
+            Err(Error::new(
+                code::INVALID_STATE,
+                "This callback's login is another `audience`'s client's.",
+            ))
+        });
         let transaction = checked.map_err(|e| e.with_server_error(response.error.clone(), response.error_description.clone()))?;
         let quiet = response.error.as_deref().is_some_and(|e| QUIET_ERRORS.contains(&e));
         if transaction.silent && quiet && !response.repeated && response.iss.as_deref().is_none_or(|iss| iss == self.config.issuer) {
@@ -562,7 +570,7 @@ impl<E: Env> Client<E> {
                 .err()
                 .unwrap_or_else(|| Error::server("The callback carries an error.")));
         }
-        Ok(Step::new(State::Callback { response: Some(Box::new(response)), transaction: Box::new(transaction), sent: false }))
+        Ok(Step::new(State::Callback { response: Some(Box::new(response)), transaction, sent: false }))
     }
 
     /// A refresh (RFC 6749 §6) of the stored session; ends with the new access token. Drivers run at most one
@@ -925,7 +933,7 @@ impl<E: Env> Client<E> {
         if let Some(text) = logins.get(&key)? {
             logins.remove(&key)?;
             logins.set(&self.keys.used_state(state), &decimal(now + TRANSACTION_TTL))?;
-            return Ok(Transaction::read(self.env.json(), &text).map_or(StoredLogin::Unknown, StoredLogin::Pending));
+            return Ok(Transaction::read(self.env.json(), &text).map_or(StoredLogin::Unknown, |t| StoredLogin::Pending(Box::new(t))));
         }
         if logins.get(&self.keys.used_state(state))?.is_some() {
             return Ok(StoredLogin::Used);

@@ -1111,6 +1111,22 @@ fn a_refresh_that_ends_after_another_tab_logged_in_answers_with_that_login() {
 }
 
 #[test]
+fn a_login_started_for_another_audience_is_not_redeemed_by_this_client() {
+    // Two clients with one client id for two APIs: the app handles the callback with the wrong one.
+    let b = client(|o| o.audience = Some("https://api2".into()));
+    let mut step = b.login(LoginOptions::default());
+    b.advance(&mut step, None).unwrap();
+    let Action::Done(Outcome::AuthorizeUrl(url)) = b.advance(&mut step, http(200, &metadata())).unwrap() else { panic!() };
+    assert_eq!(param(&url, "audience"), "https://api2");
+    let a = client(|o| o.audience = Some("https://api1".into()));
+    a.env().logins.set(&a.keys.transaction(&param(&url, "state")), &b.env().logins.get(&b.keys.transaction(&param(&url, "state"))).unwrap().unwrap()).unwrap();
+    let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state"), "&iss=", ISSUER].concat();
+    let e = a.callback(&back).unwrap_err();
+    assert!(e.code() == "invalid_state" && e.message().contains("audience"), "{}", e.message());
+    assert!(a.tokens().is_none());
+}
+
+#[test]
 fn a_session_asked_for_another_audience_is_never_used() {
     let a = client(|o| o.audience = Some("https://api-one.example".into()));
     let mut step = a.login(LoginOptions::default());
