@@ -118,8 +118,14 @@ pub fn authorization_request(
     random: &LoginRandomness,
     now: u64,
 ) -> Result<AuthorizationRequest> {
+    let own = check_authorization_params(&login.authorization_params, code::INVALID_ARGUMENT)?;
+    // Sessions are kept per audience: a login's own for another API would be stored as this client's session.
+    let configured = config.audience.as_ref().or_else(|| config.authorization_params.iter().find(|(n, _)| n == "audience").map(|(_, v)| v));
+    if own.iter().any(|(n, v)| n == "audience" && !v.trim().is_empty() && Some(v) != configured) {
+        return Err(Error::new(code::INVALID_ARGUMENT, "`authorizationParams.audience` differs from the client's: make a client per audience."));
+    }
     let mut extra: Vec<(String, String)> = config.authorization_params.clone();
-    for (name, value) in check_authorization_params(&login.authorization_params, code::INVALID_ARGUMENT)? {
+    for (name, value) in own {
         match extra.iter_mut().find(|(n, _)| *n == name) {
             Some(pair) => pair.1 = value,
             None => extra.push((name, value)),
@@ -130,14 +136,7 @@ pub fn authorization_request(
     };
     // An empty one is none, as for the options: the configured one goes.
     let scope = take(&mut extra, "scope").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| config.scope.clone());
-    // Sessions are kept per audience: a login for another one would be stored as this client's.
-    if take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).is_some_and(|a| Some(&a) != config.audience.as_ref()) {
-        return Err(Error::new(
-            code::INVALID_ARGUMENT,
-            "`authorizationParams.audience` differs from the client's: make a client per audience.",
-        ));
-    }
-    let audience = config.audience.clone();
+    let audience = take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).or_else(|| config.audience.clone());
 
     let verifier = PkceVerifier::from_random(&random.verifier);
     let state = match login.popup {
@@ -189,7 +188,7 @@ pub fn authorization_request(
             dpop_jkt: login.dpop_jkt,
             max_age,
             scope: (scope != config.scope).then_some(scope),
-            audience,
+            audience: config.audience.clone(),
         },
         state,
     })
@@ -278,6 +277,14 @@ mod tests {
         login.authorization_params.push(("audience".into(), "https://api".into()));
         let req = authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap();
         assert_eq!(req.transaction.audience.as_deref(), Some("https://api"), "the same one is fine, and kept with the login");
+        // An `audience` in the options' `authorizationParams` (auth0-spa-js v2's place) is the client's too.
+        let c = config(&[("audience", "https://cfg")]);
+        let mut login = LoginOptions::default();
+        login.authorization_params.push(("audience".into(), "https://cfg".into()));
+        assert_eq!(get(&query(&authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap().url), "audience"), Some("https://cfg"));
+        let mut login = LoginOptions::default();
+        login.authorization_params.push(("audience".into(), "https://x".into()));
+        assert_eq!(authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap_err().code(), "invalid_argument");
     }
 
     #[test]

@@ -358,9 +358,6 @@ impl Options {
                 }
             }
         };
-        // An `audience` given in `authorizationParams` (as auth0-spa-js v2 takes it) is the client's audience: its
-        // session is kept apart under it (one that differs from the `audience` option is refused at login).
-        let given = self.authorization_params.iter().find(|(n, _)| n == "audience").map(|(_, v)| v.clone());
         Ok(Config {
             scope: self.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
             leeway: bounded(self.leeway, 0.0..=86_400.0, DEFAULT_LEEWAY).unwrap_or(DEFAULT_LEEWAY),
@@ -372,7 +369,7 @@ impl Options {
             issuer: self.issuer,
             client_id: self.client_id,
             redirect_uri: self.redirect_uri,
-            audience: self.audience.filter(|a| !a.is_empty()).or(given).filter(|a| !a.trim().is_empty()),
+            audience: self.audience.filter(|a| !a.is_empty()),
             discovery_url,
             authorization_endpoint: self.authorization_endpoint,
             token_endpoint: self.token_endpoint,
@@ -480,16 +477,6 @@ mod tests {
     fn dpop_is_carried_into_the_configuration() {
         assert!(Options { dpop: true, ..options() }.validate().unwrap().dpop);
         assert!(!options().validate().unwrap().dpop);
-    }
-
-    #[test]
-    fn an_audience_in_authorization_params_is_the_clients_audience() {
-        // As auth0-spa-js v2 takes it: the session is kept under it, and it is sent once.
-        let params = vec![("audience".to_owned(), "https://api".to_owned()), ("prompt".to_owned(), "login".to_owned())];
-        let c = Options { authorization_params: params.clone(), ..options() }.validate().unwrap();
-        assert_eq!(c.audience.as_deref(), Some("https://api"));
-        let c = Options { audience: Some("https://mine".into()), authorization_params: params, ..options() }.validate().unwrap();
-        assert_eq!(c.audience.as_deref(), Some("https://mine"), "the option wins (and a login with the other is refused)");
     }
 
     #[test]

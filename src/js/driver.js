@@ -911,7 +911,7 @@ export class AuthClient {
       // Checked before anything happens: a mistaken argument (an onclick's event) leaves session and DPoP key alone.
       options = optionsOf(options, "options");
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
-      if (returnTo === "") throw invalid("returnTo", "a URL, not empty", returnTo);
+      if (returnTo?.trim() === "") throw invalid("returnTo", "a URL, not empty", returnTo);
       localOnly = flag(member(options, "localOnly"), "localOnly");
       idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
       text = optionsText({ logoutParams: member(options, "logoutParams") }, "logout options", "invalid_argument");

@@ -115,7 +115,8 @@ export type PubliqOptions = Omit<AuthClientOptions,
 export interface LoginOptions {
     /** Any JSON value, handed back by `handleRedirectCallback`. */
     appState?: unknown;
-    /** Extra authorize parameters for this login only. */
+    /** Extra authorize parameters for this login only; an `audience` other than the client's is `invalid_argument`
+     * (sessions are kept per audience: make a client per API). */
     authorizationParams?: Record<string, string>;
 }
 

@@ -448,7 +448,7 @@ impl<E: Env> Client<E> {
         self.env.save_tokens(set)?;
         // After this tab's last session even when the clock was set back (NTP, a laptop's sleep): the other tabs
         // take only a newer one, and would otherwise send the refresh token this one spent.
-        self.set_session_at(self.env.now_ms().max(self.session_at().saturating_add(1)));
+        self.set_session_at(self.env.now_ms().max(self.session_at().max(self.logged_out_at()).saturating_add(1)));
         self.changed();
         Ok(())
     }
@@ -550,15 +550,7 @@ impl<E: Env> Client<E> {
         let now = self.env.now();
         // An unknown, spent or expired state keeps its code, and the server's own error (the user cancelled at a
         // provider page left open too long: RFC 6749 §4.1.2.1) goes with it for the app to see.
-        let checked = self.take_login(&state, now).and_then(|login| callback::check_state(login, &self.config.issuer, now)).and_then(|t| {
-            if t.audience == self.config.audience {
-                return Ok(t);
-            }
-            Err(Error::new(
-                code::INVALID_STATE,
-                "This callback's login is another `audience`'s client's.",
-            ))
-        });
+        let checked = self.take_login(&state, now).and_then(|login| callback::check_state(login, &self.config.issuer, now));
         let transaction = checked.map_err(|e| e.with_server_error(response.error.clone(), response.error_description.clone()))?;
         let quiet = response.error.as_deref().is_some_and(|e| QUIET_ERRORS.contains(&e));
         if transaction.silent && quiet && !response.repeated && response.iss.as_deref().is_none_or(|iss| iss == self.config.issuer) {
@@ -592,12 +584,11 @@ impl<E: Env> Client<E> {
             options.return_to.clone_from(&self.config.post_logout_redirect_uri);
         }
         let set = self.stored();
-        // Another issuer's session under the same client id (another realm's client on this page) is not this one's.
-        if self.env.load_tokens().is_none_or(|s| s.issuer == self.config.issuer) {
-            self.env.remove_tokens()?;
-        }
+        self.env.remove_tokens()?;
+        // After the last logout and the session it ends, also when the clock was set back since: every tab orders it so.
+        let ended = set.as_ref().and_then(|s| s.login_at).unwrap_or(0).max(self.session_at()).max(self.logged_out_at());
         self.env.logins().remove(&self.keys.session_at())?;
-        self.set_logged_out_at(self.env.now_ms().max(self.logged_out_at().saturating_add(1)));
+        self.set_logged_out_at(self.env.now_ms().max(ended.saturating_add(1)));
         let logins = self.env.logins();
         for key in logins.keys(self.keys.prefix())? {
             if self.keys.is_login_record(&key) {
@@ -931,9 +922,14 @@ impl<E: Env> Client<E> {
         let logins = self.env.logins();
         let key = self.keys.transaction(state);
         if let Some(text) = logins.get(&key)? {
+            let transaction = Transaction::read(self.env.json(), &text);
+            if transaction.as_ref().is_some_and(|t| t.audience != self.config.audience) {
+                // Started by the client for another audience (same client id): left for it to redeem.
+                return Err(Error::new(code::INVALID_STATE, "This callback's login is another `audience`'s client's: handle it with that one."));
+            }
             logins.remove(&key)?;
             logins.set(&self.keys.used_state(state), &decimal(now + TRANSACTION_TTL))?;
-            return Ok(Transaction::read(self.env.json(), &text).map_or(StoredLogin::Unknown, |t| StoredLogin::Pending(Box::new(t))));
+            return Ok(transaction.map_or(StoredLogin::Unknown, |t| StoredLogin::Pending(Box::new(t))));
         }
         if logins.get(&self.keys.used_state(state))?.is_some() {
             return Ok(StoredLogin::Used);
