@@ -188,7 +188,7 @@ async function run(step, ms, key) {
       if (action.authorization !== undefined) headers.Authorization = action.authorization;
       if (action.dpop !== undefined) headers.DPoP = await prove(key, action.dpop);
       // Never an answer from the HTTP cache (a key set fetched again after a key rotation must be the new one).
-      const init = { headers, signal: AbortSignal.timeout?.(ms), cache: "no-cache" };
+      const init = { headers, signal: timeoutSignal(ms), cache: "no-cache" };
       if (action.body !== undefined) {
         headers["Content-Type"] = "application/x-www-form-urlencoded";
         // A redirect is not followed with a code, verifier or refresh token in the body (a 307 or 308 would send
@@ -208,6 +208,15 @@ async function run(step, ms, key) {
   } finally {
     step.free();
   }
+}
+
+/** A signal that aborts after `ms` with a `TimeoutError`: `AbortSignal.timeout`, or where it is missing (Safari
+ * before 16) the same by a timer, so `timeoutMs` bounds every request there too. */
+function timeoutSignal(ms) {
+  if (AbortSignal.timeout) return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException("The request took too long.", "TimeoutError")), ms);
+  return controller.signal;
 }
 
 /** `make()`, the first call into the wasm: before the web build's `init()` (or in server-side rendering, where no
@@ -1023,7 +1032,7 @@ export class LegacyJwtClient {
       let status = -1;
       let text = "";
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout?.(10000), cache: "no-cache" });
+        const response = await fetch(url, { signal: timeoutSignal(10000), cache: "no-cache" });
         status = response.status;
         text = await response.text();
       } catch (e) {

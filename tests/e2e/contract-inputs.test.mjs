@@ -330,6 +330,20 @@ test('timeouts: a token endpoint that never answers is `timeout` after timeoutMs
   await world.assertStillWorks(page);
 });
 
+test('timeouts: where AbortSignal.timeout is missing (Safari before 16) a timer bounds the request', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => {
+    AbortSignal.timeout = undefined;
+    window.hostile.client('main', o);
+  }, world.options({ timeoutMs: 800 }));
+  world.op.nextToken(() => ({ hang: true }));
+  const started = Date.now();
+  const { outcome } = await world.loginInPlace(page);
+  const took = Date.now() - started;
+  assertAuthError(outcome, 'timeout', /took longer than 800 ms/);
+  assert.ok(took >= 700 && took < 5000, `rejected after about timeoutMs (${took} ms)`);
+});
+
 test('timeouts: the caller\'s AbortController aborts auth.fetch without a refresh', async (t) => {
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options());
