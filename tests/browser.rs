@@ -511,3 +511,26 @@ async fn a_callback_whose_first_caller_is_dropped_still_ends_and_a_replay_is_inv
     assert_eq!(calls, Some(1.0), "one code exchange");
     session().clear().unwrap();
 }
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn without_abort_signal_timeout_a_timer_bounds_the_rust_drivers_requests() {
+    // Safari before 16 has no AbortSignal.timeout: the Rust driver's requests are bounded by a timer there.
+    let class = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("AbortSignal")).unwrap();
+    let timeout = JsValue::from_str("timeout");
+    let saved = js_sys::Reflect::get(&class, &timeout).unwrap();
+    js_sys::Reflect::set(&class, &timeout, &JsValue::UNDEFINED).unwrap();
+    let signal = spa_auth::browser::http::timeout_signal(30);
+    js_sys::Reflect::set(&class, &timeout, &saved).unwrap();
+    let signal = signal.expect("a signal from the timer");
+    assert!(!signal.aborted());
+    sleep(120).await;
+    assert!(signal.aborted(), "aborted once the time is up");
+}

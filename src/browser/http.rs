@@ -83,12 +83,20 @@ pub async fn send(request: &HttpRequest, timeout_ms: u64, proof: Option<&str>) -
     }
 }
 
-/// `AbortSignal.timeout(ms)`, or `None` in a browser without it (Chrome before 103, Firefox before 100, Safari
-/// before 16): the request then runs unbounded, as in the JS driver, instead of failing with a JavaScript error.
-fn timeout_signal(ms: u32) -> Option<web_sys::AbortSignal> {
+/// `AbortSignal.timeout(ms)`, or in a browser without it (Chrome before 103, Firefox before 100, Safari before 16)
+/// the same by a timer, as in the JS driver; `None` only without a window.
+pub fn timeout_signal(ms: u32) -> Option<web_sys::AbortSignal> {
     let class = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("AbortSignal")).ok()?;
-    let timeout = js_sys::Reflect::get(&class, &JsValue::from_str("timeout")).ok()?.dyn_into::<js_sys::Function>().ok()?;
-    timeout.call1(&class, &JsValue::from(ms)).ok()?.dyn_into().ok()
+    let timeout = js_sys::Reflect::get(&class, &JsValue::from_str("timeout")).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(signal) = timeout.and_then(|t| t.call1(&class, &JsValue::from(ms)).ok()?.dyn_into().ok()) {
+        return Some(signal);
+    }
+    let controller = web_sys::AbortController::new().ok()?;
+    let signal = controller.signal();
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+    web_sys::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), delay).ok()?;
+    Some(signal)
 }
 
 /// A response's `DPoP-Nonce` and `WWW-Authenticate` headers (RFC 9449 §8, §9).
