@@ -29,7 +29,8 @@ impl<E: Env> Client<E> {
     }
 
     /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
-    /// `kid`), the key that fits the token, the driver's verification, then [`finish`](Self::finish).
+    /// `kid` or a signature that fails with the cached set), the key that fits the token, the driver's verification,
+    /// then [`finish`](Self::finish).
     pub(super) fn check_signature(
         &self,
         step: &mut Step,
