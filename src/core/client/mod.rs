@@ -700,11 +700,11 @@ impl<E: Env> Client<E> {
                             refresh_token = rotated.clone();
                         }
                     }
-                    return self.verify_then_finish(step, set, Finish::Refresh { refresh_token }, false, Awaiting::Nothing, None);
+                    return self.check_signature(step, set, Finish::Refresh { refresh_token }, false, Awaiting::Nothing, None);
                 }
                 self.finish(set, Finish::Refresh { refresh_token })
             }
-            State::Verifying { set, finish, fetched, awaiting } => self.verify_then_finish(step, set, finish, fetched, awaiting, answer),
+            State::Verifying { set, finish, fetched, awaiting } => self.check_signature(step, set, finish, fetched, awaiting, answer),
             State::Logout { set, options, endpoints: None, .. } => {
                 // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
                 // the redirect, not the logout.

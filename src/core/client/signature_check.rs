@@ -3,29 +3,16 @@
 use super::*;
 
 impl<E: Env> Client<E> {
-    /// [`check_signature`](Self::check_signature); a refresh whose ID token fails it for good (not a key set that
-    /// could not be fetched for a moment, which keeps the session and its rotated refresh token) ends the session,
-    /// as a refused refresh does: every later refresh would bring the same token.
-    pub(super) fn verify_then_finish(
-        &self,
-        step: &mut Step,
-        set: TokenSet,
-        finish: Finish,
-        fetched: bool,
-        awaiting: Awaiting,
-        answer: Option<Answer>,
-    ) -> Result<Action> {
-        let refreshed = match &finish {
-            Finish::Refresh { refresh_token } => Some(refresh_token.clone()),
-            Finish::Login(_) => None,
-        };
-        let result = self.check_signature(step, set, finish, fetched, awaiting, answer);
-        if let (Err(e), Some(refresh_token)) = (&result, refreshed) {
-            if e.code() == code::ID_TOKEN_INVALID && self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+    /// `e`, a signature check that failed for good (not a key set that could not be fetched for a moment, which
+    /// keeps the session and its rotated refresh token); for a refresh it ends the session, as a refused refresh
+    /// does: every later refresh would bring the same token.
+    fn refused(&self, finish: &Finish, e: Error) -> Error {
+        if let Finish::Refresh { refresh_token } = finish {
+            if self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token)) {
                 self.forget_tokens();
             }
         }
-        result
+        e
     }
 
     /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
@@ -54,7 +41,7 @@ impl<E: Env> Client<E> {
                         step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
                         Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
                     }
-                    _ => Err(signature::did_not_verify()),
+                    _ => Err(self.refused(&finish, signature::did_not_verify())),
                 }
             }
             Awaiting::Jwks => {
@@ -74,7 +61,8 @@ impl<E: Env> Client<E> {
         };
         let id_token = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
         let announced = self.known_endpoints().map(|e| e.signing_algs.clone()).unwrap_or_default();
-        match signature::choose_key(&id_token, &jwks, &announced, self.env.json())? {
+        let choice = signature::choose_key(&id_token, &jwks, &announced, self.env.json());
+        match choice.map_err(|e| self.refused(&finish, e))? {
             KeyChoice::Verify(verification) => {
                 step.state = State::Verifying { set, finish, fetched, awaiting: Awaiting::Signature };
                 Ok(Action::Verify(verification))
@@ -84,8 +72,9 @@ impl<E: Env> Client<E> {
                 step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
                 Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
             }
-            KeyChoice::UnknownKey => Err(Error::id_token(
-                "The ID token's signature cannot be accepted: no key of the provider's JWK Set fits its `kid` and `alg`.",
+            KeyChoice::UnknownKey => Err(self.refused(
+                &finish,
+                Error::id_token("The ID token's signature cannot be accepted: no key of the provider's JWK Set fits its `kid` and `alg`."),
             )),
         }
     }
