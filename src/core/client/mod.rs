@@ -444,6 +444,12 @@ impl<E: Env> Client<E> {
         }
     }
 
+    /// Whether the stored session is still the one `refresh_token` belongs to (no logout, login or other tab's
+    /// refresh meanwhile): the compare-and-set of every write a refresh makes.
+    fn holds(&self, refresh_token: &RefreshToken) -> bool {
+        self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token))
+    }
+
     fn save(&self, set: &TokenSet) -> Result<()> {
         self.env.save_tokens(set)?;
         // After this tab's last session even when the clock was set back (NTP, a laptop's sleep): the other tabs
@@ -691,7 +697,7 @@ impl<E: Env> Client<E> {
                 if self.config.verify_signature && set.id_token.is_some() && set.id_token != old.id_token {
                     let mut refresh_token = refresh_token;
                     if let Some(rotated) = set.refresh_token.as_ref().filter(|t| **t != refresh_token) {
-                        if self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                        if self.holds(&refresh_token) {
                             // The server has spent the old refresh token (RFC 6749 §6): the rotated one is kept
                             // before the signature check, which may fail for a moment (the JWK Set unreachable),
                             // into the session it refreshed; nothing else of the answer is taken before it passes.
@@ -941,7 +947,6 @@ impl<E: Env> Client<E> {
     /// Reads a refresh answer into the token set to store (`Ok`), or, when another client refreshed meanwhile, its
     /// access token (`Err`).
     fn refreshed(&self, old: &TokenSet, refresh_token: &RefreshToken, status: u16, text: &str) -> Result<std::result::Result<TokenSet, String>> {
-        let still_current = || self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token));
         let set = match self.token_set(status, text, Some(old)) {
             Ok(set) => set,
             // A refused refresh token, one the server will only honour after the user acts (Entra's MFA and
@@ -949,7 +954,7 @@ impl<E: Env> Client<E> {
             // consent is Keycloak's `invalid_scope`): that refresh can never succeed, so the session cannot go on
             // without a login. Errors that may pass (any 5xx, which is `server_error`; a DPoP proof's) keep it.
             Err(e) if (REFUSALS.contains(&e.code()) && !e.refuses_dpop_proof()) || QUIET_ERRORS.contains(&e.code()) => {
-                if still_current() {
+                if self.holds(refresh_token) {
                     self.forget_tokens();
                 } else if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {
                     // Another client refreshed (or logged in) meanwhile: its tokens are the answer.
@@ -995,7 +1000,7 @@ impl<E: Env> Client<E> {
                 Ok(Action::Done(Outcome::LoggedIn(app_state)))
             }
             Finish::Refresh { refresh_token } => {
-                if !self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(&refresh_token)) {
+                if !self.holds(&refresh_token) {
                     // Another tab logged in (or refreshed) meanwhile: its session stays, and answers; after a logout
                     // there is none.
                     if let Some(current) = self.stored().filter(|s| s.expires_at > self.env.now()) {

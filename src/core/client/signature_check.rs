@@ -8,7 +8,7 @@ impl<E: Env> Client<E> {
     /// does: every later refresh would bring the same token.
     fn refused(&self, finish: &Finish, e: Error) -> Error {
         if let Finish::Refresh { refresh_token } = finish {
-            if self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token)) {
+            if self.holds(refresh_token) {
                 self.forget_tokens();
             }
         }
