@@ -109,8 +109,21 @@ pub struct LoginRandomness {
     pub nonce: [u8; RANDOM_LEN],
 }
 
-/// Builds the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
-/// A `scope` given in `authorizationParams` replaces the option; an `audience` there must be the client's.
+/// A login's own `authorizationParams`, checked (`invalid_argument`): those of the options' rules, and no other
+/// audience than the client's (sessions are kept per audience: a login's own for another API would be stored as
+/// this client's session).
+pub fn check_login_params(config: &Config, params: &[(String, String)]) -> Result<()> {
+    check_authorization_params(params, code::INVALID_ARGUMENT)?;
+    let configured = config.audience.as_ref().or_else(|| config.authorization_params.iter().find(|(n, _)| n == "audience").map(|(_, v)| v));
+    if params.iter().any(|(n, v)| n == "audience" && !v.trim().is_empty() && Some(v) != configured) {
+        return Err(Error::new(code::INVALID_ARGUMENT, "`authorizationParams.audience` differs from the client's: make a client per audience."));
+    }
+    Ok(())
+}
+
+/// Builds the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1) for a login whose own
+/// `authorizationParams` passed [`check_login_params`] (the login step checks them before discovery); a `scope`
+/// among them replaces the option.
 pub fn authorization_request(
     config: &Config,
     authorization_endpoint: &str,
@@ -118,14 +131,8 @@ pub fn authorization_request(
     random: &LoginRandomness,
     now: u64,
 ) -> Result<AuthorizationRequest> {
-    let own = check_authorization_params(&login.authorization_params, code::INVALID_ARGUMENT)?;
-    // Sessions are kept per audience: a login's own for another API would be stored as this client's session.
-    let configured = config.audience.as_ref().or_else(|| config.authorization_params.iter().find(|(n, _)| n == "audience").map(|(_, v)| v));
-    if own.iter().any(|(n, v)| n == "audience" && !v.trim().is_empty() && Some(v) != configured) {
-        return Err(Error::new(code::INVALID_ARGUMENT, "`authorizationParams.audience` differs from the client's: make a client per audience."));
-    }
     let mut extra: Vec<(String, String)> = config.authorization_params.clone();
-    for (name, value) in own {
+    for (name, value) in login.authorization_params {
         match extra.iter_mut().find(|(n, _)| *n == name) {
             Some(pair) => pair.1 = value,
             None => extra.push((name, value)),
@@ -272,7 +279,7 @@ mod tests {
         // Another API's audience for one login would be stored as this client's session: refused before it leaves.
         let mut login = LoginOptions::default();
         login.authorization_params.push(("audience".into(), "https://other-api".into()));
-        assert_eq!(authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap_err().code(), "invalid_argument");
+        assert_eq!(check_login_params(&c, &login.authorization_params).unwrap_err().code(), "invalid_argument");
         let mut login = LoginOptions::default();
         login.authorization_params.push(("audience".into(), "https://api".into()));
         let req = authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap();
@@ -284,19 +291,20 @@ mod tests {
         assert_eq!(get(&query(&authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap().url), "audience"), Some("https://cfg"));
         let mut login = LoginOptions::default();
         login.authorization_params.push(("audience".into(), "https://x".into()));
-        assert_eq!(authorization_request(&c, "https://a/auth", login, &RANDOM, 0).unwrap_err().code(), "invalid_argument");
+        assert_eq!(check_login_params(&c, &login.authorization_params).unwrap_err().code(), "invalid_argument");
+        assert!(check_login_params(&c, &[("audience".into(), "https://cfg".into())]).is_ok());
     }
 
     #[test]
     fn per_login_params_cannot_override_security_params() {
         let mut login = LoginOptions::default();
         login.authorization_params.push(("code_challenge_method".into(), "plain".into()));
-        let e = authorization_request(&config(&[]), "https://a/auth", login, &RANDOM, 0).unwrap_err();
+        let e = check_login_params(&config(&[]), &login.authorization_params).unwrap_err();
         assert_eq!(e.code(), "invalid_argument", "a login's own parameters are a method's argument");
         assert!(e.message().contains("`code_challenge_method`"), "{}", e.message());
         let mut login = LoginOptions::default();
         login.authorization_params.push(("client_secret".into(), "s".into()));
-        let e = authorization_request(&config(&[]), "https://a/auth", login, &RANDOM, 0).unwrap_err();
+        let e = check_login_params(&config(&[]), &login.authorization_params).unwrap_err();
         assert_eq!(e.code(), "invalid_config", "a secret is refused as a secret wherever it is given");
     }
 

@@ -631,6 +631,10 @@ impl<E: Env> Client<E> {
         match std::mem::replace(&mut step.state, State::Finished) {
             State::Finished => Err(Error::new(code::INVALID_STATE, "This operation already ended.")),
             State::Login(login) => {
+                // A login's own parameters are refused before discovery, which a mistake in them would not need.
+                if let Some(login) = &login {
+                    authorize::check_login_params(&self.config, &login.authorization_params)?;
+                }
                 let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
                     step.state = State::Login(login);
                     return Ok(discovery());

@@ -443,6 +443,18 @@ fn a_state_is_spent_before_the_code_is_redeemed() {
 }
 
 #[test]
+fn a_logins_own_mistaken_parameters_are_refused_before_discovery() {
+    let c = client(|_| {});
+    for params in [vec![("redirect_uri", "https://evil.example/")], vec![("audience", "https://other-api")], vec![("max_age", "soon")]] {
+        let authorization_params = params.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        let mut step = c.login(LoginOptions { authorization_params, ..LoginOptions::default() });
+        assert_eq!(c.advance(&mut step, None).unwrap_err().code(), "invalid_argument", "{params:?}: no discovery request first");
+    }
+    let mut step = c.login(LoginOptions { authorization_params: vec![("prompt".into(), "login".into())], ..LoginOptions::default() });
+    assert!(matches!(c.advance(&mut step, None).unwrap(), Action::Fetch(_)), "good parameters go on to discovery");
+}
+
+#[test]
 fn a_login_that_cannot_be_kept_is_refused_before_the_url_exists() {
     let c = client(|o| {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
