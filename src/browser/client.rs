@@ -496,7 +496,8 @@ not made by a login here).",
         if self.client().session_text() == before {
             // A client made a moment ago has not heard the other tabs' answers to its "hello" yet: a tab reloaded,
             // restored or reopened with an old copy of the session asks before it sends that copy's refresh token.
-            let young = HELLO_MS - (js_sys::Date::now() - self.inner.hello_at);
+            // At most HELLO_MS: a clock set back since (an NTP step) would make it that long a wait.
+            let young = (HELLO_MS - (js_sys::Date::now() - self.inner.hello_at)).min(HELLO_MS);
             if waited || self.inner.others.get() {
                 self.ask(WAITED_ASK_MS).await;
             } else if young > 0.0 {

@@ -412,7 +412,7 @@ export class AuthClient {
       this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = (event) => this.#hear(event.data);
       this.#post("hello");
-      this.#helloAt = Date.now();
+      this.#helloAt = performance.now();
     }
   }
 
@@ -843,7 +843,7 @@ export class AuthClient {
         // with its newer session) before sending a refresh token it may have spent. A client made a moment ago has
         // not heard the other tabs' answers to its "hello" yet: a tab reloaded, restored or reopened with an old copy
         // of the session asks for up to HELLO_MS before it sends that copy's refresh token.
-        const young = HELLO_MS - (Date.now() - this.#helloAt);
+        const young = HELLO_MS - (performance.now() - this.#helloAt); // monotonic: a clock set back stalls nothing
         if (this.#core.sessionText() === before) {
           if (waited || this.#others) await this.#ask(WAITED_ASK_MS);
           else if (young > 0) await this.#ask(young);
