@@ -395,6 +395,32 @@ async fn client_identification_in_query_mode_keeps_the_request_s_settings() {
     assert_eq!(get(&seen, "keepalive").as_bool(), Some(true));
 }
 
+#[wasm_bindgen_test]
+async fn client_identification_refuses_a_header_the_browser_would_not_send() {
+    let identification = |client_id: &str, header_name: &str| {
+        spa_auth::ClientIdentification::new(spa_auth::IdentificationOptions {
+            client_id: client_id.into(),
+            mode: spa_auth::IdentificationMode::Header,
+            header_name: Some(header_name.into()),
+            query_param: None,
+        })
+        .unwrap()
+    };
+    let seen = capturingFetch();
+    let forbidden = identification("my-app", "Cookie").fetch(postWithSettings()).await;
+    let not_latin1 = identification("app-\u{2615}", "x-client-id").fetch(postWithSettings()).await;
+    let nothing_sent = get(&seen, "url").is_undefined();
+    let sent = identification("my-app", "x-client-id").fetch(postWithSettings()).await;
+    let _ = js_sys::Reflect::get(&seen, &"restore".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&seen));
+    for (what, result) in [("Cookie", forbidden), ("a clientId beyond Latin-1", not_latin1)] {
+        let e = result.unwrap_err();
+        assert_eq!(e.code(), "invalid_config", "{what}: {}", e.message());
+        assert!(e.message().contains("does not send"), "{}", e.message());
+    }
+    assert!(nothing_sent, "a refused header sends nothing");
+    assert_eq!(sent.unwrap().status(), 200, "an allowed header is sent");
+}
+
 
 #[wasm_bindgen(module = "/src/browser/webcrypto.js")]
 extern "C" {

@@ -342,7 +342,11 @@ not have; spa-auth does not fall back to bearer tokens silently.",
             same.then(|| (task.clone(), outcome.clone()))
         });
         if let Some((task, outcome)) = running {
-            return shared_outcome(task, &outcome).await;
+            // The same callback again (a second client, a remount): the same outcome, and this client's listeners
+            // hear of the session it brought.
+            let result = shared_outcome(task, &outcome).await;
+            self.notify_changes(false);
+            return result;
         }
         // A task of its own, so it ends with an outcome (and the entry goes) even if this future is dropped; this
         // call and any second one for the same callback (the popup's hand-over too) await it.
@@ -404,7 +408,18 @@ not made by a login here).",
     /// later page's COOP may still answer until `timeout_ms`: that login completes and the listeners hear of it),
     /// `timeout` after `timeout_ms`.
     pub async fn login_with_popup(&self, options: PopupLoginOptions) -> Result<Option<String>> {
+        if options.timeout_ms == 0 {
+            return Err(Error::new(crate::core::error::code::INVALID_ARGUMENT, "`timeout_ms` must be a number of milliseconds above 0."));
+        }
         let window = popup::open()?;
+        // The popup is open: the login runs to its end even if this future is dropped (a component unmounting), so
+        // an answer the user gives there is taken (its listeners hear of it) and the popup does not wait in vain.
+        let this = self.clone();
+        detached(async move { this.popup_login(window, options).await }).await.unwrap_or_else(|| Err(unexpected()))
+    }
+
+    /// The popup login in `window`, opened by [`login_with_popup`](Self::login_with_popup).
+    async fn popup_login(&self, window: web_sys::Window, options: PopupLoginOptions) -> Result<Option<String>> {
         let url = match self.run(self.client().login(LoginOptions { popup: true, ..options.login }), false).await {
             Ok(Outcome::AuthorizeUrl(url)) => url,
             other => {
@@ -432,9 +447,7 @@ not made by a login here).",
         let is_answer = move |text: &str| this.client().popup_channel(text).as_deref() == Some(name.as_str());
         let answer = popup::answer(&window, &channel, &url, options.timeout_ms, is_answer, late).await?;
         self.dpop_key().await?; // before the state is spent
-        let (this, step) = (self.clone(), self.client().callback(&answer)?);
-        // The state is spent: the code exchange runs to its end even if this future is dropped.
-        match detached(async move { this.run(step, true).await }).await.unwrap_or_else(|| Err(unexpected()))? {
+        match self.run(self.client().callback(&answer)?, true).await? {
             Outcome::LoggedIn(app_state) | Outcome::NotLoggedIn(app_state) => Ok(app_state),
             _ => Err(unexpected()),
         }

@@ -9,8 +9,18 @@ use wasm_bindgen_futures::JsFuture;
 impl ClientIdentification {
     /// Sends `request` with the client id: the header in header mode, the query parameter in query mode.
     /// The request's other headers and parameters are kept as they are.
+    /// `invalid_config` (nothing sent) when the browser would drop the header (a forbidden request-header name:
+    /// `Origin`, `Cookie`, `Sec-…`) or refuse it (a `clientId` that is not Latin-1), as the JS driver's constructor
+    /// says; else the API would see no client id, or the failure would read as the network's.
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
         let request = match self.header() {
+            Some((name, value)) if !browser_sends(name, value) => {
+                return Err(Error::invalid_config(
+                    ["The header `", name, "` is one the browser does not send (a forbidden `headerName`, or a `clientId` \
+that is not Latin-1): use another name, or query mode."]
+                    .concat(),
+                ))
+            }
             Some(_) => request,
             None => readdressed(&request, &self.apply(&request.url())).await?,
         };
@@ -42,4 +52,11 @@ async fn readdressed(request: &web_sys::Request, url: &str) -> Result<web_sys::R
         }
     }
     web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| unusable())
+}
+
+/// Whether a request the browser makes carries the header `name: value`, by the browser's own rules.
+fn browser_sends(name: &str, value: &str) -> bool {
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&js_sys::Array::of1(&js_sys::Array::of2(&name.into(), &value.into())));
+    web_sys::Request::new_with_str_and_init("https://a.invalid/", &init).is_ok_and(|r| r.headers().has(name).unwrap_or(false))
 }
