@@ -257,6 +257,28 @@ test('getUserInfo answered invalid_token (the provider ended the session before 
   assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
 });
 
+test('getUserInfo answered 401 whose error the page cannot read (a challenge not exposed by CORS): one refresh, one more try', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'gina' });
+  const before = await world.storedTokens(page);
+  let refused = 0;
+  await page.route(`${provider.issuer}/me`, (route) => {
+    if (refused++ > 0) return route.continue();
+    // Okta and Auth0 say why in WWW-Authenticate only, which a cross-origin page cannot read unless it is exposed.
+    return route.fulfill({
+      status: 401,
+      headers: { 'access-control-allow-origin': www.origin, 'www-authenticate': 'Bearer error="invalid_token"' },
+      body: 'Unauthorized',
+    });
+  });
+  const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
+  assert.equal(claims.sub, 'gina');
+  assert.equal(refused, 2, 'refused once, then asked again');
+  assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
+  await page.unroute(`${provider.issuer}/me`);
+});
+
 test('silent check brought back from the back/forward cache: it ends with what the tab has instead of hanging', async (t) => {
   const { provider } = world.stack;
   const { page } = await world.openApp(t);

@@ -845,6 +845,14 @@ impl<E: Env> Client<E> {
             if let Some((error, description)) = named.filter(|(error, _)| !error.is_empty()) {
                 return Err(token::server_failure("UserInfo endpoint", status, Error::oauth(error, description)));
             }
+            if status == 401 {
+                // The token was sent, so a 401 refuses it (RFC 6750 §3.1), also where the error cannot be read (a
+                // challenge hidden from a cross-origin page, Entra's error object): one refresh and one more try.
+                return Err(Error::new(
+                    "invalid_token",
+                    "The UserInfo endpoint refused the access token (HTTP 401, its error not readable here).",
+                ));
+            }
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
         }
