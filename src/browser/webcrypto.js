@@ -81,7 +81,14 @@ const fromBase64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").rep
 export async function verifySignature({ alg, jwk, data, signature }) {
   try {
     const [importParams, verifyParams] = ALGORITHMS[alg];
-    const key = await crypto.subtle.importKey("jwk", JSON.parse(jwk), importParams, false, ["verify"]);
+    const members = JSON.parse(jwk);
+    if (members.n) {
+      // Without the zero octets Java's BigInteger writes before a modulus whose top bit is set (OpenAM, ForgeRock):
+      // RFC 7518 §6.3.1.1 asks for none, and Chrome refuses them.
+      const n = fromBase64url(members.n);
+      members.n = toBase64url(n.subarray(n.findIndex((b) => b) >>> 0));
+    }
+    const key = await crypto.subtle.importKey("jwk", members, importParams, false, ["verify"]);
     if (key.algorithm.modulusLength < 2048) return false; // RFC 7518 §3.3: RSA keys of 2048 bits or more
     return await crypto.subtle.verify(verifyParams, key, fromBase64url(signature), new TextEncoder().encode(data));
   } catch {

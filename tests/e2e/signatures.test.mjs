@@ -64,6 +64,17 @@ test('a key rotation at the provider (new kid) is followed with one extra JWKS r
   assert.equal(jwksRequests(), 2, 'one more look at the JWK Set');
 });
 
+test('a JWK Set whose modulus has a leading zero octet (Java\'s BigInteger: OpenAM, ForgeRock) still verifies', async (t) => {
+  t.after(() => world.op.rotateKey('k1'));
+  const jwk = world.op.key.jwk;
+  // Chrome's WebCrypto refuses such an `n` on import (RFC 7518 §6.3.1.1 asks for none): the library drops it.
+  jwk.n = Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n, 'base64url')]).toString('base64url');
+  const page = await openVerifying(t);
+  const { outcome } = await world.loginInPlace(page);
+  assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+  assert.equal(jwksRequests(), 1);
+});
+
 test('without verifySignature the JWK Set is never fetched', async (t) => {
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options());
