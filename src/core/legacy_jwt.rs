@@ -127,8 +127,8 @@ pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: 
 }
 
 /// Judges the answer of `GET /refresh`: 2xx with the new token as plain text (a JWT: three base64url parts); a 4xx
-/// means the refresh token is no longer accepted (`login_required`); anything else, an HTML page or JSON among
-/// them, is `server_error`.
+/// means the refresh token is no longer accepted (`login_required`), except 408 and 429, which say "later" (RFC 9110
+/// §15.5.9, RFC 6585 §4); anything else, an HTML page or JSON among them, is `server_error`.
 pub fn refreshed_token(status: u16, body: &str) -> Result<AccessToken> {
     let token = body.trim();
     let jwt_like = token.split('.').count() == 3 && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
@@ -136,7 +136,7 @@ pub fn refreshed_token(status: u16, body: &str) -> Result<AccessToken> {
         200..=299 if jwt_like => Ok(AccessToken::new(token.to_owned())),
         200..=299 if token.is_empty() => Err(Error::server("The JWT provider's /refresh answered without a token.")),
         200..=299 => Err(Error::server("The JWT provider's /refresh answered with something that is not a JWT (an HTML page?).")),
-        400..=499 => Err(Error::new(code::LOGIN_REQUIRED, "The JWT provider refused the refresh token: log in again.")),
+        400..=499 if status != 408 && status != 429 => Err(Error::new(code::LOGIN_REQUIRED, "The JWT provider refused the refresh token: log in again.")),
         _ => Err(Error::server("The JWT provider's /refresh failed.")),
     }
 }
@@ -201,6 +201,9 @@ mod tests {
         assert_eq!(refreshed_token(200, "<!doctype html><p>Log in</p>").unwrap_err().code(), "server_error");
         assert_eq!(refreshed_token(200, r#"{"token":"a.b.c"}"#).unwrap_err().code(), "server_error");
         assert_eq!(refreshed_token(401, "no").unwrap_err().code(), "login_required");
+        for later in [408, 429] {
+            assert_eq!(refreshed_token(later, "Too Many Requests").unwrap_err().code(), "server_error", "{later}: the session stays");
+        }
         assert_eq!(refreshed_token(502, "").unwrap_err().code(), "server_error");
     }
 }
