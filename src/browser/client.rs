@@ -575,6 +575,7 @@ not made by a login here).",
             Err(aborted) if signal.aborted() => return Err(aborted),
             Err(_) => return Ok(response),
         };
+        http::discard(&response).await;
         Ok(self.send(&request, &token, false).await?.0)
     }
 
@@ -592,6 +593,9 @@ not made by a login here).",
         loop {
             match self.client().advance(&mut step, answer.take())? {
                 Action::Fetch(sent) => {
+                    if let Some(challenged) = response.take() {
+                        http::discard(&challenged).await; // a nonce challenge: sent again
+                    }
                     let proof = Self::proof(Some(&key), sent.dpop.as_deref()).await?.unwrap_or_default();
                     let authorization = sent.authorization.unwrap_or_default();
                     let answered = http::send_with_headers(request, &[("Authorization", &authorization), ("DPoP", &proof)]).await?;

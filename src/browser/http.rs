@@ -140,6 +140,14 @@ pub async fn send_with_headers(request: &Request, headers: &[(&str, &str)]) -> R
     response.dyn_into::<Response>().map_err(failed)
 }
 
+/// Cancels the body of `response`, answered but not passed on (a 401 before the retry), so its connection is free
+/// at once rather than when the response is collected.
+pub async fn discard(response: &Response) {
+    if let Some(body) = response.body() {
+        let _ = JsFuture::from(body.cancel()).await;
+    }
+}
+
 /// Whether `response` came from another origin than `request` was sent to (a redirect): the browser dropped the
 /// `Authorization` header on the way, so a 401 there is nothing a new token could cure.
 pub fn redirected_away(request: &Request, response: &Response) -> bool {
