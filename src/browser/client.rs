@@ -96,7 +96,7 @@ struct Inner {
     heard_text: RefCell<Option<String>>,
     /// Whether another tab of this app (or another client of it in this tab) was heard from.
     others: Cell<bool>,
-    /// When this client said "hello" to the other tabs (`Date.now()`).
+    /// When this client said "hello" to the other tabs ([`monotonic_ms`](crate::browser::monotonic_ms)).
     hello_at: f64,
     /// Wake-ups of [`AuthClient::ask`] calls waiting for another tab's session.
     waiting: RefCell<Vec<js_sys::Function>>,
@@ -219,7 +219,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 channel,
                 heard_text,
                 others: Cell::new(false),
-                hello_at: js_sys::Date::now(),
+                hello_at: crate::browser::monotonic_ms(),
                 waiting: RefCell::default(),
             }
         });
@@ -509,8 +509,7 @@ not made by a login here).",
         if self.client().session_text() == before {
             // A client made a moment ago has not heard the other tabs' answers to its "hello" yet: a tab reloaded,
             // restored or reopened with an old copy of the session asks before it sends that copy's refresh token.
-            // At most HELLO_MS: a clock set back since (an NTP step) would make it that long a wait.
-            let young = (HELLO_MS - (js_sys::Date::now() - self.inner.hello_at)).min(HELLO_MS);
+            let young = HELLO_MS - (crate::browser::monotonic_ms() - self.inner.hello_at);
             if waited || self.inner.others.get() {
                 self.ask(WAITED_ASK_MS).await;
             } else if young > 0.0 {

@@ -27,3 +27,10 @@ pub mod webcrypto;
 pub fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
+
+/// Milliseconds on the page's monotonic clock (`performance.now()`), for waits and timeouts that a wall clock set
+/// back (an NTP step) must not stretch.
+#[cfg(feature = "rust")]
+pub fn monotonic_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}

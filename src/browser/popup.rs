@@ -74,7 +74,7 @@ pub async fn answer(
             *slot.borrow_mut() = Some(text);
         }
     });
-    let opened_at = js_sys::Date::now();
+    let opened_at = super::monotonic_ms();
     let _ = popup.location().set_href(url);
     let mut watching = true;
     let mut seen_away = false; // seen on another origin's page while still connected
@@ -86,7 +86,7 @@ pub async fn answer(
         if let Some(answer) = heard.borrow_mut().take() {
             break Ok(answer);
         }
-        let elapsed = js_sys::Date::now() - opened_at;
+        let elapsed = super::monotonic_ms() - opened_at;
         if elapsed >= f64::from(timeout_ms) {
             let _ = popup.close();
             let ms = crate::core::token::decimal(timeout_ms.into());
@@ -103,7 +103,7 @@ pub async fn answer(
                 let until = opened_at + f64::from(timeout_ms);
                 wasm_bindgen_futures::spawn_local(async move {
                     let _open = (channel, from_popup);
-                    while js_sys::Date::now() < until {
+                    while super::monotonic_ms() < until {
                         tabs::wait(POLL_MS, |_| {}).await;
                         let answer = heard.borrow_mut().take();
                         if let Some(answer) = answer {
@@ -149,8 +149,8 @@ pub async fn hand_over(channel_name: &str, href: &str) -> bool {
     if let Some(from) = &from_opener {
         from.send(href);
     }
-    let started = js_sys::Date::now();
-    while !taken.get() && js_sys::Date::now() - started < TAKEN_MS && web_sys::window().is_some() {
+    let started = super::monotonic_ms();
+    while !taken.get() && super::monotonic_ms() - started < TAKEN_MS && web_sys::window().is_some() {
         tabs::wait(POLL_MS / 2, |_| {}).await;
     }
     if taken.get() {
