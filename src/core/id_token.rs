@@ -208,7 +208,7 @@ pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected,
     match differs {
         None => Ok(claims),
         Some(what) => Err(Error::id_token(
-            ["The refreshed ID token ", what, " (OIDC Core 12.2); nothing of the answer was taken."].concat(),
+            ["The refreshed ID token ", what, " (OIDC Core 12.2); nothing was stored."].concat(),
         )),
     }
 }

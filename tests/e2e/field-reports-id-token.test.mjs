@@ -43,9 +43,8 @@ test('a refreshed ID token may leave the nonce out and bring the original back; 
 
   world.op.nextToken(answerWith({ nonce: 'not-the-login-nonce', iat: now() + 3 }));
   assertAuthError(await refresh(), 'id_token_invalid', /refreshed ID token/);
-  // Nothing of the refused answer is taken, and the session it refreshed ends: its refresh token is spent.
-  assert.equal(await page.evaluate(() => window.hostile.clients.main.getTokens()), undefined, 'the refused answer stored nothing');
-  assertAuthError(await callInPage(page, 'main', 'getAccessToken'), 'login_required');
+  assert.equal((await page.evaluate(() => window.hostile.clients.main.getTokens())).accessToken, second.value,
+    'the refused answer stored nothing');
 });
 
 test('max_age: the ID token must carry a recent enough auth_time', async (t) => {

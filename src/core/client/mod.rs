@@ -459,16 +459,6 @@ impl<E: Env> Client<E> {
         Ok(())
     }
 
-    /// `e`, which ends the session `refresh_token` belongs to while it is still the stored one: a refresh that
-    /// failed for good (a refused refresh token, an ID token that fails its checks), so every later refresh would
-    /// fail the same way, or send a refresh token the server has spent (RFC 6749 §6).
-    fn ended(&self, refresh_token: &RefreshToken, e: Error) -> Error {
-        if self.holds(refresh_token) {
-            self.forget_tokens();
-        }
-        e
-    }
-
     fn forget_tokens(&self) {
         let _ = self.env.remove_tokens();
         let _ = self.env.logins().remove(&self.keys.session_at());
@@ -996,14 +986,13 @@ impl<E: Env> Client<E> {
                         // token left them out (OIDC Core §12.2).
                         original.nonce = old.login_nonce.clone().or(original.nonce);
                         original.auth_time = old.auth_time.map(|t| t as f64).or(original.auth_time);
-                        let refreshed = id_token::verify_refreshed(new_id, &original, &expected, self.env.json())
-                            .map_err(|e| self.ended(refresh_token, e))?;
+                        let refreshed = id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?;
                         // A later authentication in the provider's session (never an earlier one) is the one to
                         // compare the next refresh with.
                         original.auth_time = refreshed.auth_time.or(original.auth_time);
                         original
                     }
-                    None => id_token::verify(new_id, &expected, self.env.json()).map_err(|e| self.ended(refresh_token, e))?,
+                    None => id_token::verify(new_id, &expected, self.env.json())?,
                 };
                 set.login_nonce = claims.nonce;
                 set.auth_time = claims.auth_time.map(|t| t as u64).or(set.auth_time);

@@ -7,10 +7,12 @@ impl<E: Env> Client<E> {
     /// keeps the session and its rotated refresh token); for a refresh it ends the session, as a refused refresh
     /// does: every later refresh would bring the same token.
     fn refused(&self, finish: &Finish, e: Error) -> Error {
-        match finish {
-            Finish::Refresh { refresh_token } => self.ended(refresh_token, e),
-            Finish::Login(_) => e,
+        if let Finish::Refresh { refresh_token } = finish {
+            if self.holds(refresh_token) {
+                self.forget_tokens();
+            }
         }
+        e
     }
 
     /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
