@@ -126,7 +126,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(step) = client.refresh() {
         let _ = run(step);
     }
-    let _ = run(client.user_info("at".into()));
+    let _ = run(client.user_info("at".into(), false));
+    let _ = run(client.user_info("at".into(), true));
     let _ = run(client.resource("DELETE".into(), "https://api.example/r?x".into(), "at", true));
     if let Ok(step) = client.logout(LogoutOptions::default()) {
         let _ = run(step);

@@ -539,13 +539,13 @@ not made by a login here).",
     pub async fn get_user_info(&self) -> Result<String> {
         let token = self.get_access_token(TokenOptions::default()).await?;
         let key = self.dpop_key().await?;
-        let claims = match self.run_with(self.client().user_info(token.clone()), key.as_deref(), false).await {
+        let claims = match self.run_with(self.client().user_info(token.clone(), false), key.as_deref(), false).await {
             // A token the server no longer takes: one refresh (unless another caller already replaced it), one
             // more try, as in the JS driver.
             Err(e) if e.code() == "invalid_token" => {
                 let force_refresh = self.get_tokens().is_some_and(|t| t.access_token.secret() == token);
                 let fresh = self.get_access_token(TokenOptions { force_refresh, ..TokenOptions::default() }).await?;
-                self.run_with(self.client().user_info(fresh), key.as_deref(), false).await?
+                self.run_with(self.client().user_info(fresh, true), key.as_deref(), false).await?
             }
             other => other?,
         };

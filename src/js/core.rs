@@ -173,10 +173,10 @@ impl JsCore {
         self.client.scrub_callback_url(&url)
     }
 
-    /// UserInfo for `access_token`; its step ends with the claims.
+    /// UserInfo for `access_token` (`retried`: the try after a refusal and a refresh); its step ends with the claims.
     #[wasm_bindgen(js_name = userInfo)]
-    pub fn user_info(&self, access_token: String) -> JsStep {
-        self.step(self.client.user_info(access_token))
+    pub fn user_info(&self, access_token: String, retried: bool) -> JsStep {
+        self.step(self.client.user_info(access_token, retried))
     }
 
     /// Whether `url` (default: the address bar) carries an authorization response.

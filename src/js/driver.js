@@ -760,14 +760,14 @@ export class AuthClient {
   async #userInfo() {
     const token = await this.#accessToken();
     try {
-      return await this.#run(() => this.#core.userInfo(token));
+      return await this.#run(() => this.#core.userInfo(token, false));
     } catch (e) {
       // A token the server no longer takes (Keycloak's session ended before the token expired): one refresh, unless
       // another caller already replaced it, and one more try; a refresh that fails says why (`login_required`).
       if (e?.code !== "invalid_token") throw e;
       const forceRefresh = this.#core.tokens()?.accessToken === token;
       const fresh = await this.#accessToken({ forceRefresh });
-      return this.#run(() => this.#core.userInfo(fresh));
+      return this.#run(() => this.#core.userInfo(fresh, true));
     }
   }
 

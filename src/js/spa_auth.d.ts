@@ -72,8 +72,8 @@ export interface AuthClientOptions {
      * token that is not `DPoP` is refused (`server_error`). Without WebCrypto (a secure context) or IndexedDB the
      * constructor throws `invalid_config`; a key that cannot be read or kept is `crypto_unavailable`. */
     dpop?: boolean;
-    /** Bound on every network step (discovery, token, refresh, revocation, UserInfo), in milliseconds (default
-     * 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
+    /** Bound on every network step (discovery, token, refresh, revocation, UserInfo, JWK Set), in milliseconds
+     * (default 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;
     /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). */
     authorizationParams?: Record<string, string>;
@@ -224,8 +224,9 @@ export class AuthClient {
      * completes and `onChange` says so), `timeout`. */
     loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
     /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`, also
-     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. An `invalid_token` answer costs one
-     * refresh and one more try; a refresh that cannot be had rejects with its error (`login_required`). */
+     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. An `invalid_token` answer, or a 401
+     * whose error the page cannot read (RFC 6750 §3.1), costs one refresh and one more try (refused alike:
+     * `server_error`); a refresh that cannot be had rejects with its error (`login_required`). */
     getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;

@@ -277,6 +277,17 @@ test('getUserInfo answered 401 whose error the page cannot read (a challenge not
   assert.equal(refused, 2, 'refused once, then asked again');
   assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
   await page.unroute(`${provider.issuer}/me`);
+  // Refused again after the refresh: the server's failure, once, with no further refresh.
+  let asked = 0;
+  await page.route(`${provider.issuer}/me`, (route) => {
+    asked += 1;
+    return route.fulfill({ status: 401, headers: { 'access-control-allow-origin': www.origin }, body: 'Unauthorized' });
+  });
+  const failed = await page.evaluate(() => window.spaAuth.client.getUserInfo().then(() => ({}), (e) => ({ code: e.code, message: e.message })));
+  assert.equal(failed.code, 'server_error', JSON.stringify(failed));
+  assert.match(failed.message, /401/);
+  assert.equal(asked, 2, 'one refresh, one more try, no third');
+  await page.unroute(`${provider.issuer}/me`);
 });
 
 test('silent check brought back from the back/forward cache: it ends with what the tab has instead of hanging', async (t) => {

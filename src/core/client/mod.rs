@@ -216,7 +216,8 @@ enum State {
     Refresh { old: Rc<TokenSet>, refresh_token: RefreshToken, sent: bool },
     Logout { set: Option<Rc<TokenSet>>, options: LogoutOptions, endpoints: Option<Option<Rc<Endpoints>>>, revoked: bool, navigated: bool },
     /// `sub`: the stored ID token's when the call began (OIDC Core §5.3.2), the one the answer must name.
-    UserInfo { access_token: String, sub: Option<String>, sent: bool },
+    /// `retried`: the one more try after a refusal (`invalid_token`) and a refresh.
+    UserInfo { access_token: String, sub: Option<String>, sent: bool, retried: bool },
     /// The app's own request to a resource server with a DPoP token (`fetch`): the driver sends it; `nonce_retry`:
     /// a nonce challenge may be answered once.
     Resource { request: Option<HttpRequest>, nonce_retry: bool },
@@ -740,9 +741,9 @@ impl<E: Env> Client<E> {
                 // The revocation's answer, whatever it is, changes nothing.
                 self.logout_next(step, set, options, endpoints, revoked, navigated)
             }
-            State::UserInfo { access_token, sub, sent: false } => {
+            State::UserInfo { access_token, sub, sent: false, retried } => {
                 let Some(endpoints) = self.endpoints_for(step, &mut answer)? else {
-                    step.state = State::UserInfo { access_token, sub, sent: false };
+                    step.state = State::UserInfo { access_token, sub, sent: false, retried };
                     return Ok(discovery());
                 };
                 let Some(url) = endpoints.userinfo.clone() else {
@@ -751,7 +752,7 @@ impl<E: Env> Client<E> {
                     ));
                 };
                 let authorization = Some(self.authorization(&access_token));
-                step.state = State::UserInfo { access_token, sub, sent: true };
+                step.state = State::UserInfo { access_token, sub, sent: true, retried };
                 Ok(Action::Fetch(HttpRequest { authorization, ..HttpRequest::get(url) }))
             }
             State::Quiet(app_state) => Ok(Action::Done(Outcome::NotLoggedIn(app_state))),
@@ -769,13 +770,13 @@ impl<E: Env> Client<E> {
                 };
                 Ok(Action::Done(Outcome::Answered { refresh }))
             }
-            State::UserInfo { sub: expected, sent: true, .. } => {
+            State::UserInfo { sub: expected, sent: true, retried, .. } => {
                 let challenge = match &answer {
                     Some(Answer::Http { challenge, .. }) => challenge.clone(),
                     _ => None,
                 };
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
-                self.check_user_info(status, text, challenge.as_deref(), expected).map(|claims| Action::Done(Outcome::UserInfo(claims)))
+                self.check_user_info(status, text, challenge.as_deref(), expected, retried).map(|claims| Action::Done(Outcome::UserInfo(claims)))
             }
         }
     }
@@ -827,7 +828,7 @@ impl<E: Env> Client<E> {
     }
 
     /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is `expected`, the ID token's.
-    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>, expected: Option<String>) -> Result<String> {
+    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>, expected: Option<String>, retried: bool) -> Result<String> {
         if !(200..300).contains(&status) {
             // The server's own error (RFC 6750 §3: in the challenge, or as a JSON body), e.g. `invalid_token`.
             let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
@@ -835,9 +836,10 @@ impl<E: Env> Client<E> {
             if let Some((error, description)) = named.filter(|(error, _)| !error.is_empty()) {
                 return Err(token::server_failure("UserInfo endpoint", status, Error::oauth(error, description)));
             }
-            if status == 401 {
+            if status == 401 && !retried {
                 // The token was sent, so a 401 refuses it (RFC 6750 §3.1), also where the error cannot be read (a
-                // challenge hidden from a cross-origin page, Entra's error object): one refresh and one more try.
+                // challenge hidden from a cross-origin page, Entra's error object): one refresh and one more try,
+                // whose own unreadable 401 is the server's failure (`server_error`).
                 return Err(Error::new(
                     "invalid_token",
                     "The UserInfo endpoint refused the access token (HTTP 401, its error not readable here).",
@@ -877,10 +879,11 @@ impl<E: Env> Client<E> {
         }
     }
 
-    /// The UserInfo claims for `access_token` (OIDC Core §5.3), checked against the ID token's `sub`.
-    pub fn user_info(&self, access_token: String) -> Step {
+    /// The UserInfo claims for `access_token` (OIDC Core §5.3), checked against the ID token's `sub`; `retried`:
+    /// the one more try after an `invalid_token` refusal and a refresh.
+    pub fn user_info(&self, access_token: String, retried: bool) -> Step {
         let sub = self.stored().and_then(|s| s.id_token.as_ref().and_then(|t| self.claims_of(t))).map(|c| c.sub);
-        Step::new(State::UserInfo { access_token, sub, sent: false })
+        Step::new(State::UserInfo { access_token, sub, sent: false, retried })
     }
 
     /// Builds the authorize URL and stores the login under its state.

@@ -221,7 +221,7 @@ fn with_dpop_every_grant_and_token_use_carries_a_proof_and_nonces_are_followed_o
     assert_eq!(c.tokens().unwrap().token_type, "DPoP");
 
     // UserInfo: the DPoP scheme and a proof with the token's hash.
-    let mut step = c.user_info("at1".into());
+    let mut step = c.user_info("at1".into(), false);
     let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert_eq!(request.authorization.as_deref(), Some("DPoP at1"));
     let claims = proof_claims(request.dpop.as_deref().unwrap());
@@ -350,7 +350,7 @@ fn with_dpop_a_revocation_nonce_challenge_the_browser_hid_does_not_stop_the_logo
     assert!(matches!(c.advance(&mut step, hidden).unwrap(), Action::Navigate(url) if url.starts_with("https://id.example.com/logout?")));
     // UserInfo's hidden challenge names the endpoint that asked (RFC 9449 §9).
     let c = dpop_client(|o| o.userinfo_endpoint = Some("https://id.example.com/me".into()));
-    let mut step = c.user_info("a".into());
+    let mut step = c.user_info("a".into(), false);
     c.advance(&mut step, None).unwrap();
     let hidden = Some(Answer::Http { status: 401, text: String::new(), nonce: None, challenge: Some(r#"DPoP error="use_dpop_nonce""#.into()) });
     let e = c.advance(&mut step, hidden).unwrap_err();
@@ -664,13 +664,13 @@ fn a_tab_message_is_heard_and_answered_by_the_core() {
 #[test]
 fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     let c = logged_in();
-    let mut step = c.user_info("at1".into());
+    let mut step = c.user_info("at1".into(), false);
     let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert_eq!(request.authorization.as_deref(), Some("Bearer at1"));
     let claims = r#"{"sub":"alice","email":"a@example.com"}"#;
     assert_eq!(c.advance(&mut step, http(200, claims)).unwrap(), Action::Done(Outcome::UserInfo(claims.into())));
     let answer = |status: u16, text: &str| {
-        let mut step = c.user_info("at1".into());
+        let mut step = c.user_info("at1".into(), false);
         c.advance(&mut step, None).unwrap();
         c.advance(&mut step, http(status, text)).unwrap_err()
     };
@@ -679,7 +679,7 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     // Signed UserInfo (application/jwt, OIDC Core 5.3.2): its claims, once `iss` and `aud` are this client's.
     let jws = |header: &str, claims: serde_json::Value| [base64url(header.as_bytes()), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".");
     let good = serde_json::json!({"iss": ISSUER, "aud": "spa", "sub": "alice", "email": "a@example.com"});
-    let mut step = c.user_info("at1".into());
+    let mut step = c.user_info("at1".into(), false);
     c.advance(&mut step, None).unwrap();
     let Action::Done(Outcome::UserInfo(claims)) = c.advance(&mut step, http(200, &jws(r#"{"alg":"RS256"}"#, good.clone()))).unwrap() else { panic!() };
     assert_eq!(serde_json::from_str::<serde_json::Value>(&claims).unwrap(), good);
@@ -704,7 +704,7 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     });
     let session = serde_json::json!({"issuer": ISSUER, "accessToken": "at1", "tokenType": "Bearer", "idToken": id_token(None, 1000), "expiresAt": 9999, "receivedAt": 1000});
     verifying.env().save_tokens(&TokenSet::read(&SerdeJson, &session.to_string()).unwrap()).unwrap();
-    let mut step = verifying.user_info("at1".into());
+    let mut step = verifying.user_info("at1".into(), false);
     verifying.advance(&mut step, None).unwrap();
     let refused = verifying.advance(&mut step, http(200, &jws(r#"{"alg":"RS256"}"#, good))).unwrap_err();
     assert!(refused.code() == "server_error" && refused.message().contains("verifySignature"), "{}", refused.message());
@@ -713,6 +713,11 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     for unreadable in ["", "Unauthorized", r#"{"error":{"code":"InvalidAuthenticationToken"}}"#] {
         let e = answer(401, unreadable);
         assert_eq!((e.code(), e.error()), ("invalid_token", None), "{unreadable:?}: not the server's own word");
+        // The one more try after a refresh, refused alike: the server's failure, as API.md names a non-JSON answer.
+        let mut step = c.user_info("at2".into(), true);
+        c.advance(&mut step, None).unwrap();
+        let e = c.advance(&mut step, http(401, unreadable)).unwrap_err();
+        assert!(e.code() == "server_error" && e.message().contains("401"), "{unreadable:?}: {}", e.message());
     }
     assert_eq!(answer(403, "").code(), "server_error");
     assert!(answer(200, r#"{"sub":7}"#).message().contains("not a string"));
@@ -721,7 +726,7 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     assert_eq!((refused.code(), refused.error_description()), ("invalid_token", Some("revoked")));
     let failed = answer(500, r#"{"error":"unknown_error"}"#);
     assert_eq!((failed.code(), failed.error()), ("server_error", Some("unknown_error")), "a 5xx is the server's failure");
-    let mut step = c.user_info("at1".into());
+    let mut step = c.user_info("at1".into(), false);
     c.advance(&mut step, None).unwrap();
     let challenged = Answer::Http {
         status: 401,
@@ -734,7 +739,7 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
         o.token_endpoint = Some("https://id.example.com/token".into());
     });
-    let mut step = no_endpoint.user_info("at".into());
+    let mut step = no_endpoint.user_info("at".into(), false);
     assert_eq!(no_endpoint.advance(&mut step, None).unwrap_err().code(), "invalid_config");
 }
 
@@ -743,7 +748,7 @@ fn user_info_is_checked_against_the_id_token_of_when_the_call_began() {
     let c = logged_in();
     // Another tab logs out while the request is out: the answer is still checked against alice's ID token.
     let begun = |c: &Client<TestEnv>| {
-        let mut step = c.user_info("at1".into());
+        let mut step = c.user_info("at1".into(), false);
         c.advance(&mut step, None).unwrap();
         step
     };
