@@ -121,9 +121,9 @@ pub fn check_login_params(config: &Config, params: &[(String, String)]) -> Resul
     Ok(())
 }
 
-/// Builds the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1) for a login whose own
-/// `authorizationParams` passed [`check_login_params`] (the login step checks them before discovery); a `scope`
-/// among them replaces the option.
+/// Builds the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1); a login's own
+/// `authorizationParams` are refused as [`check_login_params`] says (the login step checks them before discovery
+/// too), and a `scope` among them replaces the option.
 pub fn authorization_request(
     config: &Config,
     authorization_endpoint: &str,
@@ -131,6 +131,7 @@ pub fn authorization_request(
     random: &LoginRandomness,
     now: u64,
 ) -> Result<AuthorizationRequest> {
+    check_login_params(config, &login.authorization_params)?;
     let mut extra: Vec<(String, String)> = config.authorization_params.clone();
     for (name, value) in login.authorization_params {
         match extra.iter_mut().find(|(n, _)| *n == name) {
@@ -301,6 +302,8 @@ mod tests {
         login.authorization_params.push(("code_challenge_method".into(), "plain".into()));
         let e = check_login_params(&config(&[]), &login.authorization_params).unwrap_err();
         assert_eq!(e.code(), "invalid_argument", "a login's own parameters are a method's argument");
+        let e = authorization_request(&config(&[]), "https://a/auth", login.clone(), &RANDOM, 0).unwrap_err();
+        assert_eq!(e.code(), "invalid_argument", "also where the URL is built");
         assert!(e.message().contains("`code_challenge_method`"), "{}", e.message());
         let mut login = LoginOptions::default();
         login.authorization_params.push(("client_secret".into(), "s".into()));
