@@ -100,6 +100,7 @@ for target in bundler web; do
 done
 cp -R pkg-template/. pkg/
 cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md pkg/
+cp docs/API.md pkg/API.md
 
 for target in bundler web; do
   w=$(gzip -9c "pkg/$target/spa_auth_bg.wasm" | wc -c)

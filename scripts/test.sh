@@ -8,6 +8,12 @@ bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
 
+# The contract shipped as docs/API.md (and in the npm package) is the project's, word for word.
+if [ -f ../shared/API.md ] && ! cmp -s ../shared/API.md docs/API.md; then
+  echo "docs/API.md differs from ../shared/API.md: copy the contract over (cp ../shared/API.md docs/API.md)" >&2
+  exit 1
+fi
+
 echo "== layer 1: native tests"
 cargo test --quiet
 

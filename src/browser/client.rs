@@ -37,7 +37,8 @@ pub struct CheckSessionOptions {
     /// How long to wait for another open tab of the app to hand its session over, in milliseconds (default 100).
     pub tab_wait_ms: u32,
     /// Last, a top-level redirect with `prompt=none` (once per tab session); the page navigates away and the call
-    /// never resolves. `handle_redirect_callback` on the way back logs in, or returns quietly for "log in first".
+    /// resolves only if the browser brings the page back from its back/forward cache (with `is_authenticated()`).
+    /// `handle_redirect_callback` on the way back logs in, or returns quietly for "log in first".
     pub silent_redirect: bool,
     /// The silent check's `appState` (JSON text, e.g. the page to return to), which `handle_redirect_callback`
     /// returns on the way back, logged in or not.

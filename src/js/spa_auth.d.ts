@@ -1,4 +1,4 @@
-// spa-auth: the public API (the JavaScript driver over the wasm core). Shapes, units and errors: API.md.
+// spa-auth: the public API (the JavaScript driver over the wasm core). Shapes, units and errors: API.md in this package.
 /** A PKCE pair (RFC 7636): a 43-character verifier and its S256 challenge. */
 export interface PkcePair {
     verifier: string;
@@ -26,25 +26,26 @@ export interface AuthClientOptions {
     /** Authorization server base URL: `https:`, or `http:` on localhost / 127.0.0.1; compared exactly with the
      * metadata's and the ID token's `iss` (Entra ID multi-tenant: `https://login.microsoftonline.com/{tenantid}/v2.0`
      * takes the token's own `tid`). */
-    issuer: string;
+    issuer: string | URL;
     /** Public client id. */
     clientId: string;
-    /** Absolute URL registered at the server, where it sends the browser back. */
-    redirectUri: string;
+    /** Absolute URL registered at the server, where it sends the browser back. A `URL` in any URL option is read as
+     * its `href` (as `JSON.stringify` does: `new URL("https://id.example")` is `"https://id.example/"`). */
+    redirectUri: string | URL;
     /** Space-separated scopes (default `"openid profile email"`); `offline_access` asks for a refresh token. */
     scope?: string;
     /** Sent as `audience` (Auth0 style). */
     audience?: string;
     /** Where the provider metadata lives (default `{issuer}/.well-known/openid-configuration`). */
-    discoveryUrl?: string;
+    discoveryUrl?: string | URL;
     /** With `tokenEndpoint`, skips discovery. */
-    authorizationEndpoint?: string;
+    authorizationEndpoint?: string | URL;
     /** With `authorizationEndpoint`, skips discovery. */
-    tokenEndpoint?: string;
-    endSessionEndpoint?: string;
-    revocationEndpoint?: string;
+    tokenEndpoint?: string | URL;
+    endSessionEndpoint?: string | URL;
+    revocationEndpoint?: string | URL;
     /** UserInfo (OIDC Core 5.3), for `getUserInfo()`; default from discovery (the UiTiD preset fills it in). */
-    userinfoEndpoint?: string;
+    userinfoEndpoint?: string | URL;
     /** `"oidc"` (default): RP-initiated logout; `"auth0"`: `{issuer}/v2/logout`; `"cognito"`: the end-session
      * endpoint (`…amazoncognito.com/logout`) with `client_id` and `logout_uri`. */
     logoutStyle?: "oidc" | "auth0" | "cognito";
@@ -60,11 +61,11 @@ export interface AuthClientOptions {
      * reason. Default `false`. */
     verifySignature?: boolean;
     /** The provider's signing keys (default: `jwks_uri` from discovery). */
-    jwksUri?: string;
+    jwksUri?: string | URL;
     /** Where the server's logout sends the browser back when `logout()` names no `returnTo`
      * (`post_logout_redirect_uri`, OIDC RP-Initiated Logout 1.0; registered at the server). Default: none; with
      * `AuthClient.publiq()`, the `redirectUri` (Keycloak accepts the client's redirect URIs after a logout). */
-    postLogoutRedirectUri?: string;
+    postLogoutRedirectUri?: string | URL;
     /** Sender-constrained tokens (RFC 9449), default `false`. `true`: a non-extractable ES256 key pair per issuer and
      * client id (and `audience`, when one is set), kept in IndexedDB (so a reload keeps it) and removed at logout; the code is bound to it
      * (`dpop_jkt`); a DPoP proof on every token, refresh, revocation and UserInfo request and on `fetch()`

@@ -107,11 +107,17 @@ async fn run() -> Result<(), Error> {
         verify_signature: config.verify_signature,
         ..Options::default()
     })?;
+    // A login the user cancelled (`access_denied`) or Back to a spent one (`invalid_state`) is shown, and the page
+    // still offers to log in.
     if auth.is_callback(None) {
-        auth.handle_redirect_callback(None).await?;
+        if let Err(error) = auth.handle_redirect_callback(None).await {
+            show_error(&error);
+        }
     }
     // A new tab of the app takes the session another open tab hands over (up to 100 ms), with no login.
-    auth.check_session(CheckSessionOptions::default()).await?;
+    if let Err(error) = auth.check_session(CheckSessionOptions::default()).await {
+        show_error(&error);
+    }
     auth.on_change({
         let auth = auth.clone();
         move |_| render(&auth)

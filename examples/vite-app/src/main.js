@@ -14,12 +14,18 @@ function showError(err) {
   $("error").hidden = false;
 }
 
-const auth = new AuthClient({
-  issuer: import.meta.env.VITE_OIDC_ISSUER,
-  clientId: import.meta.env.VITE_OIDC_CLIENT_ID,
-  redirectUri: `${window.location.origin}/`,
-  scope: import.meta.env.VITE_OIDC_SCOPE || "openid profile email",
-});
+let auth;
+try {
+  auth = new AuthClient({
+    issuer: import.meta.env.VITE_OIDC_ISSUER,
+    clientId: import.meta.env.VITE_OIDC_CLIENT_ID,
+    redirectUri: `${window.location.origin}/`,
+    scope: import.meta.env.VITE_OIDC_SCOPE || "openid profile email",
+  });
+} catch (err) {
+  showError(err); // invalid_config: VITE_OIDC_ISSUER and VITE_OIDC_CLIENT_ID unset (no .env.local)?
+  throw err;
+}
 
 function render() {
   const user = auth.getUser();
@@ -36,12 +42,14 @@ $("logout").addEventListener("click", () =>
   auth.logout({ returnTo: `${window.location.origin}/` }).catch(showError));
 auth.onChange(render);
 
-if (auth.isCallback()) {
-  try {
+try {
+  if (auth.isCallback()) {
     await auth.handleRedirectCallback(); // checks state, exchanges the code, cleans the address bar
-  } catch (err) {
-    showError(err);
+  } else {
+    await auth.checkSession(); // another open tab of this app may hand over its session
   }
+} catch (err) {
+  showError(err);
 }
 render();
 document.body.dataset.ready = "true";
