@@ -222,25 +222,29 @@ test('getUserInfo: the provider\'s claims for the same sub', async (t) => {
   assert.equal(provider.counters.userinfo, 1);
 });
 
+/** The UserInfo endpoint answers `answer` (what `route.fulfill` takes) the first time, then the provider does;
+ * resolves to a function telling how often it was asked. */
+async function refuseUserInfoOnce(page, answer) {
+  let asked = 0;
+  await page.route(`${world.stack.provider.issuer}/me`, (route) => (asked++ > 0 ? route.continue() : route.fulfill(answer)));
+  return () => asked;
+}
+
 test('getUserInfo answered invalid_token (the provider ended the session before the token expired): one refresh, one more try', async (t) => {
   const { provider, www, clientId } = world.stack;
   const { page } = await world.openApp(t);
   await world.logIn(page, { login: 'gina' });
   const before = await world.storedTokens(page);
   // The UserInfo endpoint refuses the token once (Keycloak does so once its session ended).
-  let refused = 0;
-  await page.route(`${provider.issuer}/me`, (route) => {
-    if (refused++ > 0) return route.continue();
-    return route.fulfill({
-      status: 401,
-      headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
-      body: JSON.stringify({ error: 'invalid_token', error_description: 'Token verification failed' }),
-    });
+  const asked = await refuseUserInfoOnce(page, {
+    status: 401,
+    headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ error: 'invalid_token', error_description: 'Token verification failed' }),
   });
   provider.resetCounters();
   const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
   assert.equal(claims.sub, 'gina');
-  assert.equal(refused, 2, 'refused once, then asked again');
+  assert.equal(asked(), 2, 'refused once, then asked again');
   assert.equal(provider.counters.userinfo, 1);
   assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
   await page.unroute(`${provider.issuer}/me`);
@@ -262,31 +266,27 @@ test('getUserInfo answered 401 whose error the page cannot read (a challenge not
   const { page } = await world.openApp(t);
   await world.logIn(page, { login: 'gina' });
   const before = await world.storedTokens(page);
-  let refused = 0;
-  await page.route(`${provider.issuer}/me`, (route) => {
-    if (refused++ > 0) return route.continue();
-    // Okta and Auth0 say why in WWW-Authenticate only, which a cross-origin page cannot read unless it is exposed.
-    return route.fulfill({
-      status: 401,
-      headers: { 'access-control-allow-origin': www.origin, 'www-authenticate': 'Bearer error="invalid_token"' },
-      body: 'Unauthorized',
-    });
+  // Okta and Auth0 say why in WWW-Authenticate only, which a cross-origin page cannot read unless it is exposed.
+  const asked = await refuseUserInfoOnce(page, {
+    status: 401,
+    headers: { 'access-control-allow-origin': www.origin, 'www-authenticate': 'Bearer error="invalid_token"' },
+    body: 'Unauthorized',
   });
   const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
   assert.equal(claims.sub, 'gina');
-  assert.equal(refused, 2, 'refused once, then asked again');
+  assert.equal(asked(), 2, 'refused once, then asked again');
   assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
   await page.unroute(`${provider.issuer}/me`);
   // Refused again after the refresh: the server's failure, once, with no further refresh.
-  let asked = 0;
+  let refused = 0;
   await page.route(`${provider.issuer}/me`, (route) => {
-    asked += 1;
+    refused += 1;
     return route.fulfill({ status: 401, headers: { 'access-control-allow-origin': www.origin }, body: 'Unauthorized' });
   });
   const failed = await page.evaluate(() => window.spaAuth.client.getUserInfo().then(() => ({}), (e) => ({ code: e.code, message: e.message })));
   assert.equal(failed.code, 'server_error', JSON.stringify(failed));
   assert.match(failed.message, /401/);
-  assert.equal(asked, 2, 'one refresh, one more try, no third');
+  assert.equal(refused, 2, 'one refresh, one more try, no third');
   await page.unroute(`${provider.issuer}/me`);
 });
 
