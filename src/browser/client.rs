@@ -536,7 +536,7 @@ not made by a login here).",
     }
 
     /// The UserInfo claims (OIDC Core §5.3) as JSON text, with a valid access token; their `sub` must be the ID
-    /// token's (`id_token_invalid` otherwise). An `invalid_token` answer costs one refresh and one more try.
+    /// token's (`id_token_invalid` otherwise). A 401 (`invalid_token`, whatever the server said) costs one refresh and one more try.
     pub async fn get_user_info(&self) -> Result<String> {
         let token = self.get_access_token(TokenOptions::default()).await?;
         let key = self.dpop_key().await?;

@@ -261,6 +261,25 @@ test('getUserInfo answered invalid_token (the provider ended the session before 
   assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
 });
 
+test('getUserInfo answered Keycloak\'s 401 invalid_request (its session gone): one refresh, one more try', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'gina' });
+  const before = await world.storedTokens(page);
+  // Keycloak's UserInfo answer once the user session was removed (logout elsewhere, cleaned up): 401, but with
+  // `invalid_request`, not `invalid_token`.
+  const asked = await refuseUserInfoOnce(page, {
+    status: 401,
+    headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ error: 'invalid_request', error_description: 'User session not found or doesn\'t have client attached on it' }),
+  });
+  const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
+  assert.equal(claims.sub, 'gina');
+  assert.equal(asked(), 2, 'refused once, then asked again');
+  assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
+  await page.unroute(`${provider.issuer}/me`);
+});
+
 test('getUserInfo answered 401 whose error the page cannot read (a challenge not exposed by CORS): one refresh, one more try', async (t) => {
   const { provider, www } = world.stack;
   const { page } = await world.openApp(t);

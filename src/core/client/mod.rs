@@ -832,18 +832,21 @@ impl<E: Env> Client<E> {
         if !(200..300).contains(&status) {
             // The server's own error (RFC 6750 §3: in the challenge, or as a JSON body), e.g. `invalid_token`.
             let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
-            let named = body.or_else(|| Some((dpop::challenge_error(challenge?)?.to_owned(), None)));
-            if let Some((error, description)) = named.filter(|(error, _)| !error.is_empty()) {
-                return Err(token::server_failure("UserInfo endpoint", status, Error::oauth(error, description)));
+            let named = body.or_else(|| Some((dpop::challenge_error(challenge?)?.to_owned(), None))).filter(|(error, _)| !error.is_empty());
+            let about_proof = named.as_ref().is_some_and(|(error, _)| error == "invalid_dpop_proof" || error == "use_dpop_nonce");
+            if status == 401 && !retried && !about_proof {
+                // The token was sent, so a 401 refuses it (RFC 6750 §3.1), whatever its error says (Keycloak's
+                // `invalid_request` "User session not found" once the session ended elsewhere) or where it cannot be
+                // read (a challenge hidden from a cross-origin page, Entra's error object): `invalid_token`, with the
+                // server's words kept, for one refresh and one more try, whose own 401 is the server's failure.
+                let refused = Error::new("invalid_token", "The UserInfo endpoint refused the access token (HTTP 401).");
+                return Err(match named {
+                    Some((error, description)) => refused.with_server_error(Some(error), description),
+                    None => refused,
+                });
             }
-            if status == 401 && !retried {
-                // The token was sent, so a 401 refuses it (RFC 6750 §3.1), also where the error cannot be read (a
-                // challenge hidden from a cross-origin page, Entra's error object): one refresh and one more try,
-                // whose own unreadable 401 is the server's failure (`server_error`).
-                return Err(Error::new(
-                    "invalid_token",
-                    "The UserInfo endpoint refused the access token (HTTP 401, its error not readable here).",
-                ));
+            if let Some((error, description)) = named {
+                return Err(token::server_failure("UserInfo endpoint", status, Error::oauth(error, description)));
             }
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));

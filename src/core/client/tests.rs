@@ -724,6 +724,15 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     // The server's own error: in a JSON body, or in the challenge (RFC 6750 §3).
     let refused = answer(401, r#"{"error":"invalid_token","error_description":"revoked"}"#);
     assert_eq!((refused.code(), refused.error_description()), ("invalid_token", Some("revoked")));
+    // Keycloak's answer once the session ended elsewhere: a 401 with `invalid_request` still refuses the token sent.
+    let gone = answer(401, r#"{"error":"invalid_request","error_description":"User session not found or doesn't have client attached on it"}"#);
+    assert_eq!((gone.code(), gone.error()), ("invalid_token", Some("invalid_request")), "refresh and one more try");
+    let mut step = c.user_info("at2".into(), true);
+    c.advance(&mut step, None).unwrap();
+    let again = c.advance(&mut step, http(401, r#"{"error":"invalid_request"}"#)).unwrap_err();
+    assert_eq!(again.code(), "invalid_request", "the one more try's refusal is the server's own word");
+    // A 400 `invalid_request` is the request's fault, not the token's: no refresh.
+    assert_eq!(answer(400, r#"{"error":"invalid_request"}"#).code(), "invalid_request");
     let failed = answer(500, r#"{"error":"unknown_error"}"#);
     assert_eq!((failed.code(), failed.error()), ("server_error", Some("unknown_error")), "a 5xx is the server's failure");
     let mut step = c.user_info("at1".into(), false);
