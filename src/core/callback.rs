@@ -167,7 +167,8 @@ pub fn check_response(response: AuthorizationResponse, issuer: &str, iss_require
         None if iss_required && response.error.is_none() => {
             return Err(Error::new(
                 code::ISSUER_MISMATCH,
-                "The server announces RFC 9207 `iss` on authorization responses, but this callback has none.",
+                "The server announces RFC 9207 `iss` on authorization responses, but this callback has none (Keycloak: turn off \
+                 the client's \"Exclude Issuer From Authentication Response\").",
             ))
         }
         _ => {}
@@ -285,7 +286,8 @@ mod tests {
         let wrong = parse_response("https://app/cb?code=c&state=s&iss=https%3A%2F%2Fevil", ResponseMode::Query);
         assert_eq!(check_response(wrong, ISS, false).unwrap_err().code(), "issuer_mismatch");
         let absent = || parse_response("https://app/cb?code=c&state=s", ResponseMode::Query);
-        assert_eq!(check_response(absent(), ISS, true).unwrap_err().code(), "issuer_mismatch");
+        let missing = check_response(absent(), ISS, true).unwrap_err();
+        assert!(missing.code() == "issuer_mismatch" && missing.message().contains("Exclude Issuer"), "{}", missing.message());
         assert!(check_response(absent(), ISS, false).is_ok());
     }
 

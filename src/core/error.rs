@@ -78,6 +78,9 @@ impl Error {
         } else if error == "invalid_client" || description.as_deref().is_some_and(|d| d.as_bytes().windows(13).any(|w| w == b"client_secret")) {
             " (The server does not know this client id, or does not take it as a public client: spa-auth never sends a \
              client secret. Check the client id, register a public client (no secret, PKCE), or use a backend.)"
+        } else if description.as_deref() == Some("authentication_expired") {
+            // Keycloak 25+ (`temporarily_unavailable`): the login finished in another tab, or its page was left open.
+            " (Keycloak: the login page was left open too long or the login finished in another tab; log in again.)"
         } else {
             ""
         };
@@ -165,6 +168,10 @@ mod tests {
         let google = Error::oauth("invalid_request".into(), Some("client_secret is missing.".into()));
         assert!(google.code() == "invalid_request" && google.message().contains("never sends a client secret"), "{}", google.message());
         assert!(proof.message().contains("not active") && proof.message().contains("clock"), "{}", proof.message());
+        // Keycloak 25+'s answer to a login finished in another tab: the server's code, and what to do.
+        let expired = Error::oauth("temporarily_unavailable".into(), Some("authentication_expired".into()));
+        assert!(expired.code() == "temporarily_unavailable" && expired.message().contains("log in again"), "{}", expired.message());
+        assert!(!Error::oauth("temporarily_unavailable".into(), None).message().contains("log in again"));
     }
 
     #[test]
