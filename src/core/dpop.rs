@@ -3,9 +3,9 @@
 //! `dpop_jkt` (§10, RFC 7638), reads the servers' nonce challenges (§8, §9) and keeps their latest nonces.
 
 use super::encoding::{base64url, origin as server_of};
-use super::json::{members, Json};
+use super::json::Json;
 use super::json_text::quote;
-use super::token::decimal;
+use super::token::{answer_names_error, decimal};
 use sha2::{Digest, Sha256};
 
 /// The public half of the driver's P-256 key: its JWK with the required members in lexicographic order
@@ -81,7 +81,7 @@ impl Proof<'_> {
 /// `error` `use_dpop_nonce`; §9: a resource server's 401 whose `WWW-Authenticate` challenge says so).
 pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &impl Json) -> bool {
     match status {
-        400 => members(json, text, &["error"]).is_some_and(|[error]| error.text().flatten().as_deref() == Some("use_dpop_nonce")),
+        400 => answer_names_error(json, text, "use_dpop_nonce"),
         401 => challenge.is_some_and(|c| names_error(c, "use_dpop_nonce")),
         _ => false,
     }

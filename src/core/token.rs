@@ -4,7 +4,7 @@ use super::authorize::Transaction;
 use super::encoding::encode_params;
 use super::error::{Error, Result};
 use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
-use super::json::{FromJson, Json, Member, Reader};
+use super::json::{members, FromJson, Json, Member, Reader};
 use serde::Serialize;
 use std::fmt;
 
@@ -31,6 +31,11 @@ pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, clie
 pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str, scope: Option<&str>) -> String {
     let scope = scope.filter(|s| !s.is_empty()).map(|scope| ("scope", scope));
     encode_params([("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)].into_iter().chain(scope))
+}
+
+/// Whether a JSON answer's `error` (RFC 6749 §5.2) is `error`.
+pub fn answer_names_error(json: &impl Json, text: &str, error: &str) -> bool {
+    members(json, text, &["error"]).is_some_and(|[named]| named.text().flatten().as_deref() == Some(error))
 }
 
 /// Revocation of a refresh token (RFC 7009 §2.1).

@@ -56,6 +56,30 @@ test('an expired access token is refreshed, the rotated refresh token stored, th
   assert.equal(reuse.body.error, 'invalid_grant');
 });
 
+test('a refresh refused for its scope (ZITADEL drops unknown scopes silently) is sent once more without scope', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page);
+  provider.resetCounters();
+  const sent = [];
+  await page.route(`${provider.issuer}/token`, (route) => {
+    const body = new URLSearchParams(route.request().postData() ?? '');
+    sent.push(body.get('scope'));
+    return body.has('scope')
+      ? route.fulfill({ status: 400, headers: { 'access-control-allow-origin': www.origin }, json: { error: 'invalid_scope', error_description: 'scope not granted' } })
+      : route.continue();
+  });
+  const before = await world.storedTokens(page);
+  const fresh = await page.evaluate(() => window.spaAuth.client.getAccessToken({ forceRefresh: true }));
+  assert.notEqual(fresh, before.accessToken);
+  assert.equal(sent.length, 2, 'refused once, then sent again');
+  assert.ok(sent[0], 'the first carried the scope as asked');
+  assert.equal(sent[1], null, 'the second none: the original grant (RFC 6749 §6)');
+  assert.equal(provider.counters.token.refresh_token, 1);
+  assert.equal((await world.storedTokens(page)).accessToken, fresh);
+  await page.unroute(`${provider.issuer}/token`);
+});
+
 test('five concurrent getAccessToken calls on an expired token make exactly one refresh request', async (t) => {
   const { provider } = world.stack;
   const { page } = await world.openApp(t);

@@ -513,6 +513,25 @@ fn refresh_rotates_and_a_refused_refresh_token_ends_the_session() {
 }
 
 #[test]
+fn a_scope_refused_on_refresh_is_left_out_once() {
+    // ZITADEL drops a scope it does not know from the grant, names none in its answer (so the session holds the
+    // scope as asked, RFC 6749 §5.1) and refuses it on refresh: the refresh is sent once more without `scope`.
+    let c = logged_in();
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(first) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(first.body.as_deref().unwrap().contains("&scope="));
+    let refused = r#"{"error":"invalid_scope","error_description":"scope not in session"}"#;
+    let Action::Fetch(again) = c.advance(&mut step, http(400, refused)).unwrap() else { panic!("sent again") };
+    assert_eq!((again.url.as_str(), again.body.as_deref()), (first.url.as_str(), Some("grant_type=refresh_token&refresh_token=rt-at1&client_id=spa")));
+    assert_eq!(c.advance(&mut step, http(200, &tokens_answer("at2", None))).unwrap(), Action::Done(Outcome::AccessToken("at2".into())));
+    assert_eq!(c.tokens().unwrap().scope, None, "the scope as asked was not granted: none is claimed");
+    // The next refresh sends no scope at all: no refusal first.
+    let mut step = c.refresh().unwrap();
+    let Action::Fetch(next) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(!next.body.as_deref().unwrap().contains("scope="), "{:?}", next.body);
+}
+
+#[test]
 fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
     for error in ["interaction_required", "login_required", "consent_required"] {
         let c = logged_in();
@@ -530,6 +549,11 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
         let mut step = c.refresh().unwrap();
         c.advance(&mut step, None).unwrap();
         let answer = [r#"{"error":""#, error, r#""}"#].concat();
+        if error == "invalid_scope" {
+            // Asked once more without `scope` (the original grant, RFC 6749 §6) before the session ends.
+            let Action::Fetch(again) = c.advance(&mut step, http(400, &answer)).unwrap() else { panic!("sent again") };
+            assert!(!again.body.as_deref().unwrap().contains("scope="), "{:?}", again.body);
+        }
         let refused = c.advance(&mut step, http(400, &answer)).unwrap_err();
         assert_eq!((refused.code(), refused.error()), ("login_required", Some(error)));
         assert!(c.tokens().is_none(), "{error}");
