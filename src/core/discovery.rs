@@ -97,6 +97,14 @@ impl Endpoints {
     /// Endpoints from discovered metadata: its issuer must equal the configured one exactly, every URL used as
     /// published; endpoints given in the options take precedence.
     pub fn discovered(config: &Config, metadata: ProviderMetadata) -> Result<Endpoints> {
+        if !metadata.issuer.is_empty() && !metadata.issuer.starts_with("http") {
+            // FusionAuth's default tenant issuer is a bare host name ("acme.com"), which no client may take.
+            return Err(Error::new(
+                code::ISSUER_MISMATCH,
+                ["The discovery document names issuer \"", &metadata.issuer, "\", which is not an https URL (OIDC Discovery §3): set the \
+                  provider's issuer to its URL (FusionAuth: the tenant's Issuer)."].concat(),
+            ));
+        }
         if metadata.issuer != config.issuer {
             return Err(Error::new(
                 code::ISSUER_MISMATCH,
@@ -233,6 +241,12 @@ mod tests {
             // The way out for providers whose metadata lives elsewhere (B2C): the discovery URL to keep.
             assert!(e.message().contains("`discoveryUrl` to \"https://id.example.com/.well-known/openid-configuration\""), "{}", e.message());
         }
+    }
+
+    #[test]
+    fn an_issuer_that_is_no_url_says_so() {
+        let e = Endpoints::discovered(&config(), metadata(r#"{"issuer":"acme.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t"}"#)).unwrap_err();
+        assert!(e.code() == "issuer_mismatch" && e.message().contains("not an https URL"), "{}", e.message());
     }
 
     #[test]

@@ -326,7 +326,8 @@ impl<E: Env> Client<E> {
             Some(m) if (200..300).contains(&status) => m,
             _ => {
                 return Err(Error::server(
-                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), ")."]
+                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), "); metadata \
+                      published elsewhere goes in the `discoveryUrl` option."]
                         .concat(),
                 ))
             }
