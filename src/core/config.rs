@@ -63,9 +63,9 @@ pub struct Options {
     pub audience: Option<String>,
     /// The metadata URL (default `{issuer}/.well-known/openid-configuration`, OIDC Discovery §4).
     pub discovery_url: Option<String>,
-    /// With `token_endpoint`: the endpoints are known and discovery is skipped.
+    /// The authorization endpoint (default: from discovery); with `token_endpoint` discovery is skipped.
     pub authorization_endpoint: Option<String>,
-    /// With `authorization_endpoint`: the endpoints are known and discovery is skipped.
+    /// The token endpoint (default: from discovery); with `authorization_endpoint` discovery is skipped.
     pub token_endpoint: Option<String>,
     /// RP-Initiated Logout's endpoint (default: from discovery).
     pub end_session_endpoint: Option<String>,
@@ -420,11 +420,6 @@ impl Options {
         }
         optional_url("authorizationEndpoint", &self.authorization_endpoint)?;
         optional_url("tokenEndpoint", &self.token_endpoint)?;
-        if self.authorization_endpoint.is_some() != self.token_endpoint.is_some() {
-            return Err(Error::invalid_config(
-                "Give both `authorizationEndpoint` and `tokenEndpoint` to skip discovery, or neither.",
-            ));
-        }
         optional_url("discoveryUrl", &self.discovery_url)?;
         check_authorization_params(&self.authorization_params, code::INVALID_CONFIG)?;
         optional_url("endSessionEndpoint", &self.end_session_endpoint)?;
@@ -535,8 +530,9 @@ mod tests {
     }
 
     #[test]
-    fn endpoints_come_in_pairs() {
-        assert_eq!(code_of(Options { authorization_endpoint: Some("https://a/auth".into()), ..options() }), "invalid_config");
+    fn one_endpoint_alone_is_taken_beside_discovery() {
+        let c = Options { token_endpoint: Some("https://proxy.example/token".into()), ..options() }.validate().unwrap();
+        assert!(crate::core::discovery::Endpoints::configured(&c).is_none(), "the other comes from discovery");
     }
 
     #[test]

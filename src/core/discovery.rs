@@ -94,8 +94,8 @@ impl Endpoints {
         })
     }
 
-    /// Endpoints from discovered metadata: its issuer must equal the configured one exactly, every URL used as
-    /// published; endpoints given in the options take precedence.
+    /// The endpoints a provider's metadata publishes: its issuer must equal the configured one exactly (the URLs
+    /// are checked where they are used, by [`Endpoints::with_options`]).
     pub fn discovered(config: &Config, metadata: ProviderMetadata) -> Result<Endpoints> {
         if !metadata.issuer.is_empty() && !metadata.issuer.starts_with("http") {
             // FusionAuth's default tenant issuer is a bare host name ("acme.com"), which no client may take.
@@ -121,9 +121,6 @@ impl Endpoints {
                 .concat(),
             ));
         }
-        let published = |name: &str, url: &str| -> Result<()> {
-            check_secure_url(name, url).map_err(|e| Error::server(["Discovery metadata: ", e.message()].concat()))
-        };
         // PKCE is S256 only here: a server that publishes its methods without S256 would refuse the challenge at
         // the authorization endpoint, or ignore it and so lose PKCE's protection (RFC 9700 §2.1.1). One that
         // publishes none is taken at its word of RFC 9700 (servers MUST support PKCE).
@@ -134,30 +131,48 @@ impl Endpoints {
 this library uses (RFC 7636 §4.2); enable S256 for this client at the server.",
             ));
         }
-        published("authorization_endpoint", &metadata.authorization_endpoint)?;
-        published("token_endpoint", &metadata.token_endpoint)?;
-        // A configured endpoint wins; a published one is checked (all before the metadata is taken apart).
-        let published_optional = |name: &str, configured: &Option<String>, found: &Option<String>| -> Result<()> {
-            match found.as_deref() {
-                Some(url) if configured.is_none() && !url.is_empty() => published(name, url),
-                _ => Ok(()),
-            }
-        };
-        published_optional("end_session_endpoint", &config.end_session_endpoint, &metadata.end_session_endpoint)?;
-        published_optional("revocation_endpoint", &config.revocation_endpoint, &metadata.revocation_endpoint)?;
-        published_optional("userinfo_endpoint", &config.userinfo_endpoint, &metadata.userinfo_endpoint)?;
-        published_optional("jwks_uri", &config.jwks_uri, &metadata.jwks_uri)?;
-        let pick = |configured: &Option<String>, found: Option<String>| configured.clone().or(found.filter(|url| !url.is_empty()));
+        let published = |url: Option<String>| url.filter(|url| !url.is_empty());
         Ok(Endpoints {
-            end_session: pick(&config.end_session_endpoint, metadata.end_session_endpoint),
-            revocation: pick(&config.revocation_endpoint, metadata.revocation_endpoint),
-            userinfo: pick(&config.userinfo_endpoint, metadata.userinfo_endpoint),
-            jwks: pick(&config.jwks_uri, metadata.jwks_uri),
+            end_session: published(metadata.end_session_endpoint),
+            revocation: published(metadata.revocation_endpoint),
+            userinfo: published(metadata.userinfo_endpoint),
+            jwks: published(metadata.jwks_uri),
             signing_algs: metadata.id_token_signing_alg_values_supported,
             authorization: metadata.authorization_endpoint,
             token: metadata.token_endpoint,
             iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
         })
+    }
+
+    /// The published endpoints with the configured ones in their place: a configured endpoint wins, a published
+    /// one is checked before it is used. Applied to each discovery and to each use of the cached one, so the cache
+    /// (per issuer and client id) serves every configuration alike.
+    pub fn with_options(mut self, config: &Config) -> Result<Endpoints> {
+        let published = |name: &str, url: &str| -> Result<()> {
+            check_secure_url(name, url).map_err(|e| Error::server(["Discovery metadata: ", e.message()].concat()))
+        };
+        for (name, configured, found) in [
+            ("authorization_endpoint", &config.authorization_endpoint, &mut self.authorization),
+            ("token_endpoint", &config.token_endpoint, &mut self.token),
+        ] {
+            match configured {
+                Some(url) => url.clone_into(found),
+                None => published(name, found)?,
+            }
+        }
+        for (name, configured, found) in [
+            ("end_session_endpoint", &config.end_session_endpoint, &mut self.end_session),
+            ("revocation_endpoint", &config.revocation_endpoint, &mut self.revocation),
+            ("userinfo_endpoint", &config.userinfo_endpoint, &mut self.userinfo),
+            ("jwks_uri", &config.jwks_uri, &mut self.jwks),
+        ] {
+            match (configured, found.as_deref()) {
+                (Some(_), _) => configured.clone_into(found),
+                (None, Some(url)) => published(name, url)?,
+                (None, None) => {}
+            }
+        }
+        Ok(self)
     }
 }
 
@@ -213,9 +228,12 @@ mod tests {
     use super::*;
     use crate::core::config::Options;
 
+    fn options() -> Options {
+        Options { issuer: "https://id.example.com".into(), client_id: "spa".into(), redirect_uri: "https://app/cb".into(), ..Options::default() }
+    }
+
     fn config() -> Config {
-        Options { issuer: "https://id.example.com".into(), client_id: "spa".into(),
-            redirect_uri: "https://app/cb".into(), ..Options::default() }.validate().unwrap()
+        options().validate().unwrap()
     }
 
     fn metadata(json: &str) -> ProviderMetadata {
@@ -250,10 +268,29 @@ mod tests {
     }
 
     #[test]
-    fn insecure_published_endpoints_are_refused() {
+    fn insecure_published_endpoints_are_refused_where_used() {
         let e = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com",
-            "authorization_endpoint":"https://a/a","token_endpoint":"http://evil/t"}"#)).unwrap_err();
+            "authorization_endpoint":"https://a/a","token_endpoint":"http://evil/t"}"#)).and_then(|e| e.with_options(&config())).unwrap_err();
         assert_eq!(e.code(), "server_error");
+        let published = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com",
+            "authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","jwks_uri":"http://keys/"}"#)).unwrap();
+        assert_eq!(published.clone().with_options(&config()).unwrap_err().code(), "server_error");
+        // A configured endpoint takes the published one's place, which is then not used, nor checked.
+        let configured = Options { jwks_uri: Some("https://keys.example/jwks".into()), ..options() }.validate().unwrap();
+        assert_eq!(published.with_options(&configured).unwrap().jwks.as_deref(), Some("https://keys.example/jwks"));
+    }
+
+    #[test]
+    fn configured_endpoints_win_over_the_cached_discovery_of_another_configuration() {
+        // The cache holds what the provider published: each configuration applies its own options to it.
+        let published = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a",
+            "token_endpoint":"https://a/t","end_session_endpoint":"https://a/e"}"#)).unwrap();
+        let own = Options { end_session_endpoint: Some("https://custom/logout".into()), token_endpoint: Some("https://proxy/t".into()), ..options() };
+        let own = own.validate().unwrap();
+        let mine = published.clone().with_options(&own).unwrap();
+        assert_eq!((mine.end_session.as_deref(), mine.token.as_str(), mine.authorization.as_str()), (Some("https://custom/logout"), "https://proxy/t", "https://a/a"));
+        let plain = published.with_options(&config()).unwrap();
+        assert_eq!((plain.end_session.as_deref(), plain.token.as_str()), (Some("https://a/e"), "https://a/t"));
     }
 
     #[test]

@@ -38,9 +38,9 @@ export interface AuthClientOptions {
     audience?: string;
     /** Where the provider metadata lives (default `{issuer}/.well-known/openid-configuration`). */
     discoveryUrl?: string | URL;
-    /** With `tokenEndpoint`, skips discovery. */
+    /** Default: from discovery. With `tokenEndpoint`, skips discovery; alone, takes the discovered one's place. */
     authorizationEndpoint?: string | URL;
-    /** With `authorizationEndpoint`, skips discovery. */
+    /** Default: from discovery. With `authorizationEndpoint`, skips discovery; alone, takes the discovered one's place. */
     tokenEndpoint?: string | URL;
     endSessionEndpoint?: string | URL;
     revocationEndpoint?: string | URL;

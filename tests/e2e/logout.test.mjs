@@ -7,6 +7,33 @@ import { useWorld, waitReady } from '../support/world.mjs';
 
 const world = useWorld();
 
+test('endpoints of the options win over the discovery a client of other options cached in this tab', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page); // discovers with the app's options: the tab caches what the provider published
+  // A token endpoint given alone (a proxy) beside discovery, then an end-session endpoint of its own.
+  const proxied = [];
+  await page.route(`${www.origin}/token-proxy`, async (route) => {
+    proxied.push(route.request().url());
+    return route.fulfill({ response: await route.fetch({ url: `${provider.issuer}/token` }) });
+  });
+  provider.resetCounters();
+  const refreshed = await page.evaluate(async (origin) => {
+    const { AuthClient, options } = window.spaAuth;
+    const client = new AuthClient({ ...options, tokenEndpoint: `${origin}/token-proxy` });
+    return client.getAccessToken({ forceRefresh: true });
+  }, www.origin);
+  assert.equal((await world.storedTokens(page)).accessToken, refreshed);
+  assert.equal(proxied.length, 1, 'the refresh went to the configured token endpoint');
+  assert.equal(provider.counters.token.refresh_token, 1);
+  const leaving = page.waitForRequest((req) => req.url().startsWith(`${www.origin}/custom-logout?`));
+  await page.evaluate(async (origin) => {
+    const { AuthClient, options } = window.spaAuth;
+    await new AuthClient({ ...options, endSessionEndpoint: `${origin}/custom-logout` }).logout();
+  }, www.origin);
+  assert.ok(new URL((await leaving).url()).searchParams.get('id_token_hint'), 'the configured end-session endpoint');
+});
+
 test('logout clears the tokens and the provider session', async (t) => {
   const { provider, www, clientId } = world.stack;
   const { page } = await world.openApp(t);

@@ -314,7 +314,7 @@ impl<E: Env> Client<E> {
         }
         let text = self.env.logins().get(&self.keys.discovery()).ok()??;
         let cached = CachedDiscovery::read(self.env.json(), &text)?;
-        let endpoints = Rc::new(cached.endpoints_for(&self.config)?);
+        let endpoints = Rc::new(cached.endpoints_for(&self.config)?.with_options(&self.config).ok()?);
         *self.endpoints.borrow_mut() = Some(endpoints.clone());
         Some(endpoints)
     }
@@ -332,17 +332,17 @@ impl<E: Env> Client<E> {
                 ))
             }
         };
-        let endpoints = Endpoints::discovered(&self.config, metadata)?;
+        let published = Endpoints::discovered(&self.config, metadata)?;
+        let endpoints = Rc::new(published.clone().with_options(&self.config)?);
         let cached = CachedDiscovery {
             discovery_url: self.config.discovery_url.clone(),
             issuer: self.config.issuer.clone(),
-            endpoints,
+            endpoints: published,
         };
         if let Some(text) = self.env.json().stringify(&cached) {
             // A cache that cannot be written only costs a request later.
             let _ = self.env.logins().set(&self.keys.discovery(), &text);
         }
-        let endpoints = Rc::new(cached.endpoints);
         *self.endpoints.borrow_mut() = Some(endpoints.clone());
         Ok(endpoints)
     }

@@ -431,6 +431,27 @@ fn an_answer_without_scope_granted_the_scope_the_login_asked_for() {
 }
 
 #[test]
+fn a_cached_discovery_serves_each_configuration_its_own_endpoints() {
+    // A tab's first client discovers with an end-session endpoint of its own; the cache keeps what was published.
+    let a = client(|o| o.end_session_endpoint = Some("https://custom.example/logout".into()));
+    let mut step = a.login(LoginOptions::default());
+    a.advance(&mut step, None).unwrap();
+    a.advance(&mut step, http(200, &metadata())).unwrap();
+    assert_eq!(a.known_endpoints().unwrap().end_session.as_deref(), Some("https://custom.example/logout"));
+    let cached = a.env().logins.get("spa-auth:spa:discovery").unwrap().unwrap();
+    let with_cache = |extra: fn(&mut Options)| {
+        let c = client(extra);
+        c.env().logins.set("spa-auth:spa:discovery", &cached).unwrap();
+        c.known_endpoints().unwrap()
+    };
+    // A later client of the same tab without that option: the published endpoint.
+    assert_eq!(with_cache(|_| {}).end_session.as_deref(), Some("https://id.example.com/logout"));
+    // One with a token endpoint of its own, given alone: that one, and the published authorization endpoint.
+    let proxied = with_cache(|o| o.token_endpoint = Some("https://proxy.example/token".into()));
+    assert_eq!((proxied.token.as_str(), proxied.authorization.as_str()), ("https://proxy.example/token", "https://id.example.com/auth"));
+}
+
+#[test]
 fn a_state_is_spent_before_the_code_is_redeemed() {
     let c = client(|_| {});
     let mut step = c.login(LoginOptions::default());
