@@ -425,7 +425,7 @@ impl Options {
         optional_url("endSessionEndpoint", &self.end_session_endpoint)?;
         optional_url("revocationEndpoint", &self.revocation_endpoint)?;
         optional_url("userinfoEndpoint", &self.userinfo_endpoint)?;
-        if self.verify_signature && self.token_endpoint.is_some() && self.jwks_uri.is_none() {
+        if self.verify_signature && self.authorization_endpoint.is_some() && self.token_endpoint.is_some() && self.jwks_uri.is_none() {
             // Without discovery nothing else names the keys; found out only after the code was spent otherwise.
             return Err(Error::invalid_config(
                 "`verifySignature: true` with the endpoints given (no discovery) needs `jwksUri`, the provider's JWK Set URL.",
@@ -450,7 +450,9 @@ mod tests {
         };
         let e = options.clone().validate().unwrap_err();
         assert!(e.code() == "invalid_config" && e.message().contains("jwksUri"), "{e}");
-        assert!(super::Options { jwks_uri: Some("https://id.example.com/certs".into()), ..options }.validate().is_ok());
+        assert!(super::Options { jwks_uri: Some("https://id.example.com/certs".into()), ..options.clone() }.validate().is_ok());
+        // One endpoint alone: discovery still runs and names the keys.
+        assert!(super::Options { authorization_endpoint: None, ..options }.validate().is_ok());
     }
 
     use super::*;

@@ -326,8 +326,11 @@ impl<E: Env> Client<E> {
             Some(m) if (200..300).contains(&status) => m,
             _ => {
                 return Err(Error::server(
-                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), "); metadata \
-                      published elsewhere goes in the `discoveryUrl` option."]
+                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), if status < 500 {
+                        "); metadata published elsewhere goes in the `discoveryUrl` option."
+                    } else {
+                        ")."
+                    }]
                         .concat(),
                 ))
             }
@@ -845,20 +848,24 @@ impl<E: Env> Client<E> {
             // The server's own error (RFC 6750 §3: in the challenge, or as a JSON body), e.g. `invalid_token`.
             let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
             let named = body.or_else(|| Some((dpop::challenge_error(challenge?)?.to_owned(), None))).filter(|(error, _)| !error.is_empty());
-            let about_proof = named.as_ref().is_some_and(|(error, _)| error == "invalid_dpop_proof" || error == "use_dpop_nonce");
+            let server = named.map(|(error, description)| Error::oauth(error, description));
+            // About the DPoP proof, not the token (RFC 9449 §7.1; Keycloak's `invalid_request` "DPoP proof …"), as
+            // the body or any challenge says: no refresh cures that.
+            let about_proof = server.as_ref().is_some_and(|e| e.refuses_dpop_proof() || e.code() == "use_dpop_nonce")
+                || challenge.is_some_and(|c| dpop::names_error(c, "use_dpop_nonce") || dpop::names_error(c, "invalid_dpop_proof"));
             if status == 401 && !retried && !about_proof {
                 // The token was sent, so a 401 refuses it (RFC 6750 §3.1), whatever its error says (Keycloak's
                 // `invalid_request` "User session not found" once the session ended elsewhere) or where it cannot be
                 // read (a challenge hidden from a cross-origin page, Entra's error object): `invalid_token`, with the
                 // server's words kept, for one refresh and one more try, whose own 401 is the server's failure.
-                let refused = Error::new("invalid_token", "The UserInfo endpoint refused the access token (HTTP 401).");
-                return Err(match named {
-                    Some((error, description)) => refused.with_server_error(Some(error), description),
-                    None => refused,
+                const REFUSED: &str = "The UserInfo endpoint refused the access token (HTTP 401).";
+                return Err(match &server {
+                    Some(cause) => Error::caused_by("invalid_token", REFUSED, cause),
+                    None => Error::new("invalid_token", REFUSED),
                 });
             }
-            if let Some((error, description)) = named {
-                return Err(token::server_failure("UserInfo endpoint", status, Error::oauth(error, description)));
+            if let Some(cause) = server {
+                return Err(token::server_failure("UserInfo endpoint", status, cause));
             }
             let status = decimal(status.into());
             return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));

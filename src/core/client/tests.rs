@@ -446,6 +446,11 @@ fn a_cached_discovery_serves_each_configuration_its_own_endpoints() {
     };
     // A later client of the same tab without that option: the published endpoint.
     assert_eq!(with_cache(|_| {}).end_session.as_deref(), Some("https://id.example.com/logout"));
+    // A cached endpoint is checked before use: an insecure one is no cache (discovery again, which refuses it).
+    let tampered = cached.replace("https://id.example.com/me", "http://evil.example/me");
+    let c = client(|_| {});
+    c.env().logins.set("spa-auth:spa:discovery", &tampered).unwrap();
+    assert!(c.known_endpoints().is_none());
     // One with a token endpoint of its own, given alone: that one, and the published authorization endpoint.
     let proxied = with_cache(|o| o.token_endpoint = Some("https://proxy.example/token".into()));
     assert_eq!((proxied.token.as_str(), proxied.authorization.as_str()), ("https://proxy.example/token", "https://id.example.com/auth"));
@@ -789,6 +794,19 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
         challenge: Some(r#"Bearer realm="uitid", error="invalid_token", error_description="expired""#.into()),
     };
     assert_eq!(c.advance(&mut step, Some(challenged)).unwrap_err().code(), "invalid_token");
+    // A refused DPoP proof (Keycloak's words, or a challenge beside another error in the body) is not the token's
+    // fault: no refresh would cure it, so it is not `invalid_token`.
+    let clock = answer(401, r#"{"error":"invalid_request","error_description":"DPoP proof is not active"}"#);
+    assert!(clock.code() == "invalid_request" && clock.message().contains("clock"), "{}", clock.message());
+    let mut step = c.user_info("at1".into(), false);
+    c.advance(&mut step, None).unwrap();
+    let proof = Answer::Http {
+        status: 401,
+        text: r#"{"error":"invalid_request"}"#.into(),
+        nonce: None,
+        challenge: Some(r#"DPoP error="invalid_dpop_proof""#.into()),
+    };
+    assert_eq!(c.advance(&mut step, Some(proof)).unwrap_err().code(), "invalid_request", "the server's own word, no refresh");
     let no_endpoint = client(|o| {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
         o.token_endpoint = Some("https://id.example.com/token".into());
