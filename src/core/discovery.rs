@@ -43,11 +43,13 @@ impl FromJson for ProviderMetadata {
             issuer: r.text().unwrap_or_default(),
             authorization_endpoint: r.text().unwrap_or_default(),
             token_endpoint: r.text().unwrap_or_default(),
-            end_session_endpoint: r.text(),
-            revocation_endpoint: r.text(),
-            userinfo_endpoint: r.text(),
-            jwks_uri: r.text(),
-            id_token_signing_alg_values_supported: r.texts(),
+            // Optional members of another type count as not published rather than making the whole document
+            // unreadable (discovery is tolerant of what it does not need).
+            end_session_endpoint: r.member().text().flatten(),
+            revocation_endpoint: r.member().text().flatten(),
+            userinfo_endpoint: r.member().text().flatten(),
+            jwks_uri: r.member().text().flatten(),
+            id_token_signing_alg_values_supported: r.member().texts().unwrap_or_default(),
             // A boolean, also when a server writes it as "true" / "false"; anything else counts as false rather
             // than making the whole document unreadable (the field is optional).
             authorization_response_iss_parameter_supported: match r.member() {
@@ -259,6 +261,15 @@ mod tests {
             // The way out for providers whose metadata lives elsewhere (B2C): the discovery URL to keep.
             assert!(e.message().contains("`discoveryUrl` to \"https://id.example.com/.well-known/openid-configuration\""), "{}", e.message());
         }
+    }
+
+    #[test]
+    fn optional_members_of_another_type_are_taken_as_not_published() {
+        let e = Endpoints::discovered(&config(), metadata(r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a",
+            "token_endpoint":"https://a/t","jwks_uri":5,"end_session_endpoint":{"url":"x"},"id_token_signing_alg_values_supported":[1]}"#)).unwrap();
+        assert_eq!((e.jwks, e.end_session, e.signing_algs.len()), (None, None, 0));
+        let unreadable = r#"{"issuer":"https://id.example.com","authorization_endpoint":5,"token_endpoint":"https://a/t"}"#;
+        assert!(ProviderMetadata::read(&crate::core::json::SerdeJson, unreadable).is_none(), "a required member still must fit");
     }
 
     #[test]
