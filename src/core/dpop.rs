@@ -87,6 +87,12 @@ pub fn asks_for_nonce(status: u16, text: &str, challenge: Option<&str>, json: &i
     }
 }
 
+/// Whether a resource server's `WWW-Authenticate` refuses the DPoP proof or asks for a nonce (RFC 9449 §7.1, §9),
+/// not the token: no refresh cures that.
+pub fn challenge_is_about_proof(challenge: &str) -> bool {
+    names_error(challenge, "use_dpop_nonce") || names_error(challenge, "invalid_dpop_proof")
+}
+
 /// Whether a `WWW-Authenticate` header names `error` in any of its challenges (RFC 9449 §7.1, RFC 6750 §3): the
 /// error parameter, not any mention in a description.
 pub fn names_error(challenge: &str, error: &str) -> bool {

@@ -779,7 +779,7 @@ impl<E: Env> Client<E> {
                 // A 401 that a new access token may cure: not one about the proof or the nonce (RFC 9449 §7.1, §9).
                 let refresh = match &answer {
                     Some(Answer::Http { status: 401, challenge, .. }) => {
-                        !challenge.as_deref().is_some_and(|c| dpop::names_error(c, "use_dpop_nonce") || dpop::names_error(c, "invalid_dpop_proof"))
+                        !challenge.as_deref().is_some_and(dpop::challenge_is_about_proof)
                     }
                     _ => false,
                 };
@@ -852,7 +852,7 @@ impl<E: Env> Client<E> {
             // About the DPoP proof, not the token (RFC 9449 §7.1; Keycloak's `invalid_request` "DPoP proof …"), as
             // the body or any challenge says: no refresh cures that.
             let about_proof = server.as_ref().is_some_and(|e| e.refuses_dpop_proof() || e.code() == "use_dpop_nonce")
-                || challenge.is_some_and(|c| dpop::names_error(c, "use_dpop_nonce") || dpop::names_error(c, "invalid_dpop_proof"));
+                || challenge.is_some_and(dpop::challenge_is_about_proof);
             if status == 401 && !retried && !about_proof {
                 // The token was sent, so a 401 refuses it (RFC 6750 §3.1), whatever its error says (Keycloak's
                 // `invalid_request` "User session not found" once the session ended elsewhere) or where it cannot be
