@@ -230,24 +230,32 @@ async function refuseUserInfoOnce(page, answer) {
   return () => asked;
 }
 
-test('getUserInfo answered invalid_token (the provider ended the session before the token expired): one refresh, one more try', async (t) => {
-  const { provider, www, clientId } = world.stack;
+/** Logs gina in, has the UserInfo endpoint refuse once with `answer`, and checks that `getUserInfo` refreshed and
+ * asked once more for her claims; resolves to the page. */
+async function userInfoAfterOneRefusal(t, answer) {
+  const { provider } = world.stack;
   const { page } = await world.openApp(t);
   await world.logIn(page, { login: 'gina' });
   const before = await world.storedTokens(page);
-  // The UserInfo endpoint refuses the token once (Keycloak does so once its session ended).
-  const asked = await refuseUserInfoOnce(page, {
-    status: 401,
-    headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
-    body: JSON.stringify({ error: 'invalid_token', error_description: 'Token verification failed' }),
-  });
+  const asked = await refuseUserInfoOnce(page, answer);
   provider.resetCounters();
   const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
   assert.equal(claims.sub, 'gina');
   assert.equal(asked(), 2, 'refused once, then asked again');
-  assert.equal(provider.counters.userinfo, 1);
   assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
   await page.unroute(`${provider.issuer}/me`);
+  return page;
+}
+
+test('getUserInfo answered invalid_token (the provider ended the session before the token expired): one refresh, one more try', async (t) => {
+  const { provider, www, clientId } = world.stack;
+  // The UserInfo endpoint refuses the token once (Keycloak does so once its session ended).
+  const page = await userInfoAfterOneRefusal(t, {
+    status: 401,
+    headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ error: 'invalid_token', error_description: 'Token verification failed' }),
+  });
+  assert.equal(provider.counters.userinfo, 1);
   // The grant revoked at the provider (oidc-provider revokes a token's whole grant): the refresh cannot cure the
   // refusal, and its own error says so; the session is over.
   const revoked = await fetch(`${provider.issuer}/token/revocation`, {
@@ -262,40 +270,24 @@ test('getUserInfo answered invalid_token (the provider ended the session before 
 });
 
 test('getUserInfo answered Keycloak\'s 401 invalid_request (its session gone): one refresh, one more try', async (t) => {
-  const { provider, www } = world.stack;
-  const { page } = await world.openApp(t);
-  await world.logIn(page, { login: 'gina' });
-  const before = await world.storedTokens(page);
+  const { www } = world.stack;
   // Keycloak's UserInfo answer once the user session was removed (logout elsewhere, cleaned up): 401, but with
   // `invalid_request`, not `invalid_token`.
-  const asked = await refuseUserInfoOnce(page, {
+  await userInfoAfterOneRefusal(t, {
     status: 401,
     headers: { 'access-control-allow-origin': www.origin, 'content-type': 'application/json' },
     body: JSON.stringify({ error: 'invalid_request', error_description: 'User session not found or doesn\'t have client attached on it' }),
   });
-  const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
-  assert.equal(claims.sub, 'gina');
-  assert.equal(asked(), 2, 'refused once, then asked again');
-  assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
-  await page.unroute(`${provider.issuer}/me`);
 });
 
 test('getUserInfo answered 401 whose error the page cannot read (a challenge not exposed by CORS): one refresh, one more try', async (t) => {
   const { provider, www } = world.stack;
-  const { page } = await world.openApp(t);
-  await world.logIn(page, { login: 'gina' });
-  const before = await world.storedTokens(page);
   // Okta and Auth0 say why in WWW-Authenticate only, which a cross-origin page cannot read unless it is exposed.
-  const asked = await refuseUserInfoOnce(page, {
+  const page = await userInfoAfterOneRefusal(t, {
     status: 401,
     headers: { 'access-control-allow-origin': www.origin, 'www-authenticate': 'Bearer error="invalid_token"' },
     body: 'Unauthorized',
   });
-  const claims = await page.evaluate(() => window.spaAuth.client.getUserInfo());
-  assert.equal(claims.sub, 'gina');
-  assert.equal(asked(), 2, 'refused once, then asked again');
-  assert.notEqual((await world.storedTokens(page)).accessToken, before.accessToken, 'refreshed in between');
-  await page.unroute(`${provider.issuer}/me`);
   // Refused again after the refresh: the server's failure, once, with no further refresh.
   let refused = 0;
   await page.route(`${provider.issuer}/me`, (route) => {
