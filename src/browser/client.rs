@@ -3,6 +3,7 @@
 //! app's tabs under a Web Lock), shares sessions and logouts with the app's other tabs, and calls listeners.
 //! The JavaScript driver (`src/js/driver.js`) runs the same steps; this one is not in the npm build.
 
+use crate::core::encoding::concat;
 use super::env::{self, BrowserClient};
 use super::http;
 use super::location;
@@ -334,7 +335,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         let mut key = self.client().env().tokens_key().to_owned();
         if self.client().config().storage == crate::core::config::StorageKind::Memory {
             // Per client where its tokens are its own: another's login would not be this one's.
-            key = [&key, "@", &crate::core::token::decimal(Rc::as_ptr(&self.inner) as usize as u64)].concat();
+            key = concat(&[&key, "@", &crate::core::token::decimal(Rc::as_ptr(&self.inner) as usize as u64)]);
         }
         let running = HANDLING.with(|handling| {
             let handling = handling.borrow();
@@ -790,7 +791,7 @@ impl Drop for Registered<'_> {
 
 /// One attempt of [`AuthClient::fetch`]: a clone of `request` with the bearer token.
 async fn send_with_bearer(request: &web_sys::Request, token: &str) -> Result<web_sys::Response> {
-    http::send_with_headers(request, &[("Authorization", &["Bearer ", token].concat())]).await
+    http::send_with_headers(request, &[("Authorization", &concat(&["Bearer ", token]))]).await
 }
 
 /// The next `pageshow` event of the window (never, without a window).

@@ -1,5 +1,6 @@
 //! Sending a request with the client id, as [`ClientIdentification`] says.
 
+use crate::core::encoding::concat;
 use super::http;
 use crate::core::client_identification::ClientIdentification;
 use crate::core::error::{code, Error, Result};
@@ -16,9 +17,8 @@ impl ClientIdentification {
         let request = match self.header() {
             Some((name, value)) if !browser_sends(name, value) => {
                 return Err(Error::invalid_config(
-                    ["The header `", name, "` is one the browser does not send (a forbidden `headerName`, or a `clientId` \
-that is not Latin-1): use another name, or query mode."]
-                    .concat(),
+                    concat(&["The header `", name, "` is one the browser does not send (a forbidden `headerName`, or a `clientId` \
+that is not Latin-1): use another name, or query mode."]),
                 ))
             }
             Some(_) => request,

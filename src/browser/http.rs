@@ -1,6 +1,7 @@
 //! The Rust driver's requests, through the browser's `fetch` (web-sys): what the core asks for, the legacy
 //! provider's plain-text refresh, and an app's request with extra headers. Status and text go back to the core.
 
+use crate::core::encoding::concat;
 use crate::core::client::{Answer, HttpRequest};
 use crate::core::error::{code, Error, Result};
 use std::future::{poll_fn, Future};
@@ -13,7 +14,7 @@ use web_sys::{Request, RequestInit, Response};
 fn network_error(url: &str) -> Error {
     Error::new(
         code::NETWORK_ERROR,
-        ["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."].concat(),
+        concat(&["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."]),
     )
 }
 

@@ -1,5 +1,6 @@
 //! The legacy UiTiD v1 JWT client (Entry API 3): login redirect, callback, refresh and authenticated requests.
 
+use crate::core::encoding::concat;
 #[cfg(feature = "rust")]
 use super::http;
 use super::json::BrowserJson;
@@ -32,7 +33,7 @@ impl LegacyJwtClient {
     /// Validates the options (`invalid_config`) and opens sessionStorage (key `spa-auth:legacy:{apiKey}:tokens`).
     pub fn new(options: LegacyOptions) -> Result<Self> {
         let config = options.validate()?;
-        let keys = Keys::new(&["legacy:", config.api_key.as_str()].concat(), None);
+        let keys = Keys::new(&concat(&["legacy:", config.api_key.as_str()]), None);
         Ok(LegacyJwtClient {
             inner: Rc::new(Inner {
                 key: keys.tokens(),
@@ -195,7 +196,7 @@ impl LegacyJwtClient {
 
     #[cfg(feature = "rust")]
     async fn send(&self, request: &web_sys::Request, jwt: &str) -> Result<web_sys::Response> {
-        let bearer = ["Bearer ", jwt].concat();
+        let bearer = concat(&["Bearer ", jwt]);
         http::send_with_headers(request, &[("Authorization", &bearer), ("X-Api-Key", &self.inner.config.api_key)]).await
     }
 

@@ -4,6 +4,7 @@
 //! site's iframe has its `BroadcastChannel` partitioned away from the popup). What the answer means is the core's
 //! business (`Client::callback`).
 
+use crate::core::encoding::concat;
 use super::tabs::{self, Channel};
 use crate::core::error::{code, Error, Result};
 use std::cell::{Cell, RefCell};
@@ -90,7 +91,7 @@ pub async fn answer(
         if elapsed >= f64::from(timeout_ms) {
             let _ = popup.close();
             let ms = crate::core::token::decimal(timeout_ms.into());
-            break Err(Error::new(code::TIMEOUT, ["The popup login did not finish within ", &ms, " ms."].concat()));
+            break Err(Error::new(code::TIMEOUT, concat(&["The popup login did not finish within ", &ms, " ms."])));
         }
         let is_closed = popup.closed().unwrap_or(true);
         if !is_closed {

@@ -3,6 +3,7 @@
 //! driver keeps (RFC 9449; the core writes every proof, this only loads, removes and signs with the key), and ID
 //! token signature checks (`verifySignature`).
 
+use crate::core::encoding::concat;
 use crate::core::error::{code, Error, Result};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
@@ -21,7 +22,7 @@ extern "C" {
 
 fn unavailable(what: &str, e: &JsValue) -> Error {
     let reason = Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-    Error::new(code::CRYPTO_UNAVAILABLE, ["The DPoP key could not be ", what, ": ", &reason].concat())
+    Error::new(code::CRYPTO_UNAVAILABLE, concat(&["The DPoP key could not be ", what, ": ", &reason]))
 }
 
 /// A loaded key pair: the private `CryptoKey` (opaque here) and the public JWK's `x` and `y`.

@@ -1,5 +1,6 @@
 //! Step one of a login: the authorization request URL and the transaction kept until the callback.
 
+use crate::core::encoding::concat;
 use super::config::{check_authorization_params, Config, ResponseMode};
 use super::encoding::append_query;
 use super::error::{code, Error, Result};
@@ -148,7 +149,7 @@ pub fn authorization_request(
 
     let verifier = PkceVerifier::from_random(&random.verifier);
     let state = match login.popup {
-        true => State::new([POPUP_STATE_PREFIX, State::from_random(&random.state).secret()].concat()),
+        true => State::new(concat(&[POPUP_STATE_PREFIX, State::from_random(&random.state).secret()])),
         false => State::from_random(&random.state),
     };
     if login.silent {

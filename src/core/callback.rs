@@ -1,5 +1,6 @@
 //! Step two: reading the redirect back from the authorization server, and checking it against the login.
 
+use crate::core::encoding::concat;
 use super::authorize::Transaction;
 use super::config::ResponseMode;
 use super::encoding::{parse_params, without_params};
@@ -161,7 +162,7 @@ pub fn check_response(response: AuthorizationResponse, issuer: &str, iss_require
         Some(iss) if iss != issuer => {
             return Err(Error::new(
                 code::ISSUER_MISMATCH,
-                ["The callback comes from issuer \"", iss, "\", not the configured \"", issuer, "\" (RFC 9207)."].concat(),
+                concat(&["The callback comes from issuer \"", iss, "\", not the configured \"", issuer, "\" (RFC 9207)."]),
             ))
         }
         None if iss_required && response.error.is_none() => {

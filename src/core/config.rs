@@ -1,5 +1,6 @@
 //! Client options as users write them, and their validation into a [`Config`] the rest of the core trusts.
 
+use crate::core::encoding::concat;
 use super::error::{code, Error, Result};
 use super::json::{
     FromOptions, Json, Misfit, OptionsReader,
@@ -179,9 +180,9 @@ pub fn expected_option(path: &str) -> &'static str {
 /// The message for an option of the wrong type: "`{path}` must be {expected}, got {found}."
 pub fn wrong_option(what: &str, path: &str, found: &str) -> Error {
     if path.is_empty() {
-        return Error::invalid_config([what, " must be an object, got ", found, "."].concat());
+        return Error::invalid_config(concat(&[what, " must be an object, got ", found, "."]));
     }
-    Error::invalid_config([what, ": `", path, "` must be ", expected_option(path), ", got ", found, "."].concat())
+    Error::invalid_config(concat(&[what, ": `", path, "` must be ", expected_option(path), ", got ", found, "."]))
 }
 
 /// Authorize parameters the library sets itself; callers may not override them.
@@ -242,26 +243,24 @@ impl FromOptions for Options {
 pub fn check_authorization_params(params: &[(String, String)], code: &'static str) -> Result<()> {
     for (i, (name, value)) in params.iter().enumerate() {
         if params.iter().skip(i + 1).any(|(other, _)| other == name) {
-            return Err(Error::new(code, ["authorizationParams names `", name, "` twice."].concat()));
+            return Err(Error::new(code, concat(&["authorizationParams names `", name, "` twice."])));
         }
         refuse_secret(name)?;
         if RESERVED_PARAMS.contains(&name.as_str()) {
             return Err(Error::new(
                 code,
-                [
+                concat(&[
                     "authorizationParams may not set `",
                     name,
                     "`: the library sets it (`redirect_uri` and `response_mode` come from the redirectUri and responseMode options).",
-                ]
-                .concat(),
+                ]),
             ));
         }
         if name == "max_age" && value.parse::<u64>().is_err() {
             // Sent but not a whole number, it would go unchecked against the ID token's `auth_time`.
             return Err(Error::new(
                 code,
-                ["authorizationParams.max_age must be a whole number of seconds (OIDC Core §3.1.2.1), got \"", value, "\"."]
-                    .concat(),
+                concat(&["authorizationParams.max_age must be a whole number of seconds (OIDC Core §3.1.2.1), got \"", value, "\"."]),
             ));
         }
     }
@@ -300,21 +299,20 @@ pub fn check_secure_url(name: &str, url: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid_config(
-            [
+            concat(&[
                 "`",
                 name,
                 "` must be an absolute https: URL without user info (http: only on localhost, 127.0.0.1 or [::1]), got \"",
                 url,
                 "\".",
-            ]
-            .concat(),
+            ]),
         ))
     }
 }
 
 fn required(name: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
-        return Err(Error::invalid_config(["`", name, "` is required."].concat()));
+        return Err(Error::invalid_config(concat(&["`", name, "` is required."])));
     }
     Ok(())
 }
@@ -353,8 +351,8 @@ impl Options {
             None => {
                 let base = self.issuer.trim_end_matches('/');
                 match around_tenant_id(base) {
-                    Some((before, after)) => [before, "common", after, "/.well-known/openid-configuration"].concat(),
-                    None => [base, "/.well-known/openid-configuration"].concat(),
+                    Some((before, after)) => concat(&[before, "common", after, "/.well-known/openid-configuration"]),
+                    None => concat(&[base, "/.well-known/openid-configuration"]),
                 }
             }
         };

@@ -1,5 +1,6 @@
 //! OpenID Provider metadata (OIDC Discovery 1.0, RFC 8414) and the endpoints a client uses.
 
+use crate::core::encoding::concat;
 use super::config::{check_secure_url, Config};
 use super::error::{code, Error, Result};
 use super::json::{FromJson, Json, Member, Reader};
@@ -103,14 +104,14 @@ impl Endpoints {
             // FusionAuth's default tenant issuer is a bare host name ("acme.com"), which no client may take.
             return Err(Error::new(
                 code::ISSUER_MISMATCH,
-                ["The discovery document names issuer \"", &metadata.issuer, "\", which is not an https URL (OIDC Discovery §3): set the \
-                  provider's issuer to its URL (FusionAuth: the tenant's Issuer)."].concat(),
+                concat(&["The discovery document names issuer \"", &metadata.issuer, "\", which is not an https URL (OIDC Discovery §3): set the \
+                  provider's issuer to its URL (FusionAuth: the tenant's Issuer)."]),
             ));
         }
         if metadata.issuer != config.issuer {
             return Err(Error::new(
                 code::ISSUER_MISMATCH,
-                [
+                concat(&[
                     "The discovery document names issuer \"",
                     &metadata.issuer,
                     "\" but the client is configured for \"",
@@ -119,8 +120,7 @@ impl Endpoints {
                      to \"",
                     &config.discovery_url,
                     "\" when the document is not at {issuer}/.well-known/openid-configuration (Azure AD B2C, Entra ID v1).",
-                ]
-                .concat(),
+                ]),
             ));
         }
         // PKCE is S256 only here: a server that publishes its methods without S256 would refuse the challenge at
@@ -151,7 +151,7 @@ this library uses (RFC 7636 §4.2); enable S256 for this client at the server.",
     /// (per issuer and client id) serves every configuration alike.
     pub fn with_options(mut self, config: &Config) -> Result<Endpoints> {
         let published = |name: &str, url: &str| -> Result<()> {
-            check_secure_url(name, url).map_err(|e| Error::server(["Discovery metadata: ", e.message()].concat()))
+            check_secure_url(name, url).map_err(|e| Error::server(concat(&["Discovery metadata: ", e.message()])))
         };
         for (name, configured, found) in [
             ("authorization_endpoint", &config.authorization_endpoint, &mut self.authorization),
@@ -255,7 +255,7 @@ mod tests {
     #[test]
     fn issuer_must_match_exactly() {
         for other in ["https://id.example.com/", "https://ID.example.com", "https://evil.example.com", ""] {
-            let json = ["{\"issuer\":\"", other, "\",\"authorization_endpoint\":\"https://a/a\",\"token_endpoint\":\"https://a/t\"}"].concat();
+            let json = concat(&["{\"issuer\":\"", other, "\",\"authorization_endpoint\":\"https://a/a\",\"token_endpoint\":\"https://a/t\"}"]);
             let e = Endpoints::discovered(&config(), metadata(&json)).unwrap_err();
             assert_eq!(e.code(), "issuer_mismatch", "{other}");
             // The way out for providers whose metadata lives elsewhere (B2C): the discovery URL to keep.
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn the_iss_announcement_is_read_leniently() {
         let read = |value: &str| {
-            let json = [r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","authorization_response_iss_parameter_supported":"#, value, "}"].concat();
+            let json = concat(&[r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","authorization_response_iss_parameter_supported":"#, value, "}"]);
             Endpoints::discovered(&config(), metadata(&json)).unwrap().iss_parameter_supported
         };
         assert!(read("true"));
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn a_server_that_publishes_its_pkce_methods_must_list_s256() {
         let read = |methods: &str| {
-            let json = [r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","code_challenge_methods_supported":"#, methods, "}"].concat();
+            let json = concat(&[r#"{"issuer":"https://id.example.com","authorization_endpoint":"https://a/a","token_endpoint":"https://a/t","code_challenge_methods_supported":"#, methods, "}"]);
             Endpoints::discovered(&config(), metadata(&json))
         };
         let e = read(r#"["plain"]"#).unwrap_err();

@@ -2,6 +2,7 @@
 //! ES256 key pair and only signs; the core builds each proof's header and claims (§4.2), the key's thumbprint for
 //! `dpop_jkt` (§10, RFC 7638), reads the servers' nonce challenges (§8, §9) and keeps their latest nonces.
 
+use crate::core::encoding::concat;
 use super::encoding::{base64url, origin as server_of};
 use super::json::Json;
 use super::json_text::quote;
@@ -22,7 +23,7 @@ impl PublicKey {
             (c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then(|| c.to_owned())
         };
         let (x, y) = (coordinate(x)?, coordinate(y)?);
-        Some(PublicKey { jwk: ["{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", &x, "\",\"y\":\"", &y, "\"}"].concat() })
+        Some(PublicKey { jwk: concat(&["{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", &x, "\",\"y\":\"", &y, "\"}"]) })
     }
 
     /// The JWK SHA-256 thumbprint (RFC 7638 §3).
@@ -52,7 +53,7 @@ impl Proof<'_> {
     /// public key in its header; the driver appends `"." BASE64URL(signature)`.
     pub fn signing_input(&self, key: &PublicKey) -> String {
         let htu = &self.url[..self.url.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(self.url.len())];
-        let header = ["{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":", &key.jwk, "}"].concat();
+        let header = concat(&["{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":", &key.jwk, "}"]);
         let mut claims = String::from("{\"jti\":");
         quote(&mut claims, self.jti);
         claims.push_str(",\"htm\":");

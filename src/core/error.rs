@@ -1,5 +1,6 @@
 //! The one error type every fallible function returns, with a stable `code`.
 
+use crate::core::encoding::concat;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -85,8 +86,8 @@ impl Error {
             ""
         };
         let message = match &description {
-            Some(d) if !d.is_empty() => ["The authorization server answered ", &error, ": ", d, hint].concat(),
-            _ => ["The authorization server answered ", &error, ".", hint].concat(),
+            Some(d) if !d.is_empty() => concat(&["The authorization server answered ", &error, ": ", d, hint]),
+            _ => concat(&["The authorization server answered ", &error, ".", hint]),
         };
         Self::from_fields(Cow::Owned(error.clone()), Cow::Owned(message), Some(error), description)
     }

@@ -1,6 +1,7 @@
 //! ID token checks (OIDC Core §3.1.3.7 and §12.2). The token comes straight from the token endpoint over TLS,
 //! so, as §3.1.3.7 item 6 allows, its signature is not verified here; its claims are, and `alg: none` is refused.
 
+use crate::core::encoding::concat;
 use super::config::around_tenant_id;
 use super::encoding::base64url_decode;
 use super::error::{code, Error, Result};
@@ -128,7 +129,7 @@ fn check_claims(claims: &Claims, expected: &Expected) -> Result<()> {
     if !issued_by(claims, expected.issuer) {
         return Err(Error::new(
             code::ISSUER_MISMATCH,
-            ["The ID token was issued by \"", &claims.iss, "\", not the configured \"", expected.issuer, "\"."].concat(),
+            concat(&["The ID token was issued by \"", &claims.iss, "\", not the configured \"", expected.issuer, "\"."]),
         ));
     }
     if claims.sub.is_empty() {
@@ -208,7 +209,7 @@ pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected,
     match differs {
         None => Ok(claims),
         Some(what) => Err(Error::id_token(
-            ["The refreshed ID token ", what, " (OIDC Core 12.2); nothing was stored."].concat(),
+            concat(&["The refreshed ID token ", what, " (OIDC Core 12.2); nothing was stored."]),
         )),
     }
 }

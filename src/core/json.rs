@@ -2,6 +2,7 @@
 //! fuzzing with serde_json. The core reads what it needs member by member ([`FromJson`]): no derived deserializer
 //! for server answers or stored records (they cost far more code in the wasm), and writes with serde.
 
+use crate::core::encoding::concat;
 use serde::Serialize;
 
 /// Reads JSON text member by member, and writes Rust values as JSON text.
@@ -70,7 +71,7 @@ impl Member {
     /// What the member holds, in the words of an error message; a short string is quoted as it is.
     pub fn describe(&self) -> String {
         match self {
-            Member::Text(t) if t.len() <= 40 => ["\"", t, "\""].concat(),
+            Member::Text(t) if t.len() <= 40 => concat(&["\"", t, "\""]),
             Member::Text(_) => "a string".to_owned(),
             Member::Missing => "nothing".to_owned(),
             Member::Null => "null".to_owned(),
@@ -140,7 +141,7 @@ fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result::Re
                 .into_iter()
                 .map(|(key, value)| match value {
                     Member::Text(v) => Ok((key, v)),
-                    other => Err(Misfit::at(&[name, ".", &key].concat(), &other)),
+                    other => Err(Misfit::at(&concat(&[name, ".", &key]), &other)),
                 })
                 .collect()
         }

@@ -1,5 +1,6 @@
 //! Storage keys: `spa-auth:{clientId}:…`, so two clients on one page never share anything.
 
+use crate::core::encoding::concat;
 /// The keys of one client.
 #[derive(Clone, Debug)]
 pub struct Keys {
@@ -14,12 +15,12 @@ impl Keys {
     /// id can reach into another's keys.
     pub fn new(client_id: &str, audience: Option<&str>) -> Self {
         let escaped = client_id.replace('%', "%25").replace(':', "%3A");
-        let session = audience.map_or(String::new(), |a| [":", &a.replace('%', "%25")].concat());
-        Keys { prefix: ["spa-auth:", &escaped, ":"].concat(), session }
+        let session = audience.map_or(String::new(), |a| concat(&[":", &a.replace('%', "%25")]));
+        Keys { prefix: concat(&["spa-auth:", &escaped, ":"]), session }
     }
 
     fn of_session(&self, name: &str) -> String {
-        [&self.prefix, name, &self.session].concat()
+        concat(&[&self.prefix, name, &self.session])
     }
 
     /// Every key of this client starts with this.
@@ -44,7 +45,7 @@ impl Keys {
 
     /// This tab's id in the name of its DPoP key (`tabs: "isolated"`).
     pub fn dpop_tab(&self) -> String {
-        [&self.prefix, "dpop-tab"].concat()
+        concat(&[&self.prefix, "dpop-tab"])
     }
 
     /// Set once this tab tried a silent check for this session.
@@ -54,22 +55,22 @@ impl Keys {
 
     /// The JWK Set at `jwks_uri`, cached for the tab session (two issuers with the same client id never share it).
     pub fn jwks(&self, jwks_uri: &str) -> String {
-        [&self.prefix, "jwks:", jwks_uri].concat()
+        concat(&[&self.prefix, "jwks:", jwks_uri])
     }
 
     /// Cached discovery metadata.
     pub fn discovery(&self) -> String {
-        [&self.prefix, "discovery"].concat()
+        concat(&[&self.prefix, "discovery"])
     }
 
     /// A login in progress, under its state.
     pub fn transaction(&self, state: &str) -> String {
-        [&self.prefix, "tx:", state].concat()
+        concat(&[&self.prefix, "tx:", state])
     }
 
     /// A state already redeemed (so a replay is told apart from a stranger's state).
     pub fn used_state(&self, state: &str) -> String {
-        [&self.prefix, "used:", state].concat()
+        concat(&[&self.prefix, "used:", state])
     }
 
     /// Whether `key` is one of this client's logins in progress or used states (not tokens or discovery).

@@ -1,6 +1,7 @@
 //! publiq's legacy UiTiD v1 JWT provider for Entry API 3 (deprecated by publiq, unsupported after 2026-09-30),
 //! kept for apps that are still migrating: `/connect` redirect, `?jwt=…&refresh=…` back, `GET /refresh`.
 
+use crate::core::encoding::concat;
 use super::config::check_secure_url;
 use super::encoding::{append_query, parse_params, without_params};
 use super::error::{code, Error, Result};
@@ -62,13 +63,13 @@ pub fn connect_url(config: &LegacyConfig, destination: &str) -> String {
     if let Some(lang) = &config.lang {
         params.push(("lang", lang));
     }
-    append_query(&[config.server_url.as_str(), "/connect"].concat(), params)
+    append_query(&concat(&[config.server_url.as_str(), "/connect"]), params)
 }
 
 /// `{serverUrl}/refresh?apiKey=…&refresh=…`
 pub fn refresh_url(config: &LegacyConfig, refresh: &RefreshToken) -> String {
     append_query(
-        &[config.server_url.as_str(), "/refresh"].concat(),
+        &concat(&[config.server_url.as_str(), "/refresh"]),
         [("apiKey", config.api_key.as_str()), ("refresh", refresh.secret())],
     )
 }
@@ -187,7 +188,7 @@ mod tests {
 
     #[test]
     fn sessions_need_a_live_jwt() {
-        let token = |exp: &str| AccessToken::new(jwt(r#"{"alg":"HS256"}"#, &["{\"uid\":\"u\",\"exp\":", exp, "}"].concat()).secret().to_owned());
+        let token = |exp: &str| AccessToken::new(jwt(r#"{"alg":"HS256"}"#, &concat(&["{\"uid\":\"u\",\"exp\":", exp, "}"])).secret().to_owned());
         assert_eq!(session(token("2000"), None, 1000, &SerdeJson).unwrap().expires_at, 2000);
         assert_eq!(session(token("1000"), None, 1000, &SerdeJson).unwrap_err().code(), "id_token_invalid");
         assert_eq!(session(token("null"), None, 1000, &SerdeJson).unwrap_err().code(), "id_token_invalid");

@@ -1,5 +1,6 @@
 //! Logout URLs: OpenID Connect RP-initiated logout, Auth0's `/v2/logout` and Amazon Cognito's `/logout`.
 
+use crate::core::encoding::concat;
 use super::config::{refuse_secret, LogoutStyle};
 use super::encoding::append_query;
 use super::error::{code, Error, Result};
@@ -20,7 +21,7 @@ pub fn check_params(params: &[(String, String)]) -> Result<()> {
         } else {
             continue;
         };
-        return Err(Error::new(code::INVALID_ARGUMENT, ["logoutParams may not set `", name, wrong].concat()));
+        return Err(Error::new(code::INVALID_ARGUMENT, concat(&["logoutParams may not set `", name, wrong])));
     }
     Ok(())
 }
@@ -42,7 +43,7 @@ pub fn logout_url(
 ) -> String {
     let (endpoint, id_token, return_name) = match style {
         LogoutStyle::Oidc => (endpoint.to_owned(), id_token, "post_logout_redirect_uri"),
-        LogoutStyle::Auth0 => ([endpoint.trim_end_matches('/'), "/v2/logout"].concat(), None, "returnTo"),
+        LogoutStyle::Auth0 => (concat(&[endpoint.trim_end_matches('/'), "/v2/logout"]), None, "returnTo"),
         LogoutStyle::Cognito => (endpoint.to_owned(), None, "logout_uri"),
     };
     let mut params = Vec::with_capacity(3);

@@ -1,5 +1,6 @@
 //! publiq's UiTiD v2 (Keycloak, realm `uitid`) as a preset: issuer and endpoints filled in, so no discovery request.
 
+use crate::core::encoding::concat;
 use super::config::{LogoutStyle, Options};
 use super::error::{Error, Result};
 
@@ -59,8 +60,8 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
             "AuthClient.publiq() sets the issuer and endpoints from `environment`; use new AuthClient() for another server.",
         ));
     }
-    let issuer = ["https://", environment.host(), "/realms/uitid"].concat();
-    let endpoint = |name: &str| Some([issuer.as_str(), "/protocol/openid-connect/", name].concat());
+    let issuer = concat(&["https://", environment.host(), "/realms/uitid"]);
+    let endpoint = |name: &str| Some(concat(&[issuer.as_str(), "/protocol/openid-connect/", name]));
     options.authorization_endpoint = endpoint("auth");
     options.token_endpoint = endpoint("token");
     options.end_session_endpoint = endpoint("logout");
@@ -77,7 +78,7 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
 
 /// The realm's userinfo endpoint, for apps that want more than the ID token's claims.
 pub fn userinfo_endpoint(environment: Environment) -> String {
-    ["https://", environment.host(), "/realms/uitid/protocol/openid-connect/userinfo"].concat()
+    concat(&["https://", environment.host(), "/realms/uitid/protocol/openid-connect/userinfo"])
 }
 
 #[cfg(test)]
@@ -100,16 +101,16 @@ mod tests {
         ] {
             assert_eq!(Environment::from_name(name).unwrap(), env);
             let config = options(env, base()).unwrap().validate().unwrap();
-            let realm = ["https://", host, "/realms/uitid"].concat();
+            let realm = concat(&["https://", host, "/realms/uitid"]);
             assert_eq!(config.issuer, realm);
             let endpoints = Endpoints::configured(&config).expect("no discovery needed");
-            assert_eq!(endpoints.authorization, [realm.as_str(), "/protocol/openid-connect/auth"].concat());
-            assert_eq!(endpoints.token, [realm.as_str(), "/protocol/openid-connect/token"].concat());
-            assert_eq!(endpoints.end_session.unwrap(), [realm.as_str(), "/protocol/openid-connect/logout"].concat());
-            assert_eq!(userinfo_endpoint(env), [realm.as_str(), "/protocol/openid-connect/userinfo"].concat());
+            assert_eq!(endpoints.authorization, concat(&[realm.as_str(), "/protocol/openid-connect/auth"]));
+            assert_eq!(endpoints.token, concat(&[realm.as_str(), "/protocol/openid-connect/token"]));
+            assert_eq!(endpoints.end_session.unwrap(), concat(&[realm.as_str(), "/protocol/openid-connect/logout"]));
+            assert_eq!(userinfo_endpoint(env), concat(&[realm.as_str(), "/protocol/openid-connect/userinfo"]));
             assert_eq!(config.scope, "openid email offline_access");
             assert_eq!(config.post_logout_redirect_uri.as_deref(), Some(config.redirect_uri.as_str()), "logout comes back");
-            assert_eq!(config.jwks_uri.as_deref(), Some([realm.as_str(), "/protocol/openid-connect/certs"].concat().as_str()));
+            assert_eq!(config.jwks_uri.as_deref(), Some(concat(&[realm.as_str(), "/protocol/openid-connect/certs"]).as_str()));
             // So `verifySignature: true` works with the preset (no discovery to name the keys).
             assert!(options(env, Options { verify_signature: true, ..base() }).unwrap().validate().is_ok());
         }

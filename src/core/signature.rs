@@ -3,6 +3,7 @@
 //! EdDSA; `none` and
 //! HMAC algorithms are refused (with a public key as the HMAC secret they are the classic confusion attack).
 
+use crate::core::encoding::concat;
 use super::error::{Error, Result};
 use super::json::{Json, Member};
 use serde::Serialize;
@@ -58,7 +59,7 @@ pub enum KeyChoice {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::id_token(["The ID token's signature cannot be accepted: ", reason].concat())
+    Error::id_token(concat(&["The ID token's signature cannot be accepted: ", reason]))
 }
 
 /// Chooses the key of `jwks` (the JWK Set's JSON text) that verifies `token`, whose algorithm must be one of
@@ -82,10 +83,10 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
         return Err(invalid("its header names critical extensions (`crit`), which this library does not implement."));
     }
     let Some((_, kty, crv)) = ALGORITHMS.iter().find(|(a, _, _)| *a == alg) else {
-        return Err(invalid(&["`alg` \"", &alg, "\" is not one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA (none and HMAC are refused)."].concat()));
+        return Err(invalid(&concat(&["`alg` \"", &alg, "\" is not one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA (none and HMAC are refused)."])));
     };
     if !announced.is_empty() && !announced.contains(&alg) {
-        return Err(invalid(&["`alg` \"", &alg, "\" is not one the provider announces."].concat()));
+        return Err(invalid(&concat(&["`alg` \"", &alg, "\" is not one the provider announces."])));
     }
     if signature.is_empty() {
         return Err(invalid("it has no signature."));
@@ -132,7 +133,7 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
     Ok(KeyChoice::Verify(Verification {
         alg,
         jwk,
-        signing_input: [header_b64, ".", payload_b64].concat(),
+        signing_input: concat(&[header_b64, ".", payload_b64]),
         signature: signature.to_owned(),
     }))
 }

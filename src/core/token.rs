@@ -1,5 +1,6 @@
 //! The token endpoint: request bodies, answers, and the token set they produce.
 
+use crate::core::encoding::concat;
 use super::authorize::Transaction;
 use super::encoding::encode_params;
 use super::error::{Error, Result};
@@ -149,16 +150,16 @@ pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) 
     match body {
         // The drivers do not follow a redirect of a request with a code or token in its body.
         _ if status == 0 => Err(Error::server(
-            ["The ", endpoint, " answered with a redirect, which is not followed: it would carry the request's code or token elsewhere."].concat(),
+            concat(&["The ", endpoint, " answered with a redirect, which is not followed: it would carry the request's code or token elsewhere."]),
         )),
         Some(TokenResponse { error: Some(error), .. }) if error.is_empty() => Err(Error::server(
-            ["The ", endpoint, " answered HTTP ", &status_text, " with an empty `error`: a malformed answer."].concat(),
+            concat(&["The ", endpoint, " answered HTTP ", &status_text, " with an empty `error`: a malformed answer."]),
         )),
         Some(TokenResponse { error: Some(error), error_description, .. }) => Err(server_failure(endpoint, status, Error::oauth(error, error_description))),
         Some(body) if (200..300).contains(&status) => Ok(body),
-        Some(_) => Err(Error::server(["The ", endpoint, " answered HTTP ", &status_text, " without an OAuth error."].concat())),
+        Some(_) => Err(Error::server(concat(&["The ", endpoint, " answered HTTP ", &status_text, " without an OAuth error."]))),
         None => Err(Error::server(
-            ["The ", endpoint, " answered HTTP ", &status_text, " with something that is not the expected JSON object."].concat(),
+            concat(&["The ", endpoint, " answered HTTP ", &status_text, " with something that is not the expected JSON object."]),
         )),
     }
 }
@@ -169,7 +170,7 @@ pub fn server_failure(endpoint: &str, status: u16, cause: Error) -> Error {
     if status < 500 {
         return cause;
     }
-    Error::caused_by(crate::core::error::code::SERVER_ERROR, ["The ", endpoint, " failed: HTTP ", &decimal(status.into()), "."].concat(), &cause)
+    Error::caused_by(crate::core::error::code::SERVER_ERROR, concat(&["The ", endpoint, " failed: HTTP ", &decimal(status.into()), "."]), &cause)
 }
 
 /// The token type a client sends and accepts, in its registered spelling: `DPoP` with `dpop: true` (RFC 9449 §5),
@@ -286,9 +287,9 @@ impl TokenSet {
         // Token types are case-insensitive (RFC 6749 §7.1); stored in their registered spelling.
         if !issued.eq_ignore_ascii_case(expected) {
             return Err(Error::server(if dpop {
-                ["The token endpoint issued a \"", issued, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."].concat()
+                concat(&["The token endpoint issued a \"", issued, "\" token where DPoP was asked for (`dpop: true`): the downgrade is refused (RFC 9449 §5)."])
             } else {
-                ["The token endpoint issued a \"", issued, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."].concat()
+                concat(&["The token endpoint issued a \"", issued, "\" token; without `dpop: true` spa-auth sends Bearer tokens only (RFC 6750)."])
             }));
         }
         let expires_in = match response.expires_in {
@@ -354,7 +355,7 @@ mod tests {
     fn request_bodies_are_form_encoded() {
         let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None };
         assert_eq!(code_grant_body(&AuthorizationCode::new("a/b+c".into()), &tx, "my client"),
-            ["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)].concat());
+            concat(&["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)]));
         assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", None), "grant_type=refresh_token&refresh_token=r&client_id=c");
         assert_eq!(
             refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("openid api://c/read")),
@@ -385,7 +386,7 @@ mod tests {
         let g = TokenSet::from_response(response(r#"{"access_token":"a","expires_in":299.999}"#), 0, None, false).unwrap();
         assert_eq!((f.expires_at, g.expires_at), (299, 299), "a fraction: the whole seconds, as the number reads");
         for bad in ["12.5.1", ".", "1e3", "12.x", "-.5x"] {
-            let body = [r#"{"access_token":"a","expires_in":""#, bad, r#""}"#].concat();
+            let body = concat(&[r#"{"access_token":"a","expires_in":""#, bad, r#""}"#]);
             let b = TokenSet::from_response(response(&body), 0, None, false).unwrap();
             assert_eq!(b.expires_at, DEFAULT_EXPIRES_IN, "not a number of seconds: the default ({bad})");
         }

@@ -8,6 +8,7 @@
 //! Beside the operations here: `tabs` (sessions and logouts shared between an app's tabs), `proofs` (DPoP in the
 //! steps and the app's own requests) and `signature_check` (`verifySignature`); `tests` drives them natively.
 
+use crate::core::encoding::concat;
 use super::authorize::{self, LoginOptions, LoginRandomness, Transaction, TRANSACTION_TTL};
 use super::callback::{self, AuthorizationResponse, StoredLogin};
 use super::config::{Config, LogoutStyle, TabsMode};
@@ -326,12 +327,11 @@ impl<E: Env> Client<E> {
             Some(m) if (200..300).contains(&status) => m,
             _ => {
                 return Err(Error::server(
-                    ["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), if status < 500 {
+                    concat(&["The discovery document at ", &self.config.discovery_url, " could not be read (HTTP ", &decimal(status.into()), if status < 500 {
                         "); metadata published elsewhere goes in the `discoveryUrl` option."
                     } else {
                         ")."
-                    }]
-                        .concat(),
+                    }]),
                 ))
             }
         };
@@ -374,12 +374,12 @@ impl<E: Env> Client<E> {
                 let ms = decimal(self.config.timeout_ms);
                 Err(Error::new(
                     code::TIMEOUT,
-                    ["The ", step, " request to ", origin, " took longer than ", &ms, " ms (`timeoutMs`); nothing was stored."].concat(),
+                    concat(&["The ", step, " request to ", origin, " took longer than ", &ms, " ms (`timeoutMs`); nothing was stored."]),
                 ))
             }
             _ => Err(Error::new(
                 code::NETWORK_ERROR,
-                ["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."].concat(),
+                concat(&["Could not reach ", url, " (offline, DNS, or the server does not allow this origin by CORS)."]),
             )),
         }
     }
@@ -400,7 +400,7 @@ impl<E: Env> Client<E> {
 
     /// The `Authorization` header value for `access_token` (RFC 6750 §2.1, RFC 9449 §7.1).
     pub(super) fn authorization(&self, access_token: &str) -> String {
-        [token::token_type(self.config.dpop), " ", access_token].concat()
+        concat(&[token::token_type(self.config.dpop), " ", access_token])
     }
 
     /// A stored token set that is not expired, or that can be refreshed.
@@ -507,7 +507,7 @@ impl<E: Env> Client<E> {
             let query = url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
             super::encoding::parse_params(query).into_iter().find(|(n, _)| n == "state").map(|(_, v)| v)
         })?;
-        state.starts_with(authorize::POPUP_STATE_PREFIX).then(|| ["spa-auth popup ", &state].concat())
+        state.starts_with(authorize::POPUP_STATE_PREFIX).then(|| concat(&["spa-auth popup ", &state]))
     }
 
     // ---- operations ------------------------------------------------------------------------------------
@@ -552,7 +552,7 @@ impl<E: Env> Client<E> {
                 // belongs to no login here.
                 Some(error) => Error::caused_by(
                     code::INVALID_STATE,
-                    ["The authorization server answered ", &error, " without a `state`, so it belongs to no login here."].concat(),
+                    concat(&["The authorization server answered ", &error, " without a `state`, so it belongs to no login here."]),
                     &Error::oauth(error, response.error_description),
                 ),
                 None => Error::new(code::INVALID_STATE, "The URL carries no `state`: it is not an authorization response."),
@@ -868,7 +868,7 @@ impl<E: Env> Client<E> {
                 return Err(token::server_failure("UserInfo endpoint", status, cause));
             }
             let status = decimal(status.into());
-            return Err(Error::server(["The UserInfo endpoint answered HTTP ", &status, "."].concat()));
+            return Err(Error::server(concat(&["The UserInfo endpoint answered HTTP ", &status, "."])));
         }
         // JSON, or a signed JWT (application/jwt) whose claims are read after its `iss` and `aud` are checked.
         let signed = || id_token::signed_user_info(text.trim(), &self.config.issuer, &self.config.client_id, self.env.json());

@@ -1,6 +1,7 @@
 //! DPoP (RFC 9449) in the step machines: each request that carries a grant or a token gets the proof the core
 //! writes (`core::dpop`), a server's nonce challenge is answered once, and the app's own requests run as steps.
 
+use crate::core::encoding::concat;
 use super::*;
 
 impl<E: Env> Client<E> {
@@ -42,7 +43,7 @@ impl<E: Env> Client<E> {
                     ", but its `DPoP-Nonce` header cannot be read here: a cross-origin \
                      server must list it in `Access-Control-Expose-Headers`.",
                 ];
-                return Err(Error::caused_by("use_dpop_nonce", message.concat(), &Error::oauth("use_dpop_nonce".into(), None)));
+                return Err(Error::caused_by("use_dpop_nonce", concat(&message), &Error::oauth("use_dpop_nonce".into(), None)));
             }
             return Ok(None);
         };
@@ -105,6 +106,6 @@ impl<E: Env> Client<E> {
                 tab
             }
         };
-        Some([name.as_str(), " ", &tab].concat())
+        Some(concat(&[name.as_str(), " ", &tab]))
     }
 }

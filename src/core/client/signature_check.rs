@@ -1,5 +1,6 @@
 //! `verifySignature`: the provider's JWK Set and the driver's WebCrypto check before a token set is stored.
 
+use crate::core::encoding::concat;
 use super::*;
 
 impl<E: Env> Client<E> {
@@ -48,7 +49,7 @@ impl<E: Env> Client<E> {
                 let (status, text) = self.http_answer(answer, "JWKS", &jwks_uri)?;
                 // Not a key set (a captive portal's page, too): the server's failure, not the token's.
                 if !(200..300).contains(&status) || self.env.json().items(&text, "keys").is_none() {
-                    return Err(Error::server(["The JWK Set at ", &jwks_uri, " could not be read (HTTP ", &decimal(status.into()), ")."].concat()));
+                    return Err(Error::server(concat(&["The JWK Set at ", &jwks_uri, " could not be read (HTTP ", &decimal(status.into()), ")."])));
                 }
                 let _ = self.env.logins().set(&self.keys.jwks(&jwks_uri), &text);
                 Some(text)

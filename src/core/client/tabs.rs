@@ -1,6 +1,7 @@
 //! The tabs of one app (`tabs: "shared"`): the channel they talk on, and sessions and logouts ordered by time, so a
 //! tab never takes back a spent refresh token or a session older than a logout.
 
+use crate::core::encoding::concat;
 use super::*;
 
 /// A message to the other tabs of this app, as both drivers send it (`{ type, text?, at }`). Its `Debug` leaves out
@@ -37,14 +38,14 @@ impl std::fmt::Debug for TabMessage {
 impl<E: Env> Client<E> {
     /// Issuer, client id and the `audience` when one is asked for, space-separated: whose session this is.
     pub(super) fn session_name(&self) -> String {
-        let audience = self.config.audience.as_deref().map_or(String::new(), |a| [" ", a].concat());
-        [self.config.issuer.as_str(), " ", &self.config.client_id, &audience].concat()
+        let audience = self.config.audience.as_deref().map_or(String::new(), |a| concat(&[" ", a]));
+        concat(&[self.config.issuer.as_str(), " ", &self.config.client_id, &audience])
     }
 
     /// The name of the channel (and Web Lock) the tabs of this app share: `spa-auth` and the session's name;
     /// `None` when tabs are isolated or tokens live in memory.
     pub fn tabs_channel(&self) -> Option<String> {
-        (self.config.tabs == TabsMode::Shared).then(|| ["spa-auth ", &self.session_name()].concat())
+        (self.config.tabs == TabsMode::Shared).then(|| concat(&["spa-auth ", &self.session_name()]))
     }
 
     /// The stored session as another tab adopts it (it holds the refresh token: it goes only to tabs of the same
