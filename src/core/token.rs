@@ -228,7 +228,7 @@ pub struct Tokens {
     pub id_token: Option<IdToken>,
     /// `Bearer`, or `DPoP` with `dpop: true`.
     pub token_type: String,
-    /// The scope the server said it granted, when it said.
+    /// The granted scope: the token answer's, or the one the login asked for when the answer left it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// When the access token expires, in epoch seconds (`expires_in` counted from the answer's arrival).

@@ -11,7 +11,7 @@ export class AuthError extends Error {
     /** `invalid_config`, `invalid_argument`, `invalid_state`, `missing_transaction`, `issuer_mismatch`, `id_token_invalid`,
      * `login_required`, `popup_blocked`, `popup_closed`, `timeout`, `network_error`, `server_error`,
      * `storage_unavailable`, `crypto_unavailable` (no
-     * `crypto.getRandomValues`), or the server's own OAuth error such as `access_denied` or `invalid_grant`. */
+     * `crypto.getRandomValues`, or a DPoP key WebCrypto or IndexedDB cannot make, keep or sign with), or the server's own OAuth error such as `access_denied` or `invalid_grant`. */
     readonly code: string;
     /** The server's OAuth `error`, when it sent one. */
     readonly error?: string;
@@ -225,9 +225,10 @@ export class AuthClient {
      * completes and `onChange` says so), `timeout`. */
     loginWithPopup(options?: PopupLoginOptions): Promise<RedirectLoginResult>;
     /** UserInfo (OIDC Core 5.3) with a valid access token; its `sub` must be the ID token's (`id_token_invalid`, also
-     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. An `invalid_token` answer, or a 401
-     * whose error the page cannot read (RFC 6750 §3.1), costs one refresh and one more try (refused alike:
-     * `server_error`); a refresh that cannot be had rejects with its error (`login_required`). */
+     * when the session has no ID token; OIDC Core 5.3.2); a 5xx is `server_error`. A 401 (RFC 6750 §3.1), whatever its
+     * error except a refused DPoP proof (Keycloak's `invalid_request` "User session not found" too), costs one refresh
+     * and one more try; that try's 401 rejects with the server's error, or `server_error` when it cannot be read; a
+     * refresh that cannot be had rejects with its error (`login_required`). */
     getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
