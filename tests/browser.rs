@@ -289,9 +289,14 @@ async fn the_rust_driver_binds_logins_to_one_dpop_key_until_logout() {
     assert_eq!(refused.unwrap_err().code(), "invalid_argument");
     let empty = client.logout(spa_auth::LogoutOptions { local_only: true, return_to: Some(String::new()), ..Default::default() }).await;
     assert_eq!(empty.unwrap_err().code(), "invalid_argument", "an empty return_to");
+    let no_url = client.logout(spa_auth::LogoutOptions { local_only: true, return_to: Some("javascript:x".into()), ..Default::default() }).await;
+    assert_eq!(no_url.unwrap_err().code(), "invalid_argument", "a return_to that is no http(s) URL");
     assert_eq!(webcrypto::load(name).await.unwrap().x, key.x, "the key stays");
-    // Logout removes it: the next login makes another key.
-    client.logout(spa_auth::LogoutOptions { local_only: true, ..Default::default() }).await.unwrap();
+    // Logout removes it: the next login makes another key. A return_to relative to the page is one of its URLs.
+    let page = web_sys::window().unwrap().location().href().unwrap();
+    assert_eq!(spa_auth::browser::location::absolute("/bye?x=1".into()), [&page[..page.find("://").unwrap() + 3], page.split('/').nth(2).unwrap(), "/bye?x=1"].concat());
+    assert_eq!(spa_auth::browser::location::absolute("HTTPS://app.example".into()), "HTTPS://app.example", "never normalized");
+    client.logout(spa_auth::LogoutOptions { local_only: true, return_to: Some("/".into()), ..Default::default() }).await.unwrap();
     let url = client.build_authorize_url(LoginOptions::default()).await.unwrap();
     assert!(!url.contains(&jkt), "a new key after logout");
     assert_ne!(webcrypto::load(name).await.unwrap().x, key.x);

@@ -612,14 +612,17 @@ not made by a login here).",
 
     /// Forgets this client's tokens and logins in progress, revokes the refresh token when a revocation endpoint
     /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout (with
-    /// `logout_params`, and without `id_token_hint` when `omit_id_token_hint`). `logout_params` naming what the
-    /// library sets, or an empty `return_to`, is `invalid_argument`, before anything is forgotten.
-    pub async fn logout(&self, options: LogoutOptions) -> Result<()> {
+    /// `logout_params`, and without `id_token_hint` when `omit_id_token_hint`). `return_to` relative to this page
+    /// (`/`) is made absolute against it. `logout_params` naming what the library sets, or a `return_to` that is
+    /// empty or no http(s) URL, is `invalid_argument`, before anything is forgotten.
+    pub async fn logout(&self, mut options: LogoutOptions) -> Result<()> {
         crate::core::logout::check_params(&options.logout_params)?;
         if options.return_to.as_deref().is_some_and(|r| r.trim().is_empty()) {
             // Not `post_logout_redirect_uri=`, which Keycloak refuses; checked before anything is forgotten.
             return Err(Error::new(crate::core::error::code::INVALID_ARGUMENT, "`return_to` must be a URL, not empty."));
         }
+        options.return_to = options.return_to.map(location::absolute);
+        crate::core::logout::check_return_to(options.return_to.as_deref())?;
         // Runs to its end even if this future is dropped (a listener told of the logout may unmount its caller): the
         // revocation and the provider's logout still happen.
         let this = self.clone();

@@ -12,6 +12,18 @@ pub fn href() -> Result<String> {
     window()?.location().href().map_err(|_| Error::invalid_config("location.href cannot be read here."))
 }
 
+/// `url` as an absolute URL: a relative one (`/`, `location.pathname`) resolved against the current page, as a
+/// link's `href` is; one with a scheme as it is (never normalized: providers compare redirect URIs as strings).
+pub fn absolute(url: String) -> String {
+    let scheme = url.find(':').and_then(|i| url.get(..i)).is_some_and(|s| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    if scheme {
+        return url;
+    }
+    href().ok().and_then(|base| web_sys::Url::new_with_base(&url, &base).ok()).map_or(url, |u| u.href())
+}
+
 /// Navigates to `url` (`location.assign`).
 pub fn assign(url: &str) -> Result<()> {
     window()?.location().assign(url).map_err(|_| Error::invalid_config("The browser refused to navigate to the URL."))

@@ -1,7 +1,7 @@
 //! Logout URLs: OpenID Connect RP-initiated logout, Auth0's `/v2/logout` and Amazon Cognito's `/logout`.
 
 use crate::core::encoding::concat;
-use super::config::{refuse_secret, LogoutStyle};
+use super::config::{has_host, refuse_secret, LogoutStyle};
 use super::encoding::append_query;
 use super::error::{code, Error, Result};
 use super::secret::IdToken;
@@ -24,6 +24,19 @@ pub fn check_params(params: &[(String, String)]) -> Result<()> {
         return Err(Error::new(code::INVALID_ARGUMENT, concat(&["logoutParams may not set `", name, wrong])));
     }
     Ok(())
+}
+
+/// Checks a logout's `returnTo`: an absolute `http(s)` URL, as RP-Initiated Logout 1.0 §2 asks of
+/// `post_logout_redirect_uri` (`invalid_argument`; the JavaScript driver resolves a relative one against the page
+/// first). Before, `"/"` went to the provider, which refused it on its own error page after the tokens were gone.
+pub fn check_return_to(return_to: Option<&str>) -> Result<()> {
+    // Schemes are case-insensitive (RFC 3986 §3.1).
+    match return_to.map(str::to_ascii_lowercase) {
+        Some(url) if !(has_host(&url, "https://") || has_host(&url, "http://")) || url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            Err(Error::new(code::INVALID_ARGUMENT, "`returnTo` must be an absolute http(s) URL, registered at the provider as a post-logout redirect URI."))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The server's logout URL for `style`:
@@ -61,6 +74,16 @@ pub fn logout_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn return_to_is_an_absolute_http_url() {
+        for good in [None, Some("https://app.example/bye?x=1#top"), Some("http://127.0.0.1:8080/"), Some("HTTPS://APP.EXAMPLE/")] {
+            assert!(check_return_to(good).is_ok(), "{good:?}");
+        }
+        for bad in ["", "/", "bye", "//app.example/", "javascript:alert(1)", "https://", "https://app.example/\n"] {
+            assert_eq!(check_return_to(Some(bad)).unwrap_err().code(), code::INVALID_ARGUMENT, "{bad}");
+        }
+    }
 
     #[test]
     fn oidc_logout_url() {

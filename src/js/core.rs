@@ -229,11 +229,11 @@ impl JsCore {
         self.client.logout(options).map(|step| self.step(step)).map_err(to_js)
     }
 
-    /// Checks a logout's `{ logoutParams }` (JSON text) before anything is forgotten or the DPoP key removed
-    /// (`invalid_argument`).
+    /// Checks a logout's `{ logoutParams }` (JSON text) and `returnTo` before anything is forgotten or the DPoP key
+    /// removed (`invalid_argument`).
     #[wasm_bindgen(js_name = checkLogout)]
-    pub fn check_logout(params: Option<String>) -> Thrown<()> {
-        logout_params(params).map(drop).map_err(to_js)
+    pub fn check_logout(params: Option<String>, return_to: Option<String>) -> Thrown<()> {
+        logout_params(params).and_then(|_| crate::core::logout::check_return_to(return_to.as_deref())).map_err(to_js)
     }
 }
 

@@ -921,10 +921,14 @@ export class AuthClient {
       options = optionsOf(options, "options");
       returnTo = urlOf(member(options, "returnTo"), "returnTo");
       if (returnTo?.trim() === "") throw invalid("returnTo", "a URL, not empty", returnTo);
+      // A path ("/", `location.pathname`) is a page of this app: its absolute URL, as a link's `href` would be.
+      if (returnTo !== undefined && !/^[a-z][a-z\d+.-]*:/i.test(returnTo) && typeof location === "object") {
+        returnTo = passes(() => new URL(returnTo, location.href).href) || returnTo;
+      }
       localOnly = flag(member(options, "localOnly"), "localOnly");
       idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
       text = optionsText({ logoutParams: member(options, "logoutParams") }, "logout options", "invalid_argument");
-      Core.checkLogout(text);
+      Core.checkLogout(text, returnTo);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -149,7 +149,8 @@ export interface GetAccessTokenOptions {
 export interface LogoutOptions {
     /** Where the server sends the browser after logout (`post_logout_redirect_uri`); with no end-session endpoint
      * known (Google), where the browser goes at once if it is a page of the redirect URI's origin. A `URL` or
-     * `Location` counts as its `href`. */
+     * `Location` counts as its `href`; a relative one (`"/"`) is made absolute against the page, as a link's `href`
+     * is; one that is then no http(s) URL (`javascript:`, `mailto:`) is `invalid_argument`, nothing forgotten. */
     returnTo?: string | URL | Location;
     /** No redirect to the provider (its session stays): the tokens are forgotten (in every tab of the app with
      * `tabs: "shared"`) and the refresh token revoked when possible. */

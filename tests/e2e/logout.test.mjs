@@ -158,3 +158,30 @@ test('logoutParams reach the end-session URL, idTokenHint: false leaves the hint
   await waitReady(page);
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
 });
+
+test('a returnTo relative to the page is made absolute against it; one that is no http(s) URL is refused first', async (t) => {
+  const { provider, www } = world.stack;
+  const { page } = await world.openApp(t);
+  await world.logIn(page, { login: 'kate' });
+
+  for (const returnTo of ['javascript:alert(1)', 'mailto:kate@example.com', 'https://']) {
+    const refused = await page.evaluate((r) => window.spaAuth.client.logout({ returnTo: r })
+      .then(() => 'resolved', (e) => ({ code: e.code, message: e.message })), returnTo);
+    assert.equal(refused.code, 'invalid_argument', returnTo);
+    assert.match(refused.message, /returnTo.*absolute http\(s\) URL/, returnTo);
+  }
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), true, 'still logged in');
+
+  const endSession = [];
+  page.on('request', (req) => {
+    if (req.url().startsWith(`${provider.issuer}/session/end?`)) endSession.push(new URL(req.url()));
+  });
+  await page.evaluate(() => { window.spaAuth.client.logout({ returnTo: '/' }); });
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  assert.equal(endSession.length, 1);
+  assert.equal(endSession[0].searchParams.get('post_logout_redirect_uri'), `${www.origin}/`, 'not "/"');
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL((u) => u.origin === www.origin);
+  await waitReady(page);
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'out');
+});

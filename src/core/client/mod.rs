@@ -591,6 +591,7 @@ impl<E: Env> Client<E> {
     /// the server's logout.
     pub fn logout(&self, mut options: LogoutOptions) -> Result<Step> {
         logout::check_params(&options.logout_params)?;
+        logout::check_return_to(options.return_to.as_deref())?;
         if options.return_to.is_none() {
             options.return_to.clone_from(&self.config.post_logout_redirect_uri);
         }

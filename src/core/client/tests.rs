@@ -1109,8 +1109,9 @@ fn logout_without_an_end_session_endpoint_goes_to_return_to() {
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Navigate("https://app.example/bye".into()));
     let mut step = c.logout(LogoutOptions::default()).unwrap();
     assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut));
-    // Only to a page of the app's own origin: unchecked by any provider here, so no open redirect.
-    for elsewhere in ["https://evil.example/", "javascript:alert(1)", "//evil.example/x", "http://app.example/"] {
+    // Only to a page of the app's own origin: unchecked by any provider here, so no open redirect (no http(s) URL at
+    // all is refused before: `a_logout_whose_return_to_is_no_absolute_http_url_is_refused_before_anything_is_forgotten`).
+    for elsewhere in ["https://evil.example/", "https://app.example.evil.example/x", "http://app.example/"] {
         let mut step = c.logout(LogoutOptions { return_to: Some(elsewhere.into()), ..LogoutOptions::default() }).unwrap();
         assert_eq!(c.advance(&mut step, None).unwrap(), Action::Done(Outcome::LoggedOut), "{elsewhere}");
     }
@@ -1399,6 +1400,20 @@ fn a_logout_without_return_to_uses_the_post_logout_redirect_uri_option() {
         ..Options::default()
     };
     assert!(bad.validate().unwrap_err().message().contains("postLogoutRedirectUri"));
+}
+
+#[test]
+fn a_logout_whose_return_to_is_no_absolute_http_url_is_refused_before_anything_is_forgotten() {
+    let c = logged_in();
+    for return_to in ["/", "app.example/bye", "javascript:alert(1)", "https://", "https://app.example/a b"] {
+        let options = LogoutOptions { return_to: Some(return_to.into()), ..LogoutOptions::default() };
+        let e = c.logout(options).unwrap_err();
+        assert_eq!((e.code(), e.message().contains("`returnTo` must be an absolute http(s) URL")), ("invalid_argument", true), "{return_to}");
+    }
+    assert!(c.stored().is_some(), "the session stays");
+    let mut step = c.logout(LogoutOptions { return_to: Some("http://localhost:8080/bye".into()), ..LogoutOptions::default() }).unwrap();
+    c.advance(&mut step, None).unwrap(); // discovery
+    assert!(c.stored().is_none());
 }
 
 #[test]
