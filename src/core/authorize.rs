@@ -43,11 +43,14 @@ pub struct Transaction {
     /// audience, logins under the client id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// The Auth0 `organization` the login named (its `authorizationParams`): the ID token must be for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope", "audience"])?;
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope", "audience", "organization"])?;
         let transaction = Transaction {
             issuer: r.text().unwrap_or_default(),
             verifier: PkceVerifier::new(r.required()),
@@ -60,6 +63,7 @@ impl FromJson for Transaction {
             max_age: r.number().map(|s| s as u64),
             scope: r.text(),
             audience: r.text(),
+            organization: r.text(),
         };
         r.finish(transaction)
     }
@@ -183,6 +187,7 @@ pub fn authorization_request(
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.parse().ok());
+    let organization = extra.iter().find(|(n, _)| n == "organization").map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
 
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, params),
@@ -198,6 +203,7 @@ pub fn authorization_request(
             max_age,
             scope: (scope != config.scope).then_some(scope),
             audience: config.audience.clone(),
+            organization,
         },
         state,
     })

@@ -24,11 +24,14 @@ pub struct Claims {
     pub nbf: Option<f64>,
     /// Entra ID's tenant id, which its multi-tenant issuer leaves as `{tenantid}`.
     pub tid: Option<String>,
+    /// Auth0 Organizations: the organization the user logged in to, by id and by name.
+    pub org_id: Option<String>,
+    pub org_name: Option<String>,
 }
 
 impl FromJson for Claims {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time", "nbf", "tid"])?;
+        let mut r = Reader::new(json, text, &["iss", "sub", "aud", "azp", "nonce", "exp", "iat", "auth_time", "nbf", "tid", "org_id", "org_name"])?;
         let claims = Claims {
             iss: r.required(),
             sub: r.required(),
@@ -41,6 +44,9 @@ impl FromJson for Claims {
             nbf: r.number(),
             // Looked at only with a `{tenantid}` issuer: another provider's `tid` of another type changes nothing.
             tid: r.informative_text(),
+            // Looked at only when the login named an `organization`.
+            org_id: r.informative_text(),
+            org_name: r.informative_text(),
         };
         r.finish(claims)
     }
@@ -172,6 +178,26 @@ pub fn check_max_age(claims: &Claims, max_age: u64, now: u64, leeway: u64) -> Re
             "The ID token's `auth_time` is longer ago than the login's `max_age` allows (OIDC Core 3.1.3.7): log in again.",
         )),
         None => Err(Error::id_token("The login asked for `max_age`, but the ID token has no `auth_time` (OIDC Core 3.1.2.1).")),
+    }
+}
+
+/// A login that named an Auth0 `organization`: the ID token must be for it, as the user can take the parameter out
+/// of the authorization URL. An id (`org_…`) is compared with `org_id` exactly, a name with `org_name` in any ASCII
+/// case (Auth0 keeps names in lower case), as auth0-spa-js does.
+pub fn check_organization(claims: &Claims, organization: &str) -> Result<()> {
+    let (claim, found) = match organization.starts_with("org_") {
+        true => ("org_id", claims.org_id.as_deref().filter(|id| *id == organization)),
+        false => ("org_name", claims.org_name.as_deref().filter(|name| name.eq_ignore_ascii_case(organization))),
+    };
+    match found {
+        Some(_) => Ok(()),
+        None => Err(Error::id_token(concat(&[
+            "The login asked for organization \"",
+            organization,
+            "\", but the ID token's `",
+            claim,
+            "` is another or missing: the user logged in elsewhere.",
+        ]))),
     }
 }
 

@@ -262,6 +262,7 @@ mod tests {
             max_age: Some(0),
             scope: Some("openid \"x\"".into()),
             audience: Some("https://api".into()),
+            organization: Some("org_1".into()),
         });
         same_as_serde_json(&vec![-3i64, 0, 7]);
         same_as_serde_json(&(None as Option<String>));

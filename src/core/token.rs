@@ -353,7 +353,7 @@ mod tests {
 
     #[test]
     fn request_bodies_are_form_encoded() {
-        let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None };
+        let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None, organization: None };
         assert_eq!(code_grant_body(&AuthorizationCode::new("a/b+c".into()), &tx, "my client"),
             concat(&["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)]));
         assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", None), "grant_type=refresh_token&refresh_token=r&client_id=c");

@@ -184,3 +184,14 @@ for (const [what, code, message, answer] of ID_TOKEN_CASES) {
     await world.assertStillWorks(page);
   });
 }
+
+test('an Auth0 organization login whose ID token is for another organization (or none) is id_token_invalid', async (t) => {
+  // The user can take `organization` out of the authorization URL: the ID token's org_id must name it (auth0-spa-js).
+  const options = { ...world.options(), authorizationParams: { organization: 'org_abc' } };
+  for (const [claims, message] of [[{ org_id: 'org_other' }, /org_abc.*`org_id`/], [{}, /org_abc.*`org_id`/]]) {
+    const { page, outcome } = await loginAgainst(t, withIdToken((c) => ({ ...c, ...claims })), { options });
+    assertAuthError(outcome, 'id_token_invalid', message);
+    assertRedeemedOnce();
+    await world.assertStillWorks(page, { options: world.options() });
+  }
+});

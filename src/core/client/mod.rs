@@ -680,6 +680,9 @@ impl<E: Env> Client<E> {
                     if let Some(max_age) = transaction.max_age {
                         id_token::check_max_age(&claims, max_age, now, self.config.leeway)?;
                     }
+                    if let Some(organization) = &transaction.organization {
+                        id_token::check_organization(&claims, organization)?;
+                    }
                     set.login_nonce = claims.nonce;
                     set.auth_time = claims.auth_time.map(|t| t as u64);
                 }

@@ -1338,6 +1338,44 @@ fn a_login_with_max_age_needs_a_recent_auth_time() {
 }
 
 #[test]
+fn a_login_for_an_auth0_organization_needs_an_id_token_of_it() {
+    let c = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.authorization_params = vec![("organization".into(), "org_abc".into())];
+    });
+    let exchange = |c: &Client<TestEnv>, own: Option<&str>, org: serde_json::Value| {
+        let params = own.map(|o| vec![("organization".to_owned(), o.to_owned())]).unwrap_or_default();
+        let mut step = c.login(LoginOptions { authorization_params: params, ..LoginOptions::default() });
+        let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        let mut claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "nonce": param(&url, "nonce"), "iat": 1000, "exp": 1300});
+        claims.as_object_mut().unwrap().extend(org.as_object().unwrap().clone());
+        let token = [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".");
+        let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+        c.advance(&mut step, None).unwrap();
+        c.advance(&mut step, http(200, &tokens_answer("at1", Some(token))))
+    };
+    // The user took `organization` out of the authorization URL, or logged in to another one.
+    for org in [serde_json::json!({}), serde_json::json!({"org_id": "org_other"}), serde_json::json!({"org_id": 5}), serde_json::json!({"org_name": "org_abc"})] {
+        let e = exchange(&c, None, org.clone()).unwrap_err();
+        assert_eq!(e.code(), "id_token_invalid", "{org}");
+        assert!(e.message().contains("org_abc") && e.message().contains("`org_id`"), "{}", e.message());
+        assert!(c.tokens().is_none(), "nothing stored for {org}");
+    }
+    assert!(exchange(&c, None, serde_json::json!({"org_id": "org_abc"})).is_ok());
+    // A login's own organization, by name: compared with `org_name` in any case.
+    let e = exchange(&c, Some("Acme"), serde_json::json!({"org_id": "org_abc", "org_name": "globex"})).unwrap_err();
+    assert!(e.message().contains("`org_name`"), "{}", e.message());
+    assert!(exchange(&c, Some(" Acme "), serde_json::json!({"org_id": "org_abc", "org_name": "acme"})).is_ok());
+    // No organization asked for: the claims are not looked at.
+    let plain = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    assert!(exchange(&plain, None, serde_json::json!({"org_id": "org_other"})).is_ok());
+}
+
+#[test]
 fn an_error_answer_without_state_keeps_the_server_error() {
     let c = client(|_| {});
     let e = c.callback("https://app.example/cb?error=access_denied&error_description=no%20thanks").unwrap_err();
