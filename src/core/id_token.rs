@@ -184,10 +184,11 @@ pub fn check_max_age(claims: &Claims, max_age: u64, now: u64, leeway: u64) -> Re
 /// A login that named an Auth0 `organization`: the ID token must be for it, as the user can take the parameter out
 /// of the authorization URL. An id (`org_…`) is compared with `org_id` exactly, a name with `org_name` in any ASCII
 /// case (Auth0 keeps names in lower case), as auth0-spa-js does.
-pub fn check_organization(claims: &Claims, organization: &str) -> Result<()> {
+/// Without an ID token (no `openid` in the scope) there is nothing to check it with: refused too.
+pub fn check_organization(claims: Option<&Claims>, organization: &str) -> Result<()> {
     let (claim, found) = match organization.starts_with("org_") {
-        true => ("org_id", claims.org_id.as_deref().filter(|id| *id == organization)),
-        false => ("org_name", claims.org_name.as_deref().filter(|name| name.eq_ignore_ascii_case(organization))),
+        true => ("org_id", claims.and_then(|c| c.org_id.as_deref()).filter(|id| *id == organization)),
+        false => ("org_name", claims.and_then(|c| c.org_name.as_deref()).filter(|name| name.eq_ignore_ascii_case(organization))),
     };
     match found {
         Some(_) => Ok(()),
@@ -196,7 +197,7 @@ pub fn check_organization(claims: &Claims, organization: &str) -> Result<()> {
             organization,
             "\", but the ID token's `",
             claim,
-            "` is another or missing: the user logged in elsewhere.",
+            "` is another or missing (or there is no ID token: ask for `openid`).",
         ]))),
     }
 }

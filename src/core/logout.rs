@@ -32,7 +32,7 @@ pub fn check_params(params: &[(String, String)]) -> Result<()> {
 pub fn check_return_to(return_to: Option<&str>) -> Result<()> {
     // Schemes are case-insensitive (RFC 3986 §3.1).
     match return_to.map(str::to_ascii_lowercase) {
-        Some(url) if !(has_host(&url, "https://") || has_host(&url, "http://")) || url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+        Some(url) if !(has_host(&url, "https://") || has_host(&url, "http://")) || url.trim() != url || url.chars().any(char::is_control) => {
             Err(Error::new(code::INVALID_ARGUMENT, "`returnTo` must be an absolute http(s) URL, registered at the provider as a post-logout redirect URI."))
         }
         _ => Ok(()),
@@ -77,10 +77,10 @@ mod tests {
 
     #[test]
     fn return_to_is_an_absolute_http_url() {
-        for good in [None, Some("https://app.example/bye?x=1#top"), Some("http://127.0.0.1:8080/"), Some("HTTPS://APP.EXAMPLE/")] {
+        for good in [None, Some("https://app.example/bye?x=1#top"), Some("http://127.0.0.1:8080/"), Some("HTTPS://APP.EXAMPLE/"), Some("https://app.example/?m=bye now")] {
             assert!(check_return_to(good).is_ok(), "{good:?}");
         }
-        for bad in ["", "/", "bye", "//app.example/", "javascript:alert(1)", "https://", "https://app.example/\n"] {
+        for bad in ["", "/", "bye", "//app.example/", "javascript:alert(1)", "https://", "https://app.example/\n", "https://app.example/ "] {
             assert_eq!(check_return_to(Some(bad)).unwrap_err().code(), code::INVALID_ARGUMENT, "{bad}");
         }
     }

@@ -110,6 +110,9 @@ test('dpop: DPoP-bound tokens at login and refresh, proofs on API calls and User
   const refused = await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true, logoutParams: { client_id: 'x' } })
     .then(() => 'resolved', (e) => e.code));
   assert.equal(refused, 'invalid_argument');
+  const noUrl = await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true, returnTo: 'javascript:x' })
+    .then(() => 'resolved', (e) => e.code));
+  assert.equal(noUrl, 'invalid_argument', 'a returnTo that is no http(s) URL');
   assert.equal((await dpopKeysOf(page)).length, 1, 'the key is still in IndexedDB');
   await page.reload();
   await waitReady(page);

@@ -676,12 +676,12 @@ impl<E: Env> Client<E> {
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 let now = self.env.now();
                 let claims = id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, now), self.env.json())?;
+                if let Some(organization) = &transaction.organization {
+                    id_token::check_organization(claims.as_ref(), organization)?;
+                }
                 if let Some(claims) = claims {
                     if let Some(max_age) = transaction.max_age {
                         id_token::check_max_age(&claims, max_age, now, self.config.leeway)?;
-                    }
-                    if let Some(organization) = &transaction.organization {
-                        id_token::check_organization(&claims, organization)?;
                     }
                     set.login_nonce = claims.nonce;
                     set.auth_time = claims.auth_time.map(|t| t as u64);

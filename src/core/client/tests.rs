@@ -1348,6 +1348,9 @@ fn a_login_for_an_auth0_organization_needs_an_id_token_of_it() {
         let params = own.map(|o| vec![("organization".to_owned(), o.to_owned())]).unwrap_or_default();
         let mut step = c.login(LoginOptions { authorization_params: params, ..LoginOptions::default() });
         let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+        if let Some(o) = own {
+            assert_eq!(param(&url, "organization"), o, "the login's own organization is the one sent");
+        }
         let mut claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "nonce": param(&url, "nonce"), "iat": 1000, "exp": 1300});
         claims.as_object_mut().unwrap().extend(org.as_object().unwrap().clone());
         let token = [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".");
@@ -1373,6 +1376,20 @@ fn a_login_for_an_auth0_organization_needs_an_id_token_of_it() {
         o.token_endpoint = Some("https://id.example.com/token".into());
     });
     assert!(exchange(&plain, None, serde_json::json!({"org_id": "org_other"})).is_ok());
+    // Asked for, but no `openid`, so no ID token to check it with: refused.
+    let no_openid = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+        o.scope = Some("profile".into());
+        o.authorization_params = vec![("organization".into(), "org_abc".into())];
+    });
+    let mut step = no_openid.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = no_openid.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = no_openid.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+    no_openid.advance(&mut step, None).unwrap();
+    let e = no_openid.advance(&mut step, http(200, &tokens_answer("at1", None))).unwrap_err();
+    assert!(e.code() == "id_token_invalid" && e.message().contains("openid"), "{}", e.message());
+    assert!(no_openid.tokens().is_none());
 }
 
 #[test]
@@ -1443,7 +1460,7 @@ fn a_logout_without_return_to_uses_the_post_logout_redirect_uri_option() {
 #[test]
 fn a_logout_whose_return_to_is_no_absolute_http_url_is_refused_before_anything_is_forgotten() {
     let c = logged_in();
-    for return_to in ["/", "app.example/bye", "javascript:alert(1)", "https://", "https://app.example/a b"] {
+    for return_to in ["/", "app.example/bye", "javascript:alert(1)", "https://", "https://app.example/a\tb"] {
         let options = LogoutOptions { return_to: Some(return_to.into()), ..LogoutOptions::default() };
         let e = c.logout(options).unwrap_err();
         assert_eq!((e.code(), e.message().contains("`returnTo` must be an absolute http(s) URL")), ("invalid_argument", true), "{return_to}");
