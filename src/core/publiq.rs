@@ -70,7 +70,8 @@ pub fn options(environment: Environment, mut options: Options) -> Result<Options
     // Keycloak's realm key set (for `verifySignature: true`).
     options.jwks_uri = options.jwks_uri.or_else(|| endpoint("certs"));
     options.scope = options.scope.or_else(|| Some(DEFAULT_SCOPE.to_owned()));
-    // Back to the app after a logout: Keycloak accepts the client's redirect URIs as post-logout ones by default.
+    // Back to the app after a logout. publiq's platform registers only an integration's Logout URLs as post-logout
+    // redirect URIs (README "publiq's APIs"): the redirect URI must be one of them, or `postLogoutRedirectUri` set.
     options.post_logout_redirect_uri = options.post_logout_redirect_uri.or_else(|| Some(options.redirect_uri.clone()));
     options.issuer = issuer;
     Ok(options)
