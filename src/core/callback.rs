@@ -135,7 +135,12 @@ pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Box<Tr
             "This callback's login was started for another issuer with the same client id; it is refused.",
         )),
         StoredLogin::Pending(t) if t.expired(now) => {
-            Err(Error::new(code::INVALID_STATE, "This login took longer than 10 minutes; start it again."))
+            // The user usually finished logging in at the provider meanwhile (a registration, an e-mail to confirm).
+            Err(Error::new(
+                code::INVALID_STATE,
+                "This login took longer than 10 minutes (spa-auth's limit for a login in progress): log in again; the \
+                 provider's session usually lets the user through without a form.",
+            ))
         }
         StoredLogin::Pending(t) => Ok(t),
         StoredLogin::Used => {
@@ -147,7 +152,9 @@ pub fn check_state(stored: StoredLogin, issuer: &str, now: u64) -> Result<Box<Tr
         StoredLogin::NoneStarted => Err(Error::new(
             code::MISSING_TRANSACTION,
             "No login was started in this tab (sessionStorage is per tab and per origin): call loginWithRedirect from the same \
-             tab, on the redirect URI's origin (not `localhost` for a `127.0.0.1` redirect URI, nor `www.` for the bare domain).",
+             tab, on the redirect URI's origin (not `localhost` for a `127.0.0.1` redirect URI, nor `www.` for the bare domain). \
+             A link in the provider's e-mail (verify e-mail, reset password) finishes a login in a new tab and ends here too: \
+             log in again from this tab; the provider's session usually lets the user through without a form.",
         )),
     }
 }
@@ -279,6 +286,12 @@ mod tests {
         assert_eq!(code(StoredLogin::Unknown), "invalid_state");
         assert_eq!(code(StoredLogin::Pending(Box::new(tx(100)))), "invalid_state");
         assert_eq!(code(StoredLogin::NoneStarted), "missing_transaction");
+        // Both usually follow a login the provider finished (a registration that took long, an e-mail's link in a
+        // new tab): each says to log in again.
+        let expired = check_state(StoredLogin::Pending(Box::new(tx(100))), ISS, 1000).unwrap_err();
+        assert!(expired.message().contains("10 minutes") && expired.message().contains("log in again"), "{}", expired.message());
+        let elsewhere = check_state(StoredLogin::NoneStarted, ISS, 1000).unwrap_err();
+        assert!(elsewhere.message().contains("e-mail") && elsewhere.message().contains("log in again"), "{}", elsewhere.message());
         assert_eq!(check_state(StoredLogin::Pending(Box::new(tx(990))), "https://other.example.com", 1000).unwrap_err().code(), "issuer_mismatch");
     }
 

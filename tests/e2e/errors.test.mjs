@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { giveConsent, newPage, onLoginForm, signIn } from '../support/browser.mjs';
 import { addressOf, useWorld, waitReady } from '../support/world.mjs';
 
 const world = useWorld();
@@ -52,6 +53,46 @@ test('a replayed callback is refused and leaves the session alone', async (t) =>
   assert.deepEqual(await world.storedTokens(page), session, 'the session is untouched');
   assert.equal(await page.locator('#status').getAttribute('data-state'), 'in');
   assert.ok(page.url().startsWith(www.origin));
+});
+
+test('a login finished in a new tab (an e-mail link): missing_transaction saying so, nothing redeemed; logging in again there needs no password', async (t) => {
+  const { provider, www } = world.stack;
+  const { context, page: first } = await world.openApp(t);
+  // Keycloak's verify-e-mail and reset-password links finish the login in the tab the mail program opens, with the
+  // first tab's state. Here the first tab's code exchange never reaches the provider, and its answer is opened in a
+  // second tab.
+  let answer;
+  first.on('framenavigated', (frame) => {
+    if (frame === first.mainFrame() && new URL(frame.url()).searchParams.has('code')) answer = frame.url();
+  });
+  await first.route(`${provider.issuer}/token`, (route) => route.abort());
+  await first.click('#login');
+  await first.waitForURL((u) => u.origin === provider.issuer);
+  await signIn(first, www.origin, { login: 'kim' });
+  await first.locator('#error[data-code]').waitFor();
+  assert.equal(await errorCode(first), 'network_error');
+  assert.equal(new URL(answer).origin, www.origin);
+  provider.resetCounters();
+
+  const second = await newPage(context);
+  await second.goto(answer);
+  await waitReady(second);
+  assert.equal(await errorCode(second), 'missing_transaction');
+  assert.match(await second.locator('#error').textContent(), /e-mail.*log in again/s);
+  assertScrubbed(await addressOf(second));
+  assert.equal(provider.counters.token.authorization_code, 0, 'a tab without the login\'s verifier redeems nothing');
+
+  // The provider's session is there: logging in again from this tab asks no password (only this provider's
+  // consent to offline_access).
+  await second.click('#login');
+  await second.waitForURL((u) => u.origin === www.origin || u.pathname.startsWith('/interaction/'));
+  if (new URL(second.url()).origin !== www.origin) {
+    assert.equal(await onLoginForm(second), false, 'no login form');
+    await giveConsent(second, www.origin);
+  }
+  await second.locator('#status[data-state="in"]').waitFor();
+  assert.equal(JSON.parse(await second.locator('#claims').textContent()).sub, 'kim');
+  assert.equal(provider.counters.token.authorization_code, 1);
 });
 
 test('the public classes keep their names in the minified build; an AuthError is a named Error', async (t) => {
