@@ -79,6 +79,9 @@ export function postWithSettings() {
     method: "POST", body: "{\"a\":1}", cache: "no-store", redirect: "manual", referrerPolicy: "no-referrer", keepalive: true,
   });
 }
+export function pageShow(persisted) {
+  window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted }));
+}
 export function isAuthError(e) {
   return e instanceof Error && e.constructor.name === "AuthError" && e.name === "AuthError" && typeof e.code === "string";
 }
@@ -89,6 +92,7 @@ extern "C" {
     fn fillSessionStorage();
     fn countWarnings() -> JsValue;
     fn isAuthError(e: &JsValue) -> bool;
+    fn pageShow(persisted: bool);
     fn verifyProof(proof: &str, x: &str, y: &str) -> js_sys::Promise;
     fn slowTokenEndpoint(ms: u32) -> JsValue;
     fn abortedAfter(ms: u32) -> web_sys::Request;
@@ -366,6 +370,30 @@ async fn a_fetch_whose_signal_aborts_while_a_refresh_is_on_its_way_ends_at_once(
     assert_eq!(token.unwrap(), "at1", "the refresh ran on for the next caller");
     assert_eq!(calls, Some(1.0), "one refresh request");
     assert!(already.unwrap_err().message().contains("aborted"), "an aborted signal: nothing is sent");
+}
+
+#[wasm_bindgen_test]
+fn a_page_back_from_the_back_forward_cache_tells_the_listeners_what_another_page_did() {
+    let key = "spa-auth:restored-test:tokens";
+    let stored = r#"{"issuer":"https://id.example.com","accessToken":"at","tokenType":"Bearer","expiresAt":4000000000,"receivedAt":1}"#;
+    session().set_item(key, stored).unwrap();
+    let client = AuthClient::new(Options { tabs: TabsMode::Isolated, ..options("restored-test") }).unwrap();
+    let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    client.on_change({
+        let heard = heard.clone();
+        move |tokens| heard.borrow_mut().push(tokens.is_some())
+    });
+    // Another page of this tab logged out while this one was in the cache: only the store changed.
+    session().remove_item(key).unwrap();
+    pageShow(false);
+    assert!(heard.borrow().is_empty(), "a first load is not a return");
+    pageShow(true);
+    assert_eq!(*heard.borrow(), [false], "the listener hears of the logout once the page is back");
+    session().set_item(key, stored).unwrap();
+    drop(client);
+    pageShow(true);
+    assert_eq!(heard.borrow().len(), 1, "a dropped client listens no more");
+    session().remove_item(key).unwrap();
 }
 
 #[wasm_bindgen_test]

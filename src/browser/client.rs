@@ -94,6 +94,8 @@ struct Inner {
     key_name: Option<String>,
     /// `tabs: "shared"`: the channel to this app's other tabs.
     channel: Option<tabs::Channel>,
+    /// Tells the listeners and the other tabs when the page comes back from the back/forward cache.
+    _restored: Option<tabs::Restored>,
     /// The session text the other tabs last heard of from this client (or it last heard of).
     heard_text: RefCell<Option<String>>,
     /// Whether another tab of this app (or another client of it in this tab) was heard from.
@@ -201,13 +203,20 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         let channel_name = client.tabs_channel();
         let heard_text = RefCell::new(client.session_text());
         let inner = Rc::new_cyclic(|this: &Weak<Inner>| {
-            let this = this.clone();
+            let (this, back) = (this.clone(), this.clone());
             let channel = channel_name.and_then(|name| {
                 tabs::Channel::open(&name, move |message| {
                     if let Some(inner) = this.upgrade() {
                         AuthClient { inner }.hear(message);
                     }
                 })
+            });
+            let restored = tabs::Restored::listen(move || {
+                if let Some(inner) = back.upgrade() {
+                    let auth = AuthClient { inner };
+                    auth.notify_changes(false);
+                    auth.post("hello");
+                }
             });
             Inner {
                 client,
@@ -219,6 +228,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 key_drops: Cell::new(0),
                 key_name,
                 channel,
+                _restored: restored,
                 heard_text,
                 others: Cell::new(false),
                 hello_at: crate::browser::monotonic_ms(),

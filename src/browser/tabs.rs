@@ -84,6 +84,35 @@ impl Drop for Channel {
     }
 }
 
+/// A `pageshow` listener for this page's returns from the browser's back/forward cache, removed when dropped.
+pub struct Restored {
+    listener: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Restored {
+    /// Calls `restored` whenever the browser brings this page back from its back/forward cache (`pageshow` with
+    /// `persisted`): the page slept through what other pages of its tab, and other tabs, did. `None` without a
+    /// window.
+    pub fn listen(mut restored: impl FnMut() + 'static) -> Option<Restored> {
+        let window = web_sys::window()?;
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            if Reflect::get(&event, &"persisted".into()).is_ok_and(|persisted| persisted.is_truthy()) {
+                restored();
+            }
+        });
+        window.add_event_listener_with_callback("pageshow", listener.as_ref().unchecked_ref()).ok()?;
+        Some(Restored { listener })
+    }
+}
+
+impl Drop for Restored {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback("pageshow", self.listener.as_ref().unchecked_ref());
+        }
+    }
+}
+
 /// Waits `ms` milliseconds or until `wake` is called, whichever comes first; at once where there is no window
 /// (no timer to end the wait).
 pub async fn wait(ms: i32, wake: impl FnOnce(Function)) {

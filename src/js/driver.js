@@ -395,6 +395,12 @@ export class AuthClient {
   /** Operations under way (`#hold`): `free()` releases the core once they ended. */
   #busy = 0;
   #freed = false;
+  /** Back from the back/forward cache: the page slept through what another page of this tab or another tab did. */
+  #shown = (event) => {
+    if (!event.persisted) return;
+    this.#changed(false);
+    this.#post("hello");
+  };
 
   constructor(options) {
     this.#core = passes(() => options instanceof Core)
@@ -414,6 +420,7 @@ export class AuthClient {
       this.#post("hello");
       this.#helloAt = performance.now();
     }
+    globalThis.addEventListener?.("pageshow", this.#shown);
   }
 
   static publiq(options) {
@@ -520,6 +527,7 @@ export class AuthClient {
 
   #release() {
     if (this.#core === FREED) return;
+    globalThis.removeEventListener?.("pageshow", this.#shown);
     this.#channel?.close();
     this.#channel = undefined;
     this.#core.free();

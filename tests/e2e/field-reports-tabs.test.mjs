@@ -2,6 +2,7 @@
 // tab while another refreshes, and a logout and new login meanwhile, end with a usable session.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { launchBrowser, newContext, newPage, signIn } from '../support/browser.mjs';
 import { useWorld, waitReady } from '../support/world.mjs';
 import { openTab, freshLogin, delay, start, outcome, sleep } from '../support/tab-races.mjs';
 
@@ -58,4 +59,28 @@ test('a tab that was on another site during a logout ends its session when it co
   await b.waitForFunction(() => !window.spaAuth.client.isAuthenticated(), null, { timeout: 5000 });
   assert.equal(await b.evaluate(() => window.spaAuth.client.getTokens()), undefined);
   assert.equal(await a.evaluate(() => window.spaAuth.client.isAuthenticated()), false, 'A stays logged out');
+});
+
+test('a page back from the back/forward cache hears what another page of its tab did meanwhile (tabs: "isolated")', async (t) => {
+  const { provider, www } = world.stack;
+  const browser = await launchBrowser({ backForwardCache: true });
+  t.after(() => browser.close());
+  const page = await newPage(await newContext(browser));
+  await page.goto(`${www.origin}/?tabs=isolated`);
+  await waitReady(page);
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  await signIn(page, www.origin);
+  await waitReady(page);
+  await page.locator('#status[data-state="in"]').waitFor();
+  await page.evaluate(() => { window.beforeLeaving = true; });
+
+  // Another page of the app in this tab (the same sessionStorage, no channel between them) logs out.
+  await page.goto(`${www.origin}/?page=2`);
+  await waitReady(page);
+  await page.evaluate(() => window.spaAuth.client.logout({ localOnly: true }));
+  await page.goBack({ waitUntil: 'commit' });
+  assert.equal(await page.evaluate(() => window.beforeLeaving), true, 'restored from the back/forward cache, not loaded again');
+  await page.locator('#status[data-state="out"]').waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
 });

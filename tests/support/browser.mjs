@@ -17,9 +17,11 @@ export function requireWebBuild() {
   }
 }
 
-export function launchBrowser() {
+/** The system Chromium; `backForwardCache`: with the back/forward cache Playwright turns off by default. */
+export function launchBrowser({ backForwardCache = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : [],
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',

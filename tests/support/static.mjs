@@ -62,7 +62,8 @@ export async function startStatic({
 
   const server = http.createServer(async (req, res) => {
     const send = (status, type, body) => {
-      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+      // no-cache, not no-store: always fetched again (no validators), and pages may enter the back/forward cache.
+      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-cache' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
