@@ -101,7 +101,7 @@ struct Inner {
     /// Whether another tab of this app (or another client of it in this tab) was heard from.
     others: Cell<bool>,
     /// When this client said "hello" to the other tabs ([`monotonic_ms`](crate::browser::monotonic_ms)).
-    hello_at: f64,
+    hello_at: Cell<f64>,
     /// Wake-ups of [`AuthClient::ask`] calls waiting for another tab's session.
     waiting: RefCell<Vec<js_sys::Function>>,
 }
@@ -216,6 +216,8 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                     let auth = AuthClient { inner };
                     auth.notify_changes(false);
                     auth.post("hello");
+                    // Like a new client: asks the others before its first refresh from the copy it slept with.
+                    auth.inner.hello_at.set(crate::browser::monotonic_ms());
                 }
             });
             Inner {
@@ -231,7 +233,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 _restored: restored,
                 heard_text,
                 others: Cell::new(false),
-                hello_at: crate::browser::monotonic_ms(),
+                hello_at: Cell::new(crate::browser::monotonic_ms()),
                 waiting: RefCell::default(),
             }
         });
@@ -521,7 +523,7 @@ not made by a login here).",
         if self.client().session_text() == before {
             // A client made a moment ago has not heard the other tabs' answers to its "hello" yet: a tab reloaded,
             // restored or reopened with an old copy of the session asks before it sends that copy's refresh token.
-            let young = HELLO_MS - (crate::browser::monotonic_ms() - self.inner.hello_at);
+            let young = HELLO_MS - (crate::browser::monotonic_ms() - self.inner.hello_at.get());
             if waited || self.inner.others.get() {
                 self.ask(WAITED_ASK_MS).await;
             } else if young > 0.0 {

@@ -386,7 +386,7 @@ export class AuthClient {
   #waiting = new Set();
   /** Whether another tab of this app (or another client of it in this tab) was heard from. */
   #others = false;
-  /** When this client said "hello" to the other tabs (`Date.now()`), if it did. */
+  /** When this client said "hello" to the other tabs (`performance.now()`), if it did. */
   #helloAt;
   /** `dpop: true`: the key pair, once loaded (a Promise). */
   #key;
@@ -395,12 +395,8 @@ export class AuthClient {
   /** Operations under way (`#hold`): `free()` releases the core once they ended. */
   #busy = 0;
   #freed = false;
-  /** Back from the back/forward cache: the page slept through what another page of this tab or another tab did. */
-  #shown = (event) => {
-    if (!event.persisted) return;
-    this.#changed(false);
-    this.#post("hello");
-  };
+  /** The window's `pageshow` listener (`#restored`). */
+  #shown;
 
   constructor(options) {
     this.#core = passes(() => options instanceof Core)
@@ -417,10 +413,27 @@ export class AuthClient {
     if (name !== undefined && typeof BroadcastChannel === "function") {
       this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = (event) => this.#hear(event.data);
-      this.#post("hello");
-      this.#helloAt = performance.now();
+      this.#hello();
     }
-    globalThis.addEventListener?.("pageshow", this.#shown);
+    if (!this.#core.memory()) {
+      // Held weakly: the window's listener never keeps an unfreed client alive.
+      const client = new WeakRef(this);
+      this.#shown = (event) => client.deref()?.#restored(event);
+      globalThis.addEventListener?.("pageshow", this.#shown);
+    }
+  }
+
+  /** Tells the other tabs this client is there (they answer with their last logout); it counts as new since. */
+  #hello() {
+    this.#post("hello");
+    this.#helloAt = performance.now();
+  }
+
+  /** Back from the back/forward cache: the page slept through what other pages of its tab and other tabs did. */
+  #restored(event) {
+    if (!event.persisted) return;
+    this.#changed(false);
+    this.#hello();
   }
 
   static publiq(options) {
