@@ -255,7 +255,9 @@ export class AuthClient {
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;
-    /** Calls `listener` with `getTokens()` after login, refresh and logout; returns the unsubscribe function. */
+    /** Calls `listener` with `getTokens()` after login, refresh and logout: this client's, another tab's (`tabs:
+     * "shared"`), or another page's of this tab while this page was in the back/forward cache (told when it is back);
+     * returns the unsubscribe function. */
     onChange(listener: (tokens: TokenSet | undefined) => void): () => void;
     /** Done with this client (a component unmounting, a hot reload): forgets its listeners at once, and closes its tab
      * channel and releases its wasm memory once the operations under way ended (a callback or refresh another client
