@@ -79,6 +79,10 @@ impl Error {
         } else if error == "invalid_client" || description.as_deref().is_some_and(|d| d.as_bytes().windows(13).any(|w| w == b"client_secret")) {
             " (The server does not know this client id, or does not take it as a public client: spa-auth never sends a \
              client secret. Check the client id, register a public client (no secret, PKCE), or use a backend.)"
+        } else if error == "not_allowed" {
+            // Keycloak, at the code exchange or a refresh, for a scope with `offline_access`.
+            " (Keycloak issues offline tokens only to users with the `offline_access` role, for clients that have that \
+             scope: log in with a `scope` without `offline_access`, or ask the realm's administrator.)"
         } else if description.as_deref() == Some("authentication_expired") {
             // Keycloak 25+ (`temporarily_unavailable`): the login finished in another tab, or its page was left open.
             " (Keycloak: the login page was left open too long or the login finished in another tab; log in again.)"
@@ -173,6 +177,9 @@ mod tests {
         let expired = Error::oauth("temporarily_unavailable".into(), Some("authentication_expired".into()));
         assert!(expired.code() == "temporarily_unavailable" && expired.message().contains("log in again"), "{}", expired.message());
         assert!(!Error::oauth("temporarily_unavailable".into(), None).message().contains("log in again"));
+        // Keycloak's answer to `offline_access` for a user without that role: the server's code, and what to change.
+        let offline = Error::oauth("not_allowed".into(), Some("Offline tokens not allowed for the user or client".into()));
+        assert!(offline.code() == "not_allowed" && offline.message().contains("without `offline_access`"), "{}", offline.message());
     }
 
     #[test]

@@ -173,8 +173,10 @@ impl std::fmt::Debug for Outcome {
 /// ends quietly with them.
 const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
 
-/// The token endpoint's refusals (RFC 6749 §5.2) that no later attempt of the same refresh can overcome.
-const REFUSALS: [&str; 6] = ["invalid_grant", "invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope"];
+/// The token endpoint's refusals (RFC 6749 §5.2) that no later attempt of the same refresh can overcome, and
+/// Keycloak's `not_allowed` ("Offline tokens not allowed for the user or client": the user lost the
+/// `offline_access` role, or the client that scope; keycloak/keycloak#43734).
+const REFUSALS: [&str; 7] = ["invalid_grant", "invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "not_allowed"];
 
 /// Options of [`Client::logout`].
 #[derive(Clone, Debug, Default)]

@@ -568,9 +568,10 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
         assert_eq!((refused.code(), refused.error()), ("login_required", Some(error)));
         assert!(c.tokens().is_none(), "{error}: no refresh token left to send again");
     }
-    // Every RFC 6749 §5.2 refusal ends it too (Keycloak answers a revoked consent with `invalid_scope`): sent again,
-    // the same refresh token would be refused again on every call.
-    for error in ["invalid_request", "invalid_scope", "unauthorized_client", "invalid_client"] {
+    // Every RFC 6749 §5.2 refusal ends it too (Keycloak answers a revoked consent with `invalid_scope`), and
+    // Keycloak's `not_allowed` for offline tokens no longer allowed: sent again, the same refresh token would be
+    // refused again on every call.
+    for error in ["invalid_request", "invalid_scope", "unauthorized_client", "invalid_client", "not_allowed"] {
         let c = logged_in();
         let mut step = c.refresh().unwrap();
         c.advance(&mut step, None).unwrap();
@@ -586,7 +587,7 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
     }
     // What may pass keeps the session: the server's own code (`server_error` for a 5xx, its `error` kept), the
     // tokens still there.
-    for (status, error) in [(503, "temporarily_unavailable"), (400, "invalid_dpop_proof"), (400, "not_allowed"), (400, "invalid_request")] {
+    for (status, error) in [(503, "temporarily_unavailable"), (400, "invalid_dpop_proof"), (400, "slow_down"), (400, "invalid_request")] {
         let c = logged_in();
         let mut step = c.refresh().unwrap();
         c.advance(&mut step, None).unwrap();
