@@ -79,6 +79,12 @@ export function postWithSettings() {
     method: "POST", body: "{\"a\":1}", cache: "no-store", redirect: "manual", referrerPolicy: "no-referrer", keepalive: true,
   });
 }
+export function listenOn(name) {
+  const channel = new BroadcastChannel(name);
+  const seen = { types: [], close() { channel.close(); } };
+  channel.onmessage = (event) => seen.types.push(event.data.type);
+  return seen;
+}
 export function pageShow(persisted) {
   window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted }));
 }
@@ -93,6 +99,7 @@ extern "C" {
     fn countWarnings() -> JsValue;
     fn isAuthError(e: &JsValue) -> bool;
     fn pageShow(persisted: bool);
+    fn listenOn(name: &str) -> JsValue;
     fn verifyProof(proof: &str, x: &str, y: &str) -> js_sys::Promise;
     fn slowTokenEndpoint(ms: u32) -> JsValue;
     fn abortedAfter(ms: u32) -> web_sys::Request;
@@ -394,6 +401,21 @@ fn a_page_back_from_the_back_forward_cache_tells_the_listeners_what_another_page
     pageShow(true);
     assert_eq!(heard.borrow().len(), 1, "a dropped client listens no more");
     session().remove_item(key).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_page_back_from_the_back_forward_cache_says_hello_to_the_other_tabs() {
+    let client = AuthClient::new(options("restored-shared")).unwrap();
+    let other_tab = listenOn("spa-auth https://id.example.com restored-shared");
+    let heard = || js_sys::Array::from(&get(&other_tab, "types")).iter().filter_map(|t| t.as_string()).collect::<Vec<_>>();
+    pageShow(false);
+    sleep(50).await;
+    assert!(heard().is_empty(), "a first load is not a return: {:?}", heard());
+    pageShow(true);
+    sleep(50).await;
+    assert_eq!(heard(), ["hello"], "back from the cache, the page tells the other tabs it is there");
+    drop(client);
+    let _ = js_sys::Reflect::get(&other_tab, &"close".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).map(|f| f.call0(&other_tab));
 }
 
 #[wasm_bindgen_test]

@@ -211,7 +211,8 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                     }
                 })
             });
-            let restored = tabs::Restored::listen(move || {
+            // Tokens in memory: no other page can change them while this one is in the cache.
+            let restored = (!memory).then(|| tabs::Restored::listen(move || {
                 if let Some(inner) = back.upgrade() {
                     let auth = AuthClient { inner };
                     auth.notify_changes(false);
@@ -219,7 +220,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                     // Like a new client: asks the others before its first refresh from the copy it slept with.
                     auth.inner.hello_at.set(crate::browser::monotonic_ms());
                 }
-            });
+            })).flatten();
             Inner {
                 client,
                 refresh,

@@ -80,7 +80,7 @@ impl Error {
             " (The server does not know this client id, or does not take it as a public client: spa-auth never sends a \
              client secret. Check the client id, register a public client (no secret, PKCE), or use a backend.)"
         } else if error == "not_allowed" {
-            // Keycloak, at the code exchange or a refresh, for a scope with `offline_access`.
+            // Keycloak's answer to a code exchange for a scope with `offline_access` (a refresh's becomes login_required).
             " (Keycloak issues offline tokens only to users with the `offline_access` role, for clients that have that \
              scope: log in with a `scope` without `offline_access`, or ask the realm's administrator.)"
         } else if description.as_deref() == Some("authentication_expired") {

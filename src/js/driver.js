@@ -433,7 +433,7 @@ export class AuthClient {
   #restored(event) {
     if (!event.persisted) return;
     this.#changed(false);
-    this.#hello();
+    if (this.#channel) this.#hello();
   }
 
   static publiq(options) {

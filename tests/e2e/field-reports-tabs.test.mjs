@@ -84,3 +84,34 @@ test('a page back from the back/forward cache hears what another page of its tab
   await page.locator('#status[data-state="out"]').waitFor({ timeout: 5000 });
   assert.equal(await page.evaluate(() => window.spaAuth.client.isAuthenticated()), false);
 });
+
+test('a page back from the back/forward cache says hello to the other tabs (tabs: "shared")', async (t) => {
+  const { provider, www, clientId } = world.stack;
+  const browser = await launchBrowser({ backForwardCache: true });
+  t.after(() => browser.close());
+  const context = await newContext(browser);
+  const page = await newPage(context);
+  await page.goto(`${www.origin}/`);
+  await waitReady(page);
+  await page.click('#login');
+  await page.waitForURL((u) => u.origin === provider.issuer);
+  await signIn(page, www.origin);
+  await waitReady(page);
+  await page.locator('#status[data-state="in"]').waitFor();
+  await page.evaluate(() => { window.beforeLeaving = true; });
+
+  // Another tab of the app listens on the app's channel; the page goes to another site and comes Back, with no
+  // message on the channel meanwhile (one would evict it from Chromium's cache).
+  const other = await newPage(context);
+  await other.goto(`${www.origin}/style.css`); // a page of the origin that runs no client
+  await other.evaluate((name) => {
+    window.heard = [];
+    new BroadcastChannel(name).onmessage = (event) => window.heard.push(event.data.type);
+  }, `spa-auth ${provider.issuer} ${clientId}`);
+  await page.goto(`${provider.issuer}/.well-known/openid-configuration`);
+  await page.goBack({ waitUntil: 'commit' });
+  assert.equal(await page.evaluate(() => window.beforeLeaving), true, 'restored from the back/forward cache, not loaded again');
+  await other.waitForFunction(() => window.heard.includes('hello'), null, { timeout: 5000 });
+  assert.deepEqual(await other.evaluate(() => window.heard), ['hello'], 'only the restored page spoke');
+  assert.equal(await page.locator('#status').getAttribute('data-state'), 'in', 'its session is still the session');
+});
