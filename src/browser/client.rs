@@ -94,6 +94,8 @@ struct Inner {
     key_name: Option<String>,
     /// `tabs: "shared"`: the channel to this app's other tabs.
     channel: Option<tabs::Channel>,
+    /// The popup login under way: its window, its task (a promise that settles when it ends) and its outcome.
+    popup_login: RefCell<Option<(web_sys::Window, js_sys::Promise, CallbackOutcome)>>,
     /// Tells the listeners and the other tabs when the page comes back from the back/forward cache.
     _restored: Option<tabs::Restored>,
     /// The session text the other tabs last heard of from this client (or it last heard of).
@@ -232,6 +234,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 key_name,
                 channel,
                 _restored: restored,
+                popup_login: RefCell::new(None),
                 heard_text,
                 others: Cell::new(false),
                 hello_at: Cell::new(crate::browser::monotonic_ms()),
@@ -426,11 +429,29 @@ not made by a login here).",
         if options.timeout_ms == 0 {
             return Err(Error::new(crate::core::error::code::INVALID_ARGUMENT, "`timeout_ms` must be a number of milliseconds above 0."));
         }
+        // A second call while this client's popup is open (a double click, a popup gone behind the page) brings it
+        // to the front and shares its login, which a second window would only compete with.
+        let pending = self.inner.popup_login.borrow().clone();
+        if let Some((window, task, outcome)) = pending.filter(|(window, ..)| !window.closed().unwrap_or(true)) {
+            let _ = window.focus();
+            return shared_outcome(task, &outcome).await;
+        }
         let window = popup::open()?;
         // The popup is open: the login runs to its end even if this future is dropped (a component unmounting), so
         // an answer the user gives there is taken (its listeners hear of it) and the popup does not wait in vain.
-        let this = self.clone();
-        detached(async move { this.popup_login(window, options).await }).await.unwrap_or_else(|| Err(unexpected()))
+        let (this, opened, outcome) = (self.clone(), window.clone(), CallbackOutcome::default());
+        let slot = outcome.clone();
+        let task = wasm_bindgen_futures::future_to_promise(async move {
+            let result = this.popup_login(opened.clone(), options).await;
+            *slot.borrow_mut() = Some(result);
+            let mut pending = this.inner.popup_login.borrow_mut();
+            if pending.as_ref().is_some_and(|(window, ..)| *window == opened) {
+                *pending = None;
+            }
+            Ok(JsValue::UNDEFINED)
+        });
+        *self.inner.popup_login.borrow_mut() = Some((window, task.clone(), outcome.clone()));
+        shared_outcome(task, &outcome).await
     }
 
     /// The popup login in `window`, opened by [`login_with_popup`](Self::login_with_popup).

@@ -24,6 +24,11 @@ const POLL_MS: i32 = 100;
 /// How long the redirect page in a popup waits for the opener to take its answer (ms).
 const TAKEN_MS: f64 = 5000.0;
 
+thread_local! {
+    /// How many popup windows this page opened: each gets a name of its own.
+    static POPUPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 fn closed() -> Error {
     Error::new(code::POPUP_CLOSED, "The login popup was closed before the login finished.")
 }
@@ -38,8 +43,10 @@ pub fn open() -> Result<Window> {
             "This browser has no BroadcastChannel (Safari before 15.4), which carries a popup login's answer: use login_with_redirect().",
         ));
     }
+    // A name of its own: a window of the same name (another client's popup) would be taken over.
+    let name = concat(&["spa-auth-login-", &crate::core::token::decimal(POPUPS.with(|n| n.replace(n.get() + 1)) + 1)]);
     web_sys::window()
-        .and_then(|w| w.open_with_url_and_target_and_features("about:blank", "spa-auth-login", "popup,width=500,height=680").ok())
+        .and_then(|w| w.open_with_url_and_target_and_features("about:blank", &name, "popup,width=500,height=680").ok())
         .flatten()
         .ok_or_else(|| {
             Error::new(code::POPUP_BLOCKED, "The browser blocked the login popup: call login_with_popup() from a click handler.")

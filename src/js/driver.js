@@ -356,6 +356,8 @@ const HELLO_MS = 100;
 const MAX_TIMER_MS = 2147483647;
 
 /** The replies `Core.hear` asks for: its bit, and the kind of message to send. */
+/** How many popup windows this page opened: each gets a name of its own. */
+let popups = 0;
 const TAB_REPLIES = [[8, "here"], [16, "logged-out"], [32, "session"]];
 
 /** The redirect callback this page is handling (`key`: the client's token key; `href` as given, `scrubbed` as left
@@ -397,6 +399,8 @@ export class AuthClient {
   #freed = false;
   /** The window's `pageshow` listener (`#restored`). */
   #shown;
+  /** The popup login under way: its window and its promise. */
+  #popupLogin;
 
   constructor(options) {
     this.#core = passes(() => options instanceof Core)
@@ -699,12 +703,26 @@ export class AuthClient {
       return Promise.reject(new AuthError("popup_blocked", "This browser has no BroadcastChannel (Safari before 15.4), "
         + "which carries a popup login's answer: use loginWithRedirect()."));
     }
-    // Opened at once, in the click that called this, or the browser blocks it; the authorize URL follows.
-    const popup = window.open("about:blank", "spa-auth-login", "popup,width=500,height=680");
+    // A second call while this client's popup is open (a double click, a popup gone behind the page) brings it to
+    // the front and shares its login, which a second window would only compete with.
+    const pending = this.#popupLogin;
+    if (pending && !pending.popup.closed) {
+      pending.popup.focus();
+      return pending.result;
+    }
+    // Opened at once, in the click that called this, or the browser blocks it; the authorize URL follows. A name of
+    // its own: a window of the same name (another client's popup) would be taken over.
+    const popup = window.open("about:blank", `spa-auth-login-${++popups}`, "popup,width=500,height=680");
     if (!popup) {
       return Promise.reject(new AuthError("popup_blocked", "The browser blocked the login popup: call loginWithPopup() from a click handler."));
     }
-    return this.#held(() => this.#popup(popup, options));
+    const result = this.#held(() => this.#popup(popup, options));
+    const current = this.#popupLogin = { popup, result };
+    const done = () => {
+      if (this.#popupLogin === current) this.#popupLogin = undefined;
+    };
+    result.then(done, done);
+    return result;
   }
 
   async #popup(popup, options) {

@@ -89,6 +89,24 @@ test('rust-spa popup login: the page stays, the popup hands the answer back and 
   assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
 });
 
+test('rust-spa: "log in with a popup" clicked again while its popup is open: one popup, one login, no error', async (t) => {
+  const { provider, www } = world.stack;
+  const { context, page } = await openExample(t);
+  provider.resetCounters();
+  const popups = [];
+  context.on('page', (p) => popups.push(p));
+  await page.click('#login-popup');
+  await page.click('#login-popup'); // a double click, or the popup gone behind the page
+  await page.waitForTimeout(300);
+  assert.equal(popups.length, 1, 'the second click brought the open popup to the front');
+  await popups[0].waitForURL((u) => u.origin === provider.issuer);
+  await signIn(popups[0], www.origin, { login: 'ivan' }).catch(() => {}); // the popup closes itself
+  await page.locator('#status[data-state="in"]').waitFor({ timeout: 10000 });
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('#error').getAttribute('data-code'), null, 'neither click reports an error');
+  assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange');
+});
+
 test('rust-spa popup login where the popup\'s BroadcastChannel cannot reach the opener: the answer comes by postMessage', async (t) => {
   const { provider, www } = world.stack;
   const { context, page } = await openExample(t);

@@ -34,6 +34,39 @@ test('popup login: the page stays, the opener redeems the code, appState comes b
   assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange, in the opener');
 });
 
+test('"log in with a popup" clicked again while its popup is open: one popup, one login, no error', async (t) => {
+  const { provider } = world.stack;
+  const { page } = await world.openApp(t);
+  provider.resetCounters();
+  const popups = [];
+  page.context().on('page', (p) => popups.push(p));
+  await page.evaluate(() => {
+    const { client } = window.spaAuth;
+    const login = client.loginWithPopup.bind(client);
+    window.outcomes = [];
+    client.loginWithPopup = (options) => {
+      const result = login(options);
+      result.then(() => window.outcomes.push('logged in'), (e) => window.outcomes.push(e.code));
+      return result;
+    };
+  });
+  await page.click('#login-popup');
+  await page.click('#login-popup'); // a double click, or the popup gone behind the page
+  await page.waitForFunction(() => window.outcomes !== undefined);
+  await page.waitForTimeout(300);
+  assert.equal(popups.length, 1, 'the second click brought the open popup to the front');
+  const [popup] = popups;
+  await popup.waitForURL((u) => u.origin === provider.issuer);
+  await signIn(popup, world.stack.www.origin, { login: 'erin' }).catch(() => {}); // the popup closes itself
+  await page.locator('#status[data-state="in"]').waitFor();
+  await page.waitForTimeout(300);
+  await page.waitForFunction(() => window.outcomes.length === 2, null, { timeout: 5000 }).catch(() => {});
+  assert.deepEqual(await page.evaluate(() => window.outcomes), ['logged in', 'logged in'], 'both clicks end logged in');
+  assert.equal(await page.locator('#error').getAttribute('data-code'), null, 'neither click reports an error');
+  assert.deepEqual(JSON.parse(await page.locator('#app-state').textContent()), { via: 'popup' });
+  assert.equal(provider.counters.token.authorization_code, 1, 'one code exchange');
+});
+
 test('a crafted link with a popup state, in a tab that started no login: missing_transaction, nothing redeemed', async (t) => {
   const { provider, www } = world.stack;
   const { page } = await world.openApp(t);
