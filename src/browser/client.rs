@@ -177,6 +177,17 @@ pub(crate) async fn detached<T: 'static>(future: impl std::future::Future<Output
     outcome
 }
 
+/// Runs `future` as a task of its own that ends with an outcome, in `outcome`, even if nobody awaits it (its caller
+/// dropped); the promise settles when it ended, so every caller can await it with [`shared_outcome`].
+fn shared_task(outcome: &CallbackOutcome, future: impl std::future::Future<Output = Result<Option<String>>> + 'static) -> js_sys::Promise {
+    let slot = outcome.clone();
+    wasm_bindgen_futures::future_to_promise(async move {
+        let result = future.await;
+        *slot.borrow_mut() = Some(result);
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
 /// The outcome of a callback's task, once it ended.
 async fn shared_outcome(task: js_sys::Promise, outcome: &CallbackOutcome) -> Result<Option<String>> {
     let _ = wasm_bindgen_futures::JsFuture::from(task).await;
@@ -369,20 +380,19 @@ not have; spa-auth does not fall back to bearer tokens silently.",
         // A task of its own, so it ends with an outcome (and the entry goes) even if this future is dropped; this
         // call and any second one for the same callback (the popup's hand-over too) await it.
         let outcome: CallbackOutcome = Rc::default();
-        let (this, out, at) = (self.clone(), outcome.clone(), href.clone());
-        let task = wasm_bindgen_futures::future_to_promise(async move {
+        let (this, mine, at) = (self.clone(), outcome.clone(), href.clone());
+        let task = shared_task(&outcome, async move {
             let result = match this.client().popup_channel(&at) {
                 Some(channel) => this.hand_over(&channel, url, &at).await,
                 None => this.callback(url).await,
             };
-            *out.borrow_mut() = Some(result);
             HANDLING.with(|handling| {
                 let mut handling = handling.borrow_mut();
-                if handling.as_ref().is_some_and(|(.., o)| Rc::ptr_eq(o, &out)) {
+                if handling.as_ref().is_some_and(|(.., o)| Rc::ptr_eq(o, &mine)) {
                     *handling = None; // shared only while it runs: the same callback later is a replay (`invalid_state`)
                 }
             });
-            Ok(JsValue::UNDEFINED)
+            result
         });
         let scrubbed = self.client().scrub_callback_url(&href);
         HANDLING.with(|handling| *handling.borrow_mut() = Some((key, href, scrubbed, task.clone(), outcome.clone())));
@@ -440,15 +450,13 @@ not made by a login here).",
         // The popup is open: the login runs to its end even if this future is dropped (a component unmounting), so
         // an answer the user gives there is taken (its listeners hear of it) and the popup does not wait in vain.
         let (this, opened, outcome) = (self.clone(), window.clone(), CallbackOutcome::default());
-        let slot = outcome.clone();
-        let task = wasm_bindgen_futures::future_to_promise(async move {
+        let task = shared_task(&outcome, async move {
             let result = this.popup_login(opened.clone(), options).await;
-            *slot.borrow_mut() = Some(result);
             let mut pending = this.inner.popup_login.borrow_mut();
             if pending.as_ref().is_some_and(|(window, ..)| *window == opened) {
                 *pending = None;
             }
-            Ok(JsValue::UNDEFINED)
+            result
         });
         *self.inner.popup_login.borrow_mut() = Some((window, task.clone(), outcome.clone()));
         shared_outcome(task, &outcome).await

@@ -26,7 +26,7 @@ const TAKEN_MS: f64 = 5000.0;
 
 thread_local! {
     /// How many popup windows this page opened: each gets a name of its own.
-    static POPUPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static POPUPS: Cell<u64> = const { Cell::new(0) };
 }
 
 fn closed() -> Error {
@@ -44,7 +44,11 @@ pub fn open() -> Result<Window> {
         ));
     }
     // A name of its own: a window of the same name (another client's popup) would be taken over.
-    let name = concat(&["spa-auth-login-", &crate::core::token::decimal(POPUPS.with(|n| n.replace(n.get() + 1)) + 1)]);
+    let count = POPUPS.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let name = concat(&["spa-auth-login-", &crate::core::token::decimal(count)]);
     web_sys::window()
         .and_then(|w| w.open_with_url_and_target_and_features("about:blank", &name, "popup,width=500,height=680").ok())
         .flatten()

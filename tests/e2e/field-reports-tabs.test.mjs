@@ -61,12 +61,15 @@ test('a tab that was on another site during a logout ends its session when it co
   assert.equal(await a.evaluate(() => window.spaAuth.client.isAuthenticated()), false, 'A stays logged out');
 });
 
-test('a page back from the back/forward cache hears what another page of its tab did meanwhile (tabs: "isolated")', async (t) => {
+
+/** A page of the demo at `path`, logged in, in a browser with the back/forward cache on (closed when `t` ends). */
+async function loggedInWithBackForwardCache(t, path) {
   const { provider, www } = world.stack;
   const browser = await launchBrowser({ backForwardCache: true });
   t.after(() => browser.close());
-  const page = await newPage(await newContext(browser));
-  await page.goto(`${www.origin}/?tabs=isolated`);
+  const context = await newContext(browser);
+  const page = await newPage(context);
+  await page.goto(`${www.origin}${path}`);
   await waitReady(page);
   await page.click('#login');
   await page.waitForURL((u) => u.origin === provider.issuer);
@@ -74,6 +77,12 @@ test('a page back from the back/forward cache hears what another page of its tab
   await waitReady(page);
   await page.locator('#status[data-state="in"]').waitFor();
   await page.evaluate(() => { window.beforeLeaving = true; });
+  return { context, page };
+}
+
+test('a page back from the back/forward cache hears what another page of its tab did meanwhile (tabs: "isolated")', async (t) => {
+  const { www } = world.stack;
+  const { page } = await loggedInWithBackForwardCache(t, '/?tabs=isolated');
 
   // Another page of the app in this tab (the same sessionStorage, no channel between them) logs out.
   await page.goto(`${www.origin}/?page=2`);
@@ -87,18 +96,7 @@ test('a page back from the back/forward cache hears what another page of its tab
 
 test('a page back from the back/forward cache says hello to the other tabs (tabs: "shared")', async (t) => {
   const { provider, www, clientId } = world.stack;
-  const browser = await launchBrowser({ backForwardCache: true });
-  t.after(() => browser.close());
-  const context = await newContext(browser);
-  const page = await newPage(context);
-  await page.goto(`${www.origin}/`);
-  await waitReady(page);
-  await page.click('#login');
-  await page.waitForURL((u) => u.origin === provider.issuer);
-  await signIn(page, www.origin);
-  await waitReady(page);
-  await page.locator('#status[data-state="in"]').waitFor();
-  await page.evaluate(() => { window.beforeLeaving = true; });
+  const { context, page } = await loggedInWithBackForwardCache(t, '/');
 
   // Another tab of the app listens on the app's channel; the page goes to another site and comes Back, with no
   // message on the channel meanwhile (one would evict it from Chromium's cache).
