@@ -51,6 +51,29 @@ export function slowTokenEndpoint(ms) {
   };
   return seen;
 }
+export function hangingTokenEndpoint() {
+  const original = window.fetch;
+  const seen = { calls: 0, restore() { window.fetch = original; } };
+  window.fetch = (input, init) => {
+    if (!String(input?.url ?? input).endsWith("/token")) return original.call(window, input, init);
+    seen.calls++;
+    // As the browser's fetch: no answer, and a rejection with the signal's reason once it aborts.
+    const signal = init?.signal ?? input.signal;
+    return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  };
+  return seen;
+}
+export function rejectingTokenEndpoint(value) {
+  // A page's own wrapper around fetch (a mock, a monitoring script) that rejects with something not an Error.
+  const original = window.fetch;
+  const seen = { calls: 0, restore() { window.fetch = original; } };
+  window.fetch = (input, init) => {
+    if (!String(input?.url ?? input).endsWith("/token")) return original.call(window, input, init);
+    seen.calls++;
+    return Promise.reject(value);
+  };
+  return seen;
+}
 export function abortedAfter(ms) {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), ms);
@@ -102,6 +125,8 @@ extern "C" {
     fn listenOn(name: &str) -> JsValue;
     fn verifyProof(proof: &str, x: &str, y: &str) -> js_sys::Promise;
     fn slowTokenEndpoint(ms: u32) -> JsValue;
+    fn hangingTokenEndpoint() -> JsValue;
+    fn rejectingTokenEndpoint(value: &JsValue) -> JsValue;
     fn abortedAfter(ms: u32) -> web_sys::Request;
     fn alreadyAborted() -> web_sys::Request;
     fn hideAbortSignalTimeout() -> js_sys::Function;
@@ -358,6 +383,35 @@ async fn without_abort_signal_timeout_the_rust_driver_still_refreshes() {
     let calls = restore(&endpoint, "no-timeout-test");
     assert_eq!(token.unwrap(), "at1", "the request runs unbounded there (README), as in the JS driver");
     assert_eq!(calls, Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn a_token_endpoint_that_never_answers_is_a_timeout_with_or_without_abort_signal_timeout() {
+    for hide in [false, true] {
+        drop(expired_session("hanging-test")); // the stored session, for a client whose requests get 60 ms
+        let client = AuthClient::new(Options { timeout_ms: Some(60.0), tabs: TabsMode::Isolated, ..options("hanging-test") }).unwrap();
+        let endpoint = hangingTokenEndpoint();
+        let put_back = hide.then(hideAbortSignalTimeout); // the timer's signal aborts with an `AbortError` instead
+        let token = client.get_access_token(TokenOptions::default()).await;
+        put_back.map(|f| f.call0(&JsValue::UNDEFINED).unwrap());
+        let calls = restore(&endpoint, "hanging-test");
+        assert_eq!(token.unwrap_err().code(), "timeout", "hidden AbortSignal.timeout: {hide}");
+        assert_eq!(calls, Some(1.0));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_fetch_rejected_with_something_not_an_error_is_a_network_error_not_a_trap() {
+    // gloo-net 0.7 panics on such a rejection (README "Performance"): the Rust driver's own requests go through
+    // web-sys, and this is what a switch would have to pass.
+    for value in [JsValue::from_str("offline"), js_sys::Object::new().into(), JsValue::UNDEFINED] {
+        let client = expired_session("rejected-test");
+        let endpoint = rejectingTokenEndpoint(&value);
+        let token = client.get_access_token(TokenOptions::default()).await;
+        let calls = restore(&endpoint, "rejected-test");
+        assert_eq!(token.unwrap_err().code(), "network_error", "{value:?}");
+        assert_eq!(calls, Some(1.0));
+    }
 }
 
 #[wasm_bindgen_test]
