@@ -2,8 +2,10 @@
 //!
 //! - [`core`]: the protocol without I/O: PKCE, authorize URLs, callbacks, token responses, ID token claims, and
 //!   each operation as a step machine ([`core::client`]) that a driver advances.
-//! - `browser` (wasm32 only): sessionStorage, clock, randomness and location as the core's environment, and
-//!   (feature `rust`, default) the Rust driver: the async [`AuthClient`] over the browser's fetch.
+//! - `browser`: sessionStorage, clock, randomness and location as the core's environment, and (feature `rust`,
+//!   default) the Rust driver: the async [`AuthClient`] over the browser's fetch. It builds on every target, so an
+//!   app's code shared with its server-side rendering compiles; outside the browser its clients are not made
+//!   (`invalid_config`).
 //! - the JavaScript facade (wasm32, feature `js`): `#[wasm_bindgen]` types that `src/js/driver.js` drives; the
 //!   npm build is `--no-default-features --features js`, so it carries no Rust futures.
 //!
@@ -12,7 +14,6 @@
 
 pub mod core;
 
-#[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 #[doc(hidden)]
@@ -30,8 +31,7 @@ pub use crate::core::legacy_jwt::LegacyOptions;
 pub use crate::core::publiq::Environment;
 pub use crate::core::token::Tokens;
 
-#[cfg(all(target_arch = "wasm32", feature = "rust"))]
+#[cfg(feature = "rust")]
 pub use browser::client::{AuthClient, CheckSessionOptions, FetchOptions, LogoutOptions, PopupLoginOptions, TokenOptions};
-#[cfg(target_arch = "wasm32")]
 pub use browser::legacy::LegacyJwtClient;
 pub use crate::core::authorize::LoginOptions;

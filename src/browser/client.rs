@@ -201,7 +201,10 @@ fn unexpected() -> Error {
 
 impl AuthClient {
     /// Validates `options` (`invalid_config` on anything unsafe) and opens the token store.
+    /// Outside the browser (server-side rendering), `invalid_config`.
     pub fn new(options: Options) -> Result<Self> {
+        #[cfg(not(target_arch = "wasm32"))]
+        super::in_browser("AuthClient")?;
         let config = options.validate()?;
         if config.dpop && !webcrypto::available() {
             return Err(Error::invalid_config(

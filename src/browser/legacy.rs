@@ -32,6 +32,8 @@ pub struct LegacyJwtClient {
 impl LegacyJwtClient {
     /// Validates the options (`invalid_config`) and opens sessionStorage (key `spa-auth:legacy:{apiKey}:tokens`).
     pub fn new(options: LegacyOptions) -> Result<Self> {
+        #[cfg(not(target_arch = "wasm32"))]
+        super::in_browser("LegacyJwtClient")?;
         let config = options.validate()?;
         let keys = Keys::new(&concat(&["legacy:", config.api_key.as_str()]), None);
         Ok(LegacyJwtClient {

@@ -23,6 +23,19 @@ pub mod tabs;
 #[cfg(feature = "rust")]
 pub mod webcrypto;
 
+/// `invalid_config` for `client` made on another target than the browser's wasm, such as the server of an app whose
+/// code is shared with its server-side rendering (web-sys has nothing to call there): before anything reaches for
+/// the browser. Called only there (`#[cfg(not(target_arch = "wasm32"))]`), so the wasm carries none of it.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn in_browser(client: &str) -> crate::core::error::Result<()> {
+    Err(crate::core::error::Error::invalid_config(crate::core::encoding::concat(&[
+        "spa-auth's `",
+        client,
+        "` runs in the browser only: make it there, not in server-side rendering (in Leptos in an `Effect`, in Yew in \
+`use_effect`).",
+    ])))
+}
+
 /// Now, in epoch seconds, from the browser's clock.
 pub fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64

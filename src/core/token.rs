@@ -217,8 +217,9 @@ pub struct TokenSet {
     pub refresh_expires_at: Option<u64>,
 }
 
-/// What `getTokens()` shows: no refresh token.
-#[derive(Clone, Debug, Serialize)]
+/// What `getTokens()` shows: no refresh token. Comparable (`PartialEq`), for a framework's state that renders again
+/// only on a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tokens {
     /// The access token (opaque to the library).
