@@ -67,7 +67,8 @@ export async function signProof(key, input) {
 }
 
 /** WebCrypto's names for the signature algorithms the core lets through: import, then verify parameters. */
-const ALGORITHMS = { EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }] };
+const ED25519 = [{ name: "Ed25519" }, { name: "Ed25519" }];
+const ALGORITHMS = { EdDSA: ED25519, Ed25519: ED25519 };
 for (const bits of [256, 384, 512]) {
   const hash = `SHA-${bits}`;
   ALGORITHMS[`RS${bits}`] = [{ name: "RSASSA-PKCS1-v1_5", hash }, { name: "RSASSA-PKCS1-v1_5" }];

@@ -88,8 +88,8 @@ pub struct Options {
     pub tabs: TabsMode,
     /// Bound on every network step, in milliseconds (default 10000, 1 to 3600000).
     pub timeout_ms: Option<f64>,
-    /// Verify the ID token's signature with the provider's JWKS (RS, PS and ES with SHA-256, -384 or -512; EdDSA where
-    /// available).
+    /// Verify the ID token's signature with the provider's JWKS (RS, PS and ES with SHA-256, -384 or -512; EdDSA, also
+    /// named Ed25519 (RFC 9864), where available).
     pub verify_signature: bool,
     /// The provider's JWK Set URL (default: from discovery).
     pub jwks_uri: Option<String>,

@@ -1,7 +1,7 @@
 //! ID token signatures (`verifySignature`): which algorithm and which of the provider's keys (JWKS, RFC 7517) verify
 //! a token, decided here; the driver's WebCrypto does the arithmetic. RS, PS and ES with SHA-256, -384 and -512, and
-//! EdDSA; `none` and
-//! HMAC algorithms are refused (with a public key as the HMAC secret they are the classic confusion attack).
+//! EdDSA with Ed25519 (named `EdDSA`, RFC 8037, or `Ed25519`, RFC 9864); `none` and HMAC algorithms are refused
+//! (with a public key as the HMAC secret they are the classic confusion attack).
 
 use crate::core::encoding::concat;
 use super::error::{Error, Result};
@@ -9,7 +9,7 @@ use super::json::{Json, Member};
 use serde::Serialize;
 
 /// Algorithms a browser verifies with WebCrypto, and the key type each needs.
-const ALGORITHMS: [(&str, &str, Option<&str>); 10] = [
+const ALGORITHMS: [(&str, &str, Option<&str>); 11] = [
     ("RS256", "RSA", None),
     ("RS384", "RSA", None),
     ("RS512", "RSA", None),
@@ -20,6 +20,7 @@ const ALGORITHMS: [(&str, &str, Option<&str>); 10] = [
     ("ES384", "EC", Some("P-384")),
     ("ES512", "EC", Some("P-521")),
     ("EdDSA", "OKP", Some("Ed25519")),
+    ("Ed25519", "OKP", Some("Ed25519")),
 ];
 
 /// The members of a key (RFC 7517 §4, RFC 7518 §6) read to choose and import it.
@@ -83,7 +84,7 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
         return Err(invalid("its header names critical extensions (`crit`), which this library does not implement."));
     }
     let Some((_, kty, crv)) = ALGORITHMS.iter().find(|(a, _, _)| *a == alg) else {
-        return Err(invalid(&concat(&["`alg` \"", &alg, "\" is not one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA (none and HMAC are refused)."])));
+        return Err(invalid(&concat(&["`alg` \"", &alg, "\" is not one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA, Ed25519 (none and HMAC are refused)."])));
     };
     if !announced.is_empty() && !announced.contains(&alg) {
         return Err(invalid(&concat(&["`alg` \"", &alg, "\" is not one the provider announces."])));
@@ -156,7 +157,8 @@ mod tests {
     const JWKS: &str = r#"{"keys":[
         {"kty":"RSA","kid":"r1","use":"sig","n":"bg","e":"AQAB","d":"private!"},
         {"kty":"RSA","kid":"r2","use":"enc","n":"bg2","e":"AQAB"},
-        {"kty":"EC","kid":"e1","crv":"P-256","x":"xx","y":"yy"}]}"#;
+        {"kty":"EC","kid":"e1","crv":"P-256","x":"xx","y":"yy"},
+        {"kty":"OKP","kid":"o1","crv":"Ed25519","x":"ox"}]}"#;
 
     fn choose(header: &str, announced: &[&str]) -> Result<KeyChoice> {
         let announced: Vec<String> = announced.iter().map(|a| a.to_string()).collect();
@@ -172,6 +174,14 @@ mod tests {
         assert_eq!(v.signature, "c2ln");
         let KeyChoice::Verify(v) = choose(r#"{"alg":"ES256","kid":"e1"}"#, &["RS256", "ES256"]).unwrap() else { panic!() };
         assert_eq!(v.jwk, r#"{"kty":"EC","crv":"P-256","x":"xx","y":"yy"}"#);
+        for alg in ["EdDSA", "Ed25519"] {
+            let header = [r#"{"alg":""#, alg, r#"","kid":"o1"}"#].concat();
+            let KeyChoice::Verify(v) = choose(&header, &[alg]).unwrap() else { panic!("{alg}") };
+            assert_eq!((v.alg.as_str(), v.jwk.as_str()), (alg, r#"{"kty":"OKP","crv":"Ed25519","x":"ox"}"#));
+        }
+        let e = choose(r#"{"alg":"Ed25519","kid":"o1"}"#, &["EdDSA"]).unwrap_err();
+        assert!(e.message().contains("not one the provider announces"), "each name only where announced");
+        assert_eq!(choose(r#"{"alg":"Ed25519","kid":"e1"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "an EC key for Ed25519");
     }
 
     #[test]

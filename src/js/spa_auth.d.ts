@@ -57,7 +57,7 @@ export interface AuthClientOptions {
     /** Clock skew allowed on ID token `exp` / `iat`, in seconds (default 60). */
     leeway?: number;
     /** Verify the ID token's signature with the provider's JWKS and WebCrypto (RS, PS and ES with SHA-256, -384 or
-     * -512; EdDSA where the browser has it); `none` and HMAC refused; a failure is `id_token_invalid` naming the
+     * -512; EdDSA, also named Ed25519 (RFC 9864), where the browser has it); `none` and HMAC refused; a failure is `id_token_invalid` naming the
      * reason. Default `false`. */
     verifySignature?: boolean;
     /** The provider's signing keys (default: `jwks_uri` from discovery). */

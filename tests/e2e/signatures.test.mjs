@@ -75,6 +75,27 @@ test('a JWK Set whose modulus has a leading zero octet (Java\'s BigInteger: Open
   assert.equal(jwksRequests(), 1);
 });
 
+// Every algorithm the library takes, signed by node's crypto (an implementation of its own) and verified by the
+// browser's WebCrypto; Ed25519 is RFC 9864's name for EdDSA with that curve, which oidc-provider 9 enables.
+for (const alg of ['RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']) {
+  test(`an ID token signed ${alg} verifies with the provider's key`, async (t) => {
+    t.after(() => world.op.rotateKey('k1'));
+    world.op.rotateKey(`k-${alg}`, alg);
+    const page = await openVerifying(t);
+    const { outcome } = await world.loginInPlace(page);
+    assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+    assert.equal(jwksRequests(), 1);
+    // The same token with one signature bit flipped is refused: the algorithm really verified.
+    world.op.nextToken((ctx) => {
+      const [h, p, s] = signJwt(ctx.goodClaims(), world.op.key).split('.');
+      const bytes = Buffer.from(s, 'base64url');
+      bytes[0] ^= 1;
+      return { status: 200, json: { ...ctx.goodTokens(), id_token: [h, p, bytes.toString('base64url')].join('.') } };
+    });
+    assertAuthError((await world.loginInPlace(page)).outcome, 'id_token_invalid');
+  });
+}
+
 test('without verifySignature the JWK Set is never fetched', async (t) => {
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options());

@@ -27,16 +27,32 @@ export function craftJwt(payload, header = { alg: 'RS256', typ: 'JWT' }) {
   return `${b64url(header)}.${b64url(payload)}.sig`;
 }
 
-/** An RSA signing key with its public JWK (for `verifySignature`). */
-export function signingKey(kid) {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { kid, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+/** A signing key for `alg` (RS, PS and ES with 256, 384 or 512 bits; EdDSA or Ed25519, RFC 9864) with its public
+ * JWK (for `verifySignature`). */
+export function signingKey(kid, alg = 'RS256') {
+  const curves = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+  const { privateKey, publicKey } = /^(EdDSA|Ed25519)$/.test(alg) ? crypto.generateKeyPairSync('ed25519')
+    : curves[alg] ? crypto.generateKeyPairSync('ec', { namedCurve: curves[alg] })
+      : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { kid, alg, privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
 }
 
-/** A JWT signed with `key` (RS256), or with `alg` and raw `sign(input)` for the forgeries the tests need. */
-export function signJwt(payload, key, { alg = 'RS256', kid = key?.kid, sign } = {}) {
+/** `input` signed with `key` by its `alg`, as RFC 7518 §3 and RFC 8037 write signatures. */
+function sign(input, { alg, privateKey }) {
+  const data = Buffer.from(input);
+  if (/^(EdDSA|Ed25519)$/.test(alg)) return crypto.sign(null, data, privateKey);
+  const hash = `sha${alg.slice(2)}`;
+  if (alg.startsWith('PS')) {
+    return crypto.sign(hash, data, { key: privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 });
+  }
+  if (alg.startsWith('ES')) return crypto.sign(hash, data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  return crypto.sign(hash, data, privateKey);
+}
+
+/** A JWT signed with `key` (by its `alg`), or with `alg` and raw `sign(input)` for the forgeries the tests need. */
+export function signJwt(payload, key, { alg = key?.alg ?? 'RS256', kid = key?.kid, sign: forge } = {}) {
   const input = `${b64url({ alg, typ: 'JWT', kid })}.${b64url(payload)}`;
-  const signature = sign ? sign(input) : crypto.sign('sha256', Buffer.from(input), key.privateKey);
+  const signature = forge ? forge(input) : sign(input, key);
   return `${input}.${Buffer.from(signature).toString('base64url')}`;
 }
 
@@ -76,7 +92,7 @@ export async function startStandinOp({ port = 0 } = {}) {
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: variant !== 'plain' && variant !== 'common',
       jwks_uri: `${issuer}/jwks`,
-      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+      id_token_signing_alg_values_supported: [...new Set(['RS256', 'ES256', key.alg])],
     };
   }
 
@@ -205,8 +221,9 @@ export async function startStandinOp({ port = 0 } = {}) {
     nextToken(answer) { tokenQueue.push(answer); },
     /** The key ID tokens are signed with now. */
     get key() { return key; },
-    /** Sign with a new key (new `kid`) from now on; the JWK Set publishes only it. */
-    rotateKey(kid) { key = signingKey(kid); },
+    /** Sign with a new key (new `kid`, RS256 unless `alg` says) from now on; the JWK Set publishes only it, and
+     * discovery announces its `alg`. */
+    rotateKey(kid, alg) { key = signingKey(kid, alg); },
     /** Drop queued behaviours and the request logs. */
     reset() {
       authorizeQueue.length = 0;
