@@ -123,7 +123,26 @@ pub fn form_decode(text: &str) -> String {
             b => out.push(b),
         }
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    utf8_lossy(&out)
+}
+
+/// `bytes` as text, each maximal invalid UTF-8 sequence as one U+FFFD, as `String::from_utf8_lossy` does.
+fn utf8_lossy(mut bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return text;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at_checked(e.valid_up_to()).unwrap_or_default();
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                text.push('\u{FFFD}');
+                bytes = rest.get(e.error_len().unwrap_or(rest.len())..).unwrap_or_default();
+            }
+        }
+    }
 }
 
 /// Splits `a=1&b=2` into decoded pairs, skipping empty segments; a name without `=` has an empty value.
@@ -273,6 +292,27 @@ mod tests {
         assert_eq!(form_decode("%zz%4"), "%zz%4");
         assert_eq!(form_decode("%C3%A9"), "é");
         assert_eq!(form_decode("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_as_std_does() {
+        // std's `String::from_utf8_lossy` as the oracle: every sequence of up to three bytes over the bytes where
+        // UTF-8's rules change, and longer mixes of valid text and broken sequences.
+        let edges: Vec<u8> = vec![0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF4, 0xF5, 0xFF];
+        let mut cases: Vec<Vec<u8>> = vec![vec![]];
+        for a in &edges {
+            cases.push(vec![*a]);
+            for b in &edges {
+                cases.push(vec![*a, *b]);
+                cases.extend(edges.iter().map(|c| vec![*a, *b, *c]));
+            }
+        }
+        cases.push("é€😀".bytes().chain([0xF0, 0x9F, 0x98]).chain("x".bytes()).chain([0xE2, 0x82]).collect());
+        cases.push([0xED, 0xA0, 0x80, b'a', 0xF4, 0x90, 0x80, 0x80, 0xC3].to_vec());
+        for bytes in cases {
+            let escaped: String = bytes.iter().map(|b| format!("%{b:02X}")).collect();
+            assert_eq!(form_decode(&escaped), String::from_utf8_lossy(&bytes), "{bytes:02X?}");
+        }
     }
 
     #[test]
