@@ -190,7 +190,7 @@ pub fn authorization_request(
     let organization = extra.iter().find(|(n, _)| n == "organization").map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
 
     Ok(AuthorizationRequest {
-        url: append_query(authorization_endpoint, params),
+        url: append_query(authorization_endpoint, &params),
         transaction: Transaction {
             issuer: config.issuer.clone(),
             verifier,

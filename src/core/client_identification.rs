@@ -93,7 +93,7 @@ impl ClientIdentification {
             return url.to_owned();
         }
         let without = without_params(url, &[self.query_param.as_str()], false);
-        append_query(&without, [(self.query_param.as_str(), self.client_id.as_str())])
+        append_query(&without, &[(self.query_param.as_str(), self.client_id.as_str())])
     }
 }
 

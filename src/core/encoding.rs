@@ -157,9 +157,9 @@ pub fn parse_params(text: &str) -> Vec<(String, String)> {
 }
 
 /// Builds `a=1&b=2` from pairs, percent-encoding names and values.
-pub fn encode_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub fn encode_params(pairs: &[(&str, &str)]) -> String {
     let mut out = String::new();
-    for (name, value) in pairs {
+    for &(name, value) in pairs {
         if !out.is_empty() {
             out.push('&');
         }
@@ -171,7 +171,7 @@ pub fn encode_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 }
 
 /// Adds query parameters to `url`, keeping its existing query and putting them before any fragment.
-pub fn append_query<'a>(url: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub fn append_query(url: &str, pairs: &[(&str, &str)]) -> String {
     let (base, fragment) = match url.find('#') {
         Some(i) => url.split_at(i),
         None => (url, ""),
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn percent_encoding_keeps_only_unreserved() {
-        assert_eq!(encode_params([("redirect_uri", "http://a/b?c=d e"), ("x", "é~")]),
+        assert_eq!(encode_params(&[("redirect_uri", "http://a/b?c=d e"), ("x", "é~")]),
             "redirect_uri=http%3A%2F%2Fa%2Fb%3Fc%3Dd%20e&x=%C3%A9~");
     }
 
@@ -333,10 +333,10 @@ mod tests {
 
     #[test]
     fn append_query_respects_existing_query_and_fragment() {
-        assert_eq!(append_query("https://a/auth", [("x", "1")]), "https://a/auth?x=1");
-        assert_eq!(append_query("https://a/auth?p=b2c", [("x", "1")]), "https://a/auth?p=b2c&x=1");
-        assert_eq!(append_query("https://a/auth?", [("x", "1")]), "https://a/auth?x=1");
-        assert_eq!(append_query("https://a/auth#f", [("x", "1")]), "https://a/auth?x=1#f");
-        assert_eq!(append_query("https://a/auth", []), "https://a/auth");
+        assert_eq!(append_query("https://a/auth", &[("x", "1")]), "https://a/auth?x=1");
+        assert_eq!(append_query("https://a/auth?p=b2c", &[("x", "1")]), "https://a/auth?p=b2c&x=1");
+        assert_eq!(append_query("https://a/auth?", &[("x", "1")]), "https://a/auth?x=1");
+        assert_eq!(append_query("https://a/auth#f", &[("x", "1")]), "https://a/auth?x=1#f");
+        assert_eq!(append_query("https://a/auth", &[]), "https://a/auth");
     }
 }

@@ -63,14 +63,14 @@ pub fn connect_url(config: &LegacyConfig, destination: &str) -> String {
     if let Some(lang) = &config.lang {
         params.push(("lang", lang));
     }
-    append_query(&concat(&[config.server_url.as_str(), "/connect"]), params)
+    append_query(&concat(&[config.server_url.as_str(), "/connect"]), &params)
 }
 
 /// `{serverUrl}/refresh?apiKey=…&refresh=…`
 pub fn refresh_url(config: &LegacyConfig, refresh: &RefreshToken) -> String {
     append_query(
         &concat(&[config.server_url.as_str(), "/refresh"]),
-        [("apiKey", config.api_key.as_str()), ("refresh", refresh.secret())],
+        &[("apiKey", config.api_key.as_str()), ("refresh", refresh.secret())],
     )
 }
 

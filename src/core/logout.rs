@@ -68,7 +68,7 @@ pub fn logout_url(
         params.push((return_name, url));
     }
     params.extend(extra.iter().map(|(name, value)| (name.as_str(), value.as_str())));
-    append_query(&endpoint, params)
+    append_query(&endpoint, &params)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub const MAX_EXPIRES_IN: u64 = 315_360_000;
 
 /// `grant_type=authorization_code` with the PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.5).
 pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, client_id: &str) -> String {
-    encode_params([
+    encode_params(&[
         ("grant_type", "authorization_code"),
         ("code", code.secret()),
         ("redirect_uri", &transaction.redirect_uri),
@@ -30,8 +30,11 @@ pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, clie
 /// oidc-client-ts and auth0-spa-js do, since Entra ID refuses a refresh without it for scopes of the app's own API
 /// (AADSTS90009); the granted scope is never more than the original grant, as §6 requires.
 pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str, scope: Option<&str>) -> String {
-    let scope = scope.filter(|s| !s.is_empty()).map(|scope| ("scope", scope));
-    encode_params([("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)].into_iter().chain(scope))
+    let grant = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)];
+    match scope.filter(|s| !s.is_empty()) {
+        Some(scope) => encode_params(&[grant[0], grant[1], grant[2], ("scope", scope)]),
+        None => encode_params(&grant),
+    }
 }
 
 /// Whether a JSON answer's `error` (RFC 6749 §5.2) is `error`.
@@ -41,7 +44,7 @@ pub fn answer_names_error(json: &impl Json, text: &str, error: &str) -> bool {
 
 /// Revocation of a refresh token (RFC 7009 §2.1).
 pub fn revocation_body(refresh_token: &RefreshToken, client_id: &str) -> String {
-    encode_params([("token", refresh_token.secret()), ("token_type_hint", "refresh_token"), ("client_id", client_id)])
+    encode_params(&[("token", refresh_token.secret()), ("token_type_hint", "refresh_token"), ("client_id", client_id)])
 }
 
 /// A token endpoint answer as JSON gives it (RFC 6749 §5.1 and §5.2); every field optional until checked.
