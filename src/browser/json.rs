@@ -19,22 +19,19 @@ impl Json for BrowserJson {
 
     fn entries(&self, text: &str) -> Option<Vec<(String, Member)>> {
         let object = object(text)?;
-        let entries = js_sys::Object::entries(object.unchecked_ref());
-        Some(
-            entries
-                .iter()
-                .filter_map(|pair| {
-                    let pair: js_sys::Array = pair.dyn_into().ok()?;
-                    Some((pair.get(0).as_string()?, member(pair.get(1))))
-                })
-                .collect(),
-        )
+        let mut entries = Vec::new();
+        for pair in js_sys::Object::entries(object.unchecked_ref()).iter() {
+            if let Some((name, value)) = pair.dyn_into::<js_sys::Array>().ok().and_then(|p| Some((p.get(0).as_string()?, p.get(1)))) {
+                entries.push((name, member(value)));
+            }
+        }
+        Some(entries)
     }
 
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
         let items = js_sys::Reflect::get(&object(text)?, &JsValue::from_str(name)).ok()?;
         let items: &js_sys::Array = items.dyn_ref()?;
-        items.iter().map(|item| js_sys::JSON::stringify(&item).ok().and_then(|t| t.as_string())).collect()
+        texts(items, true)
     }
 }
 
@@ -51,10 +48,23 @@ fn member(value: JsValue) -> Member {
     } else if let Some(t) = value.as_string() {
         Member::Text(t)
     } else if let Some(items) = value.dyn_ref::<js_sys::Array>() {
-        items.iter().map(|i| i.as_string()).collect::<Option<Vec<_>>>().map_or(Member::Other, Member::Texts)
+        texts(items, false).map_or(Member::Other, Member::Texts)
     } else {
         js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()).map_or(Member::Other, Member::Object)
     }
+}
+
+/// Each item of `items` as text: its JSON (`as_json`), or itself when every item is a string; `None` otherwise.
+/// One loop for both (a `collect` into `Option` per use was built twice).
+fn texts(items: &js_sys::Array, as_json: bool) -> Option<Vec<String>> {
+    let mut texts = Vec::new();
+    for item in items.iter() {
+        texts.push(match as_json {
+            true => js_sys::JSON::stringify(&item).ok().and_then(|t| t.as_string()),
+            false => item.as_string(),
+        }?);
+    }
+    Some(texts)
 }
 
 /// `JSON.parse(text)` when it is an object (not an array, not null).

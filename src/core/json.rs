@@ -137,13 +137,14 @@ fn option_pairs(json: &impl Json, member: Member, name: &str) -> std::result::Re
         Member::Missing | Member::Null => Ok(Vec::new()),
         Member::Object(text) => {
             let entries = json.entries(&text).ok_or_else(|| Misfit::new(name.to_owned(), "an object".to_owned()))?;
-            entries
-                .into_iter()
-                .map(|(key, value)| match value {
-                    Member::Text(v) => Ok((key, v)),
-                    other => Err(Misfit::at(&concat(&[name, ".", &key]), &other)),
-                })
-                .collect()
+            let mut pairs = Vec::with_capacity(entries.len());
+            for (key, value) in entries {
+                match value {
+                    Member::Text(v) => pairs.push((key, v)),
+                    other => return Err(Misfit::at(&concat(&[name, ".", &key]), &other)),
+                }
+            }
+            Ok(pairs)
         }
         other => Err(Misfit::at(name, &other)),
     }
