@@ -2,7 +2,7 @@
 
 use crate::core::encoding::concat;
 use super::config::{check_authorization_params, Config, ResponseMode};
-use super::encoding::append_query;
+use super::encoding::{append_query, take_named as take};
 use super::error::{code, Error, Result};
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
@@ -144,9 +144,6 @@ pub fn authorization_request(
             None => extra.push((name, value)),
         }
     }
-    let take = |extra: &mut Vec<(String, String)>, name: &str| {
-        extra.iter().position(|(n, _)| n == name).map(|i| extra.remove(i).1)
-    };
     // An empty one is none, as for the options: the configured one goes.
     let scope = take(&mut extra, "scope").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| config.scope.clone());
     let audience = take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).or_else(|| config.audience.clone());
@@ -158,7 +155,7 @@ pub fn authorization_request(
     };
     if login.silent {
         // OIDC Core §3.1.2.1: no page shown; an answer at once, with a code or `login_required` and the like.
-        extra.retain(|(name, _)| name != "prompt");
+        take(&mut extra, "prompt");
         extra.push(("prompt".to_owned(), "none".to_owned()));
     }
     let nonce = scope.split(' ').any(|s| s == "openid").then(|| Nonce::from_random(&random.nonce));

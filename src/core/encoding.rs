@@ -147,13 +147,17 @@ fn utf8_lossy(mut bytes: &[u8]) -> String {
 
 /// Splits `a=1&b=2` into decoded pairs, skipping empty segments; a name without `=` has an empty value.
 pub fn parse_params(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| match part.split_once('=') {
-            Some((name, value)) => (form_decode(name), form_decode(value)),
-            None => (form_decode(part), String::new()),
-        })
-        .collect()
+    let mut pairs = Vec::new();
+    for part in text.split('&').filter(|part| !part.is_empty()) {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        pairs.push((form_decode(name), form_decode(value)));
+    }
+    pairs
+}
+
+/// Takes the first pair named `name` out of `pairs` (names unique there: a map kept in order), with its value.
+pub fn take_named(pairs: &mut Vec<(String, String)>, name: &str) -> Option<String> {
+    pairs.iter().position(|(n, _)| n == name).map(|i| pairs.remove(i).1)
 }
 
 /// Builds `a=1&b=2` from pairs, percent-encoding names and values.

@@ -93,8 +93,6 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
         return Err(invalid("it has no signature."));
     }
     let keys = json.items(jwks, "keys").ok_or_else(|| invalid("the provider's JWK Set is not readable."))?;
-    // Each key's members, in KEY_MEMBERS' order.
-    let keys: Vec<Vec<Member>> = keys.iter().filter_map(|k| json.members(k, &KEY_MEMBERS)).collect();
     fn member(k: &[Member], i: usize) -> Option<&str> {
         match k.get(i) {
             Some(Member::Text(t)) => Some(t),
@@ -103,7 +101,7 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
     }
     // A key for verifying (RFC 7517 §4.2, §4.3) of the token's type, with the members WebCrypto imports it by
     // (a key given only as an `x5c` certificate is not one).
-    let fits = |k: &&Vec<Member>| {
+    let fits = |k: &[Member]| {
         let has = |i: usize| member(k, i).is_some();
         member(k, 0) == Some(*kty)
             && (crv.is_none() || member(k, 4) == *crv)
@@ -120,7 +118,13 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
                 _ => has(7),
             }
     };
-    let candidates: Vec<&Vec<Member>> = keys.iter().filter(fits).collect();
+    // Each key's members, in KEY_MEMBERS' order, for the keys that fit, in the set's order.
+    let mut candidates: Vec<Vec<Member>> = Vec::new();
+    for members in keys.iter().filter_map(|k| json.members(k, &KEY_MEMBERS)) {
+        if fits(&members) {
+            candidates.push(members);
+        }
+    }
     let key = match &kid {
         Some(kid) => candidates.iter().find(|k| member(k, 1) == Some(kid.as_str())),
         None if candidates.len() == 1 => candidates.first(),

@@ -32,10 +32,14 @@ impl Store for MemoryStore {
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<()> {
-        self.entries.borrow_mut().retain(|(k, _)| k != key);
+        crate::core::encoding::take_named(&mut self.entries.borrow_mut(), key);
         Ok(())
     }
     fn keys(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(self.entries.borrow().iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
+        let mut keys = Vec::new();
+        for (key, _) in self.entries.borrow().iter().filter(|(k, _)| k.starts_with(prefix)) {
+            keys.push(key.clone());
+        }
+        Ok(keys)
     }
 }
