@@ -14,7 +14,11 @@ impl Json for BrowserJson {
 
     fn members(&self, text: &str, names: &[&str]) -> Option<Vec<Member>> {
         let object = object(text)?;
-        Some(names.iter().map(|n| js_sys::Reflect::get(&object, &JsValue::from_str(n)).map_or(Member::Missing, member)).collect())
+        let mut members = Vec::with_capacity(names.len());
+        for name in names {
+            members.push(js_sys::Reflect::get(&object, &JsValue::from_str(name)).map_or(Member::Missing, member));
+        }
+        Some(members)
     }
 
     fn entries(&self, text: &str) -> Option<Vec<(String, Member)>> {

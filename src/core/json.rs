@@ -17,7 +17,11 @@ pub trait Json {
     fn entries(&self, text: &str) -> Option<Vec<(String, Member)>>;
     /// The string members `names` of the JSON object `text` (each `None` when missing or not a string).
     fn strings(&self, text: &str, names: &[&str]) -> Option<Vec<Option<String>>> {
-        Some(self.members(text, names)?.into_iter().map(|m| m.text().flatten()).collect())
+        let mut strings = Vec::with_capacity(names.len());
+        for member in self.members(text, names)? {
+            strings.push(member.text().flatten());
+        }
+        Some(strings)
     }
 }
 
