@@ -3,7 +3,7 @@
 use crate::core::encoding::concat;
 use super::authorize::Transaction;
 use super::config::ResponseMode;
-use super::encoding::{parse_params, without_params};
+use super::encoding::{before_any, parse_params, trim_end_any, without_params};
 use super::error::{code, Error, Result};
 use super::secret::AuthorizationCode;
 
@@ -86,7 +86,7 @@ pub fn is_callback(url: &str, mode: ResponseMode) -> bool {
 /// Whether `a` and `b` show the same page: the same origin (in any case), the same path (a trailing `/` aside);
 /// query and fragment aside.
 pub fn same_page(a: &str, b: &str) -> bool {
-    let page = |url: &str| url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/').to_owned();
+    let page = |url: &str| trim_end_any(before_any(url, b"?#"), b"/").to_owned();
     let (a, b) = (page(a), page(b));
     let (origin_a, origin_b) = (super::encoding::origin(&a), super::encoding::origin(&b));
     origin_a.eq_ignore_ascii_case(origin_b) && a.get(origin_a.len()..) == b.get(origin_b.len()..)

@@ -1,6 +1,6 @@
 //! Client options as users write them, and their validation into a [`Config`] the rest of the core trusts.
 
-use crate::core::encoding::concat;
+use crate::core::encoding::{before_any, concat, trim_end_any};
 use super::error::{code, Error, Result};
 use super::json::{
     FromOptions, Json, Misfit, OptionsReader,
@@ -270,7 +270,7 @@ pub fn check_authorization_params(params: &[(String, String)], code: &'static st
 /// The authority of `url` after `scheme` (`host[:port]`), up to the first `/`, `?` or `#`.
 fn authority<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
     let rest = url.strip_prefix(scheme)?;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or(""))
+    Some(before_any(rest, b"/?#"))
 }
 
 /// `host` or `host:port` with a numeric port; no user info (`user@host`), which would make a browser go elsewhere.
@@ -350,7 +350,7 @@ impl Options {
             Some(url) => url,
             // Entra ID's multi-tenant issuer `…/{tenantid}/v2.0` is published by its `common` metadata.
             None => {
-                let base = self.issuer.trim_end_matches('/');
+                let base = trim_end_any(&self.issuer, b"/");
                 match around_tenant_id(base) {
                     Some((before, after)) => concat(&[before, "common", after, "/.well-known/openid-configuration"]),
                     None => concat(&[base, "/.well-known/openid-configuration"]),
@@ -389,7 +389,7 @@ impl Options {
         required("clientId", &self.client_id)?;
         required("redirectUri", &self.redirect_uri)?;
         check_secure_url("issuer", &self.issuer)?;
-        if self.issuer.contains(['?', '#']) {
+        if before_any(&self.issuer, b"?#") != self.issuer {
             return Err(Error::invalid_config("`issuer` may not have a query or fragment (OpenID Connect Discovery 1.0 section 3)."));
         }
         if self.client_id.chars().any(char::is_control) {

@@ -3,7 +3,7 @@
 //! `dpop_jkt` (§10, RFC 7638), reads the servers' nonce challenges (§8, §9) and keeps their latest nonces.
 
 use crate::core::encoding::concat;
-use super::encoding::{base64url, origin as server_of};
+use super::encoding::{base64url, before_any, origin as server_of, trim_start_any};
 use super::json::Json;
 use super::json_text::quote;
 use super::token::{answer_names_error, decimal};
@@ -127,13 +127,13 @@ fn challenge_errors(challenge: &str) -> Vec<&str> {
         if !boundary || !rest.get(..5).is_some_and(|name| name.eq_ignore_ascii_case("error")) {
             continue;
         }
-        let Some(value) = rest.get(5..).unwrap_or_default().trim_start_matches([' ', '\t']).strip_prefix('=') else {
+        let Some(value) = trim_start_any(rest.get(5..).unwrap_or_default(), b" \t").strip_prefix('=') else {
             continue;
         };
-        let value = value.trim_start_matches([' ', '\t']);
+        let value = trim_start_any(value, b" \t");
         let value = match value.strip_prefix('"') {
             Some(quoted) => quoted.split('"').next(),
-            None => value.split([',', ' ', '\t']).next(),
+            None => Some(before_any(value, b", \t")),
         };
         errors.extend(value.filter(|v| !v.is_empty()));
     }

@@ -49,10 +49,29 @@ fn sextet(c: u8) -> Option<u32> {
     Some(u32::from(value))
 }
 
+/// `text` up to its first byte among `stops` (ASCII), or all of it: one byte loop for every such cut, where each
+/// `split([char; N])` pattern was code of its own.
+pub fn before_any<'a>(text: &'a str, stops: &[u8]) -> &'a str {
+    let end = text.bytes().position(|b| stops.contains(&b)).unwrap_or(text.len());
+    text.get(..end).unwrap_or(text)
+}
+
+/// `text` without its leading bytes among `skip` (ASCII).
+pub fn trim_start_any<'a>(text: &'a str, skip: &[u8]) -> &'a str {
+    let start = text.bytes().position(|b| !skip.contains(&b)).unwrap_or(text.len());
+    text.get(start..).unwrap_or(text)
+}
+
+/// `text` without its trailing bytes among `skip` (ASCII).
+pub fn trim_end_any<'a>(text: &'a str, skip: &[u8]) -> &'a str {
+    let end = text.bytes().rposition(|b| !skip.contains(&b)).map_or(0, |i| i + 1);
+    text.get(..end).unwrap_or(text)
+}
+
 /// Decodes base64url; `None` when it is not canonical base64url. Padding is optional (up to what the length
 /// needs); unused low bits of the last character must be zero, as RFC 4648 §3.5 lets a decoder require.
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let data = text.trim_end_matches('=');
+    let data = trim_end_any(text, b"=");
     let tail = data.len() % 4;
     if tail == 1 || text.len() - data.len() > (4 - tail) % 4 {
         return None;
@@ -209,7 +228,7 @@ pub fn without_params(url: &str, names: &[&str], in_fragment: bool) -> String {
             kept.push_str(p);
             kept.push('&');
         }
-        kept.trim_matches('&').to_owned()
+        trim_end_any(trim_start_any(&kept, b"&"), b"&").to_owned()
     };
     let (query, fragment) = if in_fragment {
         (query.map(str::to_owned), fragment.map(keep))
@@ -296,6 +315,18 @@ mod tests {
         assert_eq!(form_decode("%zz%4"), "%zz%4");
         assert_eq!(form_decode("%C3%A9"), "é");
         assert_eq!(form_decode("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn byte_cuts_and_trims_match_std_patterns() {
+        for text in ["", "/", "//", "a", "https://a/b?c#d", "é/?#/", "&&a=1&&", "  \t=x", "00100", "a#b?c", "ü/", "/é/"] {
+            assert_eq!(before_any(text, b"?#"), text.split(['?', '#']).next().unwrap_or(text), "{text:?}");
+            assert_eq!(before_any(text, b"/?#"), text.split(['/', '?', '#']).next().unwrap_or(text), "{text:?}");
+            assert_eq!(trim_end_any(text, b"/"), text.trim_end_matches('/'), "{text:?}");
+            assert_eq!(trim_start_any(text, b" \t"), text.trim_start_matches([' ', '\t']), "{text:?}");
+            assert_eq!(trim_end_any(trim_start_any(text, b"&"), b"&"), text.trim_matches('&'), "{text:?}");
+            assert_eq!(trim_start_any(text, b"0"), text.trim_start_matches('0'), "{text:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::core::encoding::concat;
 use super::config::check_secure_url;
-use super::encoding::{append_query, parse_params, without_params};
+use super::encoding::{append_query, before_any, parse_params, trim_end_any, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
 use super::json::{members, FromJson, FromOptions, Json, Misfit, OptionsReader, Reader};
@@ -42,7 +42,7 @@ impl LegacyOptions {
     /// `serverUrl` must be https (or loopback http), `apiKey` given, `lang` one of nl, fr, de.
     pub fn validate(self) -> Result<LegacyConfig> {
         check_secure_url("serverUrl", &self.server_url)?;
-        if self.server_url.contains(['?', '#']) {
+        if before_any(&self.server_url, b"?#") != self.server_url {
             return Err(Error::invalid_config("`serverUrl` must be the JWT provider's base URL, without a query or fragment."));
         }
         if self.api_key.trim().is_empty() || self.api_key.chars().any(char::is_control) {
@@ -53,7 +53,7 @@ impl LegacyOptions {
                 return Err(Error::invalid_config("`lang` must be \"nl\", \"fr\" or \"de\"."));
             }
         }
-        Ok(LegacyConfig { server_url: self.server_url.trim_end_matches('/').to_owned(), api_key: self.api_key, lang: self.lang })
+        Ok(LegacyConfig { server_url: trim_end_any(&self.server_url, b"/").to_owned(), api_key: self.api_key, lang: self.lang })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::core::encoding::concat;
 use super::config::{has_host, refuse_secret, LogoutStyle};
-use super::encoding::append_query;
+use super::encoding::{append_query, trim_end_any};
 use super::error::{code, Error, Result};
 use super::secret::IdToken;
 
@@ -56,7 +56,7 @@ pub fn logout_url(
 ) -> String {
     let (endpoint, id_token, return_name) = match style {
         LogoutStyle::Oidc => (endpoint.to_owned(), id_token, "post_logout_redirect_uri"),
-        LogoutStyle::Auth0 => (concat(&[endpoint.trim_end_matches('/'), "/v2/logout"]), None, "returnTo"),
+        LogoutStyle::Auth0 => (concat(&[trim_end_any(endpoint, b"/"), "/v2/logout"]), None, "returnTo"),
         LogoutStyle::Cognito => (endpoint.to_owned(), None, "logout_uri"),
     };
     let mut params = Vec::with_capacity(3);

@@ -2,7 +2,7 @@
 
 use crate::core::encoding::concat;
 use super::authorize::Transaction;
-use super::encoding::encode_params;
+use super::encoding::{encode_params, trim_start_any};
 use super::error::{Error, Result};
 use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
 use super::json::{members, FromJson, Json, Member, Reader};
@@ -122,7 +122,7 @@ fn whole_seconds(text: &str) -> Option<u64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let digits = digits.trim_start_matches('0');
+    let digits = trim_start_any(digits, b"0");
     if negative || digits.is_empty() {
         return Some(0);
     }
