@@ -505,10 +505,10 @@ impl<E: Env> Client<E> {
     /// The channel a popup login's answer travels on, when `url` (an authorize URL, or the redirect back) carries
     /// a popup login's state: `spa-auth popup {state}`.
     pub fn popup_channel(&self, url: &str) -> Option<String> {
-        let state = callback::parse_response(url, self.config.response_mode).state.or_else(|| {
-            let query = url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
-            super::encoding::parse_params(query).into_iter().find(|(n, _)| n == "state").map(|(_, v)| v)
-        })?;
+        // An authorize URL carries its state in the query, whatever the response mode.
+        let state = callback::parse_response(url, self.config.response_mode)
+            .state
+            .or_else(|| callback::parse_response(url, crate::core::config::ResponseMode::Query).state)?;
         state.starts_with(authorize::POPUP_STATE_PREFIX).then(|| concat(&["spa-auth popup ", &state]))
     }
 
