@@ -13,10 +13,16 @@ pub fn concat(parts: &[&str]) -> String {
     out
 }
 
+/// Where `needle` (not empty: an empty one is never found) first occurs in `text`, by bytes: one loop for every
+/// such search (no substring searcher in the wasm).
+pub fn find_bytes(text: &str, needle: &[u8]) -> Option<usize> {
+    text.as_bytes().windows(needle.len().max(1)).position(|w| w == needle)
+}
+
 /// The origin of `url` (`scheme://authority`, RFC 6454): up to the first `/`, `?` or `#` after `://`; all of
 /// `url` when it has no `://`.
 pub fn origin(url: &str) -> &str {
-    let Some(start) = url.as_bytes().windows(3).position(|w| w == b"://").map(|i| i + 3) else { return url };
+    let Some(start) = find_bytes(url, b"://").map(|i| i + 3) else { return url };
     let end = url.bytes().skip(start).position(|b| b == b'/' || b == b'?' || b == b'#');
     end.map_or(url, |end| url.get(..start + end).unwrap_or(url))
 }

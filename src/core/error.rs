@@ -76,7 +76,7 @@ impl Error {
         // a secret (Google's "client_secret is missing") holds this client for a confidential one: say so.
         let hint = if error == "invalid_dpop_proof" || description.as_deref().is_some_and(|d| d.starts_with("DPoP proof is not active")) {
             " (A proof refused for its time means the device's clock is off.)"
-        } else if error == "invalid_client" || description.as_deref().is_some_and(|d| d.as_bytes().windows(13).any(|w| w == b"client_secret")) {
+        } else if error == "invalid_client" || description.as_deref().is_some_and(|d| crate::core::encoding::find_bytes(d, b"client_secret").is_some()) {
             " (The server does not know this client id, or does not take it as a public client: spa-auth never sends a \
              client secret. Check the client id, register a public client (no secret, PKCE), or use a backend.)"
         } else if error == "not_allowed" {
