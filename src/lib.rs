@@ -4,8 +4,8 @@
 //!   each operation as a step machine ([`core::client`]) that a driver advances.
 //! - `browser`: sessionStorage, clock, randomness and location as the core's environment, and (feature `rust`,
 //!   default) the Rust driver: the async [`AuthClient`] over the browser's fetch. It builds on every target, so an
-//!   app's code shared with its server-side rendering compiles; outside the browser its clients are not made
-//!   (`invalid_config`).
+//!   app's code shared with its server-side rendering compiles; off wasm32 [`AuthClient`] and [`LegacyJwtClient`]
+//!   are not made (`invalid_config`). The module's lower-level building blocks call the browser and are for it only.
 //! - the JavaScript facade (wasm32, feature `js`): `#[wasm_bindgen]` types that `src/js/driver.js` drives; the
 //!   npm build is `--no-default-features --features js`, so it carries no Rust futures.
 //!

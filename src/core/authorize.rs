@@ -155,7 +155,7 @@ pub fn authorization_request(
     };
     if login.silent {
         // OIDC Core §3.1.2.1: no page shown; an answer at once, with a code or `login_required` and the like.
-        take(&mut extra, "prompt");
+        while take(&mut extra, "prompt").is_some() {}
         extra.push(("prompt".to_owned(), "none".to_owned()));
     }
     let nonce = scope.split(' ').any(|s| s == "openid").then(|| Nonce::from_random(&random.nonce));

@@ -106,7 +106,8 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
         member(k, 0) == Some(*kty)
             && (crv.is_none() || member(k, 4) == *crv)
             && member(k, 2).is_none_or(|u| u == "sig")
-            && member(k, 3).is_none_or(|a| a == alg)
+            // A key labelled with either name of EdDSA with Ed25519 serves a token that gives the other (RFC 9864 §2.2).
+            && member(k, 3).is_none_or(|a| a == alg || (*kty == "OKP" && matches!(a, "EdDSA" | "Ed25519")))
             && match k.get(9) {
                 Some(Member::Texts(ops)) => ops.iter().any(|op| op == "verify"),
                 Some(Member::Text(op)) => op == "verify",
@@ -183,6 +184,9 @@ mod tests {
             let KeyChoice::Verify(v) = choose(&header, &[alg]).unwrap() else { panic!("{alg}") };
             assert_eq!((v.alg.as_str(), v.jwk.as_str()), (alg, r#"{"kty":"OKP","crv":"Ed25519","x":"ox"}"#));
         }
+        let labelled = r#"{"keys":[{"kty":"OKP","kid":"o2","crv":"Ed25519","x":"ox","alg":"EdDSA"}]}"#;
+        let token = token(r#"{"alg":"Ed25519","kid":"o2"}"#);
+        assert!(matches!(choose_key(&token, labelled, &[], &SerdeJson).unwrap(), KeyChoice::Verify(_)), "a key labelled EdDSA");
         let e = choose(r#"{"alg":"Ed25519","kid":"o1"}"#, &["EdDSA"]).unwrap_err();
         assert!(e.message().contains("not one the provider announces"), "each name only where announced");
         assert_eq!(choose(r#"{"alg":"Ed25519","kid":"e1"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "an EC key for Ed25519");
