@@ -67,6 +67,12 @@ for target in bundler web; do
   fi
   # Short import and export names in the .wasm and its glue (-1 KB gzip; scripts/lib/short-names.mjs).
   [ "$profile" = --release ] && node scripts/lib/short-names.mjs "pkg/$target" "$target"
+  # What no page can reach out of wasm-bindgen's glue (scripts/lib/trim-glue.mjs).
+  if [ "$profile" = --release ]; then
+    glue=pkg/$target/spa_auth_core.js
+    [ "$target" = bundler ] && glue=pkg/$target/spa_auth_core_bg.js
+    node scripts/lib/trim-glue.mjs "$glue"
+  fi
   # The wasm keeps its published name (spa_auth_bg.wasm) for servers, bundlers and apps that name it.
   mv "pkg/$target/spa_auth_core_bg.wasm" "pkg/$target/spa_auth_bg.wasm"
   mv "pkg/$target/spa_auth_core_bg.wasm.d.ts" "pkg/$target/spa_auth_bg.wasm.d.ts"
