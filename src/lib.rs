@@ -25,7 +25,7 @@ pub mod js;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use crate::core::config::{LogoutStyle, Options, ResponseMode, StorageKind, TabsMode};
-pub use crate::core::error::{Error, Result};
+pub use crate::core::error::{code, Error, Result};
 pub use crate::core::client_identification::{ClientIdentification, IdentificationMode, IdentificationOptions};
 pub use crate::core::legacy_jwt::LegacyOptions;
 pub use crate::core::publiq::Environment;

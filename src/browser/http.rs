@@ -163,7 +163,7 @@ fn aborted() -> Error {
     Error::new(code::NETWORK_ERROR, "The request's signal aborted it (`AbortController.abort()`) before it was answered.")
 }
 
-/// `future`'s output, or [`aborted`] as soon as `signal` aborts (also when it already has). The future is dropped
+/// `future`'s output, or `aborted()` as soon as `signal` aborts (also when it already has). The future is dropped
 /// then: a refresh it waits for runs on for the other callers (`SingleFlight`).
 pub async fn unless_aborted<T>(signal: &web_sys::AbortSignal, future: impl Future<Output = Result<T>>) -> Result<T> {
     if signal.aborted() {

@@ -64,7 +64,7 @@ fn invalid(reason: &str) -> Error {
 }
 
 /// Chooses the key of `jwks` (the JWK Set's JSON text) that verifies `token`, whose algorithm must be one of
-/// [`ALGORITHMS`] and, when the provider announced them, of `announced` (`id_token_signing_alg_values_supported`).
+/// `ALGORITHMS` and, when the provider announced them, of `announced` (`id_token_signing_alg_values_supported`).
 pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Json) -> Result<KeyChoice> {
     let mut parts = token.split('.');
     let (Some(header_b64), Some(payload_b64), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
