@@ -46,11 +46,14 @@ pub struct Transaction {
     /// The Auth0 `organization` the login named (its `authorizationParams`): the ID token must be for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
+    /// The `resource` the login named (RFC 8707, its `authorizationParams`): sent again with the code (§2.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn read(json: &impl Json, text: &str) -> Option<Self> {
-        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope", "audience", "organization"])?;
+        let mut r = Reader::new(json, text, &["issuer", "verifier", "nonce", "redirectUri", "createdAt", "appState", "silent", "dpopJkt", "maxAge", "scope", "audience", "organization", "resource"])?;
         let transaction = Transaction {
             issuer: r.text().unwrap_or_default(),
             verifier: PkceVerifier::new(r.required()),
@@ -64,6 +67,7 @@ impl FromJson for Transaction {
             scope: r.text(),
             audience: r.text(),
             organization: r.text(),
+            resource: r.text(),
         };
         r.finish(transaction)
     }
@@ -184,7 +188,8 @@ pub fn authorization_request(
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.parse().ok());
-    let organization = extra.iter().find(|(n, _)| n == "organization").map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+    let named = |name: &str| extra.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+    let (organization, resource) = (named("organization"), named("resource"));
 
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, &params),
@@ -201,6 +206,7 @@ pub fn authorization_request(
             scope: (scope != config.scope).then_some(scope),
             audience: config.audience.clone(),
             organization,
+            resource,
         },
         state,
     })

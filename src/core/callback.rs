@@ -200,7 +200,7 @@ mod tests {
     use crate::core::secret::PkceVerifier;
 
     fn tx(created_at: u64) -> Transaction {
-        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None, organization: None }
+        Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb".into(), created_at, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None, organization: None, resource: None }
     }
 
     const ISS: &str = "https://id.example.com";

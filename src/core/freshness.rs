@@ -67,6 +67,7 @@ mod tests {
             auth_time: None,
             login_at: None,
             refresh_expires_at: None,
+            resource: None,
         }
     }
 

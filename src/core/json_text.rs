@@ -249,7 +249,7 @@ mod tests {
         let set = TokenSet::from_response(response, 1_700_000_000, None, false).unwrap();
         same_as_serde_json(&set);
         same_as_serde_json(&set.public());
-        same_as_serde_json(&TokenSet { login_nonce: Some("n".into()), auth_time: Some(1_699_999_000), login_at: Some(1_700_000_000_123), refresh_expires_at: Some(1_700_001_800), ..set.clone() });
+        same_as_serde_json(&TokenSet { login_nonce: Some("n".into()), auth_time: Some(1_699_999_000), login_at: Some(1_700_000_000_123), refresh_expires_at: Some(1_700_001_800), resource: Some("https://api.example/".into()), ..set.clone() });
         same_as_serde_json(&Transaction {
             issuer: "https://id.example.com".into(),
             verifier: PkceVerifier::new("v\n\t\r".into()),
@@ -263,6 +263,7 @@ mod tests {
             scope: Some("openid \"x\"".into()),
             audience: Some("https://api".into()),
             organization: Some("org_1".into()),
+            resource: Some("https://api.example/v1".into()),
         });
         same_as_serde_json(&vec![-3i64, 0, 7]);
         same_as_serde_json(&(None as Option<String>));

@@ -15,26 +15,36 @@ pub const DEFAULT_EXPIRES_IN: u64 = 3600;
 /// The longest lifetime taken from `expires_in` (ten years): keeps expiry times exact as JavaScript numbers.
 pub const MAX_EXPIRES_IN: u64 = 315_360_000;
 
-/// `grant_type=authorization_code` with the PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.5).
+/// `grant_type=authorization_code` with the PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.5), and the login's
+/// `resource` (RFC 8707 §2.2: without it a server may issue a token for no resource, such as oidc-provider's for its
+/// UserInfo only).
 pub fn code_grant_body(code: &AuthorizationCode, transaction: &Transaction, client_id: &str) -> String {
-    encode_params(&[
+    let mut pairs = vec![
         ("grant_type", "authorization_code"),
         ("code", code.secret()),
         ("redirect_uri", &transaction.redirect_uri),
         ("client_id", client_id),
         ("code_verifier", transaction.verifier.secret()),
-    ])
+    ];
+    if let Some(resource) = &transaction.resource {
+        pairs.push(("resource", resource));
+    }
+    encode_params(&pairs)
 }
 
 /// `grant_type=refresh_token` (RFC 6749 §6), with the `scope` the server last granted when it said which: as
 /// oidc-client-ts and auth0-spa-js do, since Entra ID refuses a refresh without it for scopes of the app's own API
-/// (AADSTS90009); the granted scope is never more than the original grant, as §6 requires.
-pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str, scope: Option<&str>) -> String {
-    let grant = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)];
-    match scope.filter(|s| !s.is_empty()) {
-        Some(scope) => encode_params(&[grant[0], grant[1], grant[2], ("scope", scope)]),
-        None => encode_params(&grant),
+/// (AADSTS90009); the granted scope is never more than the original grant, as §6 requires. The login's `resource`
+/// goes again too (RFC 8707 §2.2), so a refreshed access token is for the same API.
+pub fn refresh_grant_body(refresh_token: &RefreshToken, client_id: &str, scope: Option<&str>, resource: Option<&str>) -> String {
+    let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.secret()), ("client_id", client_id)];
+    if let Some(scope) = scope.filter(|s| !s.is_empty()) {
+        pairs.push(("scope", scope));
     }
+    if let Some(resource) = resource {
+        pairs.push(("resource", resource));
+    }
+    encode_params(&pairs)
 }
 
 /// Whether a JSON answer's `error` (RFC 6749 §5.2) is `error`.
@@ -218,6 +228,9 @@ pub struct TokenSet {
     /// it the session cannot be refreshed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_expires_at: Option<u64>,
+    /// The `resource` the login asked for (RFC 8707), asked again at every refresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// What `getTokens()` shows: no refresh token. Comparable (`PartialEq`), for a framework's state that renders again
@@ -246,7 +259,7 @@ impl FromJson for TokenSet {
             text,
             &[
                 "issuer", "audience", "accessToken", "tokenType", "refreshToken", "idToken", "scope", "expiresAt", "receivedAt",
-                "loginNonce", "authTime", "loginAt", "refreshExpiresAt",
+                "loginNonce", "authTime", "loginAt", "refreshExpiresAt", "resource",
             ],
         )?;
         let set = TokenSet {
@@ -263,6 +276,7 @@ impl FromJson for TokenSet {
             auth_time: r.number().map(|t| t as u64),
             login_at: r.number().map(|t| t as u64),
             refresh_expires_at: r.number().map(|t| t as u64),
+            resource: r.text(),
         };
         r.finish(set)
     }
@@ -324,6 +338,7 @@ impl TokenSet {
             auth_time: previous.and_then(|p| p.auth_time),
             login_at: previous.and_then(|p| p.login_at),
             refresh_expires_at,
+            resource: previous.and_then(|p| p.resource.clone()),
         })
     }
 
@@ -357,15 +372,21 @@ mod tests {
 
     #[test]
     fn request_bodies_are_form_encoded() {
-        let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None, organization: None };
+        let tx = Transaction { issuer: "https://id.example.com".into(), verifier: PkceVerifier::new("v".repeat(43)), nonce: None, redirect_uri: "https://app/cb?x=1".into(), created_at: 0, app_state: None, silent: false, dpop_jkt: None, max_age: None, scope: None, audience: None, organization: None, resource: None };
         assert_eq!(code_grant_body(&AuthorizationCode::new("a/b+c".into()), &tx, "my client"),
             concat(&["grant_type=authorization_code&code=a%2Fb%2Bc&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&client_id=my%20client&code_verifier=", &"v".repeat(43)]));
-        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", None), "grant_type=refresh_token&refresh_token=r&client_id=c");
+        let for_api = Transaction { resource: Some("https://api.example/v1".into()), ..tx };
+        assert!(code_grant_body(&AuthorizationCode::new("a".into()), &for_api, "c").ends_with("&resource=https%3A%2F%2Fapi.example%2Fv1"), "RFC 8707 §2.2");
+        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", None, None), "grant_type=refresh_token&refresh_token=r&client_id=c");
         assert_eq!(
-            refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("openid api://c/read")),
+            refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("openid api://c/read"), None),
             "grant_type=refresh_token&refresh_token=r&client_id=c&scope=openid%20api%3A%2F%2Fc%2Fread"
         );
-        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("")), "grant_type=refresh_token&refresh_token=r&client_id=c");
+        assert_eq!(refresh_grant_body(&RefreshToken::new("r".into()), "c", Some(""), None), "grant_type=refresh_token&refresh_token=r&client_id=c");
+        assert_eq!(
+            refresh_grant_body(&RefreshToken::new("r".into()), "c", Some("api:read"), Some("https://api.example/v1")),
+            "grant_type=refresh_token&refresh_token=r&client_id=c&scope=api%3Aread&resource=https%3A%2F%2Fapi.example%2Fv1"
+        );
         assert_eq!(revocation_body(&RefreshToken::new("r".into()), "c"), "token=r&token_type_hint=refresh_token&client_id=c");
     }
 

@@ -76,7 +76,8 @@ export interface AuthClientOptions {
     /** Bound on every network step (discovery, token, refresh, revocation, UserInfo, JWK Set), in milliseconds
      * (default 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;
-    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). */
+    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). A `resource` (RFC 8707) is sent again
+     * with the code and every refresh, so the access tokens are for that API. */
     authorizationParams?: Record<string, string>;
     /** `"shared"` (default): the tabs of this app (same origin, issuer and client id) share one session, one refresh at
      * a time, login and logout; `"isolated"`: nothing passes between tabs. `storage: "memory"` shares nothing. */

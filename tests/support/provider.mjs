@@ -58,9 +58,11 @@ function account(id) {
  *   on the consent page only (a later page of the login, as a federated provider's would be)
  * @param {boolean} [o.dpopNonce=false] DPoP proofs at the token endpoint must carry the provider's nonce (RFC 9449
  *   §8): a proof without one is answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header
+ * @param {string} [o.resource] an API (RFC 8707 resource indicators): token requests that name it get JWT access
+ *   tokens for it (scope `api:read`), others a token for UserInfo only
  */
 export async function startProvider({
-  port = 0, clients, accessTokenTtl = 3600, coop = false, dpopNonce = false,
+  port = 0, clients, accessTokenTtl = 3600, coop = false, dpopNonce = false, resource,
 } = {}) {
   const server = http.createServer();
   const actualPort = await listen(server, port);
@@ -84,7 +86,7 @@ export async function startProvider({
     // With `true` (the default) scope-requested claims go only to userinfo when an access token is
     // issued too; the library's getUser() reads the ID token, so put them there.
     conformIdTokenClaims: false,
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', ...(resource ? ['api:read'] : [])],
     // oidc-provider drops `offline_access` from an authorize request without `prompt=consent`
     // (OIDC Core 11), and by default issues refresh tokens only for offline_access. Like Keycloak,
     // issue one on every code grant instead, so the normal login + consent flow yields one; such a
@@ -110,6 +112,15 @@ export async function startProvider({
       // For the resource server stand-in: it learns whether a token is active and which key it is bound to.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === RESOURCE_SERVER.clientId },
       revocation: { enabled: true },
+      // An API (RFC 8707) whose access tokens are JWTs for it, with scope `api:read`; a token request that names no
+      // resource gets a token for UserInfo only (oidc-provider's default `useGrantedResource`).
+      ...(resource ? {
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => resource,
+          getResourceServerInfo: () => ({ scope: 'api:read', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 3600 }),
+        },
+      } : {}),
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
     },

@@ -20,9 +20,12 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {boolean} [o.dpop=false] /config.json asks the app for DPoP (`dpop: true`) and names the DPoP-checking
  *   API route (/api/dpop) as its API
  * @param {boolean} [o.verifySignature=false] /config.json asks the app to verify ID token signatures
+ * @param {string} [o.resource] the provider issues JWT access tokens for this API (RFC 8707) to token requests that
+ *   name it
  */
 export async function startStack({
   accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false, dpop = false, verifySignature = false,
+  resource,
 } = {}) {
   let provider;
   let api;
@@ -48,6 +51,7 @@ export async function startStack({
       accessTokenTtl,
       coop,
       dpopNonce,
+      resource,
       clients: [{
         clientId: CLIENT_ID,
         redirectUris: [`${www.origin}/`],

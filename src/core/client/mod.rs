@@ -675,6 +675,7 @@ impl<E: Env> Client<E> {
                     // Left out: as asked (RFC 6749 §5.1).
                     set.scope = Some(transaction.scope.clone().unwrap_or_else(|| self.config.scope.clone()));
                 }
+                set.resource = transaction.resource.clone();
                 let nonce = transaction.nonce.as_ref().map(|n| n.secret());
                 let now = self.env.now();
                 let claims = id_token::verify_code_exchange(set.id_token.as_ref(), &self.expected(nonce, now), self.env.json())?;
@@ -699,7 +700,7 @@ impl<E: Env> Client<E> {
                     step.state = State::Refresh { old, refresh_token, sent: false };
                     return Ok(discovery());
                 };
-                let body = token::refresh_grant_body(&refresh_token, &self.config.client_id, old.scope.as_deref());
+                let body = token::refresh_grant_body(&refresh_token, &self.config.client_id, old.scope.as_deref(), old.resource.as_deref());
                 step.state = State::Refresh { old, refresh_token, sent: true };
                 Ok(Action::Fetch(HttpRequest::post(endpoints.token.clone(), body)))
             }
@@ -711,7 +712,7 @@ impl<E: Env> Client<E> {
                     // refresh: once more without `scope`, which asks for the original grant (§6); a second refusal
                     // ends the session as any other.
                     let old = Rc::new(TokenSet { scope: None, ..(*old).clone() });
-                    let body = token::refresh_grant_body(&refresh_token, &self.config.client_id, None);
+                    let body = token::refresh_grant_body(&refresh_token, &self.config.client_id, None, old.resource.as_deref());
                     let url = step.requested_url().to_owned();
                     step.state = State::Refresh { old, refresh_token, sent: true };
                     return Ok(Action::Fetch(HttpRequest::post(url, body)));

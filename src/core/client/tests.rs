@@ -1339,6 +1339,42 @@ fn a_login_with_max_age_needs_a_recent_auth_time() {
 }
 
 #[test]
+fn a_login_for_a_resource_asks_for_it_again_at_the_code_exchange_and_every_refresh() {
+    // RFC 8707 §2.2: oidc-provider with resource indicators issues a token for no resource (its UserInfo only) to a
+    // token request without `resource`, though the authorize request named one.
+    let c = client(|o| {
+        o.authorization_endpoint = Some("https://id.example.com/auth".into());
+        o.token_endpoint = Some("https://id.example.com/token".into());
+    });
+    let api = "https://api.example/v1";
+    let mut step = c.login(LoginOptions { authorization_params: vec![("resource".into(), api.into())], ..LoginOptions::default() });
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert_eq!(param(&url, "resource"), api);
+    let mut step = c.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(parse_params(request.body.as_deref().unwrap()).contains(&("resource".into(), api.into())), "{:?}", request.body);
+    c.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&param(&url, "nonce")), 1000))))).unwrap();
+    for (answer, retried) in [("at2", false), ("at3", true)] {
+        let mut step = c.refresh().unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert!(parse_params(request.body.as_deref().unwrap()).contains(&("resource".into(), api.into())), "{:?}", request.body);
+        if retried {
+            // Refused for its scope: once more without it, still for the resource.
+            let Action::Fetch(again) = c.advance(&mut step, http(400, r#"{"error":"invalid_scope"}"#)).unwrap() else { panic!() };
+            let form = parse_params(again.body.as_deref().unwrap());
+            assert!(form.contains(&("resource".into(), api.into())) && !form.iter().any(|(n, _)| n == "scope"), "{:?}", again.body);
+        }
+        c.advance(&mut step, http(200, &tokens_answer(answer, None))).unwrap();
+    }
+    // A login without one sends none.
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c2&state=", &param(&url, "state")].concat()).unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(!request.body.as_deref().unwrap().contains("resource="));
+}
+
+#[test]
 fn a_login_for_an_auth0_organization_needs_an_id_token_of_it() {
     let c = client(|o| {
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
