@@ -188,8 +188,9 @@ pub fn authorization_request(
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.parse().ok());
-    let named = |name: &str| extra.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
-    let (organization, resource) = (named("organization"), named("resource"));
+    let named = |name: &str| extra.iter().find(|(n, _)| n == name).map(|(_, v)| v).filter(|v| !v.trim().is_empty());
+    // The resource as the authorize URL carries it, so the token request names the very same one.
+    let (organization, resource) = (named("organization").map(|v| v.trim().to_owned()), named("resource").cloned());
 
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, &params),

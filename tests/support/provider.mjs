@@ -5,7 +5,7 @@
 // logged with the refresh token it sent and the one it got, so tests can assert on the wire.
 import crypto from 'node:crypto';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 import { listen, closeServer } from './net.mjs';
 
@@ -112,13 +112,16 @@ export async function startProvider({
       // For the resource server stand-in: it learns whether a token is active and which key it is bound to.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === RESOURCE_SERVER.clientId },
       revocation: { enabled: true },
-      // An API (RFC 8707) whose access tokens are JWTs for it, with scope `api:read`; a token request that names no
-      // resource gets a token for UserInfo only (oidc-provider's default `useGrantedResource`).
+      // An API (RFC 8707) whose access tokens are JWTs for it, with scope `api:read`; any other resource is
+      // `invalid_target`, and a token request that names none gets a token for UserInfo only (oidc-provider's default
+      // `useGrantedResource`).
       ...(resource ? {
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => resource,
-          getResourceServerInfo: () => ({ scope: 'api:read', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 3600 }),
+          getResourceServerInfo: (_ctx, identifier) => {
+            if (identifier !== resource) throw new errors.InvalidTarget();
+            return { scope: 'api:read', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 3600 };
+          },
         },
       } : {}),
       rpInitiatedLogout: { enabled: true },

@@ -175,8 +175,10 @@ const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "cons
 
 /// The token endpoint's refusals (RFC 6749 §5.2) that no later attempt of the same refresh can overcome, and
 /// Keycloak's `not_allowed` ("Offline tokens not allowed for the user or client": the user lost the
-/// `offline_access` role, or the client that scope; keycloak/keycloak#43734).
-const REFUSALS: [&str; 7] = ["invalid_grant", "invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "not_allowed"];
+/// `offline_access` role, or the client that scope; keycloak/keycloak#43734), and RFC 8707's `invalid_target` (the
+/// login's `resource`, sent with every refresh, is no longer one the server takes).
+const REFUSALS: [&str; 8] =
+    ["invalid_grant", "invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "not_allowed", "invalid_target"];
 
 /// Options of [`Client::logout`].
 #[derive(Clone, Debug, Default)]
@@ -395,9 +397,14 @@ impl<E: Env> Client<E> {
     }
 
     /// Whether `set` is this client's: issued by its issuer for its audience (another issuer's or API's session under
-    /// the same client id is none of its business: its tokens are never sent there) and of its token type.
+    /// the same client id is none of its business: its tokens are never sent there), for the `resource` its options
+    /// name if they name one (RFC 8707), and of its token type.
     pub(super) fn takes(&self, set: &TokenSet) -> bool {
-        set.issuer == self.config.issuer && set.audience == self.config.audience && set.token_type.eq_ignore_ascii_case(token::token_type(self.config.dpop))
+        let resource = self.config.authorization_params.iter().find(|(n, _)| n == "resource").map(|(_, v)| v);
+        set.issuer == self.config.issuer
+            && set.audience == self.config.audience
+            && resource.is_none_or(|r| set.resource.as_ref() == Some(r))
+            && set.token_type.eq_ignore_ascii_case(token::token_type(self.config.dpop))
     }
 
     /// The `Authorization` header value for `access_token` (RFC 6750 §2.1, RFC 9449 §7.1).

@@ -569,9 +569,9 @@ fn a_refresh_the_server_wants_the_user_for_ends_the_session() {
         assert!(c.tokens().is_none(), "{error}: no refresh token left to send again");
     }
     // Every RFC 6749 §5.2 refusal ends it too (Keycloak answers a revoked consent with `invalid_scope`), and
-    // Keycloak's `not_allowed` for offline tokens no longer allowed: sent again, the same refresh token would be
-    // refused again on every call.
-    for error in ["invalid_request", "invalid_scope", "unauthorized_client", "invalid_client", "not_allowed"] {
+    // Keycloak's `not_allowed` for offline tokens no longer allowed, and RFC 8707's `invalid_target` for the login's
+    // resource: sent again, the same refresh token would be refused again on every call.
+    for error in ["invalid_request", "invalid_scope", "unauthorized_client", "invalid_client", "not_allowed", "invalid_target"] {
         let c = logged_in();
         let mut step = c.refresh().unwrap();
         c.advance(&mut step, None).unwrap();
@@ -1366,12 +1366,40 @@ fn a_login_for_a_resource_asks_for_it_again_at_the_code_exchange_and_every_refre
         }
         c.advance(&mut step, http(200, &tokens_answer(answer, None))).unwrap();
     }
+    // The resource as the authorize URL carries it, blanks and all: the server keys the code by that one.
+    let mut step = c.login(LoginOptions { authorization_params: vec![("resource".into(), [api, " "].concat())], ..LoginOptions::default() });
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c3&state=", &param(&url, "state")].concat()).unwrap();
+    let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+    assert!(parse_params(request.body.as_deref().unwrap()).contains(&("resource".into(), param(&url, "resource"))));
     // A login without one sends none.
     let mut step = c.login(LoginOptions::default());
     let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
     let mut step = c.callback(&["https://app.example/cb?code=c2&state=", &param(&url, "state")].concat()).unwrap();
     let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
     assert!(!request.body.as_deref().unwrap().contains("resource="));
+}
+
+#[test]
+fn a_client_whose_options_name_a_resource_takes_only_sessions_for_it() {
+    let for_resource = |resource: Option<&str>| {
+        client(|o| {
+            o.authorization_endpoint = Some("https://id.example.com/auth".into());
+            o.token_endpoint = Some("https://id.example.com/token".into());
+            o.authorization_params = resource.map(|r| vec![("resource".to_owned(), r.to_owned())]).unwrap_or_default();
+        })
+    };
+    let a = for_resource(Some("https://a.example/"));
+    let mut step = a.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = a.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = a.callback(&["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat()).unwrap();
+    a.advance(&mut step, None).unwrap();
+    a.advance(&mut step, http(200, &tokens_answer("at1", Some(id_token(Some(&param(&url, "nonce")), 1000))))).unwrap();
+    let session = a.stored().expect("a's session");
+    assert!(a.takes(&session));
+    // Another client of the same client id (the same store key): its API never gets API a's token.
+    assert!(!for_resource(Some("https://b.example/")).takes(&session), "a token for another resource is none of its business");
+    assert!(for_resource(None).takes(&session), "a client that names no resource takes the session as it is");
 }
 
 #[test]
