@@ -77,8 +77,9 @@ pub fn payload_json(token: &str) -> Result<(String, String)> {
 }
 
 /// The claims (JSON text) of a signed UserInfo answer (OIDC Core §5.3.2, `application/jwt`): a JWS, not `alg:
-/// none`, whose `iss` is `issuer` and whose `aud` contains `client_id`. Its signature is not checked: like a JSON
-/// answer it came straight from the UserInfo endpoint over TLS. `None` when `jwt` is no JWS (an encrypted answer).
+/// none`, whose `iss` is `issuer` and whose `aud` contains `client_id`. Its signature is not checked here: like a JSON
+/// answer it came straight from the UserInfo endpoint over TLS; with `verifySignature` the client checks it after
+/// (`Client::check_signature`). `None` when `jwt` is no JWS (an encrypted answer).
 pub fn signed_user_info(jwt: &str, issuer: &str, client_id: &str, json: &impl Json) -> Option<Result<String>> {
     let (header, payload) = payload_json(jwt).ok()?;
     let [alg] = members(json, &header, &["alg"])?;

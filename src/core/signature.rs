@@ -59,13 +59,26 @@ pub enum KeyChoice {
     UnknownKey,
 }
 
-fn invalid(reason: &str) -> Error {
-    Error::id_token(concat(&["The ID token's signature cannot be accepted: ", reason]))
+/// What a signature is checked on: an ID token, or a signed UserInfo answer (OIDC Core §5.3.2); named in messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signed {
+    IdToken,
+    UserInfo,
+}
+
+/// `id_token_invalid`: `signed`'s signature cannot be accepted, for `reason`.
+pub fn invalid(signed: Signed, reason: &str) -> Error {
+    let subject = match signed {
+        Signed::IdToken => "The ID token's",
+        Signed::UserInfo => "The signed UserInfo's",
+    };
+    Error::id_token(concat(&[subject, " signature cannot be accepted: ", reason]))
 }
 
 /// Chooses the key of `jwks` (the JWK Set's JSON text) that verifies `token`, whose algorithm must be one of
 /// `ALGORITHMS` and, when the provider announced them, of `announced` (`id_token_signing_alg_values_supported`).
-pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Json) -> Result<KeyChoice> {
+pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Json, signed: Signed) -> Result<KeyChoice> {
+    let invalid = |reason: &str| invalid(signed, reason);
     let mut parts = token.split('.');
     let (Some(header_b64), Some(payload_b64), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("it is not a compact JWS."));
@@ -145,8 +158,8 @@ pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Jso
 }
 
 /// The error for a signature that did not verify.
-pub fn did_not_verify() -> Error {
-    invalid("it does not verify with the provider's key (a forged or altered token, or a key this browser's WebCrypto cannot use, such as an RSA key under 2048 bits or Ed25519 where it is missing).")
+pub fn did_not_verify(signed: Signed) -> Error {
+    invalid(signed, "it does not verify with the provider's key (a forged or altered token, or a key this browser's WebCrypto cannot use, such as an RSA key under 2048 bits or Ed25519 where it is missing).")
 }
 
 #[cfg(test)]
@@ -167,7 +180,7 @@ mod tests {
 
     fn choose(header: &str, announced: &[&str]) -> Result<KeyChoice> {
         let announced: Vec<String> = announced.iter().map(|a| a.to_string()).collect();
-        choose_key(&token(header), JWKS, &announced, &SerdeJson)
+        choose_key(&token(header), JWKS, &announced, &SerdeJson, Signed::IdToken)
     }
 
     #[test]
@@ -186,7 +199,7 @@ mod tests {
         }
         let labelled = r#"{"keys":[{"kty":"OKP","kid":"o2","crv":"Ed25519","x":"ox","alg":"EdDSA"}]}"#;
         let token = token(r#"{"alg":"Ed25519","kid":"o2"}"#);
-        assert!(matches!(choose_key(&token, labelled, &[], &SerdeJson).unwrap(), KeyChoice::Verify(_)), "a key labelled EdDSA");
+        assert!(matches!(choose_key(&token, labelled, &[], &SerdeJson, Signed::IdToken).unwrap(), KeyChoice::Verify(_)), "a key labelled EdDSA");
         let e = choose(r#"{"alg":"Ed25519","kid":"o1"}"#, &["EdDSA"]).unwrap_err();
         assert!(e.message().contains("not one the provider announces"), "each name only where announced");
         assert_eq!(choose(r#"{"alg":"Ed25519","kid":"e1"}"#, &[]).unwrap(), KeyChoice::UnknownKey, "an EC key for Ed25519");
@@ -221,7 +234,7 @@ mod tests {
             {"kty":"RSA","kid":"ops-none","key_ops":[],"n":"bg","e":"AQAB"},
             {"kty":"RSA","kid":"cert-only","x5c":["MIIB"]},
             {"kty":"EC","kid":"no-y","crv":"P-256","x":"xx"}]}"#;
-        let pick = |header: &str| choose_key(&token(header), jwks, &[], &SerdeJson).unwrap();
+        let pick = |header: &str| choose_key(&token(header), jwks, &[], &SerdeJson, Signed::IdToken).unwrap();
         assert_eq!(pick(r#"{"alg":"RS256","kid":"ops-enc"}"#), KeyChoice::UnknownKey, "key_ops without verify");
         assert_eq!(pick(r#"{"alg":"RS256","kid":"ops-none"}"#), KeyChoice::UnknownKey, "no operation allowed");
         assert!(matches!(pick(r#"{"alg":"RS256","kid":"ops-verify"}"#), KeyChoice::Verify(_)));

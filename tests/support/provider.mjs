@@ -21,8 +21,9 @@ const ZERO_COUNTERS = () => ({
 });
 
 /** A public browser client, as oidc-provider metadata. */
-function publicClient({ clientId, redirectUris, postLogoutRedirectUris = [] }) {
+function publicClient({ clientId, redirectUris, postLogoutRedirectUris = [], signedUserInfo = false }) {
   return {
+    ...(signedUserInfo ? { userinfo_signed_response_alg: 'RS256' } : {}),
     client_id: clientId,
     application_type: 'web',
     token_endpoint_auth_method: 'none', // public: PKCE (S256) is then required by default
@@ -58,18 +59,19 @@ function account(id) {
  *   on the consent page only (a later page of the login, as a federated provider's would be)
  * @param {boolean} [o.dpopNonce=false] DPoP proofs at the token endpoint must carry the provider's nonce (RFC 9449
  *   §8): a proof without one is answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header
+ * @param {boolean} [o.signedUserInfo=false] UserInfo answers as JWTs signed RS256 (`application/jwt`)
  * @param {string} [o.resource] an API (RFC 8707 resource indicators): token requests that name it get JWT access
  *   tokens for it (scope `api:read`), others a token for UserInfo only
  */
 export async function startProvider({
-  port = 0, clients, accessTokenTtl = 3600, coop = false, dpopNonce = false, resource,
+  port = 0, clients, accessTokenTtl = 3600, coop = false, dpopNonce = false, resource, signedUserInfo = false,
 } = {}) {
   const server = http.createServer();
   const actualPort = await listen(server, port);
   const issuer = `http://127.0.0.1:${actualPort}`;
 
   const provider = new Provider(issuer, {
-    clients: [...clients.map(publicClient), {
+    clients: [...clients.map((client) => publicClient({ ...client, signedUserInfo })), {
       client_id: RESOURCE_SERVER.clientId,
       client_secret: RESOURCE_SERVER.clientSecret,
       token_endpoint_auth_method: 'client_secret_basic',
@@ -126,6 +128,8 @@ export async function startProvider({
       } : {}),
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
+      // UserInfo as a JWT signed RS256 (OIDC Core 5.3.2) for the clients, with `signedUserInfo`.
+      jwtUserinfo: { enabled: signedUserInfo },
     },
     ttl: {
       AccessToken: accessTokenTtl,

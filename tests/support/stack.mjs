@@ -20,12 +20,13 @@ export const SCOPE = 'openid profile email offline_access';
  * @param {boolean} [o.dpop=false] /config.json asks the app for DPoP (`dpop: true`) and names the DPoP-checking
  *   API route (/api/dpop) as its API
  * @param {boolean} [o.verifySignature=false] /config.json asks the app to verify ID token signatures
+ * @param {boolean} [o.signedUserInfo=false] the provider answers UserInfo with JWTs signed RS256
  * @param {string} [o.resource] the provider issues JWT access tokens for this API (RFC 8707) to token requests that
  *   name it
  */
 export async function startStack({
   accessTokenTtl = 3600, ports = {}, wwwDir, coop = false, dpopNonce = false, dpop = false, verifySignature = false,
-  resource,
+  resource, signedUserInfo = false,
 } = {}) {
   let provider;
   let api;
@@ -52,6 +53,7 @@ export async function startStack({
       coop,
       dpopNonce,
       resource,
+      signedUserInfo,
       clients: [{
         clientId: CLIENT_ID,
         redirectUris: [`${www.origin}/`],

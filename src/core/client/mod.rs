@@ -228,9 +228,16 @@ enum State {
     Resource { request: Option<HttpRequest>, nonce_retry: bool },
     /// A silent check that ended with "log in first".
     Quiet(Option<String>),
-    /// A token set whose ID token's signature is being checked before it is stored.
-    Verifying { set: TokenSet, finish: Finish, fetched: bool, awaiting: Awaiting },
+    /// A signed token (`jwt`) whose signature is being checked before what it carries is taken.
+    Verifying { jwt: String, checked: Checked, fetched: bool, awaiting: Awaiting },
     Finished,
+}
+
+/// What a signature check is for: a token set (its ID token) and what it goes on to once stored, or a signed
+/// UserInfo answer's claims.
+enum Checked {
+    Tokens(Box<TokenSet>, Finish),
+    UserInfo(String),
 }
 
 /// What a token set whose signature verified goes on to.
@@ -697,8 +704,8 @@ impl<E: Env> Client<E> {
                     set.auth_time = claims.auth_time.map(|t| t as u64);
                 }
                 let finish = Finish::Login(transaction.app_state);
-                if self.config.verify_signature && set.id_token.is_some() {
-                    return self.check_signature(step, set, finish, false, Awaiting::Nothing, None);
+                if let Some(jwt) = set.id_token.as_ref().filter(|_| self.config.verify_signature).map(|t| t.secret().to_owned()) {
+                    return self.check_signature(step, jwt, Checked::Tokens(Box::new(set), finish), false, Awaiting::Nothing, None);
                 }
                 self.finish(set, finish)
             }
@@ -740,11 +747,12 @@ impl<E: Env> Client<E> {
                             refresh_token = rotated.clone();
                         }
                     }
-                    return self.check_signature(step, set, Finish::Refresh { refresh_token }, false, Awaiting::Nothing, None);
+                    let jwt = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
+                    return self.check_signature(step, jwt, Checked::Tokens(Box::new(set), Finish::Refresh { refresh_token }), false, Awaiting::Nothing, None);
                 }
                 self.finish(set, Finish::Refresh { refresh_token })
             }
-            State::Verifying { set, finish, fetched, awaiting } => self.check_signature(step, set, finish, fetched, awaiting, answer),
+            State::Verifying { jwt, checked, fetched, awaiting } => self.check_signature(step, jwt, checked, fetched, awaiting, answer),
             State::Logout { set, options, endpoints: None, .. } => {
                 // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
                 // the redirect, not the logout.
@@ -805,7 +813,11 @@ impl<E: Env> Client<E> {
                     _ => None,
                 };
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
-                self.check_user_info(status, text, challenge.as_deref(), expected, retried).map(|claims| Action::Done(Outcome::UserInfo(claims)))
+                let (claims, jwt) = self.check_user_info(status, text, challenge.as_deref(), expected, retried)?;
+                match jwt.filter(|_| self.config.verify_signature) {
+                    Some(jwt) => self.check_signature(step, jwt, Checked::UserInfo(claims), false, Awaiting::Nothing, None),
+                    None => Ok(Action::Done(Outcome::UserInfo(claims))),
+                }
             }
         }
     }
@@ -857,7 +869,9 @@ impl<E: Env> Client<E> {
     }
 
     /// Reads a UserInfo answer (OIDC Core §5.3.2, §5.3.4): a JSON object whose `sub` is `expected`, the ID token's.
-    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>, expected: Option<String>, retried: bool) -> Result<String> {
+    /// The claims, and the JWT they came in when the answer was signed (its signature checked by the caller with
+    /// `verifySignature`, OIDC Core §5.3.4).
+    fn check_user_info(&self, status: u16, text: String, challenge: Option<&str>, expected: Option<String>, retried: bool) -> Result<(String, Option<String>)> {
         if !(200..300).contains(&status) {
             // The server's own error (RFC 6750 §3: in the challenge, or as a JSON body), e.g. `invalid_token`.
             let body = TokenResponse::read(self.env.json(), &text).and_then(|b| Some((b.error?, b.error_description)));
@@ -886,15 +900,10 @@ impl<E: Env> Client<E> {
         }
         // JSON, or a signed JWT (application/jwt) whose claims are read after its `iss` and `aud` are checked.
         let signed = || id_token::signed_user_info(text.trim(), &self.config.issuer, &self.config.client_id, self.env.json());
-        let text = match json_members(self.env.json(), &text, &["sub"]) {
-            Some(_) => text,
-            None if self.config.verify_signature => {
-                return Err(Error::server(
-                    "UserInfo came as a JWT, whose signature spa-auth does not check: with `verifySignature`, configure JSON UserInfo.",
-                ))
-            }
+        let (text, jwt) = match json_members(self.env.json(), &text, &["sub"]) {
+            Some(_) => (text, None),
             None => match signed() {
-                Some(claims) => claims?,
+                Some(claims) => (claims?, Some(text.trim().to_owned())),
                 None => {
                     return Err(Error::server(
                         "The UserInfo answer is neither JSON nor a signed JWT (encrypted UserInfo is not supported).",
@@ -907,7 +916,7 @@ impl<E: Env> Client<E> {
         };
         let missing = matches!(sub, crate::core::json::Member::Missing | crate::core::json::Member::Null);
         match (sub.text().flatten(), expected) {
-            (Some(sub), Some(expected)) if sub == expected => Ok(text),
+            (Some(sub), Some(expected)) if sub == expected => Ok((text, jwt)),
             (Some(_), None) => Err(Error::id_token("The session has no ID token to check the UserInfo `sub` against (OIDC Core 5.3.2).")),
             (Some(_), Some(_)) => Err(Error::id_token("The UserInfo `sub` is not the ID token's (OIDC Core 5.3.2): the answer is refused.")),
             (None, _) if missing => Err(Error::id_token("The UserInfo answer has no `sub` (OIDC Core 5.3.2).")),

@@ -1,14 +1,16 @@
-//! `verifySignature`: the provider's JWK Set and the driver's WebCrypto check before a token set is stored.
+//! `verifySignature`: the provider's JWK Set and the driver's WebCrypto check a signed token before what it carries
+//! is taken: a token set's ID token before the set is stored, a signed UserInfo answer before its claims are given.
 
 use crate::core::encoding::concat;
+use crate::core::signature::Signed;
 use super::*;
 
 impl<E: Env> Client<E> {
     /// `e`, a signature check that failed for good (not a key set that could not be fetched for a moment, which
     /// keeps the session and its rotated refresh token); for a refresh it ends the session, as a refused refresh
     /// does: every later refresh would bring the same token.
-    fn refused(&self, finish: &Finish, e: Error) -> Error {
-        if let Finish::Refresh { refresh_token } = finish {
+    fn refused(&self, checked: &Checked, e: Error) -> Error {
+        if let Checked::Tokens(_, Finish::Refresh { refresh_token }) = checked {
             if self.holds(refresh_token) {
                 self.forget_tokens();
             }
@@ -17,17 +19,21 @@ impl<E: Env> Client<E> {
     }
 
     /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
-    /// `kid` or a signature that fails with the cached set), the key that fits the token, the driver's verification,
-    /// then [`finish`](Self::finish).
+    /// `kid` or a signature that fails with the cached set), the key that fits `jwt`, the driver's verification,
+    /// then what `checked` goes on to: [`finish`](Self::finish) for a token set, the claims for UserInfo.
     pub(super) fn check_signature(
         &self,
         step: &mut Step,
-        set: TokenSet,
-        finish: Finish,
+        jwt: String,
+        checked: Checked,
         fetched: bool,
         awaiting: Awaiting,
         answer: Option<Answer>,
     ) -> Result<Action> {
+        let signed = match checked {
+            Checked::Tokens(..) => Signed::IdToken,
+            Checked::UserInfo(_) => Signed::UserInfo,
+        };
         let jwks_uri = self.known_endpoints().and_then(|e| e.jwks.clone()).or_else(|| self.config.jwks_uri.clone());
         let Some(jwks_uri) = jwks_uri else {
             return Err(Error::invalid_config("`verifySignature` needs the provider's jwks_uri: give the `jwksUri` option."));
@@ -35,14 +41,17 @@ impl<E: Env> Client<E> {
         let jwks = match awaiting {
             Awaiting::Signature => {
                 return match answer {
-                    Some(Answer::Verified(true)) => self.finish(set, finish),
+                    Some(Answer::Verified(true)) => match checked {
+                        Checked::Tokens(set, finish) => self.finish(*set, finish),
+                        Checked::UserInfo(claims) => Ok(Action::Done(Outcome::UserInfo(claims))),
+                    },
                     // A key from the tab's cached JWK Set: the provider may have put new key material under the same
                     // `kid`, or under none; one more look at its JWK Set.
                     Some(Answer::Verified(false)) if !fetched => {
-                        step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+                        step.state = State::Verifying { jwt, checked, fetched: true, awaiting: Awaiting::Jwks };
                         Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
                     }
-                    _ => Err(self.refused(&finish, signature::did_not_verify())),
+                    _ => Err(self.refused(&checked, signature::did_not_verify(signed))),
                 }
             }
             Awaiting::Jwks => {
@@ -57,26 +66,28 @@ impl<E: Env> Client<E> {
             Awaiting::Nothing => self.env.logins().get(&self.keys.jwks(&jwks_uri)).ok().flatten(),
         };
         let Some(jwks) = jwks else {
-            step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+            step.state = State::Verifying { jwt, checked, fetched: true, awaiting: Awaiting::Jwks };
             return Ok(Action::Fetch(HttpRequest::get(jwks_uri)));
         };
-        let id_token = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
-        let announced = self.known_endpoints().map(|e| e.signing_algs.clone()).unwrap_or_default();
-        let choice = signature::choose_key(&id_token, &jwks, &announced, self.env.json());
-        match choice.map_err(|e| self.refused(&finish, e))? {
+        // The ID token's algorithms as discovery announced them; UserInfo's are not read (any the library takes).
+        let announced = match signed {
+            Signed::IdToken => self.known_endpoints().map(|e| e.signing_algs.clone()).unwrap_or_default(),
+            Signed::UserInfo => Vec::new(),
+        };
+        let choice = signature::choose_key(&jwt, &jwks, &announced, self.env.json(), signed);
+        match choice.map_err(|e| self.refused(&checked, e))? {
             KeyChoice::Verify(verification) => {
-                step.state = State::Verifying { set, finish, fetched, awaiting: Awaiting::Signature };
+                step.state = State::Verifying { jwt, checked, fetched, awaiting: Awaiting::Signature };
                 Ok(Action::Verify(verification))
             }
             KeyChoice::UnknownKey if !fetched => {
                 // The provider may have rotated its keys: one more look at its JWK Set.
-                step.state = State::Verifying { set, finish, fetched: true, awaiting: Awaiting::Jwks };
+                step.state = State::Verifying { jwt, checked, fetched: true, awaiting: Awaiting::Jwks };
                 Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
             }
-            KeyChoice::UnknownKey => Err(self.refused(
-                &finish,
-                Error::id_token("The ID token's signature cannot be accepted: no key of the provider's JWK Set fits its `kid` and `alg`."),
-            )),
+            KeyChoice::UnknownKey => {
+                Err(self.refused(&checked, signature::invalid(signed, "no key of the provider's JWK Set fits its `kid` and `alg`.")))
+            }
         }
     }
 }

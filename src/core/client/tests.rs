@@ -745,7 +745,9 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     }
     let encrypted = answer(200, "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d");
     assert!(encrypted.code() == "server_error" && encrypted.message().contains("encrypted"), "{}", encrypted.message());
-    // With `verifySignature` a signed UserInfo, whose signature is not checked, is not taken.
+    // With `verifySignature` a signed UserInfo's signature is checked with the provider's JWK Set (OIDC Core
+    // §5.3.4) before its claims are given: verified, they are; refused (also after one more look at the key set),
+    // `id_token_invalid` naming UserInfo.
     let verifying = client(|o| {
         o.verify_signature = true;
         o.authorization_endpoint = Some("https://id.example.com/auth".into());
@@ -755,10 +757,26 @@ fn user_info_is_fetched_with_the_token_and_its_sub_checked() {
     });
     let session = serde_json::json!({"issuer": ISSUER, "accessToken": "at1", "tokenType": "Bearer", "idToken": id_token(None, 1000), "expiresAt": 9999, "receivedAt": 1000});
     verifying.env().save_tokens(&TokenSet::read(&SerdeJson, &session.to_string()).unwrap()).unwrap();
-    let mut step = verifying.user_info("at1".into(), false);
-    verifying.advance(&mut step, None).unwrap();
-    let refused = verifying.advance(&mut step, http(200, &jws(r#"{"alg":"RS256"}"#, good))).unwrap_err();
-    assert!(refused.code() == "server_error" && refused.message().contains("verifySignature"), "{}", refused.message());
+    for verified in [true, false] {
+        verifying.env().logins().remove(&verifying.keys.jwks("https://id.example.com/jwks")).unwrap();
+        let mut step = verifying.user_info("at1".into(), false);
+        verifying.advance(&mut step, None).unwrap();
+        let signed = jws(r#"{"alg":"RS256"}"#, good.clone());
+        let Action::Fetch(jwks) = verifying.advance(&mut step, http(200, &signed)).unwrap() else { panic!("the JWK Set") };
+        assert_eq!(jwks.url, "https://id.example.com/jwks");
+        let Action::Verify(v) = verifying.advance(&mut step, http(200, JWKS)).unwrap() else { panic!("the signature") };
+        assert_eq!(v.signing_input, signed.rsplit_once('.').unwrap().0, "the UserInfo JWT's own signature");
+        // A key set fetched just now: a signature that fails with it is refused at once.
+        let done = verifying.advance(&mut step, Some(Answer::Verified(verified)));
+        match verified {
+            true => assert!(matches!(done.unwrap(), Action::Done(Outcome::UserInfo(claims)) if claims.contains("alice"))),
+            false => {
+                let e = done.unwrap_err();
+                assert!(e.code() == "id_token_invalid" && e.message().contains("signed UserInfo"), "{}", e.message());
+            }
+        }
+    }
+    assert!(verifying.tokens().is_some(), "a refused UserInfo leaves the session as it was");
     // A 401 refuses the token sent (RFC 6750 §3.1) also when its error cannot be read (a challenge hidden from a
     // cross-origin page, Entra's error object): `invalid_token`, which the drivers answer with one refresh and retry.
     for unreadable in ["", "Unauthorized", r#"{"error":{"code":"InvalidAuthenticationToken"}}"#] {
