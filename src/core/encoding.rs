@@ -23,8 +23,8 @@ pub fn find_bytes(text: &str, needle: &[u8]) -> Option<usize> {
 /// `url` when it has no `://`.
 pub fn origin(url: &str) -> &str {
     let Some(start) = find_bytes(url, b"://").map(|i| i + 3) else { return url };
-    let end = url.bytes().skip(start).position(|b| b == b'/' || b == b'?' || b == b'#');
-    end.map_or(url, |end| url.get(..start + end).unwrap_or(url))
+    let end = start + before_any(url.get(start..).unwrap_or_default(), b"/?#").len();
+    url.get(..end).unwrap_or(url)
 }
 
 /// base64url-encodes `bytes` without padding (RFC 4648 §5; RFC 7515 §2).

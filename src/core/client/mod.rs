@@ -228,8 +228,8 @@ enum State {
     Resource { request: Option<HttpRequest>, nonce_retry: bool },
     /// A silent check that ended with "log in first".
     Quiet(Option<String>),
-    /// A signed token (`jwt`) whose signature is being checked before what it carries is taken.
-    Verifying { jwt: String, checked: Checked, fetched: bool, awaiting: Awaiting },
+    /// A signed token whose signature is being checked before what it carries is taken.
+    Verifying { checked: Checked, fetched: bool, awaiting: Awaiting },
     Finished,
 }
 
@@ -237,7 +237,17 @@ enum State {
 /// UserInfo answer's claims.
 enum Checked {
     Tokens(Box<TokenSet>, Finish),
-    UserInfo(String),
+    UserInfo { jwt: String, claims: String },
+}
+
+impl Checked {
+    /// The JWT whose signature is checked: the set's ID token, or the UserInfo answer.
+    fn jwt(&self) -> &str {
+        match self {
+            Checked::Tokens(set, _) => set.id_token.as_ref().map_or("", |t| t.secret()),
+            Checked::UserInfo { jwt, .. } => jwt,
+        }
+    }
 }
 
 /// What a token set whose signature verified goes on to.
@@ -704,8 +714,8 @@ impl<E: Env> Client<E> {
                     set.auth_time = claims.auth_time.map(|t| t as u64);
                 }
                 let finish = Finish::Login(transaction.app_state);
-                if let Some(jwt) = set.id_token.as_ref().filter(|_| self.config.verify_signature).map(|t| t.secret().to_owned()) {
-                    return self.check_signature(step, jwt, Checked::Tokens(Box::new(set), finish), false, Awaiting::Nothing, None);
+                if self.config.verify_signature && set.id_token.is_some() {
+                    return self.check_signature(step, Checked::Tokens(Box::new(set), finish), false, Awaiting::Nothing, None);
                 }
                 self.finish(set, finish)
             }
@@ -747,12 +757,11 @@ impl<E: Env> Client<E> {
                             refresh_token = rotated.clone();
                         }
                     }
-                    let jwt = set.id_token.as_ref().map(|t| t.secret().to_owned()).unwrap_or_default();
-                    return self.check_signature(step, jwt, Checked::Tokens(Box::new(set), Finish::Refresh { refresh_token }), false, Awaiting::Nothing, None);
+                    return self.check_signature(step, Checked::Tokens(Box::new(set), Finish::Refresh { refresh_token }), false, Awaiting::Nothing, None);
                 }
                 self.finish(set, Finish::Refresh { refresh_token })
             }
-            State::Verifying { jwt, checked, fetched, awaiting } => self.check_signature(step, jwt, checked, fetched, awaiting, answer),
+            State::Verifying { checked, fetched, awaiting } => self.check_signature(step, checked, fetched, awaiting, answer),
             State::Logout { set, options, endpoints: None, .. } => {
                 // Discovery is needed only for the end-session endpoint; its failure costs the revocation and
                 // the redirect, not the logout.
@@ -815,7 +824,7 @@ impl<E: Env> Client<E> {
                 let (status, text) = self.http_answer(answer, "UserInfo", step.requested_url())?;
                 let (claims, jwt) = self.check_user_info(status, text, challenge.as_deref(), expected, retried)?;
                 match jwt.filter(|_| self.config.verify_signature) {
-                    Some(jwt) => self.check_signature(step, jwt, Checked::UserInfo(claims), false, Awaiting::Nothing, None),
+                    Some(jwt) => self.check_signature(step, Checked::UserInfo { jwt, claims }, false, Awaiting::Nothing, None),
                     None => Ok(Action::Done(Outcome::UserInfo(claims))),
                 }
             }

@@ -19,12 +19,11 @@ impl<E: Env> Client<E> {
     }
 
     /// `verifySignature`: the provider's JWK Set (cached for the tab session, fetched again once for an unknown
-    /// `kid` or a signature that fails with the cached set), the key that fits `jwt`, the driver's verification,
+    /// `kid` or a signature that fails with the cached set), the key that fits the token, the driver's verification,
     /// then what `checked` goes on to: [`finish`](Self::finish) for a token set, the claims for UserInfo.
     pub(super) fn check_signature(
         &self,
         step: &mut Step,
-        jwt: String,
         checked: Checked,
         fetched: bool,
         awaiting: Awaiting,
@@ -32,7 +31,7 @@ impl<E: Env> Client<E> {
     ) -> Result<Action> {
         let signed = match checked {
             Checked::Tokens(..) => Signed::IdToken,
-            Checked::UserInfo(_) => Signed::UserInfo,
+            Checked::UserInfo { .. } => Signed::UserInfo,
         };
         let jwks_uri = self.known_endpoints().and_then(|e| e.jwks.clone()).or_else(|| self.config.jwks_uri.clone());
         let Some(jwks_uri) = jwks_uri else {
@@ -43,12 +42,12 @@ impl<E: Env> Client<E> {
                 return match answer {
                     Some(Answer::Verified(true)) => match checked {
                         Checked::Tokens(set, finish) => self.finish(*set, finish),
-                        Checked::UserInfo(claims) => Ok(Action::Done(Outcome::UserInfo(claims))),
+                        Checked::UserInfo { claims, .. } => Ok(Action::Done(Outcome::UserInfo(claims))),
                     },
                     // A key from the tab's cached JWK Set: the provider may have put new key material under the same
                     // `kid`, or under none; one more look at its JWK Set.
                     Some(Answer::Verified(false)) if !fetched => {
-                        step.state = State::Verifying { jwt, checked, fetched: true, awaiting: Awaiting::Jwks };
+                        step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
                         Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
                     }
                     _ => Err(self.refused(&checked, signature::did_not_verify(signed))),
@@ -66,7 +65,7 @@ impl<E: Env> Client<E> {
             Awaiting::Nothing => self.env.logins().get(&self.keys.jwks(&jwks_uri)).ok().flatten(),
         };
         let Some(jwks) = jwks else {
-            step.state = State::Verifying { jwt, checked, fetched: true, awaiting: Awaiting::Jwks };
+            step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
             return Ok(Action::Fetch(HttpRequest::get(jwks_uri)));
         };
         // The ID token's algorithms as discovery announced them; UserInfo's are not read (any the library takes).
@@ -74,15 +73,15 @@ impl<E: Env> Client<E> {
             Signed::IdToken => self.known_endpoints().map(|e| e.signing_algs.clone()).unwrap_or_default(),
             Signed::UserInfo => Vec::new(),
         };
-        let choice = signature::choose_key(&jwt, &jwks, &announced, self.env.json(), signed);
+        let choice = signature::choose_key(checked.jwt(), &jwks, &announced, self.env.json(), signed);
         match choice.map_err(|e| self.refused(&checked, e))? {
             KeyChoice::Verify(verification) => {
-                step.state = State::Verifying { jwt, checked, fetched, awaiting: Awaiting::Signature };
+                step.state = State::Verifying { checked, fetched, awaiting: Awaiting::Signature };
                 Ok(Action::Verify(verification))
             }
             KeyChoice::UnknownKey if !fetched => {
                 // The provider may have rotated its keys: one more look at its JWK Set.
-                step.state = State::Verifying { jwt, checked, fetched: true, awaiting: Awaiting::Jwks };
+                step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
                 Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
             }
             KeyChoice::UnknownKey => {
