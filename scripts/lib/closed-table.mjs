@@ -1,5 +1,5 @@
 // Empties the .wasm's function-table entries that only JavaScript could call, when JavaScript cannot reach the
-// table (release builds, before wasm-opt; README "Size history": -398 B gzip, bundler build).
+// table (release builds, before wasm-opt; README "Size history": -398 B gzip, bundler build; the JSPI waker -124 B).
 //
 //   node scripts/lib/closed-table.mjs WASM
 //
@@ -18,7 +18,14 @@ if (/^ \((?:export "[^"]*" \(table|import "[^"]*" "[^"]*" \(table)/m.test(text))
 }
 const segments = text.match(/^ \(elem .*$/gm) ?? [];
 if (segments.length !== 1) throw new Error(`closed-table: expected one element segment, found ${segments.length}`);
-const invoker = /\$"wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke[^"]*"/g;
+// js-sys's JSPI task waker is in the table too (its vtable is static data); only a task spawned through
+// js-sys's futures can make a waker of it, and the npm build spawns none: its own functions are the only ones of
+// `js_sys::futures` in the module. When anything else of `js_sys::futures` is there, the waker stays.
+const futures = text.match(/^ \(func \$"[^"]*js_sys\[[0-9a-f]+\]::futures::[^"]*"/gm) ?? [];
+const spawns = futures.filter((f) => !/task_waker::raw_|jspi::SpawnedTask|__wbindgen_jspi_spawn_poll/.test(f));
+const invoker = spawns.length === 0
+  ? /\$"(?:wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke|js_sys\[[0-9a-f]+\]::futures::jspi::task_waker::raw_)[^"]*"/g
+  : /\$"wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke[^"]*"/g;
 const found = segments[0].match(invoker)?.length ?? 0;
 if (found === 0 && !/\$"/.test(segments[0])) throw new Error("closed-table: the .wasm has no function names");
 const trap = "$spa_auth_closed_table_entry";
@@ -26,4 +33,4 @@ const rewritten = text
   .replace(segments[0], segments[0].replace(invoker, trap))
   .replace(/^ \(elem /m, ` (func ${trap} (unreachable))\n (elem `);
 assemble(rewritten, wasm);
-console.log(`closed-table: ${found} closure invokers taken out of the table of ${wasm}`);
+console.log(`closed-table: ${found} closure invokers and wakers taken out of the table of ${wasm}`);
