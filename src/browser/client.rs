@@ -847,7 +847,7 @@ fn page_shown() -> wasm_bindgen_futures::JsFuture {
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
         let options = web_sys::AddEventListenerOptions::new();
         options.set_once(true);
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = super::window() {
             let _ = window.add_event_listener_with_callback_and_add_event_listener_options("pageshow", &resolve, &options);
         }
     }))

@@ -19,7 +19,7 @@ fn network_error(url: &str) -> Error {
 }
 
 fn window() -> Result<web_sys::Window> {
-    web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window."))
+    super::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window."))
 }
 
 /// `fetch(url, init)`; a rejection (offline, CORS, DNS) is `network_error`.
@@ -96,7 +96,7 @@ pub fn timeout_signal(ms: u32) -> Option<web_sys::AbortSignal> {
     let signal = controller.signal();
     let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
     let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-    web_sys::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), delay).ok()?;
+    super::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), delay).ok()?;
     Some(signal)
 }
 

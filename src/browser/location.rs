@@ -4,7 +4,7 @@ use crate::core::error::{Error, Result};
 use wasm_bindgen::JsValue;
 
 fn window() -> Result<web_sys::Window> {
-    web_sys::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window (no window object found)."))
+    super::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window (no window object found)."))
 }
 
 /// The current URL (`location.href`).

@@ -36,6 +36,19 @@ pub(crate) fn in_browser(client: &str) -> crate::core::error::Result<()> {
     ])))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The page's `window`, or none (a worker, a server): one binding of the global instead of `web_sys::window()`,
+    /// which looks through four globals (`globalThis`, `self`, `window`, `global`) for it (README "Size history").
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<web_sys::Window>;
+}
+
+/// The page's `window`, when there is one.
+pub fn window() -> Option<web_sys::Window> {
+    WINDOW.with(Clone::clone)
+}
+
 /// Now, in epoch seconds, from the browser's clock.
 pub fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
@@ -45,5 +58,5 @@ pub fn now() -> u64 {
 /// back (an NTP step) must not stretch.
 #[cfg(feature = "rust")]
 pub fn monotonic_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+    window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
 }

@@ -49,7 +49,7 @@ pub fn open() -> Result<Window> {
         n.get()
     });
     let name = concat(&["spa-auth-login-", &crate::core::token::decimal(count)]);
-    web_sys::window()
+    super::window()
         .and_then(|w| w.open_with_url_and_target_and_features("about:blank", &name, "popup,width=500,height=680").ok())
         .flatten()
         .ok_or_else(|| {
@@ -91,7 +91,7 @@ pub async fn answer(
     let mut watching = true;
     let mut seen_away = false; // seen on another origin's page while still connected
     let result = loop {
-        if web_sys::window().is_none() {
+        if super::window().is_none() {
             break Err(closed());
         }
         tabs::wait(POLL_MS, |_| {}).await;
@@ -155,14 +155,14 @@ pub async fn hand_over(channel_name: &str, href: &str) -> bool {
         return false;
     };
     channel.send(&JsValue::from_str(href));
-    let opener = web_sys::window().and_then(|w| w.opener().ok()).filter(|o| o.is_object());
+    let opener = super::window().and_then(|w| w.opener().ok()).filter(|o| o.is_object());
     let on_message = took(&taken, &gave_up);
     let from_opener = opener.and_then(|opener| FromWindow::listen(opener, move |data, _| on_message(data)));
     if let Some(from) = &from_opener {
         from.send(href);
     }
     let started = super::monotonic_ms();
-    while !taken.get() && super::monotonic_ms() - started < TAKEN_MS && web_sys::window().is_some() {
+    while !taken.get() && super::monotonic_ms() - started < TAKEN_MS && super::window().is_some() {
         tabs::wait(POLL_MS / 2, |_| {}).await;
     }
     if taken.get() {
@@ -179,7 +179,7 @@ pub async fn hand_over(channel_name: &str, href: &str) -> bool {
 }
 
 fn close_window() {
-    if let Some(window) = web_sys::window() {
+    if let Some(window) = super::window() {
         let _ = window.close();
     }
 }
@@ -195,7 +195,7 @@ struct FromWindow {
 
 impl FromWindow {
     fn listen(source: JsValue, mut hear: impl FnMut(JsValue, &dyn Fn(&str)) + 'static) -> Option<FromWindow> {
-        let window = web_sys::window()?;
+        let window = super::window()?;
         let origin = window.location().origin().ok()?;
         let (from, own) = (source.clone(), origin.clone());
         let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {

@@ -31,7 +31,7 @@ fn unavailable<T>(_: T) -> Error {
 impl SessionStore {
     /// Opens `window.sessionStorage`, which may be missing or throw (disabled storage, sandboxed frames).
     pub fn open() -> Result<Self> {
-        let window = web_sys::window().ok_or_else(|| unavailable(()))?;
+        let window = super::window().ok_or_else(|| unavailable(()))?;
         let storage = window.session_storage().map_err(unavailable)?.ok_or_else(|| unavailable(()))?;
         Ok(SessionStore { storage })
     }

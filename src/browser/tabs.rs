@@ -94,7 +94,7 @@ impl Restored {
     /// `persisted`): the page slept through what other pages of its tab, and other tabs, did. `None` without a
     /// window.
     pub fn listen(mut restored: impl FnMut() + 'static) -> Option<Restored> {
-        let window = web_sys::window()?;
+        let window = super::window()?;
         let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             if Reflect::get(&event, &"persisted".into()).is_ok_and(|persisted| persisted.is_truthy()) {
                 restored();
@@ -107,7 +107,7 @@ impl Restored {
 
 impl Drop for Restored {
     fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = super::window() {
             let _ = window.remove_event_listener_with_callback("pageshow", self.listener.as_ref().unchecked_ref());
         }
     }
@@ -119,7 +119,7 @@ pub async fn wait(ms: i32, wake: impl FnOnce(Function)) {
     let mut resolver = None;
     let promise = Promise::new(&mut |resolve, _| resolver = Some(resolve));
     let Some(resolve) = resolver else { return };
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = super::window() else { return };
     if window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).is_err() {
         return;
     }
