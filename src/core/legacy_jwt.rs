@@ -116,7 +116,8 @@ impl FromJson for LegacySession {
 
 /// A session from a JWT that decodes and has not expired at `now` (no leeway: an expired token is refused).
 pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: &impl Json) -> Result<LegacySession> {
-    let (_, payload) = payload_json(jwt.secret())?;
+    let (_, payload) = payload_json(jwt.secret())
+        .map_err(|_| Error::id_token("The UiTiD JWT is not a JWT (three base64url parts of UTF-8, separated by dots)."))?;
     let [exp] = members(json, &payload, &["exp"]).ok_or_else(|| Error::id_token("The UiTiD JWT's payload is not a JSON object."))?;
     match exp.number().flatten() {
         Some(exp) if exp.is_finite() && exp > now as f64 => {
@@ -192,7 +193,11 @@ mod tests {
         assert_eq!(session(token("2000"), None, 1000, &SerdeJson).unwrap().expires_at, 2000);
         assert_eq!(session(token("1000"), None, 1000, &SerdeJson).unwrap_err().code(), "id_token_invalid");
         assert_eq!(session(token("null"), None, 1000, &SerdeJson).unwrap_err().code(), "id_token_invalid");
-        assert_eq!(session(AccessToken::new("garbage".into()), None, 0, &SerdeJson).unwrap_err().code(), "id_token_invalid");
+        // Named as the UiTiD JWT it is, not as an ID token.
+        for garbage in ["garbage", "a.%%.c"] {
+            let refused = session(AccessToken::new(garbage.into()), None, 0, &SerdeJson).unwrap_err();
+            assert_eq!((refused.code(), refused.message()), ("id_token_invalid", "The UiTiD JWT is not a JWT (three base64url parts of UTF-8, separated by dots)."));
+        }
     }
 
     #[test]
