@@ -224,7 +224,7 @@ pub fn verify_code_exchange(token: Option<&IdToken>, expected: &Expected, json: 
 pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected, json: &impl Json) -> Result<Claims> {
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
     let differs = match (claims.auth_time, original.auth_time) {
-        (Some(new), Some(old)) if (new as u64) < (old as u64) || new > (expected.now + expected.leeway) as f64 => {
+        (Some(new), Some(old)) if (new as u64) < (old as u64) || new > expected.now.saturating_add(expected.leeway) as f64 => {
             Some("has an `auth_time` before the original login's, or in the future")
         }
         _ if claims.iss != original.iss => Some("is from another issuer (`iss`) than the original login"),

@@ -146,6 +146,32 @@ test('nothing lost: failed refreshes leave the stored session byte-for-byte unch
   assert.equal(await changes(page), 1);
 });
 
+test('a refreshed ID token refused by the clock alone keeps the rotated refresh token, so no spent one is sent again', async (t) => {
+  const page = await world.open(t);
+  await page.evaluate((o) => window.hostile.client('main', o), world.options());
+  const { raw } = await logInStored(page);
+  const forceRefresh = () => callInPage(page, 'main', 'getAccessToken', { forceRefresh: true });
+  const sentRefreshTokens = () => world.op.tokenRequests.filter((r) => r.grantType === 'refresh_token').map((r) => r.params.refresh_token);
+
+  // A server node whose clock is an hour ahead: the ID token was issued in the future.
+  let rotated;
+  world.op.nextToken(({ goodTokens, goodClaims }) => {
+    const answer = goodTokens();
+    rotated = answer.refresh_token;
+    const claims = goodClaims();
+    return { status: 200, json: { ...answer, id_token: craftJwt({ ...claims, iat: claims.iat + 3600, exp: claims.exp + 3600 }) } };
+  });
+  assertAuthError(await forceRefresh(), 'id_token_invalid', /issued in the future/);
+  const kept = JSON.parse(await rawStored(page));
+  assert.equal(kept.refreshToken, rotated, 'the rotated refresh token is kept');
+  assert.equal(kept.accessToken, JSON.parse(raw).accessToken, 'nothing else of the answer is taken');
+
+  // The next refresh sends the rotated one and succeeds.
+  const good = await forceRefresh();
+  assert.equal(good.value, world.op.tokenRequests.at(-1).accessTokenIssued);
+  assert.deepEqual(sentRefreshTokens(), [JSON.parse(raw).refreshToken, rotated]);
+});
+
 test('two clients with different clientIds on one page never see each other\'s tokens', async (t) => {
   const page = await world.open(t);
   const [A, B] = ['hostile-a', 'hostile-b'];

@@ -180,6 +180,10 @@ const QUIET_ERRORS: [&str; 4] = ["login_required", "interaction_required", "cons
 const REFUSALS: [&str; 8] =
     ["invalid_grant", "invalid_request", "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "not_allowed", "invalid_target"];
 
+/// A `leeway` (seconds) that sets the clock aside: with it an ID token's times (`exp`, `iat`, `nbf`, `auth_time`)
+/// pass for about 136 years either way, so a check that still fails did not fail by the clock.
+const CLOCK_SET_ASIDE: u64 = u32::MAX as u64;
+
 /// Options of [`Client::logout`].
 #[derive(Clone, Debug, Default)]
 pub struct LogoutOptions {
@@ -481,6 +485,20 @@ impl<E: Env> Client<E> {
         self.stored().is_some_and(|s| s.refresh_token.as_ref() == Some(refresh_token))
     }
 
+    /// The refresh token `set` rotated, saved into the session it refreshed (`old`) with nothing else of the answer,
+    /// while that session is still the stored one: the server has spent `sent` (RFC 6749 §6), and a server with
+    /// reuse detection revokes the whole grant when a spent one comes back (RFC 9700 §4.14.2). Returns the refresh
+    /// token the session holds now.
+    fn keep_rotated(&self, old: &TokenSet, sent: RefreshToken, set: &TokenSet) -> Result<RefreshToken> {
+        match set.refresh_token.as_ref().filter(|t| **t != sent) {
+            Some(rotated) if self.holds(&sent) => {
+                self.save(&TokenSet { refresh_token: Some(rotated.clone()), refresh_expires_at: set.refresh_expires_at, ..old.clone() })?;
+                Ok(rotated.clone())
+            }
+            _ => Ok(sent),
+        }
+    }
+
     fn save(&self, set: &TokenSet) -> Result<()> {
         self.env.save_tokens(set)?;
         // After this tab's last session even when the clock was set back (NTP, a laptop's sleep): the other tabs
@@ -746,17 +764,8 @@ impl<E: Env> Client<E> {
                     Err(token) => return Ok(Action::Done(Outcome::AccessToken(token))),
                 };
                 if self.config.verify_signature && set.id_token.is_some() && set.id_token != old.id_token {
-                    let mut refresh_token = refresh_token;
-                    if let Some(rotated) = set.refresh_token.as_ref().filter(|t| **t != refresh_token) {
-                        if self.holds(&refresh_token) {
-                            // The server has spent the old refresh token (RFC 6749 §6): the rotated one is kept
-                            // before the signature check, which may fail for a moment (the JWK Set unreachable),
-                            // into the session it refreshed; nothing else of the answer is taken before it passes.
-                            let kept = TokenSet { refresh_token: Some(rotated.clone()), refresh_expires_at: set.refresh_expires_at, ..(*old).clone() };
-                            self.save(&kept)?;
-                            refresh_token = rotated.clone();
-                        }
-                    }
+                    // Kept before the signature check, which may fail for a moment (the JWK Set unreachable).
+                    let refresh_token = self.keep_rotated(&old, refresh_token, &set)?;
                     return self.check_signature(step, Checked::Tokens(Box::new(set), Finish::Refresh { refresh_token }), false, Awaiting::Nothing, None);
                 }
                 self.finish(set, Finish::Refresh { refresh_token })
@@ -1036,26 +1045,44 @@ impl<E: Env> Client<E> {
         let mut set = set;
         if set.id_token != old.id_token {
             if let Some(new_id) = &set.id_token {
-                let expected = self.expected(None, self.env.now());
-                let claims = match old.id_token.as_ref().and_then(|t| self.claims_of(t)) {
-                    Some(mut original) => {
-                        // The original authentication's `nonce` and `auth_time`, also where the last refreshed ID
-                        // token left them out (OIDC Core §12.2).
-                        original.nonce = old.login_nonce.clone().or(original.nonce);
-                        original.auth_time = old.auth_time.map(|t| t as f64).or(original.auth_time);
-                        let refreshed = id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?;
-                        // A later authentication in the provider's session (never an earlier one) is the one to
-                        // compare the next refresh with.
-                        original.auth_time = refreshed.auth_time.or(original.auth_time);
-                        original
+                let claims = match self.check_refreshed(old, new_id, self.config.leeway) {
+                    Ok(claims) => claims,
+                    Err(e) => {
+                        // Refused by the clock alone (`exp`, `iat`, `nbf` or `auth_time` beyond `leeway`: the
+                        // device's clock or a server node's is off): the answer is still this session's, so the
+                        // refresh token it rotated is kept, and the next refresh does not send a spent one. An
+                        // answer for another user, client or login takes nothing.
+                        if self.check_refreshed(old, new_id, CLOCK_SET_ASIDE).is_ok() {
+                            self.keep_rotated(old, refresh_token.clone(), &set)?;
+                        }
+                        return Err(e);
                     }
-                    None => id_token::verify(new_id, &expected, self.env.json())?,
                 };
                 set.login_nonce = claims.nonce;
                 set.auth_time = claims.auth_time.map(|t| t as u64).or(set.auth_time);
             }
         }
         Ok(Ok(set))
+    }
+
+    /// The claims to keep with the session after a refresh of `old` brought the ID token `new_id`, checked with
+    /// `leeway` (OIDC Core §12.2): the original login's, with a later `auth_time` taken.
+    fn check_refreshed(&self, old: &TokenSet, new_id: &IdToken, leeway: u64) -> Result<Claims> {
+        let expected = Expected { leeway, ..self.expected(None, self.env.now()) };
+        match old.id_token.as_ref().and_then(|t| self.claims_of(t)) {
+            Some(mut original) => {
+                // The original authentication's `nonce` and `auth_time`, also where the last refreshed ID token left
+                // them out (OIDC Core §12.2).
+                original.nonce = old.login_nonce.clone().or(original.nonce);
+                original.auth_time = old.auth_time.map(|t| t as f64).or(original.auth_time);
+                let refreshed = id_token::verify_refreshed(new_id, &original, &expected, self.env.json())?;
+                // A later authentication in the provider's session (never an earlier one) is the one to compare the
+                // next refresh with.
+                original.auth_time = refreshed.auth_time.or(original.auth_time);
+                Ok(original)
+            }
+            None => id_token::verify(new_id, &expected, self.env.json()),
+        }
     }
 
     /// Stores a token set that passed every check and ends the operation. A refresh's result is stored only if the

@@ -1319,6 +1319,41 @@ fn a_refresh_after_the_user_authenticated_again_in_the_provider_session_is_taken
 }
 
 #[test]
+fn a_refresh_refused_by_the_clock_alone_keeps_the_rotated_refresh_token() {
+    // The server has spent the refresh token it rotated (RFC 6749 §6); one with reuse detection revokes the whole
+    // grant when the spent one comes back (RFC 9700 §4.14.2).
+    let c = logged_in_at(1000, "at1");
+    c.env().now.set(1100);
+    let refresh = |access: &str, id: String, sends: &str| {
+        let mut step = c.refresh().unwrap();
+        let Action::Fetch(request) = c.advance(&mut step, None).unwrap() else { panic!() };
+        assert!(request.body.as_deref().unwrap().contains(&["refresh_token=", sends, "&"].concat()), "{:?}", request.body);
+        c.advance(&mut step, http(200, &tokens_answer(access, Some(id))))
+    };
+    let stored = || {
+        let s = c.env().load_tokens().unwrap();
+        (s.access_token.secret().to_owned(), s.refresh_token.as_ref().unwrap().secret().to_owned())
+    };
+    // A server node whose clock is ahead (`iat` in the future), then a device clock that is (`exp` passed).
+    let refused = refresh("at2", id_token(None, 2000), "rt-at1").unwrap_err();
+    assert_eq!((refused.code(), refused.message()), ("id_token_invalid", "The ID token was issued in the future (check the device clock, or `leeway`)."));
+    assert_eq!(stored(), ("at1".into(), "rt-at2".into()), "only the rotated refresh token is taken");
+    assert_eq!(refresh("at3", id_token(None, 500), "rt-at2").unwrap_err().code(), "id_token_invalid");
+    assert_eq!(stored(), ("at1".into(), "rt-at3".into()));
+    assert_eq!(refresh("at4", id_token(None, 1100), "rt-at3").unwrap(), Action::Done(Outcome::AccessToken("at4".into())));
+
+    // Another user's or client's token is refused whatever the clock: nothing of that answer is taken.
+    let other = |claim: &str, value: &str| {
+        let mut claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "iat": 1100, "exp": 1400});
+        claims[claim] = value.into();
+        [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".")
+    };
+    assert_eq!(refresh("at5", other("sub", "mallory"), "rt-at4").unwrap_err().code(), "id_token_invalid");
+    assert_eq!(refresh("at6", other("aud", "another-app"), "rt-at4").unwrap_err().code(), "id_token_invalid");
+    assert_eq!(stored(), ("at4".into(), "rt-at4".into()));
+}
+
+#[test]
 fn a_logout_after_an_absurd_logout_time_from_another_tab_does_not_overflow() {
     let c = logged_in();
     // `at` reaches the core through `f64 as u64`, which saturates: Infinity is u64::MAX.
