@@ -2,7 +2,7 @@
 
 use crate::core::encoding::concat;
 use super::config::{check_authorization_params, Config, ResponseMode};
-use super::encoding::{append_query, take_named as take};
+use super::encoding::{append_query, pieces, take_named as take};
 use super::error::{code, Error, Result};
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
@@ -162,7 +162,7 @@ pub fn authorization_request(
         while take(&mut extra, "prompt").is_some() {}
         extra.push(("prompt".to_owned(), "none".to_owned()));
     }
-    let nonce = scope.split(' ').any(|s| s == "openid").then(|| Nonce::from_random(&random.nonce));
+    let nonce = pieces(&scope, b' ').any(|s| s == "openid").then(|| Nonce::from_random(&random.nonce));
     let challenge = verifier.challenge();
 
     let mut params: Vec<(&str, &str)> = vec![

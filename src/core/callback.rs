@@ -3,7 +3,7 @@
 use crate::core::encoding::concat;
 use super::authorize::Transaction;
 use super::config::ResponseMode;
-use super::encoding::{before_any, parse_params, trim_end_any, without_params};
+use super::encoding::{before_any, cut, parse_params, trim_end_any, without_params};
 use super::error::{code, Error, Result};
 use super::secret::AuthorizationCode;
 
@@ -26,10 +26,9 @@ const CALLBACK_PARAMS: [&str; 7] = ["code", "state", "iss", "session_state", "er
 fn response_part(url: &str, mode: ResponseMode) -> &str {
     match mode {
         ResponseMode::Query => {
-            let before_fragment = url.split('#').next().unwrap_or("");
-            before_fragment.split_once('?').map_or("", |(_, q)| q)
+            cut(before_any(url, b"#"), b'?').map_or("", |(_, q)| q)
         }
-        ResponseMode::Fragment => url.split_once('#').map_or("", |(_, f)| f),
+        ResponseMode::Fragment => cut(url, b'#').map_or("", |(_, f)| f),
     }
 }
 

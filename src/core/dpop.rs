@@ -132,7 +132,7 @@ fn challenge_errors(challenge: &str) -> Vec<&str> {
         };
         let value = trim_start_any(value, b" \t");
         let value = match value.strip_prefix('"') {
-            Some(quoted) => quoted.split('"').next(),
+            Some(quoted) => Some(before_any(quoted, b"\"")),
             None => Some(before_any(value, b", \t")),
         };
         errors.extend(value.filter(|v| !v.is_empty()));

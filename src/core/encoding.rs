@@ -58,13 +58,48 @@ fn sextet(c: u8) -> Option<u32> {
 /// `text` up to its first byte among `stops` (ASCII), or all of it: one byte loop for every such cut, where each
 /// `split([char; N])` pattern was code of its own.
 pub fn before_any<'a>(text: &'a str, stops: &[u8]) -> &'a str {
-    let end = text.bytes().position(|b| stops.contains(&b)).unwrap_or(text.len());
+    let end = first(text, stops, true).unwrap_or(text.len());
     text.get(..end).unwrap_or(text)
+}
+
+/// The index of the first byte of `text` that is one of `set` (`among`) or none of them (`!among`): the one loop
+/// of the byte cuts and trims.
+fn first(text: &str, set: &[u8], among: bool) -> Option<usize> {
+    text.bytes().position(|b| set.contains(&b) == among)
+}
+
+/// `text` cut at its first `sep` (an ASCII byte), without it: `str::split_once` with a char, by the byte loop the
+/// other cuts use instead of a char searcher (README "Size history").
+pub fn cut(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let (before, after) = text.split_at_checked(first(text, &[sep], true)?)?;
+    Some((before, after.get(1..)?))
+}
+
+/// The parts of `text` between its `sep` bytes (ASCII): `str::split` with a char, by [`cut`].
+pub fn pieces(text: &str, sep: u8) -> Pieces<'_> {
+    Pieces { rest: Some(text), sep }
+}
+
+/// The iterator of [`pieces`].
+pub struct Pieces<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let (piece, after) = cut(rest, self.sep).map_or((rest, None), |(piece, after)| (piece, Some(after)));
+        self.rest = after;
+        Some(piece)
+    }
 }
 
 /// `text` without its leading bytes among `skip` (ASCII).
 pub fn trim_start_any<'a>(text: &'a str, skip: &[u8]) -> &'a str {
-    let start = text.bytes().position(|b| !skip.contains(&b)).unwrap_or(text.len());
+    let start = first(text, skip, false).unwrap_or(text.len());
     text.get(start..).unwrap_or(text)
 }
 
@@ -173,8 +208,8 @@ fn utf8_lossy(mut bytes: &[u8]) -> String {
 /// Splits `a=1&b=2` into decoded pairs, skipping empty segments; a name without `=` has an empty value.
 pub fn parse_params(text: &str) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
-    for part in text.split('&').filter(|part| !part.is_empty()) {
-        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+    for part in pieces(text, b'&').filter(|part| !part.is_empty()) {
+        let (name, value) = cut(part, b'=').unwrap_or((part, ""));
         pairs.push((form_decode(name), form_decode(value)));
     }
     pairs
@@ -201,17 +236,15 @@ pub fn encode_params(pairs: &[(&str, &str)]) -> String {
 
 /// Adds query parameters to `url`, keeping its existing query and putting them before any fragment.
 pub fn append_query(url: &str, pairs: &[(&str, &str)]) -> String {
-    let (base, fragment) = match url.find('#') {
-        Some(i) => url.split_at(i),
-        None => (url, ""),
-    };
+    let base = before_any(url, b"#");
+    let fragment = url.get(base.len()..).unwrap_or_default();
     let encoded = encode_params(pairs);
     if encoded.is_empty() {
         return url.to_owned();
     }
-    let joiner = match base.find('?') {
+    let joiner = match cut(base, b'?') {
         None => "?",
-        Some(i) if i + 1 == base.len() || base.ends_with('&') => "",
+        Some((_, query)) if query.is_empty() || base.ends_with('&') => "",
         Some(_) => "&",
     };
     concat(&[base, joiner, &encoded, fragment])
@@ -220,17 +253,17 @@ pub fn append_query(url: &str, pairs: &[(&str, &str)]) -> String {
 /// `url` without the parameters named in `names`, from its query or (with `in_fragment`) its fragment; every
 /// other parameter stays byte for byte (empty segments between them too), and an emptied `?` or `#` is dropped.
 pub fn without_params(url: &str, names: &[&str], in_fragment: bool) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
+    let (before_fragment, fragment) = match cut(url, b'#') {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
     };
-    let (path, query) = match before_fragment.split_once('?') {
+    let (path, query) = match cut(before_fragment, b'?') {
         Some((p, q)) => (p, Some(q)),
         None => (before_fragment, None),
     };
     let keep = |part: &str| -> String {
         let mut kept = String::with_capacity(part.len() + 1);
-        for p in part.split('&').filter(|p| p.is_empty() || !names.contains(&form_decode(p.split('=').next().unwrap_or("")).as_str())) {
+        for p in pieces(part, b'&').filter(|p| p.is_empty() || !names.contains(&form_decode(before_any(p, b"=")).as_str())) {
             kept.push_str(p);
             kept.push('&');
         }
@@ -325,13 +358,17 @@ mod tests {
 
     #[test]
     fn byte_cuts_and_trims_match_std_patterns() {
-        for text in ["", "/", "//", "a", "https://a/b?c#d", "é/?#/", "&&a=1&&", "  \t=x", "00100", "a#b?c", "ü/", "/é/"] {
+        for text in ["", "/", "//", "a", "https://a/b?c#d", "é/?#/", "&&a=1&&", "  \t=x", "00100", "a#b?c", "ü/", "/é/", "a.b.c", "..", "x y  z ", "a=b=c&é=ü&"] {
             assert_eq!(before_any(text, b"?#"), text.split(['?', '#']).next().unwrap_or(text), "{text:?}");
             assert_eq!(before_any(text, b"/?#"), text.split(['/', '?', '#']).next().unwrap_or(text), "{text:?}");
             assert_eq!(trim_end_any(text, b"/"), text.trim_end_matches('/'), "{text:?}");
             assert_eq!(trim_start_any(text, b" \t"), text.trim_start_matches([' ', '\t']), "{text:?}");
             assert_eq!(trim_end_any(trim_start_any(text, b"&"), b"&"), text.trim_matches('&'), "{text:?}");
             assert_eq!(trim_start_any(text, b"0"), text.trim_start_matches('0'), "{text:?}");
+            for sep in [b'?', b'#', b'&', b'=', b'/', b'.', b' '] {
+                assert_eq!(cut(text, sep), text.split_once(char::from(sep)), "{text:?} at {sep}");
+                assert_eq!(pieces(text, sep).collect::<Vec<_>>(), text.split(char::from(sep)).collect::<Vec<_>>(), "{text:?} by {sep}");
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::core::encoding::concat;
 use super::config::around_tenant_id;
-use super::encoding::base64url_decode;
+use super::encoding::{base64url_decode, pieces};
 use super::error::{code, Error, Result};
 use super::json::{members, FromJson, Json, Reader};
 use super::secret::IdToken;
@@ -65,7 +65,7 @@ pub struct Expected<'a> {
 
 /// The decoded payload of a JWT as JSON text; `id_token_invalid` when it is not a compact JWS.
 pub fn payload_json(token: &str) -> Result<(String, String)> {
-    let mut parts = token.split('.');
+    let mut parts = pieces(token, b'.');
     let (Some(header), Some(payload), Some(_signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(Error::id_token("The ID token is not a JWT (three base64url parts separated by dots)."));
     };

@@ -10,13 +10,30 @@ pub struct Keys {
     session: String,
 }
 
+/// `text` onto `out` with each `%` as `%25` and, with `colon`, each `:` as `%3A`.
+fn escape_into(out: &mut String, text: &str, colon: bool) {
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            ':' if colon => out.push_str("%3A"),
+            c => out.push(c),
+        }
+    }
+}
+
 impl Keys {
     /// Keys for `client_id` and its session for `audience`; a `:` or `%` in the client id is escaped, so no client
     /// id can reach into another's keys.
     pub fn new(client_id: &str, audience: Option<&str>) -> Self {
-        let escaped = client_id.replace('%', "%25").replace(':', "%3A");
-        let session = audience.map_or(String::new(), |a| concat(&[":", &a.replace('%', "%25")]));
-        Keys { prefix: concat(&["spa-auth:", &escaped, ":"]), session }
+        let mut prefix = String::from("spa-auth:");
+        escape_into(&mut prefix, client_id, true);
+        prefix.push(':');
+        let mut session = String::new();
+        if let Some(audience) = audience {
+            session.push(':');
+            escape_into(&mut session, audience, false);
+        }
+        Keys { prefix, session }
     }
 
     fn of_session(&self, name: &str) -> String {
@@ -112,6 +129,8 @@ mod tests {
         // A client id with a colon cannot reach into another client's keys.
         let app = Keys::new("app", None);
         assert_eq!(Keys::new("app:tx", None).tokens(), "spa-auth:app%3Atx:tokens");
+        // The escape itself escaped, and an audience keeps its colons (storage keys of 0.1.0).
+        assert_eq!(Keys::new("é%3A:%", Some("urn:a%b")).tokens(), "spa-auth:é%253A%3A%25:tokens:urn:a%25b");
         assert!(!app.is_login_record(&Keys::new("app:tx", None).tokens()));
         assert!(!app.is_login_record(&Keys::new("app:tx:", None).transaction("s")));
     }

@@ -3,7 +3,7 @@
 
 use crate::core::encoding::concat;
 use super::config::check_secure_url;
-use super::encoding::{append_query, before_any, parse_params, trim_end_any, without_params};
+use super::encoding::{append_query, before_any, cut, parse_params, pieces, trim_end_any, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
 use super::json::{members, FromJson, FromOptions, Json, Misfit, OptionsReader, Reader};
@@ -81,7 +81,7 @@ pub struct LegacyCallback {
 }
 
 fn query(url: &str) -> &str {
-    url.split('#').next().unwrap_or("").split_once('?').map_or("", |(_, q)| q)
+    cut(before_any(url, b"#"), b'?').map_or("", |(_, q)| q)
 }
 
 /// The `jwt` (and `refresh`) parameters of `url`, when it has a `jwt`.
@@ -133,7 +133,7 @@ pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: 
 /// §15.5.9, RFC 6585 §4); anything else, an HTML page or JSON among them, is `server_error`.
 pub fn refreshed_token(status: u16, body: &str) -> Result<AccessToken> {
     let token = body.trim();
-    let jwt_like = token.split('.').count() == 3 && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let jwt_like = pieces(token, b'.').count() == 3 && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     match status {
         200..=299 if jwt_like => Ok(AccessToken::new(token.to_owned())),
         200..=299 if token.is_empty() => Err(Error::server("The JWT provider's /refresh answered without a token.")),

@@ -79,7 +79,7 @@ pub fn invalid(signed: Signed, reason: &str) -> Error {
 /// `ALGORITHMS` and, when the provider announced them, of `announced` (`id_token_signing_alg_values_supported`).
 pub fn choose_key(token: &str, jwks: &str, announced: &[String], json: &impl Json, signed: Signed) -> Result<KeyChoice> {
     let invalid = |reason: &str| invalid(signed, reason);
-    let mut parts = token.split('.');
+    let mut parts = super::encoding::pieces(token, b'.');
     let (Some(header_b64), Some(payload_b64), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("it is not a compact JWS."));
     };

@@ -2,7 +2,7 @@
 
 use crate::core::encoding::concat;
 use super::authorize::Transaction;
-use super::encoding::{encode_params, trim_start_any};
+use super::encoding::{cut, encode_params, trim_start_any};
 use super::error::{Error, Result};
 use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
 use super::json::{members, FromJson, Json, Member, Reader};
@@ -124,7 +124,7 @@ impl fmt::Debug for TokenResponse {
 /// it is not one.
 fn whole_seconds(text: &str) -> Option<u64> {
     let (negative, digits) = text.strip_prefix('-').map_or((false, text), |digits| (true, digits));
-    let digits = match digits.split_once('.') {
+    let digits = match cut(digits, b'.') {
         Some((whole, fraction)) if fraction.bytes().all(|b| b.is_ascii_digit()) => whole,
         Some(_) => return None,
         None => digits,

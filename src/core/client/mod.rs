@@ -14,7 +14,7 @@ use super::callback::{self, AuthorizationResponse, StoredLogin};
 use super::config::{Config, LogoutStyle, TabsMode};
 use super::discovery::{CachedDiscovery, Endpoints, ProviderMetadata};
 use super::dpop::{self, Nonces, PublicKey};
-use super::encoding::base64url;
+use super::encoding::{base64url, pieces};
 use super::error::{code, Error, Result};
 use super::freshness::{self, Freshness};
 use super::id_token::{self, Claims, Expected};
@@ -460,7 +460,7 @@ impl<E: Env> Client<E> {
             Freshness::Refresh => Ok(None),
             Freshness::LoginRequired => {
                 let expired = set.as_ref().is_some_and(|s| s.refresh_token.is_some());
-                let asked = set.is_some() && self.config.scope.split(' ').any(|s| s == "offline_access");
+                let asked = set.is_some() && pieces(&self.config.scope, b' ').any(|s| s == "offline_access");
                 // Only an expired session is removed; a valid one without a refresh token stays usable.
                 if set.is_some_and(|s| s.expires_at <= now) {
                     self.forget_tokens();

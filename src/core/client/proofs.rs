@@ -1,7 +1,7 @@
 //! DPoP (RFC 9449) in the step machines: each request that carries a grant or a token gets the proof the core
 //! writes (`core::dpop`), a server's nonce challenge is answered once, and the app's own requests run as steps.
 
-use crate::core::encoding::concat;
+use crate::core::encoding::{concat, cut};
 use super::*;
 
 impl<E: Env> Client<E> {
@@ -10,7 +10,7 @@ impl<E: Env> Client<E> {
     /// request again, with the nonce the server asked for.
     pub(super) fn send(&self, step: &mut Step, mut request: HttpRequest, retry: bool) -> Result<Action> {
         if self.config.dpop && (request.body.is_some() || request.authorization.is_some()) {
-            let token = request.authorization.as_deref().and_then(|a| a.split_once(' ')).map(|(_, t)| t);
+            let token = request.authorization.as_deref().and_then(|a| cut(a, b' ')).map(|(_, t)| t);
             request.dpop = Some(self.dpop_proof(request.method(), &request.url, token)?);
         }
         step.requested = Some(request.clone());
