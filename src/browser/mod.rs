@@ -38,8 +38,10 @@ pub(crate) fn in_browser(client: &str) -> crate::core::error::Result<()> {
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
-    /// The page's `window`, or none (a worker, a server): one binding of the global instead of `web_sys::window()`,
-    /// which looks through four globals (`globalThis`, `self`, `window`, `global`) for it (README "Size history").
+    /// The global `window`, or none where there is no such global (a worker, Node): one binding of the global
+    /// instead of `web_sys::window()`, which looks through four globals (`globalThis`, `self`, `window`, `global`)
+    /// and checks `instanceof Window` (README "Size history"). A `window` global that is no real `Window` (a test
+    /// DOM's, a shim's) is taken as one.
     #[wasm_bindgen(thread_local_v2, js_name = window)]
     static WINDOW: Option<web_sys::Window>;
 }

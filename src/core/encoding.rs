@@ -71,6 +71,7 @@ fn first(text: &str, set: &[u8], among: bool) -> Option<usize> {
 /// `text` cut at its first `sep` (an ASCII byte), without it: `str::split_once` with a char, by the byte loop the
 /// other cuts use instead of a char searcher (README "Size history").
 pub fn cut(text: &str, sep: u8) -> Option<(&str, &str)> {
+    debug_assert!(sep.is_ascii(), "a cut at a byte inside a UTF-8 sequence");
     let (before, after) = text.split_at_checked(first(text, &[sep], true)?)?;
     Some((before, after.get(1..)?))
 }

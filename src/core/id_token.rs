@@ -225,7 +225,7 @@ pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected,
     let claims = verify(token, &Expected { nonce: None, ..*expected }, json)?;
     let differs = match (claims.auth_time, original.auth_time) {
         (Some(new), Some(old)) if (new as u64) < (old as u64) || new > expected.now.saturating_add(expected.leeway) as f64 => {
-            Some("has an `auth_time` before the original login's, or in the future")
+            Some("has an `auth_time` before the original login's, or in the future (check the device clock, or `leeway`)")
         }
         _ if claims.iss != original.iss => Some("is from another issuer (`iss`) than the original login"),
         _ if claims.sub != original.sub => Some("is for another subject (`sub`) than the original login"),
@@ -237,7 +237,7 @@ pub fn verify_refreshed(token: &IdToken, original: &Claims, expected: &Expected,
     match differs {
         None => Ok(claims),
         Some(what) => Err(Error::id_token(
-            concat(&["The refreshed ID token ", what, " (OIDC Core 12.2); nothing was stored."]),
+            concat(&["The refreshed ID token ", what, " (OIDC Core 12.2); the session keeps its access and ID token."]),
         )),
     }
 }

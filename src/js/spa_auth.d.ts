@@ -258,7 +258,9 @@ export class AuthClient {
     logout(options?: LogoutOptions): Promise<void>;
     /** Calls `listener` with `getTokens()` after login, refresh and logout: this client's, another tab's (`tabs:
      * "shared"`), or another page's of this tab while this page was in the back/forward cache (told when it is back);
-     * returns the unsubscribe function. */
+     * also when a refresh took only the server's rotated refresh token (its new ID token refused by the clock, or
+     * with `verifySignature` before the signature check), which leaves `getTokens()` as it was. Returns the
+     * unsubscribe function. */
     onChange(listener: (tokens: TokenSet | undefined) => void): () => void;
     /** Done with this client (a component unmounting, a hot reload): forgets its listeners at once, and closes its tab
      * channel and releases its wasm memory once the operations under way ended (a callback or refresh another client

@@ -1,6 +1,7 @@
 // Storage that fails, and "nothing is lost": sessionStorage disabled or full falls back to memory with one
-// warning; failed callbacks and refreshes leave a stored session byte-for-byte as it was; two clients on one page
-// never see each other's tokens.
+// warning; failed callbacks and refreshes leave a stored session byte-for-byte as it was (a refresh refused by the
+// clock alone keeps the refresh token it rotated, and only that); two clients on one page never see each other's
+// tokens.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -150,6 +151,7 @@ test('a refreshed ID token refused by the clock alone keeps the rotated refresh 
   const page = await world.open(t);
   await page.evaluate((o) => window.hostile.client('main', o), world.options());
   const { raw } = await logInStored(page);
+  await countChanges(page);
   const forceRefresh = () => callInPage(page, 'main', 'getAccessToken', { forceRefresh: true });
   const sentRefreshTokens = () => world.op.tokenRequests.filter((r) => r.grantType === 'refresh_token').map((r) => r.params.refresh_token);
 
@@ -165,6 +167,7 @@ test('a refreshed ID token refused by the clock alone keeps the rotated refresh 
   const kept = JSON.parse(await rawStored(page));
   assert.equal(kept.refreshToken, rotated, 'the rotated refresh token is kept');
   assert.equal(kept.accessToken, JSON.parse(raw).accessToken, 'nothing else of the answer is taken');
+  assert.equal(await changes(page), 1, 'the listeners hear of the changed session');
 
   // The next refresh sends the rotated one and succeeds.
   const good = await forceRefresh();

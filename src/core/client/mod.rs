@@ -1053,7 +1053,8 @@ impl<E: Env> Client<E> {
                         // refresh token it rotated is kept, and the next refresh does not send a spent one. An
                         // answer for another user, client or login takes nothing.
                         if self.check_refreshed(old, new_id, CLOCK_SET_ASIDE).is_ok() {
-                            self.keep_rotated(old, refresh_token.clone(), &set)?;
+                            // A store that cannot keep it does not hide the refusal.
+                            let _ = self.keep_rotated(old, refresh_token.clone(), &set);
                         }
                         return Err(e);
                     }

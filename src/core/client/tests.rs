@@ -1314,8 +1314,11 @@ fn a_refresh_after_the_user_authenticated_again_in_the_provider_session_is_taken
     let back = refresh("at3", token(None, 990, 1500)).unwrap_err();
     assert_eq!(back.code(), "id_token_invalid", "never back to an earlier one");
     assert!(back.message().contains("`auth_time`"), "{}", back.message());
+    let refresh_token = || c.stored().unwrap().refresh_token.as_ref().unwrap().secret().to_owned();
+    assert_eq!(refresh_token(), "rt-at2", "nothing taken of an answer for an earlier authentication");
     assert_eq!(refresh("at4", token(None, 1700, 1500)).unwrap_err().code(), "id_token_invalid", "nor one in the future");
-    assert_eq!(c.tokens().unwrap().access_token.secret(), "at2", "nothing stored from the refused answers");
+    assert_eq!(refresh_token(), "rt-at4", "a clock ahead: only the rotated refresh token is taken");
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at2", "no access token of the refused answers");
 }
 
 #[test]
@@ -1343,13 +1346,16 @@ fn a_refresh_refused_by_the_clock_alone_keeps_the_rotated_refresh_token() {
     assert_eq!(refresh("at4", id_token(None, 1100), "rt-at3").unwrap(), Action::Done(Outcome::AccessToken("at4".into())));
 
     // Another user's or client's token is refused whatever the clock: nothing of that answer is taken.
-    let other = |claim: &str, value: &str| {
-        let mut claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "iat": 1100, "exp": 1400});
+    let other = |claim: &str, value: &str, iat: u64| {
+        let mut claims = serde_json::json!({"iss": ISSUER, "sub": "alice", "aud": "spa", "iat": iat, "exp": iat + 300});
         claims[claim] = value.into();
         [base64url(br#"{"alg":"RS256"}"#), base64url(claims.to_string().as_bytes()), "c2ln".into()].join(".")
     };
-    assert_eq!(refresh("at5", other("sub", "mallory"), "rt-at4").unwrap_err().code(), "id_token_invalid");
-    assert_eq!(refresh("at6", other("aud", "another-app"), "rt-at4").unwrap_err().code(), "id_token_invalid");
+    assert_eq!(refresh("at5", other("sub", "mallory", 1100), "rt-at4").unwrap_err().code(), "id_token_invalid");
+    assert_eq!(refresh("at6", other("aud", "another-app", 1100), "rt-at4").unwrap_err().code(), "id_token_invalid");
+    // Also when the clock is off as well: the first refusal is the clock's, the token is still another user's.
+    assert_eq!(refresh("at7", other("sub", "mallory", 2000), "rt-at4").unwrap_err().code(), "id_token_invalid");
+    assert_eq!(refresh("at8", other("azp", "another-app", 500), "rt-at4").unwrap_err().code(), "id_token_invalid");
     assert_eq!(stored(), ("at4".into(), "rt-at4".into()));
 }
 
