@@ -2,7 +2,7 @@
 //! (`x-client-id` header, or `clientId` query parameter; the header wins when both are sent).
 
 use super::config::refuse_secret;
-use super::encoding::{append_query, without_params};
+use super::encoding::{append_query, is_among, without_params};
 use super::error::{Error, Result};
 use super::json::{FromOptions, Json, Misfit, OptionsReader};
 
@@ -59,7 +59,7 @@ pub struct ClientIdentification {
 /// An HTTP header name: one or more RFC 9110 token characters.
 fn is_token(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || is_among(b"!#$%&'*+-.^_`|~", b))
 }
 
 impl ClientIdentification {

@@ -277,7 +277,7 @@ fn authority<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
 fn host_is(authority: &str, host: &str) -> bool {
     match authority.strip_prefix(host) {
         Some("") => true,
-        Some(port) => port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+        Some(port) => port.strip_prefix(":").is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
         None => false,
     }
 }
@@ -289,7 +289,7 @@ fn is_loopback_http(url: &str) -> bool {
 /// An absolute URL of `scheme` with a host and no user info. (Bytes, not `str::contains`: a `char` pattern in a
 /// function that is not inlined brings the substring searcher along, about 1 KB.)
 pub(crate) fn has_host(url: &str, scheme: &str) -> bool {
-    authority(url, scheme).is_some_and(|a| !a.is_empty() && !a.starts_with(':') && !a.bytes().any(|b| b == b'@'))
+    authority(url, scheme).is_some_and(|a| !a.is_empty() && !a.starts_with(":") && !a.bytes().any(|b| b == b'@'))
 }
 
 /// An endpoint that codes and tokens may be sent to: `https:`, or `http:` on a loopback host; never with user info.

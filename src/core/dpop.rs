@@ -127,11 +127,11 @@ fn challenge_errors(challenge: &str) -> Vec<&str> {
         if !boundary || !rest.get(..5).is_some_and(|name| name.eq_ignore_ascii_case("error")) {
             continue;
         }
-        let Some(value) = trim_start_any(rest.get(5..).unwrap_or_default(), b" \t").strip_prefix('=') else {
+        let Some(value) = trim_start_any(rest.get(5..).unwrap_or_default(), b" \t").strip_prefix("=") else {
             continue;
         };
         let value = trim_start_any(value, b" \t");
-        let value = match value.strip_prefix('"') {
+        let value = match value.strip_prefix("\"") {
             Some(quoted) => Some(before_any(quoted, b"\"")),
             None => Some(before_any(value, b", \t")),
         };

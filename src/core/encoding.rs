@@ -65,7 +65,17 @@ pub fn before_any<'a>(text: &'a str, stops: &[u8]) -> &'a str {
 /// The index of the first byte of `text` that is one of `set` (`among`) or none of them (`!among`): the one loop
 /// of the byte cuts and trims.
 fn first(text: &str, set: &[u8], among: bool) -> Option<usize> {
-    text.bytes().position(|b| set.contains(&b) == among)
+    text.bytes().position(|b| is_among(set, b) == among)
+}
+
+/// Whether `byte` is one of `set`: a loop, where `<[u8]>::contains` brings a `memchr` into the build.
+pub fn is_among(set: &[u8], byte: u8) -> bool {
+    for &b in set {
+        if b == byte {
+            return true;
+        }
+    }
+    false
 }
 
 /// `text` cut at its first `sep` (an ASCII byte), without it: `str::split_once` with a char, by the byte loop the
@@ -106,7 +116,7 @@ pub fn trim_start_any<'a>(text: &'a str, skip: &[u8]) -> &'a str {
 
 /// `text` without its trailing bytes among `skip` (ASCII).
 pub fn trim_end_any<'a>(text: &'a str, skip: &[u8]) -> &'a str {
-    let end = text.bytes().rposition(|b| !skip.contains(&b)).map_or(0, |i| i + 1);
+    let end = text.bytes().rposition(|b| !is_among(skip, b)).map_or(0, |i| i + 1);
     text.get(..end).unwrap_or(text)
 }
 
@@ -245,7 +255,7 @@ pub fn append_query(url: &str, pairs: &[(&str, &str)]) -> String {
     }
     let joiner = match cut(base, b'?') {
         None => "?",
-        Some((_, query)) if query.is_empty() || base.ends_with('&') => "",
+        Some((_, query)) if query.is_empty() || base.ends_with("&") => "",
         Some(_) => "&",
     };
     concat(&[base, joiner, &encoded, fragment])

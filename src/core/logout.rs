@@ -67,7 +67,9 @@ pub fn logout_url(
     if let Some(url) = return_to {
         params.push((return_name, url));
     }
-    params.extend(extra.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+    for (name, value) in extra {
+        params.push((name, value));
+    }
     append_query(&endpoint, &params)
 }
 

@@ -123,7 +123,7 @@ impl fmt::Debug for TokenResponse {
 /// the same JSON number would be: its whole seconds, a negative one 0 (expired), a huge one saturated; `None` when
 /// it is not one.
 fn whole_seconds(text: &str) -> Option<u64> {
-    let (negative, digits) = text.strip_prefix('-').map_or((false, text), |digits| (true, digits));
+    let (negative, digits) = text.strip_prefix("-").map_or((false, text), |digits| (true, digits));
     let digits = match cut(digits, b'.') {
         Some((whole, fraction)) if fraction.bytes().all(|b| b.is_ascii_digit()) => whole,
         Some(_) => return None,
