@@ -2,7 +2,7 @@
 
 use crate::core::encoding::concat;
 use super::config::{check_authorization_params, Config, ResponseMode};
-use super::encoding::{append_query, pieces, take_named as take};
+use super::encoding::{append_query, is_blank, pieces, take_named as take};
 use super::error::{code, Error, Result};
 use super::pkce::{METHOD, RANDOM_LEN};
 use super::secret::{Nonce, PkceVerifier, State};
@@ -124,7 +124,7 @@ pub struct LoginRandomness {
 pub fn check_login_params(config: &Config, params: &[(String, String)]) -> Result<()> {
     check_authorization_params(params, code::INVALID_ARGUMENT)?;
     let configured = config.audience.as_ref().or_else(|| config.authorization_params.iter().find(|(n, _)| n == "audience").map(|(_, v)| v));
-    if params.iter().any(|(n, v)| n == "audience" && !v.trim().is_empty() && Some(v) != configured) {
+    if params.iter().any(|(n, v)| n == "audience" && !is_blank(v) && Some(v) != configured) {
         return Err(Error::new(code::INVALID_ARGUMENT, "`authorizationParams.audience` differs from the client's: make a client per audience."));
     }
     Ok(())
@@ -149,8 +149,8 @@ pub fn authorization_request(
         }
     }
     // An empty one is none, as for the options: the configured one goes.
-    let scope = take(&mut extra, "scope").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| config.scope.clone());
-    let audience = take(&mut extra, "audience").filter(|a| !a.trim().is_empty()).or_else(|| config.audience.clone());
+    let scope = take(&mut extra, "scope").filter(|s| !is_blank(s)).unwrap_or_else(|| config.scope.clone());
+    let audience = take(&mut extra, "audience").filter(|a| !is_blank(a)).or_else(|| config.audience.clone());
 
     let verifier = PkceVerifier::from_random(&random.verifier);
     let state = match login.popup {
@@ -188,9 +188,9 @@ pub fn authorization_request(
     }
     params.extend(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let max_age = extra.iter().find(|(n, _)| n == "max_age").and_then(|(_, v)| v.parse().ok());
-    let named = |name: &str| extra.iter().find(|(n, _)| n == name).map(|(_, v)| v).filter(|v| !v.trim().is_empty());
+    let named = |name: &str| extra.iter().find(|(n, _)| n == name).map(|(_, v)| v).filter(|v| !is_blank(v));
     // The resource as the authorize URL carries it, so the token request names the very same one.
-    let (organization, resource) = (named("organization").map(|v| v.trim().to_owned()), named("resource").cloned());
+    let (organization, resource) = (named("organization").map(|v| v.trim_ascii().to_owned()), named("resource").cloned());
 
     Ok(AuthorizationRequest {
         url: append_query(authorization_endpoint, &params),

@@ -2,7 +2,7 @@
 //! (`x-client-id` header, or `clientId` query parameter; the header wins when both are sent).
 
 use super::config::refuse_secret;
-use super::encoding::{append_query, is_among, without_params};
+use super::encoding::{append_query, is_among, is_blank, without_params};
 use super::error::{Error, Result};
 use super::json::{FromOptions, Json, Misfit, OptionsReader};
 
@@ -65,7 +65,7 @@ fn is_token(name: &str) -> bool {
 impl ClientIdentification {
     /// Validates the options: a client id without control characters, a valid header name, a query parameter name.
     pub fn new(options: IdentificationOptions) -> Result<Self> {
-        if options.client_id.trim().is_empty() || options.client_id.chars().any(char::is_control) {
+        if is_blank(&options.client_id) || options.client_id.chars().any(char::is_control) {
             return Err(Error::invalid_config("`clientId` is required and may not contain control characters."));
         }
         let header_name = options.header_name.unwrap_or_else(|| DEFAULT_HEADER.to_owned());

@@ -1,6 +1,6 @@
 //! Client options as users write them, and their validation into a [`Config`] the rest of the core trusts.
 
-use crate::core::encoding::{before_any, concat, trim_end_any};
+use crate::core::encoding::{before_any, concat, is_blank, trim_end_any};
 use super::error::{code, Error, Result};
 use super::json::{
     FromOptions, Json, Misfit, OptionsReader,
@@ -312,7 +312,7 @@ pub fn check_secure_url(name: &str, url: &str) -> Result<()> {
 }
 
 fn required(name: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
+    if is_blank(value) {
         return Err(Error::invalid_config(concat(&["`", name, "` is required."])));
     }
     Ok(())
@@ -408,7 +408,7 @@ impl Options {
                 "`postLogoutRedirectUri` must be an absolute http(s) URL without a fragment, registered at the authorization server.",
             ));
         }
-        if self.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        if self.scope.as_deref().is_some_and(is_blank) {
             return Err(Error::invalid_config("`scope` may not be empty."));
         }
         if bounded(self.leeway, 0.0..=86_400.0, DEFAULT_LEEWAY).is_none() {

@@ -68,6 +68,11 @@ fn first(text: &str, set: &[u8], among: bool) -> Option<usize> {
     text.bytes().position(|b| is_among(set, b) == among)
 }
 
+/// Whether `text` is empty or all whitespace (`str::trim(text).is_empty()`, without `trim`'s searcher).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(char::is_whitespace)
+}
+
 /// Whether `byte` is one of `set`: a loop, where `<[u8]>::contains` brings a `memchr` into the build.
 pub fn is_among(set: &[u8], byte: u8) -> bool {
     for &b in set {
@@ -369,13 +374,14 @@ mod tests {
 
     #[test]
     fn byte_cuts_and_trims_match_std_patterns() {
-        for text in ["", "/", "//", "a", "https://a/b?c#d", "é/?#/", "&&a=1&&", "  \t=x", "00100", "a#b?c", "ü/", "/é/", "a.b.c", "..", "x y  z ", "a=b=c&é=ü&"] {
+        for text in ["", "/", "//", "a", "https://a/b?c#d", "é/?#/", "&&a=1&&", "  \t=x", "00100", "a#b?c", "ü/", "/é/", "a.b.c", "..", "x y  z ", "a=b=c&é=ü&", " \t\n", "\u{a0}\u{3000}", "\u{a0}x"] {
             assert_eq!(before_any(text, b"?#"), text.split(['?', '#']).next().unwrap_or(text), "{text:?}");
             assert_eq!(before_any(text, b"/?#"), text.split(['/', '?', '#']).next().unwrap_or(text), "{text:?}");
             assert_eq!(trim_end_any(text, b"/"), text.trim_end_matches('/'), "{text:?}");
             assert_eq!(trim_start_any(text, b" \t"), text.trim_start_matches([' ', '\t']), "{text:?}");
             assert_eq!(trim_end_any(trim_start_any(text, b"&"), b"&"), text.trim_matches('&'), "{text:?}");
             assert_eq!(trim_start_any(text, b"0"), text.trim_start_matches('0'), "{text:?}");
+            assert_eq!(is_blank(text), text.trim().is_empty(), "{text:?}");
             for sep in [b'?', b'#', b'&', b'=', b'/', b'.', b' '] {
                 assert_eq!(cut(text, sep), text.split_once(char::from(sep)), "{text:?} at {sep}");
                 assert_eq!(pieces(text, sep).collect::<Vec<_>>(), text.split(char::from(sep)).collect::<Vec<_>>(), "{text:?} by {sep}");

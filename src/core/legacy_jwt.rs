@@ -3,7 +3,7 @@
 
 use crate::core::encoding::concat;
 use super::config::check_secure_url;
-use super::encoding::{append_query, before_any, cut, parse_params, pieces, trim_end_any, without_params};
+use super::encoding::{append_query, before_any, cut, is_blank, parse_params, pieces, trim_end_any, without_params};
 use super::error::{code, Error, Result};
 use super::id_token::payload_json;
 use super::json::{members, FromJson, FromOptions, Json, Misfit, OptionsReader, Reader};
@@ -45,7 +45,7 @@ impl LegacyOptions {
         if before_any(&self.server_url, b"?#") != self.server_url {
             return Err(Error::invalid_config("`serverUrl` must be the JWT provider's base URL, without a query or fragment."));
         }
-        if self.api_key.trim().is_empty() || self.api_key.chars().any(char::is_control) {
+        if is_blank(&self.api_key) || self.api_key.chars().any(char::is_control) {
             return Err(Error::invalid_config("`apiKey` is required, without control characters."));
         }
         if let Some(lang) = &self.lang {
@@ -132,7 +132,7 @@ pub fn session(jwt: AccessToken, refresh: Option<RefreshToken>, now: u64, json: 
 /// means the refresh token is no longer accepted (`login_required`), except 408 and 429, which say "later" (RFC 9110
 /// §15.5.9, RFC 6585 §4); anything else, an HTML page or JSON among them, is `server_error`.
 pub fn refreshed_token(status: u16, body: &str) -> Result<AccessToken> {
-    let token = body.trim();
+    let token = body.trim_ascii();
     let jwt_like = pieces(token, b'.').count() == 3 && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     match status {
         200..=299 if jwt_like => Ok(AccessToken::new(token.to_owned())),

@@ -32,7 +32,7 @@ pub fn check_params(params: &[(String, String)]) -> Result<()> {
 pub fn check_return_to(return_to: Option<&str>) -> Result<()> {
     // Schemes are case-insensitive (RFC 3986 §3.1).
     match return_to.map(str::to_ascii_lowercase) {
-        Some(url) if !(has_host(&url, "https://") || has_host(&url, "http://")) || url.trim() != url || url.chars().any(char::is_control) => {
+        Some(url) if !(has_host(&url, "https://") || has_host(&url, "http://")) || url.chars().next_back().is_some_and(char::is_whitespace) || url.chars().any(char::is_control) => {
             Err(Error::new(code::INVALID_ARGUMENT, "`returnTo` must be an absolute http(s) URL, registered at the provider as a post-logout redirect URI."))
         }
         _ => Ok(()),

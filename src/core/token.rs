@@ -86,7 +86,7 @@ impl FromJson for TokenResponse {
             token_type: r.text(),
             // A number, or a numeric string as some servers send it.
             expires_in: match r.member() {
-                Member::Text(t) => whole_seconds(t.trim()).map(|s| s as f64),
+                Member::Text(t) => whole_seconds(t.trim_ascii()).map(|s| s as f64),
                 other => {
                     let number = other.number();
                     r.need(number)

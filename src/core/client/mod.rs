@@ -917,11 +917,11 @@ impl<E: Env> Client<E> {
             return Err(Error::server(concat(&["The UserInfo endpoint answered HTTP ", &status, "."])));
         }
         // JSON, or a signed JWT (application/jwt) whose claims are read after its `iss` and `aud` are checked.
-        let signed = || id_token::signed_user_info(text.trim(), &self.config.issuer, &self.config.client_id, self.env.json());
+        let signed = || id_token::signed_user_info(text.trim_ascii(), &self.config.issuer, &self.config.client_id, self.env.json());
         let (text, jwt) = match json_members(self.env.json(), &text, &["sub"]) {
             Some(_) => (text, None),
             None => match signed() {
-                Some(claims) => (claims?, Some(text.trim().to_owned())),
+                Some(claims) => (claims?, Some(text.trim_ascii().to_owned())),
                 None => {
                     return Err(Error::server(
                         "The UserInfo answer is neither JSON nor a signed JWT (encrypted UserInfo is not supported).",
