@@ -154,7 +154,7 @@ async fn pkce_pairs_come_from_the_browser_crypto() {
     assert_eq!(verifier.len(), 43);
     assert!(verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     assert_eq!(get(&first, "method").as_string().unwrap(), "S256");
-    assert_eq!(get(&first, "challenge").as_string().unwrap(), pkce_challenge(&verifier).unwrap());
+    assert_eq!(get(&first, "challenge").as_string().unwrap(), pkce_challenge(&verifier).unwrap().as_string().unwrap());
     assert_ne!(verifier, get(&second, "verifier").as_string().unwrap(), "two pairs never repeat");
 }
 

@@ -33,7 +33,7 @@ impl JsClientIdentification {
     }
 
     /// `url` with the client id parameter in query mode; unchanged in header mode.
-    pub fn apply(&self, url: &str) -> String {
-        self.inner.apply(url)
+    pub fn apply(&self, url: &str) -> JsValue {
+        super::convert::js_text(Some(&self.inner.apply(url)))
     }
 }

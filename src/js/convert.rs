@@ -41,3 +41,9 @@ pub fn to_value<T: serde::Serialize>(value: &T) -> JsValue {
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED)
 }
+
+/// `text` as a JavaScript string, `undefined` for none: an export that returns a `JsValue` made here has a glue of
+/// one line, where a returned `String` costs each export a copy-and-free glue of its own (README "Size history").
+pub fn js_text(text: Option<&str>) -> JsValue {
+    text.map_or(JsValue::UNDEFINED, JsValue::from_str)
+}

@@ -2,7 +2,7 @@
 //! progress, advanced by the driver's loop in `driver.js`). The driver checks every argument and passes strings,
 //! numbers and booleans (options as JSON text); no protocol logic lives here.
 
-use super::convert::{from_text, params_from_text, to_value};
+use super::convert::{from_text, js_text, params_from_text, to_value};
 use super::error::to_js;
 use crate::browser::env::{self, BrowserClient};
 use crate::browser::location;
@@ -62,8 +62,8 @@ impl JsCore {
 
     /// The storage key of the token set: refreshes are shared per key.
     #[wasm_bindgen(js_name = tokensKey)]
-    pub fn tokens_key(&self) -> String {
-        self.client.env().tokens_key().to_owned()
+    pub fn tokens_key(&self) -> JsValue {
+        js_text(Some(self.client.env().tokens_key()))
     }
 
     /// Whether tokens live in this page's memory (`storage: "memory"`): nothing is shared then.
@@ -74,8 +74,8 @@ impl JsCore {
     /// The IndexedDB key of this client's DPoP key pair (see `Client::dpop_key_name`); `undefined` without
     /// `dpop: true`.
     #[wasm_bindgen(js_name = dpopKeyName)]
-    pub fn dpop_key_name(&self) -> Option<String> {
-        self.client.dpop_key_name()
+    pub fn dpop_key_name(&self) -> JsValue {
+        js_text(self.client.dpop_key_name().as_deref())
     }
 
     /// The public half of the driver's DPoP key (its JWK's `x` and `y`); no arguments forget it.
@@ -106,14 +106,14 @@ impl JsCore {
 
     /// The `BroadcastChannel` and Web Lock name of this app's tabs; `undefined` when tabs are isolated.
     #[wasm_bindgen(js_name = tabsChannel)]
-    pub fn tabs_channel(&self) -> Option<String> {
-        self.client.tabs_channel()
+    pub fn tabs_channel(&self) -> JsValue {
+        js_text(self.client.tabs_channel().as_deref())
     }
 
     /// The stored session's text (what another tab adopts), or `undefined`.
     #[wasm_bindgen(js_name = sessionText)]
-    pub fn session_text(&self) -> Option<String> {
-        self.client.session_text()
+    pub fn session_text(&self) -> JsValue {
+        js_text(self.client.session_text().as_deref())
     }
 
     /// A message another tab sent (`type`, `text` when a string, `at` in epoch ms); the core decides what it
@@ -163,14 +163,14 @@ impl JsCore {
 
     /// The channel of a popup login's answer when `url` carries a popup login's state.
     #[wasm_bindgen(js_name = popupChannel)]
-    pub fn popup_channel(&self, url: String) -> Option<String> {
-        self.client.popup_channel(&url)
+    pub fn popup_channel(&self, url: String) -> JsValue {
+        js_text(self.client.popup_channel(&url).as_deref())
     }
 
     /// `url` without the authorization response's parameters.
     #[wasm_bindgen(js_name = scrubbedUrl)]
-    pub fn scrubbed_url(&self, url: String) -> String {
-        self.client.scrub_callback_url(&url)
+    pub fn scrubbed_url(&self, url: String) -> JsValue {
+        js_text(Some(&self.client.scrub_callback_url(&url)))
     }
 
     /// UserInfo for `access_token` (`retried`: the try after a refusal and a refresh); its step ends with the claims.
@@ -212,8 +212,8 @@ impl JsCore {
     /// `getAccessToken`'s decision (`min_validity`: seconds, 0 or more): the cached token, `undefined` when a
     /// refresh is needed, or a throw.
     #[wasm_bindgen(js_name = accessToken)]
-    pub fn access_token(&self, min_validity: Option<f64>, force_refresh: bool) -> Thrown<Option<String>> {
-        self.client.access_token(min_validity.map(|s| s as u64), force_refresh).map_err(to_js)
+    pub fn access_token(&self, min_validity: Option<f64>, force_refresh: bool) -> Thrown<JsValue> {
+        self.client.access_token(min_validity.map(|s| s as u64), force_refresh).map(|t| js_text(t.as_deref())).map_err(to_js)
     }
 
     /// A refresh of the stored session; its step ends with the new access token.

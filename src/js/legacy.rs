@@ -1,6 +1,6 @@
 //! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
-use super::convert::from_text;
+use super::convert::{from_text, js_text};
 use super::error::to_js;
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::error::code;
@@ -48,31 +48,31 @@ impl JsLegacyJwtClient {
 
     /// The JWT while it has not expired.
     #[wasm_bindgen(js_name = getToken)]
-    pub fn get_token(&self) -> Option<String> {
-        self.inner.token()
+    pub fn get_token(&self) -> JsValue {
+        js_text(self.inner.token().as_deref())
     }
 
     /// The refresh request's URL; throws `login_required` without a refresh token.
     #[wasm_bindgen(js_name = refreshUrl)]
-    pub fn refresh_url(&self) -> Thrown<String> {
-        self.inner.refresh_url().map_err(to_js)
+    pub fn refresh_url(&self) -> Thrown<JsValue> {
+        self.inner.refresh_url().map(|url| js_text(Some(&url))).map_err(to_js)
     }
 
     /// Reads the refresh answer (`status` -1: none, -2: none within 10 s, `timeout`) and stores the new JWT, which it
     /// returns.
     #[wasm_bindgen(js_name = acceptRefresh)]
-    pub fn accept_refresh(&self, status: i32, text: String) -> Thrown<String> {
+    pub fn accept_refresh(&self, status: i32, text: String) -> Thrown<JsValue> {
         if status == -2 {
             return Err(to_js(LegacyJwtClient::refresh_timed_out()));
         }
         let status = u16::try_from(status).ok().filter(|s| *s > 0);
-        self.inner.accept_refresh(status, &text).map_err(to_js)
+        self.inner.accept_refresh(status, &text).map(|jwt| js_text(Some(&jwt))).map_err(to_js)
     }
 
     /// The API key (`X-Api-Key`).
     #[wasm_bindgen(js_name = apiKey)]
-    pub fn api_key(&self) -> String {
-        self.inner.api_key().to_owned()
+    pub fn api_key(&self) -> JsValue {
+        js_text(Some(self.inner.api_key()))
     }
 
     #[wasm_bindgen(js_name = canRefresh)]
