@@ -33,26 +33,25 @@ impl<E: Env> Client<E> {
             Checked::Tokens(..) => Signed::IdToken,
             Checked::UserInfo { .. } => Signed::UserInfo,
         };
-        let jwks_uri = self.known_endpoints().and_then(|e| e.jwks.clone()).or_else(|| self.config.jwks_uri.clone());
+        let endpoints = self.known_endpoints();
+        let jwks_uri = endpoints.as_ref().and_then(|e| e.jwks.clone()).or_else(|| self.config.jwks_uri.clone());
         let Some(jwks_uri) = jwks_uri else {
             return Err(Error::invalid_config("`verifySignature` needs the provider's jwks_uri: give the `jwksUri` option."));
         };
+        // The key set to choose from; none: fetch it (again).
         let jwks = match awaiting {
-            Awaiting::Signature => {
-                return match answer {
-                    Some(Answer::Verified(true)) => match checked {
+            Awaiting::Signature => match answer {
+                Some(Answer::Verified(true)) => {
+                    return match checked {
                         Checked::Tokens(set, finish) => self.finish(*set, finish),
                         Checked::UserInfo { claims, .. } => Ok(Action::Done(Outcome::UserInfo(claims))),
-                    },
-                    // A key from the tab's cached JWK Set: the provider may have put new key material under the same
-                    // `kid`, or under none; one more look at its JWK Set.
-                    Some(Answer::Verified(false)) if !fetched => {
-                        step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
-                        Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
                     }
-                    _ => Err(self.refused(&checked, signature::did_not_verify(signed))),
                 }
-            }
+                // A key from the tab's cached JWK Set: the provider may have put new key material under the same
+                // `kid`, or under none; one more look at its JWK Set.
+                Some(Answer::Verified(false)) if !fetched => None,
+                _ => return Err(self.refused(&checked, signature::did_not_verify(signed))),
+            },
             Awaiting::Jwks => {
                 let (status, text) = self.http_answer(answer, "JWKS", &jwks_uri)?;
                 // Not a key set (a captive portal's page, too): the server's failure, not the token's.
@@ -64,29 +63,26 @@ impl<E: Env> Client<E> {
             }
             Awaiting::Nothing => self.env.logins().get(&self.keys.jwks(&jwks_uri)).ok().flatten(),
         };
-        let Some(jwks) = jwks else {
-            step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
-            return Ok(Action::Fetch(HttpRequest::get(jwks_uri)));
-        };
-        // The ID token's algorithms as discovery announced them; UserInfo's are not read (any the library takes).
-        let announced = match signed {
-            Signed::IdToken => self.known_endpoints().map(|e| e.signing_algs.clone()).unwrap_or_default(),
-            Signed::UserInfo => Vec::new(),
-        };
-        let choice = signature::choose_key(checked.jwt(), &jwks, &announced, self.env.json(), signed);
-        match choice.map_err(|e| self.refused(&checked, e))? {
-            KeyChoice::Verify(verification) => {
-                step.state = State::Verifying { checked, fetched, awaiting: Awaiting::Signature };
-                Ok(Action::Verify(verification))
-            }
-            KeyChoice::UnknownKey if !fetched => {
+        if let Some(jwks) = jwks {
+            // The ID token's algorithms as discovery announced them; UserInfo's are not read (any the library takes).
+            let announced = match (signed, &endpoints) {
+                (Signed::IdToken, Some(e)) => e.signing_algs.as_slice(),
+                _ => &[],
+            };
+            let choice = signature::choose_key(checked.jwt(), &jwks, announced, self.env.json(), signed);
+            match choice.map_err(|e| self.refused(&checked, e))? {
+                KeyChoice::Verify(verification) => {
+                    step.state = State::Verifying { checked, fetched, awaiting: Awaiting::Signature };
+                    return Ok(Action::Verify(verification));
+                }
                 // The provider may have rotated its keys: one more look at its JWK Set.
-                step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
-                Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
-            }
-            KeyChoice::UnknownKey => {
-                Err(self.refused(&checked, signature::invalid(signed, "no key of the provider's JWK Set fits its `kid` and `alg`.")))
+                KeyChoice::UnknownKey if !fetched => {}
+                KeyChoice::UnknownKey => {
+                    return Err(self.refused(&checked, signature::invalid(signed, "no key of the provider's JWK Set fits its `kid` and `alg`.")));
+                }
             }
         }
+        step.state = State::Verifying { checked, fetched: true, awaiting: Awaiting::Jwks };
+        Ok(Action::Fetch(HttpRequest::get(jwks_uri)))
     }
 }
