@@ -3,7 +3,7 @@
 //! numbers and booleans (options as JSON text); no protocol logic lives here.
 
 use super::convert::{from_text, js_text, params_from_text, to_value};
-use super::error::to_js;
+use super::error::{either, to_js};
 use crate::browser::env::{self, BrowserClient};
 use crate::browser::location;
 use crate::core::authorize::LoginOptions;
@@ -78,17 +78,19 @@ impl JsCore {
         js_text(self.client.dpop_key_name().as_deref())
     }
 
-    /// The public half of the driver's DPoP key (its JWK's `x` and `y`); no arguments forget it.
+    /// The public half of the driver's DPoP key (its JWK's `x` and `y`); no arguments forget it. Gives an
+    /// `AuthError` (`crypto_unavailable`) for a key that is not P-256.
     #[wasm_bindgen(js_name = dpopKey)]
-    pub fn dpop_key(&self, x: Option<String>, y: Option<String>) -> Thrown<()> {
+    pub fn dpop_key(&self, x: Option<String>, y: Option<String>) -> JsValue {
         let key = match (x, y) {
-            (Some(x), Some(y)) => Some(PublicKey::p256(&x, &y).ok_or_else(|| {
-                to_js(crate::core::error::Error::new(code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key."))
-            })?),
+            (Some(x), Some(y)) => match PublicKey::p256(&x, &y) {
+                Some(key) => Some(key),
+                None => return to_js(crate::core::error::Error::new(code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key.")),
+            },
             _ => None,
         };
         self.client.set_dpop_key(key);
-        Ok(())
+        JsValue::UNDEFINED
     }
 
     /// The app's own request (`fetch`, the driver's `Request`'s `method` and `url`) with a DPoP `accessToken`; its
@@ -141,11 +143,15 @@ impl JsCore {
     }
 
     /// A login (`options`: the login options' JSON text; `app_state`: `appState`'s; `popup`: for
-    /// `loginWithPopup`); its step ends with the authorize URL.
-    pub fn login(&self, options: Option<String>, app_state: Option<String>, popup: Option<bool>) -> Thrown<JsStep> {
-        let authorization_params = params_from_text(options, "login options", &["authorizationParams"], code::INVALID_ARGUMENT).map_err(to_js)?;
-        let login = LoginOptions { authorization_params, app_state, popup: popup.unwrap_or(false), ..LoginOptions::default() };
-        Ok(self.step(self.client.login(login)))
+    /// `loginWithPopup`); its step ends with the authorize URL. Gives an `AuthError` for options it refuses.
+    pub fn login(&self, options: Option<String>, app_state: Option<String>, popup: Option<bool>) -> JsValue {
+        match params_from_text(options, "login options", &["authorizationParams"], code::INVALID_ARGUMENT) {
+            Ok(authorization_params) => {
+                let login = LoginOptions { authorization_params, app_state, popup: popup.unwrap_or(false), ..LoginOptions::default() };
+                self.step(self.client.login(login)).into()
+            }
+            Err(e) => to_js(e),
+        }
     }
 
     /// A silent check (`prompt=none`; `app_state`: its `appState`'s JSON text), remembered as tried in this tab;
@@ -188,10 +194,10 @@ impl JsCore {
         }
     }
 
-    /// The callback at `url` (the driver has scrubbed the address bar): state spent, server errors thrown; its step
-    /// ends with `{ appState }`.
-    pub fn callback(&self, url: String) -> Thrown<JsStep> {
-        self.client.callback(&url).map(|step| self.step(step)).map_err(to_js)
+    /// The callback at `url` (the driver has scrubbed the address bar): state spent, server errors given as an
+    /// `AuthError`; its step ends with `{ appState }`.
+    pub fn callback(&self, url: String) -> JsValue {
+        either(self.client.callback(&url).map(|step| self.step(step).into()).map_err(to_js))
     }
 
     #[wasm_bindgen(js_name = isAuthenticated)]
@@ -210,42 +216,44 @@ impl JsCore {
     }
 
     /// `getAccessToken`'s decision (`min_validity`: seconds, 0 or more): the cached token, `undefined` when a
-    /// refresh is needed, or a throw.
+    /// refresh is needed, or an `AuthError`.
     #[wasm_bindgen(js_name = accessToken)]
-    pub fn access_token(&self, min_validity: Option<f64>, force_refresh: bool) -> Thrown<JsValue> {
-        self.client.access_token(min_validity.map(|s| s as u64), force_refresh).map(|t| js_text(t.as_deref())).map_err(to_js)
+    pub fn access_token(&self, min_validity: Option<f64>, force_refresh: bool) -> JsValue {
+        either(self.client.access_token(min_validity.map(|s| s as u64), force_refresh).map(|t| js_text(t.as_deref())).map_err(to_js))
     }
 
-    /// A refresh of the stored session; its step ends with the new access token.
-    pub fn refresh(&self) -> Thrown<JsStep> {
-        self.client.refresh().map(|step| self.step(step)).map_err(to_js)
+    /// A refresh of the stored session; its step ends with the new access token. Or an `AuthError`.
+    pub fn refresh(&self) -> JsValue {
+        either(self.client.refresh().map(|step| self.step(step).into()).map_err(to_js))
     }
 
     /// A logout (`returnTo`, `localOnly`, `idTokenHint`; `params`: `{ logoutParams }` as JSON text, checked first
     /// with [`checkLogout`](Self::check_logout)); the tokens are forgotten before this returns.
-    pub fn logout(&self, return_to: Option<String>, local_only: bool, id_token_hint: bool, params: Option<String>) -> Thrown<JsStep> {
-        let logout_params = logout_params(params).map_err(to_js)?;
-        let options = LogoutOptions { return_to, local_only, logout_params, omit_id_token_hint: !id_token_hint };
-        self.client.logout(options).map(|step| self.step(step)).map_err(to_js)
+    pub fn logout(&self, return_to: Option<String>, local_only: bool, id_token_hint: bool, params: Option<String>) -> JsValue {
+        let step = logout_params(params).and_then(|logout_params| {
+            self.client.logout(LogoutOptions { return_to, local_only, logout_params, omit_id_token_hint: !id_token_hint })
+        });
+        either(step.map(|step| self.step(step).into()).map_err(to_js))
     }
 
     /// Checks a logout's `{ logoutParams }` (JSON text) and `returnTo` before anything is forgotten or the DPoP key
-    /// removed (`invalid_argument`).
+    /// removed: `undefined`, or an `AuthError` (`invalid_argument`).
     #[wasm_bindgen(js_name = checkLogout)]
-    pub fn check_logout(params: Option<String>, return_to: Option<String>) -> Thrown<()> {
-        logout_params(params).and_then(|_| crate::core::logout::check_return_to(return_to.as_deref())).map_err(to_js)
+    pub fn check_logout(params: Option<String>, return_to: Option<String>) -> JsValue {
+        let checked = logout_params(params).and_then(|_| crate::core::logout::check_return_to(return_to.as_deref()));
+        either(checked.map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 }
 
 #[wasm_bindgen(js_class = Step)]
 impl JsStep {
     /// The next action: `{ fetch, body?, authorization?, dpop? }` (GET accepting JSON without a body, form POST
-    /// with one; `dpop`: a proof to sign), `{ navigate }`, `{ verify }` or `{ done }`; throws `AuthError` when the
+    /// with one; `dpop`: a proof to sign), `{ navigate }`, `{ verify }` or `{ done }`; an `AuthError` when the
     /// operation fails. `status` is the last answer's HTTP status, 0 before any request, -1 when there was no
     /// answer (offline, CORS, DNS), -2 when it took longer than `timeoutMs` and -3 for a redirect the driver did not
     /// follow (`redirect: "manual"`, read as HTTP status 0: `server_error` at the token endpoint); `nonce` and
     /// `challenge` are its `DPoP-Nonce` and `WWW-Authenticate` headers.
-    pub fn next(&mut self, status: i32, text: String, nonce: Option<String>, challenge: Option<String>) -> Thrown<JsValue> {
+    pub fn next(&mut self, status: i32, text: String, nonce: Option<String>, challenge: Option<String>) -> JsValue {
         let answer = match status {
             0 => None,
             -2 => Some(Answer::TimedOut),
@@ -254,12 +262,12 @@ impl JsStep {
             s if s < 0 => Some(Answer::Unreachable),
             s => Some(Answer::Http { status: u16::try_from(s).unwrap_or(0), text, nonce, challenge }),
         };
-        self.advance(answer)
+        either(self.advance(answer))
     }
 
     /// The next action after the driver's WebCrypto verified (`ok`) or refused the signature of a `{ verify }`.
-    pub fn verified(&mut self, ok: bool) -> Thrown<JsValue> {
-        self.advance(Some(Answer::Verified(ok)))
+    pub fn verified(&mut self, ok: bool) -> JsValue {
+        either(self.advance(Some(Answer::Verified(ok))))
     }
 }
 

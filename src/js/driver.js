@@ -137,6 +137,13 @@ function flag(value, what) {
   return value === true;
 }
 
+/** `value`, unless the core gave an `AuthError` instead (its calls that can fail give one, not throw it: a
+ * `Result` from wasm costs each call a glue of its own, README "Size history"); that is thrown. */
+function ok(value) {
+  if (value instanceof AuthError) throw value;
+  return value;
+}
+
 /** A fresh PKCE pair: a verifier of 32 random bytes (base64url) and its S256 challenge. */
 export function createPkcePair() {
   try {
@@ -149,7 +156,7 @@ export function createPkcePair() {
 /** The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise. */
 export function pkceChallenge(verifier) {
   if (typeof verifier !== "string") throw invalid("verifier", "a string", verifier);
-  return loaded(() => pkceChallengeOf(verifier));
+  return loaded(() => ok(pkceChallengeOf(verifier)));
 }
 
 /** A DPoP proof: the core's signing input (header and claims) signed with the private key. */
@@ -171,7 +178,7 @@ async function run(step, ms, key) {
   let verified;
   try {
     for (;;) {
-      const action = verified === undefined ? step.next(status, text, nonce, challenge) : step.verified(verified);
+      const action = ok(verified === undefined ? step.next(status, text, nonce, challenge) : step.verified(verified));
       if ("done" in action) return action.done;
       status = 0;
       text = "";
@@ -492,7 +499,7 @@ export class AuthClient {
     const loading = loadKey(name).then((key) => {
       // A logout meanwhile removed the key this load may have read: load again (a new key then).
       if (this.#key !== loading) return this.#dpop();
-      this.#core.dpopKey(key.x, key.y);
+      ok(this.#core.dpopKey(key.x, key.y));
       return key;
     }, (e) => {
       if (this.#key === loading) this.#key = undefined; // tried again next time
@@ -616,7 +623,7 @@ export class AuthClient {
         throw new AuthError("invalid_argument", `The login options could not be read: ${e?.message ?? e}`);
       }
     }
-    return this.#core.login(optionsText(rest, "login options", "invalid_argument"), appStateText(appState), popup);
+    return ok(this.#core.login(optionsText(rest, "login options", "invalid_argument"), appStateText(appState), popup));
   }
 
   async loginWithRedirect(options) {
@@ -653,7 +660,7 @@ export class AuthClient {
       }
     }
     const popup = this.#core.popupChannel(href);
-    const result = popup === undefined ? this.#run(() => this.#core.callback(href), true) : this.#handOver(popup, href);
+    const result = popup === undefined ? this.#run(() => ok(this.#core.callback(href)), true) : this.#handOver(popup, href);
     lastCallback = { key, href, scrubbed, result };
     // Shared only while it runs: the same callback later is a replay (`invalid_state`, the state is single use).
     const settled = () => {
@@ -758,7 +765,7 @@ export class AuthClient {
         reply("taken"); // the popup closes
         end(() => resolve(answer));
         // After `popup_closed` nobody awaits this login: onChange tells the app.
-        if (late) this.#run(() => this.#core.callback(answer), true).catch(() => {});
+        if (late) this.#run(() => ok(this.#core.callback(answer)), true).catch(() => {});
       };
       channel.onmessage = (event) => take(event.data, (m) => channel.postMessage(m));
       // The same answer by postMessage from the popup itself (an app in another site's iframe: see the redirect
@@ -789,7 +796,7 @@ export class AuthClient {
         reject(new AuthError("popup_closed", "The login popup was closed before the login finished."));
       }, 100);
     });
-    return this.#run(() => this.#core.callback(answer), true);
+    return this.#run(() => ok(this.#core.callback(answer)), true);
   }
 
   getUserInfo() {
@@ -866,7 +873,7 @@ export class AuthClient {
       if (minValidity !== undefined && !(typeof minValidity === "number" && minValidity >= 0 && minValidity < Infinity)) {
         throw invalid("minValidity", "a number of seconds (0 or more), or -1 to refresh now", minValidity);
       }
-      token = this.#core.accessToken(minValidity, flag(member(options, "forceRefresh"), "forceRefresh") || force);
+      token = ok(this.#core.accessToken(minValidity, flag(member(options, "forceRefresh"), "forceRefresh") || force));
     } catch (e) {
       this.#changed(false);
       return Promise.reject(e);
@@ -888,10 +895,10 @@ export class AuthClient {
           else if (young > 0) await this.#ask(young);
         }
         if (this.#core.sessionText() !== before) {
-          const adopted = this.#core.accessToken(minValidity, false);
+          const adopted = ok(this.#core.accessToken(minValidity, false));
           if (adopted !== undefined) return adopted;
         }
-        return this.#run(() => this.#core.refresh(), true);
+        return this.#run(() => ok(this.#core.refresh()), true);
       })).finally(() => flights.delete(key));
       flights.set(key, flight);
     }
@@ -937,10 +944,10 @@ export class AuthClient {
     const step = this.#core.resource(request.method, request.url, token, nonceRetry);
     let response;
     try {
-      for (let action = step.next(0, ""); ;) {
+      for (let action = ok(step.next(0, "")); ;) {
         response = await send(request, { Authorization: action.authorization, DPoP: await prove(key, action.dpop) });
         const headers = response.headers;
-        action = step.next(response.status, "", headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate"));
+        action = ok(step.next(response.status, "", headers.get("DPoP-Nonce"), headers.get("WWW-Authenticate")));
         if ("done" in action) return [response, action.done && !redirectedAway(request, response)];
         await response.body?.cancel().catch(() => {}); // a nonce challenge: sent again
       }
@@ -967,12 +974,12 @@ export class AuthClient {
       localOnly = flag(member(options, "localOnly"), "localOnly");
       idTokenHint = flag(member(options, "idTokenHint") ?? true, "idTokenHint");
       text = optionsText({ logoutParams: member(options, "logoutParams") }, "logout options", "invalid_argument");
-      Core.checkLogout(text, returnTo);
+      ok(Core.checkLogout(text, returnTo));
     } catch (e) {
       return Promise.reject(e);
     }
     return this.#run(() => {
-      const step = this.#core.logout(returnTo, localOnly, idTokenHint, text);
+      const step = ok(this.#core.logout(returnTo, localOnly, idTokenHint, text));
       this.#post("logout");
       return step;
     }, false, true);
@@ -1050,7 +1057,7 @@ export class LegacyJwtClient {
   }
 
   async login(destination) {
-    this.#core.login(urlOf(destination, "destination"));
+    ok(this.#core.login(urlOf(destination, "destination")));
   }
 
   isCallback(url) {
@@ -1058,7 +1065,7 @@ export class LegacyJwtClient {
   }
 
   async handleCallback(url) {
-    this.#core.handleCallback(urlOf(url, "url"));
+    ok(this.#core.handleCallback(urlOf(url, "url")));
   }
 
   isAuthenticated() {
@@ -1071,7 +1078,7 @@ export class LegacyJwtClient {
 
   refresh() {
     this.#flight ??= (async () => {
-      const url = this.#core.refreshUrl();
+      const url = ok(this.#core.refreshUrl());
       let status = -1;
       let text = "";
       try {
@@ -1081,7 +1088,7 @@ export class LegacyJwtClient {
       } catch (e) {
         if (e?.name === "TimeoutError") status = -2; // else no answer: -1
       }
-      return this.#core.acceptRefresh(status, text);
+      return ok(this.#core.acceptRefresh(status, text));
     })().finally(() => {
       this.#flight = undefined;
     });

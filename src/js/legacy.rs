@@ -1,6 +1,7 @@
 //! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
 use super::convert::{from_text, js_text};
+use super::error::either;
 use super::error::to_js;
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::error::code;
@@ -25,8 +26,8 @@ impl JsLegacyJwtClient {
     }
 
     /// Goes to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
-    pub fn login(&self, destination: Option<String>) -> Thrown<()> {
-        self.inner.login(destination).map_err(to_js)
+    pub fn login(&self, destination: Option<String>) -> JsValue {
+        either(self.inner.login(destination).map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 
     /// Whether the URL (default: the current one) carries `?jwt=`.
@@ -37,8 +38,8 @@ impl JsLegacyJwtClient {
 
     /// Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar.
     #[wasm_bindgen(js_name = handleCallback)]
-    pub fn handle_callback(&self, url: Option<String>) -> Thrown<()> {
-        self.inner.handle_callback(url).map_err(to_js)
+    pub fn handle_callback(&self, url: Option<String>) -> JsValue {
+        either(self.inner.handle_callback(url).map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 
     #[wasm_bindgen(js_name = isAuthenticated)]
@@ -54,19 +55,19 @@ impl JsLegacyJwtClient {
 
     /// The refresh request's URL; throws `login_required` without a refresh token.
     #[wasm_bindgen(js_name = refreshUrl)]
-    pub fn refresh_url(&self) -> Thrown<JsValue> {
-        self.inner.refresh_url().map(|url| js_text(Some(&url))).map_err(to_js)
+    pub fn refresh_url(&self) -> JsValue {
+        either(self.inner.refresh_url().map(|url| js_text(Some(&url))).map_err(to_js))
     }
 
     /// Reads the refresh answer (`status` -1: none, -2: none within 10 s, `timeout`) and stores the new JWT, which it
     /// returns.
     #[wasm_bindgen(js_name = acceptRefresh)]
-    pub fn accept_refresh(&self, status: i32, text: String) -> Thrown<JsValue> {
+    pub fn accept_refresh(&self, status: i32, text: String) -> JsValue {
         if status == -2 {
-            return Err(to_js(LegacyJwtClient::refresh_timed_out()));
+            return to_js(LegacyJwtClient::refresh_timed_out());
         }
         let status = u16::try_from(status).ok().filter(|s| *s > 0);
-        self.inner.accept_refresh(status, &text).map(|jwt| js_text(Some(&jwt))).map_err(to_js)
+        either(self.inner.accept_refresh(status, &text).map(|jwt| js_text(Some(&jwt))).map_err(to_js))
     }
 
     /// The API key (`X-Api-Key`).

@@ -24,9 +24,9 @@ pub fn create_pkce_pair() -> Promise {
     }
 }
 
-/// The S256 challenge of `verifier` (43 to 128 unreserved characters); throws `AuthError` otherwise (the
+/// The S256 challenge of `verifier` (43 to 128 unreserved characters); an `AuthError` otherwise (the
 /// driver's `pkceChallenge` checks that it is a string).
 #[wasm_bindgen(js_name = pkceChallengeOf)]
-pub fn pkce_challenge(verifier: &str) -> Result<JsValue, JsValue> {
-    pkce::challenge_for(verifier).map(|challenge| super::convert::js_text(Some(&challenge))).map_err(to_js)
+pub fn pkce_challenge(verifier: &str) -> JsValue {
+    super::error::either(pkce::challenge_for(verifier).map(|challenge| super::convert::js_text(Some(&challenge))).map_err(to_js))
 }
