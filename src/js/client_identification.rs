@@ -15,12 +15,12 @@ pub struct JsClientIdentification {
 
 #[wasm_bindgen(js_class = IdentificationCore)]
 impl JsClientIdentification {
-    /// Validates the options (JSON text); throws `AuthError` (`invalid_config`).
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: Option<String>) -> Result<JsClientIdentification, JsValue> {
-        let options: IdentificationOptions =
-            from_text(options, "ClientIdentification options", code::INVALID_CONFIG).map_err(to_js)?;
-        ClientIdentification::new(options).map(|inner| JsClientIdentification { inner }).map_err(to_js)
+    /// An `IdentificationCore` for the options (JSON text), or an `AuthError` (`invalid_config`) the driver throws.
+    pub fn create(options: Option<String>) -> JsValue {
+        let identification = from_text(options, "ClientIdentification options", code::INVALID_CONFIG).and_then(|options: IdentificationOptions| {
+            ClientIdentification::new(options)
+        });
+        super::error::either(identification.map(|inner| JsClientIdentification { inner }.into()).map_err(to_js))
     }
 
     /// `{ [headerName]: clientId }` in header mode, `{}` in query mode.

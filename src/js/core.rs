@@ -39,25 +39,34 @@ fn object(pairs: &[(&str, &JsValue)]) -> JsValue {
     object.into()
 }
 
-#[wasm_bindgen(js_class = Core)]
 impl JsCore {
     /// Validates the options (JSON text; `invalid_config`).
-    #[wasm_bindgen(constructor)]
     pub fn new(options: Option<String>) -> Thrown<JsCore> {
         let options: Options = from_text(options, "AuthClient options", code::INVALID_CONFIG).map_err(to_js)?;
         Self::open(options)
     }
 
-    /// publiq's UiTiD v2 in `environment` (the options' `environment` when it is a string; `invalid_config`).
-    pub fn publiq(options: Option<String>, environment: Option<String>) -> Thrown<JsCore> {
-        let parsed: Options = from_text(options, "AuthClient.publiq options", code::INVALID_CONFIG).map_err(to_js)?;
-        let environment = Environment::from_name(&environment.unwrap_or_default()).map_err(to_js)?;
-        Self::open(publiq::options(environment, parsed).map_err(to_js)?)
-    }
-
     fn open(options: Options) -> Thrown<JsCore> {
         let config = options.validate().map_err(to_js)?;
         Ok(JsCore { client: Rc::new(env::client(config)) })
+    }
+}
+
+#[wasm_bindgen(js_class = Core)]
+impl JsCore {
+    /// A `Core` for the options (JSON text), or an `AuthError` (`invalid_config`) the driver throws: a factory, not
+    /// a constructor, so that its glue is one line (a constructor's `Result` is read back from memory).
+    pub fn create(options: Option<String>) -> JsValue {
+        either(Self::new(options).map(JsValue::from))
+    }
+
+    /// publiq's UiTiD v2 in `environment` (the options' `environment` when it is a string), or an `AuthError`
+    /// (`invalid_config`).
+    pub fn publiq(options: Option<String>, environment: Option<String>) -> JsValue {
+        let core = from_text(options, "AuthClient.publiq options", code::INVALID_CONFIG).and_then(|parsed: Options| {
+            publiq::options(Environment::from_name(&environment.unwrap_or_default())?, parsed)
+        });
+        either(core.map_err(to_js).and_then(Self::open).map(JsValue::from))
     }
 
     /// The storage key of the token set: refreshes are shared per key.

@@ -412,7 +412,7 @@ export class AuthClient {
   constructor(options) {
     this.#core = passes(() => options instanceof Core)
       ? options
-      : loaded(() => new Core(optionsText(options, "AuthClient options", "invalid_config")));
+      : loaded(() => ok(Core.create(optionsText(options, "AuthClient options", "invalid_config"))));
     this.#keyName = this.#core.dpopKeyName();
     if (this.#keyName !== undefined && !(globalThis.crypto?.subtle && globalThis.indexedDB)) {
       this.#core.free();
@@ -450,7 +450,7 @@ export class AuthClient {
   static publiq(options) {
     const text = optionsText(options, "AuthClient.publiq options", "invalid_config");
     const environment = member(options, "environment", "invalid_config");
-    return new AuthClient(loaded(() => Core.publiq(text, typeof environment === "string" ? environment : undefined)));
+    return new AuthClient(loaded(() => ok(Core.publiq(text, typeof environment === "string" ? environment : undefined))));
   }
 
   /** Calls the listeners when the stored session changed since they last heard; shares this tab's own new session. */
@@ -1010,7 +1010,7 @@ export class ClientIdentification {
   #core;
 
   constructor(options) {
-    const core = loaded(() => new IdentificationCore(optionsText(options, "ClientIdentification options", "invalid_config")));
+    const core = loaded(() => ok(IdentificationCore.create(optionsText(options, "ClientIdentification options", "invalid_config"))));
     // A header the browser would drop (a forbidden request-header: Origin, Cookie, Sec-…) or refuse (a value that is
     // not Latin-1), by the browser's own rules: else no fetch would carry the client id.
     for (const [name, value] of Object.entries(core.headers())) {
@@ -1053,7 +1053,7 @@ export class LegacyJwtClient {
   #flight;
 
   constructor(options) {
-    this.#core = loaded(() => new LegacyCore(optionsText(options, "LegacyJwtClient options", "invalid_config")));
+    this.#core = loaded(() => ok(LegacyCore.create(optionsText(options, "LegacyJwtClient options", "invalid_config"))));
   }
 
   async login(destination) {

@@ -1,14 +1,10 @@
 //! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
 use super::convert::{from_text, js_text};
-use super::error::either;
-use super::error::to_js;
+use super::error::{either, to_js};
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::error::code;
-use crate::core::legacy_jwt::LegacyOptions;
 use wasm_bindgen::prelude::*;
-
-type Thrown<T> = Result<T, JsValue>;
 
 /// publiq's legacy UiTiD v1 JWT flow, for apps still migrating to UiTiD v2.
 #[wasm_bindgen(js_name = LegacyCore)]
@@ -18,11 +14,10 @@ pub struct JsLegacyJwtClient {
 
 #[wasm_bindgen(js_class = LegacyCore)]
 impl JsLegacyJwtClient {
-    /// Validates the options (JSON text); throws `AuthError` (`invalid_config`).
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: Option<String>) -> Thrown<JsLegacyJwtClient> {
-        let options: LegacyOptions = from_text(options, "LegacyJwtClient options", code::INVALID_CONFIG).map_err(to_js)?;
-        LegacyJwtClient::new(options).map(|inner| JsLegacyJwtClient { inner }).map_err(to_js)
+    /// A `LegacyCore` for the options (JSON text), or an `AuthError` (`invalid_config`) the driver throws.
+    pub fn create(options: Option<String>) -> JsValue {
+        let client = from_text(options, "LegacyJwtClient options", code::INVALID_CONFIG).and_then(LegacyJwtClient::new);
+        either(client.map(|inner| JsLegacyJwtClient { inner }.into()).map_err(to_js))
     }
 
     /// Goes to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
