@@ -62,7 +62,8 @@ impl JsCore {
 
     /// publiq's UiTiD v2 in `environment` (the options' `environment` when it is a string), or an `AuthError`
     /// (`invalid_config`).
-    pub fn publiq(options: Option<String>, environment: Option<String>) -> JsValue {
+    pub fn publiq(options: JsValue, environment: JsValue) -> JsValue {
+        let (options, environment) = (options.as_string(), environment.as_string());
         let core = from_text(options, "AuthClient.publiq options", code::INVALID_CONFIG).and_then(|parsed: Options| {
             publiq::options(Environment::from_name(&environment.unwrap_or_default())?, parsed)
         });
@@ -90,8 +91,8 @@ impl JsCore {
     /// The public half of the driver's DPoP key (its JWK's `x` and `y`); no arguments forget it. Gives an
     /// `AuthError` (`crypto_unavailable`) for a key that is not P-256.
     #[wasm_bindgen(js_name = dpopKey)]
-    pub fn dpop_key(&self, x: Option<String>, y: Option<String>) -> JsValue {
-        let key = match (x, y) {
+    pub fn dpop_key(&self, x: JsValue, y: JsValue) -> JsValue {
+        let key = match (x.as_string(), y.as_string()) {
             (Some(x), Some(y)) => match PublicKey::p256(&x, &y) {
                 Some(key) => Some(key),
                 None => return to_js(crate::core::error::Error::new(code::CRYPTO_UNAVAILABLE, "The DPoP key is not a P-256 key.")),
@@ -105,7 +106,8 @@ impl JsCore {
     /// The app's own request (`fetch`, the driver's `Request`'s `method` and `url`) with a DPoP `accessToken`; its
     /// steps name the headers to send (`authorization`, `dpop`) and end with whether a refresh may cure the answer
     /// (a 401 not about the proof or nonce). `nonceRetry`: whether a nonce challenge may be answered.
-    pub fn resource(&self, method: String, url: String, access_token: String, nonce_retry: bool) -> JsStep {
+    pub fn resource(&self, method: JsValue, url: JsValue, access_token: JsValue, nonce_retry: bool) -> JsStep {
+        let [method, url, access_token] = [method, url, access_token].map(|text| text.as_string().unwrap_or_default());
         self.step(self.client.resource(method, url, &access_token, nonce_retry))
     }
 
@@ -131,8 +133,8 @@ impl JsCore {
     /// means (`Client::hear`). Returns what the driver does, in this order, as bits: 1 wake the `ask`s waiting
     /// (a newer session was adopted), 2 forget the DPoP key handle, 8 / 16 / 32 send a `here` / `logged-out` /
     /// `session` message, 4 tell the listeners if the session changed.
-    pub fn hear(&self, kind: String, text: Option<String>, at: f64) -> u32 {
-        let heard = self.client.hear(&kind, text.as_deref(), at as u64);
+    pub fn hear(&self, kind: JsValue, text: JsValue, at: f64) -> u32 {
+        let heard = self.client.hear(&kind.as_string().unwrap_or_default(), text.as_string().as_deref(), at as u64);
         let replies = heard.replies.iter().map(|kind| match *kind {
             "here" => 8,
             "logged-out" => 16,
@@ -153,8 +155,9 @@ impl JsCore {
 
     /// A login (`options`: the login options' JSON text; `app_state`: `appState`'s; `popup`: for
     /// `loginWithPopup`); its step ends with the authorize URL. Gives an `AuthError` for options it refuses.
-    pub fn login(&self, options: Option<String>, app_state: Option<String>, popup: Option<bool>) -> JsValue {
-        match params_from_text(options, "login options", &["authorizationParams"], code::INVALID_ARGUMENT) {
+    pub fn login(&self, options: JsValue, app_state: JsValue, popup: Option<bool>) -> JsValue {
+        let app_state = app_state.as_string();
+        match params_from_text(options.as_string(), "login options", &["authorizationParams"], code::INVALID_ARGUMENT) {
             Ok(authorization_params) => {
                 let login = LoginOptions { authorization_params, app_state, popup: popup.unwrap_or(false), ..LoginOptions::default() };
                 self.step(self.client.login(login)).into()
@@ -238,8 +241,9 @@ impl JsCore {
 
     /// A logout (`returnTo`, `localOnly`, `idTokenHint`; `params`: `{ logoutParams }` as JSON text, checked first
     /// with [`checkLogout`](Self::check_logout)); the tokens are forgotten before this returns.
-    pub fn logout(&self, return_to: Option<String>, local_only: bool, id_token_hint: bool, params: Option<String>) -> JsValue {
-        let step = logout_params(params).and_then(|logout_params| {
+    pub fn logout(&self, return_to: JsValue, local_only: bool, id_token_hint: bool, params: JsValue) -> JsValue {
+        let return_to = return_to.as_string();
+        let step = logout_params(params.as_string()).and_then(|logout_params| {
             self.client.logout(LogoutOptions { return_to, local_only, logout_params, omit_id_token_hint: !id_token_hint })
         });
         either(step.map(|step| self.step(step).into()).map_err(to_js))
@@ -248,8 +252,8 @@ impl JsCore {
     /// Checks a logout's `{ logoutParams }` (JSON text) and `returnTo` before anything is forgotten or the DPoP key
     /// removed: `undefined`, or an `AuthError` (`invalid_argument`).
     #[wasm_bindgen(js_name = checkLogout)]
-    pub fn check_logout(params: Option<String>, return_to: Option<String>) -> JsValue {
-        let checked = logout_params(params).and_then(|_| crate::core::logout::check_return_to(return_to.as_deref()));
+    pub fn check_logout(params: JsValue, return_to: JsValue) -> JsValue {
+        let checked = logout_params(params.as_string()).and_then(|_| crate::core::logout::check_return_to(return_to.as_string().as_deref()));
         either(checked.map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 }
@@ -262,7 +266,8 @@ impl JsStep {
     /// answer (offline, CORS, DNS), -2 when it took longer than `timeoutMs` and -3 for a redirect the driver did not
     /// follow (`redirect: "manual"`, read as HTTP status 0: `server_error` at the token endpoint); `nonce` and
     /// `challenge` are its `DPoP-Nonce` and `WWW-Authenticate` headers.
-    pub fn next(&mut self, status: i32, text: String, nonce: Option<String>, challenge: Option<String>) -> JsValue {
+    pub fn next(&mut self, status: i32, text: JsValue, nonce: JsValue, challenge: JsValue) -> JsValue {
+        let (text, nonce, challenge) = (text.as_string().unwrap_or_default(), nonce.as_string(), challenge.as_string());
         let answer = match status {
             0 => None,
             -2 => Some(Answer::TimedOut),
