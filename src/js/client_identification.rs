@@ -16,7 +16,8 @@ pub struct JsClientIdentification {
 #[wasm_bindgen(js_class = IdentificationCore)]
 impl JsClientIdentification {
     /// An `IdentificationCore` for the options (JSON text), or an `AuthError` (`invalid_config`) the driver throws.
-    pub fn create(options: Option<String>) -> JsValue {
+    pub fn create(options: JsValue) -> JsValue {
+        let options = options.as_string();
         let identification = from_text(options, "ClientIdentification options", code::INVALID_CONFIG).and_then(|options: IdentificationOptions| {
             ClientIdentification::new(options)
         });
@@ -33,7 +34,8 @@ impl JsClientIdentification {
     }
 
     /// `url` with the client id parameter in query mode; unchanged in header mode.
-    pub fn apply(&self, url: &str) -> JsValue {
+    pub fn apply(&self, url: JsValue) -> JsValue {
+        let url = &url.as_string().unwrap_or_default();
         super::convert::js_text(Some(&self.inner.apply(url)))
     }
 }

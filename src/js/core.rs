@@ -56,7 +56,8 @@ impl JsCore {
 impl JsCore {
     /// A `Core` for the options (JSON text), or an `AuthError` (`invalid_config`) the driver throws: a factory, not
     /// a constructor, so that its glue is one line (a constructor's `Result` is read back from memory).
-    pub fn create(options: Option<String>) -> JsValue {
+    pub fn create(options: JsValue) -> JsValue {
+        let options = options.as_string();
         either(Self::new(options).map(JsValue::from))
     }
 
@@ -145,7 +146,8 @@ impl JsCore {
 
     /// The `at` of this tab's message of `type` (epoch ms; `Client::tab_message_at`).
     #[wasm_bindgen(js_name = tabMessageAt)]
-    pub fn tab_message_at(&self, kind: String) -> f64 {
+    pub fn tab_message_at(&self, kind: JsValue) -> f64 {
+        let kind = kind.as_string().unwrap_or_default();
         self.client.tab_message_at(&kind) as f64
     }
 
@@ -169,7 +171,8 @@ impl JsCore {
     /// A silent check (`prompt=none`; `app_state`: its `appState`'s JSON text), remembered as tried in this tab;
     /// its step ends with the authorize URL.
     #[wasm_bindgen(js_name = silentLogin)]
-    pub fn silent_login(&self, app_state: Option<String>) -> JsStep {
+    pub fn silent_login(&self, app_state: JsValue) -> JsStep {
+        let app_state = app_state.as_string();
         self.step(self.client.silent_login(LoginOptions { app_state, ..LoginOptions::default() }))
     }
 
@@ -181,25 +184,29 @@ impl JsCore {
 
     /// The channel of a popup login's answer when `url` carries a popup login's state.
     #[wasm_bindgen(js_name = popupChannel)]
-    pub fn popup_channel(&self, url: String) -> JsValue {
+    pub fn popup_channel(&self, url: JsValue) -> JsValue {
+        let url = url.as_string().unwrap_or_default();
         js_text(self.client.popup_channel(&url).as_deref())
     }
 
     /// `url` without the authorization response's parameters.
     #[wasm_bindgen(js_name = scrubbedUrl)]
-    pub fn scrubbed_url(&self, url: String) -> JsValue {
+    pub fn scrubbed_url(&self, url: JsValue) -> JsValue {
+        let url = url.as_string().unwrap_or_default();
         js_text(Some(&self.client.scrub_callback_url(&url)))
     }
 
     /// UserInfo for `access_token` (`retried`: the try after a refusal and a refresh); its step ends with the claims.
     #[wasm_bindgen(js_name = userInfo)]
-    pub fn user_info(&self, access_token: String, retried: bool) -> JsStep {
+    pub fn user_info(&self, access_token: JsValue, retried: bool) -> JsStep {
+        let access_token = access_token.as_string().unwrap_or_default();
         self.step(self.client.user_info(access_token, retried))
     }
 
     /// Whether `url` (default: the address bar) carries an authorization response.
     #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<String>) -> bool {
+    pub fn is_callback(&self, url: JsValue) -> bool {
+        let url = url.as_string();
         match url {
             Some(u) => self.client.is_callback(&u),
             None => location::href().is_ok_and(|u| self.client.is_callback(&u)),
@@ -208,7 +215,8 @@ impl JsCore {
 
     /// The callback at `url` (the driver has scrubbed the address bar): state spent, server errors given as an
     /// `AuthError`; its step ends with `{ appState }`.
-    pub fn callback(&self, url: String) -> JsValue {
+    pub fn callback(&self, url: JsValue) -> JsValue {
+        let url = url.as_string().unwrap_or_default();
         either(self.client.callback(&url).map(|step| self.step(step).into()).map_err(to_js))
     }
 

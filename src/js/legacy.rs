@@ -15,25 +15,29 @@ pub struct JsLegacyJwtClient {
 #[wasm_bindgen(js_class = LegacyCore)]
 impl JsLegacyJwtClient {
     /// A `LegacyCore` for the options (JSON text), or an `AuthError` (`invalid_config`) the driver throws.
-    pub fn create(options: Option<String>) -> JsValue {
+    pub fn create(options: JsValue) -> JsValue {
+        let options = options.as_string();
         let client = from_text(options, "LegacyJwtClient options", code::INVALID_CONFIG).and_then(LegacyJwtClient::new);
         either(client.map(|inner| JsLegacyJwtClient { inner }.into()).map_err(to_js))
     }
 
     /// Goes to `{serverUrl}/connect?apiKey=…&destination=…` (destination default: this page).
-    pub fn login(&self, destination: Option<String>) -> JsValue {
+    pub fn login(&self, destination: JsValue) -> JsValue {
+        let destination = destination.as_string();
         either(self.inner.login(destination).map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 
     /// Whether the URL (default: the current one) carries `?jwt=`.
     #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, url: Option<String>) -> bool {
+    pub fn is_callback(&self, url: JsValue) -> bool {
+        let url = url.as_string();
         self.inner.is_callback(url.as_deref())
     }
 
     /// Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar.
     #[wasm_bindgen(js_name = handleCallback)]
-    pub fn handle_callback(&self, url: Option<String>) -> JsValue {
+    pub fn handle_callback(&self, url: JsValue) -> JsValue {
+        let url = url.as_string();
         either(self.inner.handle_callback(url).map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 
@@ -57,7 +61,8 @@ impl JsLegacyJwtClient {
     /// Reads the refresh answer (`status` -1: none, -2: none within 10 s, `timeout`) and stores the new JWT, which it
     /// returns.
     #[wasm_bindgen(js_name = acceptRefresh)]
-    pub fn accept_refresh(&self, status: i32, text: String) -> JsValue {
+    pub fn accept_refresh(&self, status: i32, text: JsValue) -> JsValue {
+        let text = text.as_string().unwrap_or_default();
         if status == -2 {
             return to_js(LegacyJwtClient::refresh_timed_out());
         }

@@ -27,6 +27,7 @@ pub fn create_pkce_pair() -> Promise {
 /// The S256 challenge of `verifier` (43 to 128 unreserved characters); an `AuthError` otherwise (the
 /// driver's `pkceChallenge` checks that it is a string).
 #[wasm_bindgen(js_name = pkceChallengeOf)]
-pub fn pkce_challenge(verifier: &str) -> JsValue {
+pub fn pkce_challenge(verifier: JsValue) -> JsValue {
+    let verifier = &verifier.as_string().unwrap_or_default();
     super::error::either(pkce::challenge_for(verifier).map(|challenge| super::convert::js_text(Some(&challenge))).map_err(to_js))
 }
