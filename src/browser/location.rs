@@ -7,9 +7,22 @@ fn window() -> Result<web_sys::Window> {
     super::window().ok_or_else(|| Error::invalid_config("spa-auth needs a browser window (no window object found)."))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Location`, seen through a binding whose result is a JavaScript value, which wasm reads (no glue that
+    /// copies the string out; README "Size history").
+    #[wasm_bindgen(js_name = Location)]
+    type RawLocation;
+
+    /// `location.href`.
+    #[wasm_bindgen(method, getter = href, catch)]
+    fn href_js(this: &RawLocation) -> std::result::Result<JsValue, JsValue>;
+}
+
 /// The current URL (`location.href`).
 pub fn href() -> Result<String> {
-    window()?.location().href().map_err(|_| Error::invalid_config("location.href cannot be read here."))
+    let location = window()?.location();
+    wasm_bindgen::JsCast::unchecked_ref::<RawLocation>(&location).href_js().ok().and_then(|href| href.as_string()).ok_or_else(|| Error::invalid_config("location.href cannot be read here."))
 }
 
 /// `url` as an absolute URL: a relative one (`/`, `location.pathname`) resolved against the current page, as a

@@ -39,13 +39,18 @@ impl SessionStore {
 
 #[wasm_bindgen]
 extern "C" {
-    /// `Storage`, seen through the one binding web-sys lacks.
+    /// `Storage`, seen through the bindings web-sys lacks: JavaScript values in and out, which wasm reads
+    /// (one binding per method for every use, and no glue that copies strings; README "Size history").
     #[wasm_bindgen(js_name = Storage)]
     type RawStorage;
 
     /// `Storage.getItem` with a JavaScript key and result: no UTF-8 conversion either way.
     #[wasm_bindgen(method, js_name = getItem, catch)]
     fn get_item_js(this: &RawStorage, key: &JsValue) -> std::result::Result<JsValue, JsValue>;
+
+    /// `Storage.key`, its result a JavaScript value.
+    #[wasm_bindgen(method, js_name = key, catch)]
+    fn key_js(this: &RawStorage, index: u32) -> std::result::Result<JsValue, JsValue>;
 }
 
 impl JsStore for SessionStore {
@@ -56,7 +61,7 @@ impl JsStore for SessionStore {
 
 impl Store for SessionStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        self.storage.get_item(key).map_err(unavailable)
+        Ok(self.get_js(&JsValue::from_str(key))?.as_string())
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         self.storage.set_item(key, value).map_err(unavailable)
@@ -68,7 +73,7 @@ impl Store for SessionStore {
         let length = self.storage.length().map_err(unavailable)?;
         let mut keys = Vec::new();
         for i in 0..length {
-            if let Some(key) = self.storage.key(i).map_err(unavailable)? {
+            if let Some(key) = self.storage.unchecked_ref::<RawStorage>().key_js(i).map_err(unavailable)?.as_string() {
                 if key.starts_with(prefix) {
                     keys.push(key);
                 }
