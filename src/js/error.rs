@@ -9,7 +9,7 @@ extern "C" {
     type JsAuthError;
 
     #[wasm_bindgen(constructor, js_class = "AuthError")]
-    fn new(code: &str, message: &str, error: Option<String>, error_description: Option<String>) -> JsAuthError;
+    fn new(code: &str, message: &str, error: Option<&str>, error_description: Option<&str>) -> JsAuthError;
 }
 
 /// The `AuthError` for `error`.
@@ -17,8 +17,8 @@ pub fn to_js(error: Error) -> JsValue {
     JsAuthError::new(
         error.code(),
         error.message(),
-        error.error().map(str::to_owned),
-        error.error_description().map(str::to_owned),
+        error.error(),
+        error.error_description(),
     )
     .into()
 }
