@@ -289,6 +289,11 @@ fn the_core_reads_the_callback_from_the_url_it_is_given_or_the_address_bar() {
     let e = spa_auth::js::core::JsCore::new(Some(wrong.into())).err().unwrap();
     assert_eq!(get(&e, "code").as_string().unwrap(), "invalid_config");
     assert!(get(&e, "message").as_string().unwrap().contains("`scope` must be a space-separated string, got an array"));
+    // The driver's factory gives the AuthError as its value (the driver throws it), or the Core.
+    let given = spa_auth::js::core::JsCore::create(wrong.into());
+    assert!(isAuthError(&given));
+    assert_eq!(get(&given, "code").as_string().unwrap(), "invalid_config");
+    assert!(!isAuthError(&spa_auth::js::core::JsCore::create(options.into())));
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,7 @@
 //! progress, advanced by the driver's loop in `driver.js`). The driver checks every argument and passes strings,
 //! numbers and booleans (options as JSON text); no protocol logic lives here.
 
-use super::convert::{from_text, js_text, params_from_text, to_value};
+use super::convert::{from_text, js_text, optional_text, params_from_text, to_value};
 use super::error::{either, to_js};
 use crate::browser::env::{self, BrowserClient};
 use crate::browser::location;
@@ -206,7 +206,7 @@ impl JsCore {
     /// Whether `url` (default: the address bar) carries an authorization response.
     #[wasm_bindgen(js_name = isCallback)]
     pub fn is_callback(&self, url: JsValue) -> bool {
-        let url = url.as_string();
+        let url = optional_text(url);
         match url {
             Some(u) => self.client.is_callback(&u),
             None => location::href().is_ok_and(|u| self.client.is_callback(&u)),

@@ -2,7 +2,7 @@
 //
 // It holds no protocol knowledge. The wasm core decides everything (what to request, what to store, what to
 // return) and is advanced step by step: `step.next(status, text)` answers `{ fetch, body? }`, `{ navigate }` or
-// `{ done }`, or throws an AuthError. This file is the only place that awaits: it runs that loop with `fetch`,
+// `{ done }`, or gives an AuthError, which `ok` throws. This file is the only place that awaits: it runs that loop with `fetch`,
 // shares one refresh per token key, and calls listeners when the session changed.
 import {
   Core, IdentificationCore, LegacyCore, pkcePairOf, pkceChallengeOf,
@@ -140,7 +140,9 @@ function flag(value, what) {
 /** `value`, unless the core gave an `AuthError` instead (its calls that can fail give one, not throw it: a
  * `Result` from wasm costs each call a glue of its own, README "Size history"); that is thrown. */
 function ok(value) {
-  if (value instanceof AuthError) throw value;
+  // Any `Error`: no result of the core is one, and a bundler that duplicated AuthError's module cannot turn an
+  // error into a value.
+  if (value instanceof Error) throw value;
   return value;
 }
 

@@ -1,6 +1,6 @@
 //! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
-use super::convert::{from_text, js_text};
+use super::convert::{from_text, js_text, optional_text};
 use super::error::{either, to_js};
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::error::code;
@@ -30,14 +30,14 @@ impl JsLegacyJwtClient {
     /// Whether the URL (default: the current one) carries `?jwt=`.
     #[wasm_bindgen(js_name = isCallback)]
     pub fn is_callback(&self, url: JsValue) -> bool {
-        let url = url.as_string();
+        let url = optional_text(url);
         self.inner.is_callback(url.as_deref())
     }
 
     /// Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar.
     #[wasm_bindgen(js_name = handleCallback)]
     pub fn handle_callback(&self, url: JsValue) -> JsValue {
-        let url = url.as_string();
+        let url = optional_text(url);
         either(self.inner.handle_callback(url).map(|()| JsValue::UNDEFINED).map_err(to_js))
     }
 
@@ -52,7 +52,7 @@ impl JsLegacyJwtClient {
         js_text(self.inner.token().as_deref())
     }
 
-    /// The refresh request's URL; throws `login_required` without a refresh token.
+    /// The refresh request's URL; an `AuthError` (`login_required`) without a refresh token.
     #[wasm_bindgen(js_name = refreshUrl)]
     pub fn refresh_url(&self) -> JsValue {
         either(self.inner.refresh_url().map(|url| js_text(Some(&url))).map_err(to_js))
