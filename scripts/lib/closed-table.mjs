@@ -23,9 +23,9 @@ if (segments.length !== 1) throw new Error(`closed-table: expected one element s
 // `js_sys::futures` in the module. When anything else of `js_sys::futures` is there, the waker stays.
 const futures = text.match(/^ \(func \$"[^"]*js_sys\[[0-9a-f]+\]::futures::[^"]*"/gm) ?? [];
 const spawns = futures.filter((f) => !/task_waker::raw_|jspi::SpawnedTask|__wbindgen_jspi_spawn_poll/.test(f));
-const invoker = spawns.length === 0
-  ? /\$"(?:wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke|js_sys\[[0-9a-f]+\]::futures::jspi::task_waker::raw_)[^"]*"/g
-  : /\$"wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke[^"]*"/g;
+const closures = String.raw`wasm_bindgen\[[0-9a-f]+\]::convert::closures::[^"]*invoke`;
+const waker = String.raw`js_sys\[[0-9a-f]+\]::futures::jspi::task_waker::raw_`;
+const invoker = new RegExp(String.raw`\$"(?:${spawns.length === 0 ? `${closures}|${waker}` : closures})[^"]*"`, "g");
 const found = segments[0].match(invoker)?.length ?? 0;
 if (found === 0 && !/\$"/.test(segments[0])) throw new Error("closed-table: the .wasm has no function names");
 const trap = "$spa_auth_closed_table_entry";

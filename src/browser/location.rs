@@ -22,7 +22,8 @@ extern "C" {
 /// The current URL (`location.href`).
 pub fn href() -> Result<String> {
     let location = window()?.location();
-    wasm_bindgen::JsCast::unchecked_ref::<RawLocation>(&location).href_js().ok().and_then(|href| href.as_string()).ok_or_else(|| Error::invalid_config("location.href cannot be read here."))
+    let href = wasm_bindgen::JsCast::unchecked_ref::<RawLocation>(&location).href_js().ok();
+    href.and_then(|href| href.as_string()).ok_or_else(|| Error::invalid_config("location.href cannot be read here."))
 }
 
 /// `url` as an absolute URL: a relative one (`/`, `location.pathname`) resolved against the current page, as a

@@ -53,9 +53,15 @@ extern "C" {
     fn key_js(this: &RawStorage, index: u32) -> std::result::Result<JsValue, JsValue>;
 }
 
+impl SessionStore {
+    fn raw(&self) -> &RawStorage {
+        self.storage.unchecked_ref()
+    }
+}
+
 impl JsStore for SessionStore {
     fn get_js(&self, key: &JsValue) -> Result<JsValue> {
-        self.storage.unchecked_ref::<RawStorage>().get_item_js(key).map_err(unavailable)
+        self.raw().get_item_js(key).map_err(unavailable)
     }
 }
 
@@ -73,7 +79,7 @@ impl Store for SessionStore {
         let length = self.storage.length().map_err(unavailable)?;
         let mut keys = Vec::new();
         for i in 0..length {
-            if let Some(key) = self.storage.unchecked_ref::<RawStorage>().key_js(i).map_err(unavailable)?.as_string() {
+            if let Some(key) = self.raw().key_js(i).map_err(unavailable)?.as_string() {
                 if key.starts_with(prefix) {
                     keys.push(key);
                 }

@@ -35,7 +35,7 @@ impl JsClientIdentification {
 
     /// `url` with the client id parameter in query mode; unchanged in header mode.
     pub fn apply(&self, url: JsValue) -> JsValue {
-        let url = &url.as_string().unwrap_or_default();
+        let url = &super::convert::text(url);
         super::convert::js_text(Some(&self.inner.apply(url)))
     }
 }

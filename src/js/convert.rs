@@ -48,11 +48,16 @@ pub fn js_text(text: Option<&str>) -> JsValue {
     text.map_or(JsValue::UNDEFINED, JsValue::from_str)
 }
 
+/// A string argument (the driver passes only strings there): anything else reads as an empty string, never a trap.
+pub fn text(value: JsValue) -> String {
+    value.as_string().unwrap_or_default()
+}
+
 /// A string argument that may be left out (`undefined` or `null`): any other value that is no string is an empty
 /// string, never "left out", so a default (the address bar) is taken only when the driver passed none.
 pub fn optional_text(value: JsValue) -> Option<String> {
     if value.is_undefined() || value.is_null() {
         return None;
     }
-    Some(value.as_string().unwrap_or_default())
+    Some(text(value))
 }

@@ -2,7 +2,7 @@
 //! progress, advanced by the driver's loop in `driver.js`). The driver checks every argument and passes strings,
 //! numbers and booleans (options as JSON text); no protocol logic lives here.
 
-use super::convert::{from_text, js_text, optional_text, params_from_text, to_value};
+use super::convert::{from_text, js_text, optional_text, params_from_text, text, to_value};
 use super::error::{either, to_js};
 use crate::browser::env::{self, BrowserClient};
 use crate::browser::location;
@@ -108,7 +108,7 @@ impl JsCore {
     /// steps name the headers to send (`authorization`, `dpop`) and end with whether a refresh may cure the answer
     /// (a 401 not about the proof or nonce). `nonceRetry`: whether a nonce challenge may be answered.
     pub fn resource(&self, method: JsValue, url: JsValue, access_token: JsValue, nonce_retry: bool) -> JsStep {
-        let [method, url, access_token] = [method, url, access_token].map(|text| text.as_string().unwrap_or_default());
+        let [method, url, access_token] = [method, url, access_token].map(text);
         self.step(self.client.resource(method, url, &access_token, nonce_retry))
     }
 
@@ -134,8 +134,8 @@ impl JsCore {
     /// means (`Client::hear`). Returns what the driver does, in this order, as bits: 1 wake the `ask`s waiting
     /// (a newer session was adopted), 2 forget the DPoP key handle, 8 / 16 / 32 send a `here` / `logged-out` /
     /// `session` message, 4 tell the listeners if the session changed.
-    pub fn hear(&self, kind: JsValue, text: JsValue, at: f64) -> u32 {
-        let heard = self.client.hear(&kind.as_string().unwrap_or_default(), text.as_string().as_deref(), at as u64);
+    pub fn hear(&self, kind: JsValue, session: JsValue, at: f64) -> u32 {
+        let heard = self.client.hear(&text(kind), session.as_string().as_deref(), at as u64);
         let replies = heard.replies.iter().map(|kind| match *kind {
             "here" => 8,
             "logged-out" => 16,
@@ -147,7 +147,7 @@ impl JsCore {
     /// The `at` of this tab's message of `type` (epoch ms; `Client::tab_message_at`).
     #[wasm_bindgen(js_name = tabMessageAt)]
     pub fn tab_message_at(&self, kind: JsValue) -> f64 {
-        let kind = kind.as_string().unwrap_or_default();
+        let kind = text(kind);
         self.client.tab_message_at(&kind) as f64
     }
 
@@ -185,21 +185,21 @@ impl JsCore {
     /// The channel of a popup login's answer when `url` carries a popup login's state.
     #[wasm_bindgen(js_name = popupChannel)]
     pub fn popup_channel(&self, url: JsValue) -> JsValue {
-        let url = url.as_string().unwrap_or_default();
+        let url = text(url);
         js_text(self.client.popup_channel(&url).as_deref())
     }
 
     /// `url` without the authorization response's parameters.
     #[wasm_bindgen(js_name = scrubbedUrl)]
     pub fn scrubbed_url(&self, url: JsValue) -> JsValue {
-        let url = url.as_string().unwrap_or_default();
+        let url = text(url);
         js_text(Some(&self.client.scrub_callback_url(&url)))
     }
 
     /// UserInfo for `access_token` (`retried`: the try after a refusal and a refresh); its step ends with the claims.
     #[wasm_bindgen(js_name = userInfo)]
     pub fn user_info(&self, access_token: JsValue, retried: bool) -> JsStep {
-        let access_token = access_token.as_string().unwrap_or_default();
+        let access_token = text(access_token);
         self.step(self.client.user_info(access_token, retried))
     }
 
@@ -216,7 +216,7 @@ impl JsCore {
     /// The callback at `url` (the driver has scrubbed the address bar): state spent, server errors given as an
     /// `AuthError`; its step ends with `{ appState }`.
     pub fn callback(&self, url: JsValue) -> JsValue {
-        let url = url.as_string().unwrap_or_default();
+        let url = text(url);
         either(self.client.callback(&url).map(|step| self.step(step).into()).map_err(to_js))
     }
 
@@ -274,8 +274,8 @@ impl JsStep {
     /// answer (offline, CORS, DNS), -2 when it took longer than `timeoutMs` and -3 for a redirect the driver did not
     /// follow (`redirect: "manual"`, read as HTTP status 0: `server_error` at the token endpoint); `nonce` and
     /// `challenge` are its `DPoP-Nonce` and `WWW-Authenticate` headers.
-    pub fn next(&mut self, status: i32, text: JsValue, nonce: JsValue, challenge: JsValue) -> JsValue {
-        let (text, nonce, challenge) = (text.as_string().unwrap_or_default(), nonce.as_string(), challenge.as_string());
+    pub fn next(&mut self, status: i32, body: JsValue, nonce: JsValue, challenge: JsValue) -> JsValue {
+        let (text, nonce, challenge) = (text(body), nonce.as_string(), challenge.as_string());
         let answer = match status {
             0 => None,
             -2 => Some(Answer::TimedOut),

@@ -1,6 +1,6 @@
 //! The core of the JavaScript `LegacyJwtClient`: delegates to [`crate::browser::legacy`]; `driver.js` sends.
 
-use super::convert::{from_text, js_text, optional_text};
+use super::convert::{from_text, js_text, optional_text, text};
 use super::error::{either, to_js};
 use crate::browser::legacy::LegacyJwtClient;
 use crate::core::error::code;
@@ -61,8 +61,8 @@ impl JsLegacyJwtClient {
     /// Reads the refresh answer (`status` -1: none, -2: none within 10 s, `timeout`) and stores the new JWT, which it
     /// returns.
     #[wasm_bindgen(js_name = acceptRefresh)]
-    pub fn accept_refresh(&self, status: i32, text: JsValue) -> JsValue {
-        let text = text.as_string().unwrap_or_default();
+    pub fn accept_refresh(&self, status: i32, body: JsValue) -> JsValue {
+        let text = text(body);
         if status == -2 {
             return to_js(LegacyJwtClient::refresh_timed_out());
         }

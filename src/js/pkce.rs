@@ -28,6 +28,6 @@ pub fn create_pkce_pair() -> Promise {
 /// driver's `pkceChallenge` checks that it is a string).
 #[wasm_bindgen(js_name = pkceChallengeOf)]
 pub fn pkce_challenge(verifier: JsValue) -> JsValue {
-    let verifier = &verifier.as_string().unwrap_or_default();
+    let verifier = &super::convert::text(verifier);
     super::error::either(pkce::challenge_for(verifier).map(|challenge| super::convert::js_text(Some(&challenge))).map_err(to_js))
 }
