@@ -745,7 +745,9 @@ function notes(r) {
   n.push('Callback page: a new tab per run in one browser context (the provider session stays signed in and consented), login started from the '
     + 'library\'s page, the provider redirects straight back; measured in the callback page from PerformanceNavigationTiming.responseStart (first '
     + 'byte of the ?code= document) to the access token in hand (spa-auth: handleRedirectCallback() then getAccessToken(); oidc-client-ts: '
-    + 'signinRedirectCallback() then user.access_token). A new tab means no cached discovery document. "known endpoints": spa-auth with '
+    + 'signinRedirectCallback() then user.access_token). A new tab per run, but the login starts in it, so spa-auth\'s callback reuses the '
+    + 'discovery document its login fetched (kept in sessionStorage, one discovery request per issuer per tab session) while oidc-client-ts '
+    + 'fetches it again. "known endpoints": spa-auth with '
     + 'authorizationEndpoint + tokenEndpoint, oidc-client-ts with settings.metadata, so neither fetches discovery. '
     + 'fromNavigationStartMedian in the JSON includes the authorize redirect at the provider.');
   if (r.blockedOtherHosts?.length) {
