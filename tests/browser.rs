@@ -675,3 +675,27 @@ async fn without_abort_signal_timeout_a_timer_bounds_the_rust_drivers_requests()
     sleep(120).await;
     assert!(signal.aborted(), "aborted once the time is up");
 }
+
+#[wasm_bindgen_test]
+fn a_legacy_callback_given_relative_to_the_page_cleans_the_address_bar() {
+    use base64::Engine;
+    use spa_auth::browser::legacy::LegacyJwtClient;
+    use spa_auth::core::legacy_jwt::LegacyOptions;
+    let window = web_sys::window().unwrap();
+    let history = window.history().unwrap();
+    let page = window.location().href().unwrap();
+    let exp = (js_sys::Date::now() / 1000.0) as u64 + 3600;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"u1","exp":{exp}}}"#));
+    // The page shows the JWT provider's answer; the app hands over only its query (`location.search`).
+    let query = format!("?jwt=eyJhbGciOiJub25lIn0.{payload}.sig&keep=1");
+    history.replace_state_with_url(&JsValue::NULL, "", Some(&query)).unwrap();
+    let options = LegacyOptions { server_url: "https://jwt-test.uitdatabank.be".into(), api_key: "relative-test".into(), lang: None };
+    let client = LegacyJwtClient::new(options).unwrap();
+    let handled = client.handle_callback(Some(query));
+    let search = window.location().search().unwrap();
+    history.replace_state_with_url(&JsValue::NULL, "", Some(&page)).unwrap();
+    handled.unwrap();
+    assert_eq!(search, "?keep=1", "the JWT left the address bar");
+    assert!(client.token().is_some());
+    client.logout();
+}

@@ -43,10 +43,17 @@ pub fn assign(url: &str) -> Result<()> {
     window()?.location().assign(url).map_err(|_| Error::invalid_config("The browser refused to navigate to the URL."))
 }
 
-/// The callback URL to read: `url`, or the address bar. When it is the address bar's, the address bar is
+/// The callback URL to read: `url` (resolved against the page, as `fetch` resolves it: `?jwt=…` or a host in
+/// capitals is still this page's address), or the address bar. When it is the address bar's, the address bar is
 /// rewritten first to `scrub(url)`, so a callback's secrets leave it whatever happens next.
 pub fn take_callback_url(url: Option<String>, scrub: impl Fn(&str) -> String) -> Result<String> {
     let current = href().ok();
+    // The JavaScript driver resolves the URL before it calls (driver.js `resolved`), so the npm build does without.
+    #[cfg(feature = "rust")]
+    let url = url.map(|url| match &current {
+        Some(base) => web_sys::Url::new_with_base(&url, base).map_or(url, |u| u.href()),
+        None => url,
+    });
     let Some(url) = url.or_else(|| current.clone()) else {
         return Err(Error::invalid_config("No URL to read the callback from."));
     };

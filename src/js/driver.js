@@ -30,10 +30,26 @@ function describe(value) {
   if (typeof value === "string") return value.length <= 40 ? `"${value}"` : "a string";
   if (value === null || value === undefined || (typeof value === "number" && !Number.isFinite(value))) return String(value);
   if (passes(() => Array.isArray(value))) return "an array";
-  if (passes(() => value instanceof URL)) return "a URL object";
-  if (passes(() => value instanceof Location)) return "a Location object";
   const type = typeof value;
-  return type === "object" ? "an object" : `a ${type}`;
+  if (type !== "object") return `a ${type}`;
+  const tag = tagOf(value);
+  return tag === "Object" || tag === undefined ? "an object" : `a ${tag} object`;
+}
+
+/** The type tag of an object (`Object`, `Map`, `URLSearchParams`, `URL`, `Location`, …); `undefined` when reading it
+ * throws (a revoked Proxy). */
+function tagOf(value) {
+  try {
+    return Object.prototype.toString.call(value).slice(8, -1);
+  } catch {}
+}
+
+/** A value inside options or `appState` that JSON would turn into `{}` and so lose without a word (a `Map`, a `Set`,
+ * a `URLSearchParams`, a `Headers`, a `FormData`, …: an object that is neither plain nor an array nor a boxed
+ * primitive, with no `toJSON`; `JSON.stringify` has already called `toJSON` when its replacer sees a value). */
+function lostByJson(value) {
+  if (typeof value !== "object" || value === null || passes(() => Array.isArray(value))) return false;
+  return !["Object", "String", "Number", "Boolean"].includes(tagOf(value));
 }
 
 /** `invalid_argument` (or `code`): "`{what}` must be {expected}, got {what it got}." */
@@ -99,7 +115,12 @@ function optionsText(value, what, code) {
       if (type === "bigint" || (code === "invalid_config" && type === "number" && !Number.isFinite(v))) {
         throw invalid(name, name === "leeway" || name === "timeoutMs" ? "a finite number" : "JSON data", v, code);
       }
-      return v === undefined && this === top ? null : v;
+      // `authorizationParams: new URLSearchParams(…)` would reach the core as `{}`: its prompt, max_age or
+      // organization (and their checks) silently gone.
+      if (lostByJson(v)) throw invalid(name, "a plain object (JSON would empty it)", v, code);
+      if (v === undefined && this === top) return null;
+      // A class instance inside (`authorizationParams: new Params()`) is read with its getters, as one on top is.
+      return name !== "" && tagOf(v) === "Object" ? withInherited(v) : v;
     });
   } catch (e) {
     if (e instanceof AuthError) throw e;
@@ -253,6 +274,15 @@ function freedError() {
   return new AuthError("invalid_state", "This client was freed (`free()`): make a new one.");
 }
 
+/** `url` resolved against the page, as `fetch` resolves it; as it is when it is no URL (the core then says why). */
+function resolved(url) {
+  try {
+    return new URL(url, window.location.href).href;
+  } catch {
+    return url;
+  }
+}
+
 /** `new Request(input, init)` for the app's own calls; a wrong type is `invalid_argument`. */
 function toRequest(input, init) {
   if (init !== undefined && init !== null && !(typeof init === "object" && passes(() => !Array.isArray(init)))) {
@@ -270,6 +300,16 @@ function toRequest(input, init) {
   } catch (e) {
     throw new AuthError("invalid_argument", `fetch(): \`input\` and \`init\` do not make a valid Request: ${e?.message}`);
   }
+}
+
+/** `request`, which the library will send with headers of its own (`Authorization`, `DPoP`, the client id): a
+ * `mode: "no-cors"` one is refused, since the browser silently drops such headers from it (Fetch, "no-cors"
+ * request-header guard) and the call would go out without them. */
+function headed(request) {
+  if (request.mode === "no-cors") {
+    throw invalid("mode", "\"cors\" or \"same-origin\" (the browser drops the headers the library adds from a \"no-cors\" request)", request.mode);
+  }
+  return request;
 }
 
 /**
@@ -379,8 +419,13 @@ function appStateText(appState) {
   if (appState === undefined) return undefined;
   let state;
   try {
-    state = JSON.stringify(appState);
-  } catch {}
+    state = JSON.stringify(appState, (name, v) => {
+      if (lostByJson(v)) throw invalid("appState", "a JSON value (JSON would empty it)", v);
+      return v;
+    });
+  } catch (e) {
+    if (e instanceof AuthError) throw e;
+  }
   if (typeof state !== "string") throw invalid("appState", "a JSON value", appState);
   return state;
 }
@@ -643,7 +688,9 @@ export class AuthClient {
 
   async #callback(url) {
     url = urlOf(url, "url");
-    const href = url ?? window.location.href;
+    // Resolved against the page, as `fetch` takes a URL: `handleRedirectCallback(location.search)` or a host in
+    // capitals is still this page's address, so the address bar is cleaned.
+    const href = url === undefined ? window.location.href : resolved(url);
     // Per client where its tokens are its own (`storage: "memory"`): another's login would not be this one's.
     const key = this.#core.memory() ? this : this.#core.tokensKey();
     const last = lastCallback;
@@ -922,7 +969,7 @@ export class AuthClient {
   }
 
   async #fetch(input, init) {
-    const request = toRequest(input, init);
+    const request = headed(toRequest(input, init));
     if (request.signal.aborted) throw abortReason(request.signal);
     const token = await abortable(this.#accessToken(), request.signal);
     const [response, refresh] = await this.#send(request, token, true);
@@ -1039,6 +1086,7 @@ export class ClientIdentification {
     let request = toRequest(input, init);
     const headers = this.#core.headers();
     if (Object.keys(headers).length === 0) request = await readdressed(request, this.#core.apply(request.url));
+    else headed(request);
     return send(request, headers);
   }
 
@@ -1067,7 +1115,8 @@ export class LegacyJwtClient {
   }
 
   async handleCallback(url) {
-    ok(this.#core.handleCallback(urlOf(url, "url")));
+    url = urlOf(url, "url");
+    ok(this.#core.handleCallback(url === undefined ? url : resolved(url)));
   }
 
   isAuthenticated() {
@@ -1098,7 +1147,7 @@ export class LegacyJwtClient {
   }
 
   async fetch(input, init) {
-    const request = toRequest(input, init);
+    const request = headed(toRequest(input, init));
     const headers = (jwt) => ({ Authorization: `Bearer ${jwt}`, "X-Api-Key": this.#core.apiKey() });
     if (request.signal.aborted) throw abortReason(request.signal);
     const jwt = this.#core.getToken() ?? await abortable(this.refresh(), request.signal);

@@ -76,8 +76,9 @@ export interface AuthClientOptions {
     /** Bound on every network step (discovery, token, refresh, revocation, UserInfo, JWK Set), in milliseconds
      * (default 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;
-    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …). A `resource` (RFC 8707) is sent again
-     * with the code and every refresh, so the access tokens are for that API. */
+    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …), as a plain object: a `Map` or a
+     * `URLSearchParams` is `invalid_config`. A `resource` (RFC 8707) is sent again with the code and every refresh, so
+     * the access tokens are for that API. */
     authorizationParams?: Record<string, string>;
     /** `"shared"` (default): the tabs of this app (same origin, issuer and client id) share one session, one refresh at
      * a time, login and logout; `"isolated"`: nothing passes between tabs. `storage: "memory"` shares nothing. */
@@ -115,7 +116,8 @@ export type PubliqOptions = Omit<AuthClientOptions,
 
 /** Options of one login. */
 export interface LoginOptions {
-    /** Any JSON value, handed back by `handleRedirectCallback`. */
+    /** Any JSON value, handed back by `handleRedirectCallback` (a `Map` or a `Set` in it, which JSON would empty, is
+     * `invalid_argument`). */
     appState?: unknown;
     /** Extra authorize parameters for this login only; an `audience` other than the client's is `invalid_argument`
      * (sessions are kept per audience: make a client per API). */
@@ -234,7 +236,8 @@ export class AuthClient {
     getUserInfo(): Promise<UserInfo>;
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
-    /** Completes the login from the redirect back (default: the current URL); resolves to `{ appState }`. A second
+    /** Completes the login from the redirect back (default: the current URL; a relative one, such as
+     * `location.search`, is resolved against the page, as `fetch` resolves it); resolves to `{ appState }`. A second
      * call for the same callback while the first runs (React's StrictMode runs effects twice) shares its outcome;
      * once it settled, the same callback again is `invalid_state` (the state is single use). */
     handleRedirectCallback(url?: string | URL | Location): Promise<RedirectLoginResult>;
@@ -252,7 +255,8 @@ export class AuthClient {
      * once more when the server answers 401 `use_dpop_nonce`); on a 401 that a new token may cure, one refresh and
      * one retry, and the 401 itself when no new token can be had (no refresh token, the refresh failed).
      * `init.signal` is honoured as `fetch` does, also while a token is being refreshed (an abort rejects with its
-     * reason and never triggers the refresh-and-retry). Rejects with `login_required` when there is no session. */
+     * reason and never triggers the refresh-and-retry). Rejects with `login_required` when there is no session, and
+     * with `invalid_argument` for `mode: "no-cors"` (the browser drops `Authorization` from such a request). */
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
     logout(options?: LogoutOptions): Promise<void>;
@@ -278,7 +282,8 @@ export class ClientIdentification {
     headers(): Record<string, string>;
     /** `url` with the client id parameter in query mode; unchanged in header mode. */
     apply(url: string | URL | Location): string;
-    /** `fetch` with the client id added; the caller's headers and parameters are kept. */
+    /** `fetch` with the client id added; the caller's headers and parameters are kept. In header mode a
+     * `mode: "no-cors"` request is `invalid_argument` (the browser would drop the header). */
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Releases the wasm memory now; a second call does nothing, any other call afterwards throws (or rejects with) `invalid_state`. */
     free(): void;
@@ -292,7 +297,8 @@ export class LegacyJwtClient {
     login(destination?: string | URL | Location): Promise<void>;
     /** Whether the URL (default: the current one) carries `?jwt=`. */
     isCallback(url?: string | URL | Location): boolean;
-    /** Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar. */
+    /** Reads `?jwt=` (and `&refresh=`), checks it, stores it, and scrubs the address bar (a relative `url`, such as
+     * `location.search`, is resolved against the page). */
     handleCallback(url?: string | URL | Location): Promise<void>;
     /** A JWT that has not expired, or a refresh token to get one. */
     isAuthenticated(): boolean;
@@ -301,7 +307,8 @@ export class LegacyJwtClient {
     /** `GET {serverUrl}/refresh`: resolves to the new JWT. */
     refresh(): Promise<string>;
     /** `fetch` with `Authorization: Bearer <jwt>` and `X-Api-Key`; refreshes an expired JWT first, and on a 401
-     * refreshes once and retries once (the 401 itself when no new JWT can be had). `init.signal` is honoured. */
+     * refreshes once and retries once (the 401 itself when no new JWT can be had). `init.signal` is honoured;
+     * `mode: "no-cors"` is `invalid_argument` (the browser would drop both headers). */
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
     /** Forgets the session here. */
     logout(): void;
