@@ -77,17 +77,31 @@ for (const bits of [256, 384, 512]) {
 }
 
 const fromBase64url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+/** The octets of a base64url integer without the zero octets before its first other one. */
+const significant = (text) => {
+  const bytes = fromBase64url(text);
+  return bytes.subarray(bytes.findIndex((b) => b) >>> 0);
+};
+/** The octets of an EC coordinate on each curve (RFC 7518 §6.2.1.2). */
+const COORDINATE_OCTETS = { "P-256": 32, "P-384": 48, "P-521": 66 };
 
 /** Whether `signature` is `alg`'s signature of `data` with the public `jwk` (as the core chose them). */
 export async function verifySignature({ alg, jwk, data, signature }) {
   try {
     const [importParams, verifyParams] = ALGORITHMS[alg];
     const members = JSON.parse(jwk);
-    if (members.n) {
-      // Without the zero octets Java's BigInteger writes before a modulus whose top bit is set (OpenAM, ForgeRock):
-      // RFC 7518 §6.3.1.1 asks for none, and Chrome refuses them.
-      const n = fromBase64url(members.n);
-      members.n = toBase64url(n.subarray(n.findIndex((b) => b) >>> 0));
+    // Without the zero octets Java's BigInteger writes before a modulus whose top bit is set (OpenAM, ForgeRock):
+    // RFC 7518 §6.3.1.1 asks for none, and Chrome refuses them.
+    if (members.n) members.n = toBase64url(significant(members.n));
+    // EC coordinates of exactly the curve's size, which RFC 7518 §6.2.1.2 asks for and Chrome insists on: some
+    // providers drop a leading zero octet (Keycloak, Gluu: one P-256 key in 256, half of all P-521 keys) or add one.
+    const size = members.kty === "EC" && COORDINATE_OCTETS[members.crv];
+    for (const name of size ? ["x", "y"] : []) {
+      const value = significant(members[name]);
+      if (value.length > size) continue; // no point of this curve: WebCrypto refuses it
+      const full = new Uint8Array(size);
+      full.set(value, size - value.length);
+      members[name] = toBase64url(full);
     }
     const key = await crypto.subtle.importKey("jwk", members, importParams, false, ["verify"]);
     if (key.algorithm.modulusLength < 2048) return false; // RFC 7518 §3.3: RSA keys of 2048 bits or more

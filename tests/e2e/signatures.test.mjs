@@ -102,3 +102,21 @@ test('without verifySignature the JWK Set is never fetched', async (t) => {
   assert.equal((await world.loginInPlace(page)).outcome.ok, true);
   assert.equal(jwksRequests(), 0);
 });
+
+// Keycloak (keycloak#14933) and Gluu (oxAuth#1595) have published EC keys whose coordinates lack a leading zero
+// octet or carry one more; Chrome's WebCrypto takes only the curve's exact size (RFC 7518 §6.2.1.2).
+for (const [alg, octets] of [['ES256', 32], ['ES512', 66]]) {
+  test(`an ${alg} key whose coordinates are one octet short or long still verifies`, async (t) => {
+    t.after(() => world.op.rotateKey('k1'));
+    do world.op.rotateKey(`k-short-${alg}`, alg); while (Buffer.from(world.op.key.jwk.x, 'base64url')[0] !== 0);
+    const { jwk } = world.op.key;
+    const x = Buffer.from(jwk.x, 'base64url').subarray(1);
+    const y = Buffer.concat([Buffer.from([0]), Buffer.from(jwk.y, 'base64url')]);
+    assert.deepEqual([x.length, y.length], [octets - 1, octets + 1]);
+    Object.assign(jwk, { x: x.toString('base64url'), y: y.toString('base64url') });
+    const page = await openVerifying(t);
+    const { outcome } = await world.loginInPlace(page);
+    assert.equal(outcome.ok, true, JSON.stringify(outcome.err));
+    assert.equal(jwksRequests(), 1);
+  });
+}
