@@ -68,10 +68,19 @@ pub struct TokenResponse {
     pub scope: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
-    /// Keycloak's lifetime of the refresh token in seconds (its SSO session's idle timeout; 0: none, an offline
-    /// token; not in RFC 6749): kept as [`TokenSet::refresh_expires_at`], past which the session cannot be refreshed.
-    /// Another type reads as missing.
+    /// The lifetime of the refresh token in seconds, not in RFC 6749: Keycloak's `refresh_expires_in` (its SSO
+    /// session's idle timeout; 0: none, an offline token), or Azure AD B2C's `refresh_token_expires_in`. Kept as
+    /// [`TokenSet::refresh_expires_at`], past which the session cannot be refreshed. A number or a numeric string;
+    /// another type reads as missing.
     pub refresh_expires_in: Option<f64>,
+}
+
+/// Seconds given as a number, or as a numeric string as some servers send them; `None` for anything else.
+fn seconds(member: Member) -> Option<f64> {
+    match member {
+        Member::Text(t) => whole_seconds(t.trim_ascii()).map(|s| s as f64),
+        other => other.number().flatten(),
+    }
 }
 
 impl FromJson for TokenResponse {
@@ -79,7 +88,7 @@ impl FromJson for TokenResponse {
         let mut r = Reader::new(
             json,
             text,
-            &["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description", "refresh_expires_in"],
+            &["access_token", "token_type", "expires_in", "refresh_token", "id_token", "scope", "error", "error_description", "refresh_expires_in", "refresh_token_expires_in"],
         )?;
         let response = TokenResponse {
             access_token: r.text(),
@@ -107,7 +116,10 @@ impl FromJson for TokenResponse {
             },
             error: r.text(),
             error_description: r.informative_text(),
-            refresh_expires_in: r.member().number().flatten(),
+            refresh_expires_in: {
+                let keycloak = seconds(r.member());
+                keycloak.or(seconds(r.member()))
+            },
         };
         r.finish(response)
     }
@@ -224,7 +236,8 @@ pub struct TokenSet {
     /// in any tab ends every session whose login came before it, refreshed since or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login_at: Option<u64>,
-    /// Epoch seconds when the refresh token expires, when the server said (Keycloak's `refresh_expires_in`): after
+    /// Epoch seconds when the refresh token expires, when the server said (Keycloak's `refresh_expires_in`, Azure
+    /// AD B2C's `refresh_token_expires_in`): after
     /// it the session cannot be refreshed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_expires_at: Option<u64>,
@@ -462,8 +475,14 @@ mod tests {
         assert_eq!(answer(r#"{"access_token":"a","refresh_token":"r","refresh_expires_in":0}"#, 100, None).refresh_expires_at, None);
         assert_eq!(answer(r#"{"access_token":"b"}"#, 200, Some(&online)).refresh_expires_at, Some(1900));
         assert_eq!(answer(r#"{"access_token":"b","refresh_token":"r2"}"#, 200, Some(&online)).refresh_expires_at, None);
-        // Only informs: another type never makes the answer unreadable.
-        assert_eq!(answer(r#"{"access_token":"a","refresh_token":"r","refresh_expires_in":"1800"}"#, 100, None).refresh_expires_at, None);
+        // Only informs: another type never makes the answer unreadable; a numeric string is read as its number.
+        assert_eq!(answer(r#"{"access_token":"a","refresh_token":"r","refresh_expires_in":true}"#, 100, None).refresh_expires_at, None);
+        assert_eq!(answer(r#"{"access_token":"a","refresh_token":"r","refresh_expires_in":"1800"}"#, 100, None).refresh_expires_at, Some(1900));
+        // Azure AD B2C's name for it (its refresh tokens of SPAs live 24 hours).
+        let b2c = r#"{"access_token":"a","expires_in":3600,"refresh_token":"r","refresh_token_expires_in":86400}"#;
+        assert_eq!(answer(b2c, 100, None).refresh_expires_at, Some(86500));
+        let b2c = r#"{"access_token":"a","refresh_token":"r","refresh_token_expires_in":"76887"}"#;
+        assert_eq!(answer(b2c, 100, None).refresh_expires_at, Some(76987));
         // Stored and read back.
         let text = serde_json::to_string(&online).unwrap();
         assert!(text.contains(r#""refreshExpiresAt":1900"#), "{text}");
