@@ -699,3 +699,22 @@ fn a_legacy_callback_given_relative_to_the_page_cleans_the_address_bar() {
     assert!(client.token().is_some());
     client.logout();
 }
+
+#[wasm_bindgen_test]
+async fn a_no_cors_request_is_refused_before_anything_is_sent() {
+    use spa_auth::core::client_identification::{ClientIdentification, IdentificationMode, IdentificationOptions};
+    // The browser drops `Authorization` and the client id header from such a request: it would go out without them.
+    let init = web_sys::RequestInit::new();
+    init.set_mode(web_sys::RequestMode::NoCors);
+    let request = || web_sys::Request::new_with_str_and_init("https://api.example/events", &init).unwrap();
+    let client = AuthClient::new(options("no-cors-test")).unwrap();
+    let e = client.fetch(request(), FetchOptions).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_argument");
+    assert!(e.message().contains("got \"no-cors\""), "{}", e.message());
+    let identification = |mode| ClientIdentification::new(IdentificationOptions { client_id: "c".into(), mode, ..Default::default() }).unwrap();
+    let e = identification(IdentificationMode::Header).fetch(request()).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_argument", "{}", e.message());
+    // In query mode the client id is in the URL, which a no-cors request keeps: sent (and here unreachable).
+    let sent = identification(IdentificationMode::Query).fetch(request()).await;
+    assert_ne!(sent.err().map(|e| e.code().to_owned()).as_deref(), Some("invalid_argument"));
+}

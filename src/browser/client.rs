@@ -605,8 +605,10 @@ not made by a login here).",
     /// Sends `request` with `Authorization: Bearer …` (with `dpop: true`: `Authorization: DPoP …` and a proof, sent
     /// once more when the server asks for its nonce); on a 401, refreshes once and retries once (the body is
     /// replayed from a clone). The request's `signal` is honoured also while a token is on its way: its abort is
-    /// `network_error` at once, and never leads to the retry.
+    /// `network_error` at once, and never leads to the retry. A `mode: "no-cors"` request is `invalid_argument`
+    /// (the browser would drop the headers).
     pub async fn fetch(&self, request: web_sys::Request, _options: FetchOptions) -> Result<web_sys::Response> {
+        http::headed(&request)?;
         let signal = request.signal();
         let token = http::unless_aborted(&signal, self.get_access_token(TokenOptions::default())).await?;
         let (response, refresh) = self.send(&request, &token, true).await?;

@@ -21,7 +21,10 @@ impl ClientIdentification {
 that is not Latin-1): use another name, or query mode."]),
                 ))
             }
-            Some(_) => request,
+            Some(_) => {
+                http::headed(&request)?;
+                request
+            }
             None => readdressed(&request, &self.apply(&request.url())).await?,
         };
         let headers: Vec<(&str, &str)> = self.header().into_iter().collect();

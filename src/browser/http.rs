@@ -128,6 +128,19 @@ pub async fn get_text(url: &str) -> Result<(u16, String)> {
     }
 }
 
+/// `invalid_argument` for a `mode: "no-cors"` request, which the library would send with headers of its own: the
+/// browser silently drops them from such a request (Fetch, the "request-no-cors" header guard), as the JavaScript
+/// driver refuses it too.
+pub fn headed(request: &Request) -> Result<()> {
+    match request.mode() {
+        web_sys::RequestMode::NoCors => Err(Error::new(
+            code::INVALID_ARGUMENT,
+            "`mode` must be \"cors\" or \"same-origin\" (the browser drops the headers the library adds from a \"no-cors\" request), got \"no-cors\".",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Sends a clone of `request` with `headers` set (the original stays unsent, so its body can be replayed).
 pub async fn send_with_headers(request: &Request, headers: &[(&str, &str)]) -> Result<Response> {
     let failed = |_| Error::new(code::NETWORK_ERROR, "The request failed (offline, CORS, or its body was already used).");

@@ -179,6 +179,7 @@ impl LegacyJwtClient {
     /// [`AuthClient::fetch`](crate::AuthClient::fetch).
     #[cfg(feature = "rust")]
     pub async fn fetch(&self, request: web_sys::Request) -> Result<web_sys::Response> {
+        http::headed(&request)?;
         let signal = request.signal();
         let jwt = http::unless_aborted(&signal, self.get_token()).await?;
         let response = self.send(&request, &jwt).await?;
