@@ -358,6 +358,8 @@ not have; spa-auth does not fall back to bearer tokens silently.",
     /// (JSON text). The address bar is scrubbed first, also when the callback fails; tokens are stored only when
     /// every check passed.
     pub async fn handle_redirect_callback(&self, url: Option<String>) -> Result<Option<String>> {
+        // Resolved once, so the shared-callback record, the popup check and its hand-over see this page's address.
+        let url = url.map(location::resolved);
         let href = match &url {
             Some(url) => url.clone(),
             None => location::href()?,

@@ -43,17 +43,24 @@ pub fn assign(url: &str) -> Result<()> {
     window()?.location().assign(url).map_err(|_| Error::invalid_config("The browser refused to navigate to the URL."))
 }
 
-/// The callback URL to read: `url` (resolved against the page, as `fetch` resolves it: `?jwt=…` or a host in
-/// capitals is still this page's address), or the address bar. When it is the address bar's, the address bar is
-/// rewritten first to `scrub(url)`, so a callback's secrets leave it whatever happens next.
+/// A callback `url` resolved against the page's address: `?jwt=…` or a host in capitals is still this page's
+/// address. As it is when it is empty (never the address bar) or no URL, for the core to say why. The JavaScript
+/// driver resolves in JavaScript before it calls (driver.js `resolved`), so the npm build does without.
+#[cfg(feature = "rust")]
+pub fn resolved(url: String) -> String {
+    match href() {
+        Ok(base) if !url.is_empty() => web_sys::Url::new_with_base(&url, &base).map_or(url, |u| u.href()),
+        _ => url,
+    }
+}
+
+/// The callback URL to read: `url` (resolved against the page, [`resolved`]), or the address bar. When it is the
+/// address bar's, the address bar is rewritten first to `scrub(url)`, so a callback's secrets leave it whatever
+/// happens next.
 pub fn take_callback_url(url: Option<String>, scrub: impl Fn(&str) -> String) -> Result<String> {
     let current = href().ok();
-    // The JavaScript driver resolves the URL before it calls (driver.js `resolved`), so the npm build does without.
     #[cfg(feature = "rust")]
-    let url = url.map(|url| match &current {
-        Some(base) => web_sys::Url::new_with_base(&url, base).map_or(url, |u| u.href()),
-        None => url,
-    });
+    let url = url.map(resolved);
     let Some(url) = url.or_else(|| current.clone()) else {
         return Err(Error::invalid_config("No URL to read the callback from."));
     };

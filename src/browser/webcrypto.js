@@ -94,7 +94,8 @@ export async function verifySignature({ alg, jwk, data, signature }) {
     // RFC 7518 §6.3.1.1 asks for none, and Chrome refuses them.
     if (members.n) members.n = toBase64url(significant(members.n));
     // EC coordinates of exactly the curve's size, which RFC 7518 §6.2.1.2 asks for and Chrome insists on: some
-    // providers drop a leading zero octet (Keycloak, Gluu: one P-256 key in 256, half of all P-521 keys) or add one.
+    // providers drop a leading zero octet (Keycloak, Gluu: about one P-256 key in 128, three P-521 keys in four) or
+    // add one.
     const size = members.kty === "EC" && COORDINATE_OCTETS[members.crv];
     for (const name of size ? ["x", "y"] : []) {
       const value = significant(members[name]);

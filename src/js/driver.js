@@ -33,7 +33,7 @@ function describe(value) {
   const type = typeof value;
   if (type !== "object") return `a ${type}`;
   const tag = tagOf(value);
-  return tag === "Object" || tag === undefined ? "an object" : `a ${tag} object`;
+  return tag === "Object" || tag === undefined ? "an object" : `${/^[AEIO]/.test(tag) ? "an" : "a"} ${tag} object`;
 }
 
 /** The type tag of an object (`Object`, `Map`, `URLSearchParams`, `URL`, `Location`, …); `undefined` when reading it
@@ -44,12 +44,10 @@ function tagOf(value) {
   } catch {}
 }
 
-/** A value inside options or `appState` that JSON would turn into `{}` and so lose without a word (a `Map`, a `Set`,
- * a `URLSearchParams`, a `Headers`, a `FormData`, …: an object that is neither plain nor an array nor a boxed
- * primitive, with no `toJSON`; `JSON.stringify` has already called `toJSON` when its replacer sees a value). */
-function lostByJson(value) {
-  if (typeof value !== "object" || value === null || passes(() => Array.isArray(value))) return false;
-  return !["Object", "String", "Number", "Boolean"].includes(tagOf(value));
+/** Whether `value` is a collection whose entries JSON would drop, leaving `{}` without a word: a `Map`, a `Set`, a
+ * `URLSearchParams`, a `Headers`, a `FormData` (what apps hold parameters in). */
+function emptiedByJson(value) {
+  return typeof value === "object" && /^(Map|Set|WeakMap|WeakSet|URLSearchParams|Headers|FormData)$/.test(tagOf(value));
 }
 
 /** `invalid_argument` (or `code`): "`{what}` must be {expected}, got {what it got}." */
@@ -116,11 +114,11 @@ function optionsText(value, what, code) {
         throw invalid(name, name === "leeway" || name === "timeoutMs" ? "a finite number" : "JSON data", v, code);
       }
       // `authorizationParams: new URLSearchParams(…)` would reach the core as `{}`: its prompt, max_age or
-      // organization (and their checks) silently gone.
-      if (lostByJson(v)) throw invalid(name, "a plain object (JSON would empty it)", v, code);
-      if (v === undefined && this === top) return null;
-      // A class instance inside (`authorizationParams: new Params()`) is read with its getters, as one on top is.
-      return name !== "" && tagOf(v) === "Object" ? withInherited(v) : v;
+      // organization (and their checks) silently gone. (Other options the core does not read pass as they are.)
+      if (this === top && /^(authorization|logout)Params$/.test(name) && emptiedByJson(v)) {
+        throw invalid(name, "a plain object (JSON would empty it)", v, code);
+      }
+      return v === undefined && this === top ? null : v;
     });
   } catch (e) {
     if (e instanceof AuthError) throw e;
@@ -274,10 +272,11 @@ function freedError() {
   return new AuthError("invalid_state", "This client was freed (`free()`): make a new one.");
 }
 
-/** `url` resolved against the page, as `fetch` resolves it; as it is when it is no URL (the core then says why). */
+/** `url` resolved against the page's address (`location.href`); as it is when it is empty or no URL (the core then
+ * says why: an empty one never stands for the address bar). */
 function resolved(url) {
   try {
-    return new URL(url, window.location.href).href;
+    return url && new URL(url, window.location.href).href;
   } catch {
     return url;
   }
@@ -409,7 +408,7 @@ const MAX_TIMER_MS = 2147483647;
 let popups = 0;
 const TAB_REPLIES = [[8, "here"], [16, "logged-out"], [32, "session"]];
 
-/** The redirect callback this page is handling (`key`: the client's token key; `href` as given, `scrubbed` as left
+/** The redirect callback this page is handling (`key`: the client's token key; `href` resolved, `scrubbed` as left
  * in the address bar; `result`: its promise), so a second call for the same callback while it runs (React's
  * StrictMode runs effects twice) shares its outcome instead of failing on its spent state. */
 let lastCallback;
@@ -420,7 +419,7 @@ function appStateText(appState) {
   let state;
   try {
     state = JSON.stringify(appState, (name, v) => {
-      if (lostByJson(v)) throw invalid("appState", "a JSON value (JSON would empty it)", v);
+      if (emptiedByJson(v)) throw invalid("appState", "a JSON value (JSON would empty it)", v);
       return v;
     });
   } catch (e) {
@@ -688,8 +687,8 @@ export class AuthClient {
 
   async #callback(url) {
     url = urlOf(url, "url");
-    // Resolved against the page, as `fetch` takes a URL: `handleRedirectCallback(location.search)` or a host in
-    // capitals is still this page's address, so the address bar is cleaned.
+    // Resolved against the page's address: `handleRedirectCallback(location.search)` or a host in capitals is still
+    // this page's address, so the address bar is cleaned.
     const href = url === undefined ? window.location.href : resolved(url);
     // Per client where its tokens are its own (`storage: "memory"`): another's login would not be this one's.
     const key = this.#core.memory() ? this : this.#core.tokensKey();

@@ -76,8 +76,8 @@ export interface AuthClientOptions {
     /** Bound on every network step (discovery, token, refresh, revocation, UserInfo, JWK Set), in milliseconds
      * (default 10000); past it the step rejects with `timeout`, naming the step and the server's origin. */
     timeoutMs?: number;
-    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …), as a plain object: a `Map` or a
-     * `URLSearchParams` is `invalid_config`. A `resource` (RFC 8707) is sent again with the code and every refresh, so
+    /** Extra authorize parameters (`prompt`, `ui_locales`, `login_hint`, …), as an object: a `Map` or a
+     * `URLSearchParams`, which JSON would empty, is `invalid_config`. A `resource` (RFC 8707) is sent again with the code and every refresh, so
      * the access tokens are for that API. */
     authorizationParams?: Record<string, string>;
     /** `"shared"` (default): the tabs of this app (same origin, issuer and client id) share one session, one refresh at
@@ -96,7 +96,8 @@ export interface CheckSessionOptions {
      * for `login_required`, `interaction_required`, `consent_required` and `account_selection_required`. */
     silent?: "redirect";
     /** With `silent: "redirect"`: any JSON value (e.g. `{ returnTo: location.href }`), returned by
-     * `handleRedirectCallback()` on the way back, logged in or not, as a login's `appState` is. */
+     * `handleRedirectCallback()` on the way back, logged in or not, as a login's `appState` is (a `Map` or a `Set` in
+     * it, which JSON would empty, is `invalid_argument`). */
     appState?: unknown;
 }
 
@@ -237,7 +238,7 @@ export class AuthClient {
     /** Whether the URL (default: the current one) carries `code`+`state` or `error`+`state`. */
     isCallback(url?: string | URL | Location): boolean;
     /** Completes the login from the redirect back (default: the current URL; a relative one, such as
-     * `location.search`, is resolved against the page, as `fetch` resolves it); resolves to `{ appState }`. A second
+     * `location.search`, is resolved against the page's address); resolves to `{ appState }`. A second
      * call for the same callback while the first runs (React's StrictMode runs effects twice) shares its outcome;
      * once it settled, the same callback again is `invalid_state` (the state is single use). */
     handleRedirectCallback(url?: string | URL | Location): Promise<RedirectLoginResult>;

@@ -37,20 +37,17 @@ test('option values JSON would empty (URLSearchParams, Map, Set) are refused by 
   assert.equal(await page.evaluate(() => window.hostile.clients.main.isAuthenticated()), true, 'the refused logout ended nothing');
 });
 
-test('a class instance inside the options is read with its getters, as one on top is', async (t) => {
+test('what JSON carries still passes: other libraries\' option objects, a Location in appState', async (t) => {
   const page = await world.open(t);
-  const url = await page.evaluate(async (o) => {
-    class Params {
-      constructor() { this.ui_locales = 'nl'; }
-
-      get prompt() { return 'login'; }
-    }
-    window.hostile.client('main', o);
-    return window.hostile.clients.main.buildAuthorizeUrl({ authorizationParams: new Params() });
+  const got = await page.evaluate(async (o) => {
+    const h = window.hostile;
+    // Options spread in from another library's settings (an oidc-client-ts userStore), which the core does not read.
+    h.client('main', { ...o, userStore: { store: new Map(), prefix: 'oidc.' } });
+    const url = await h.clients.main.buildAuthorizeUrl({ appState: { from: window.location, at: new Date(0) } });
+    return { url, tx: Object.keys(sessionStorage).filter((k) => k.includes(':tx:')).length };
   }, world.options());
-  const params = new URL(url).searchParams;
-  assert.equal(params.get('prompt'), 'login', 'the getter on the prototype is an option too');
-  assert.equal(params.get('ui_locales'), 'nl');
+  assert.ok(got.url.startsWith(world.op.issuer), got.url);
+  assert.equal(got.tx, 1, 'the login was started');
 });
 
 test('fetch with mode "no-cors" is invalid_argument, nothing sent: the browser would drop Authorization from it', async (t) => {
@@ -95,6 +92,11 @@ test('handleRedirectCallback(location.search): a URL relative to the page is thi
   await assertScrubbed(page);
   assert.equal(await page.evaluate(() => typeof window.hostile.clients.main.getTokens()?.accessToken), 'string');
   assert.equal(await page.evaluate(() => window.hostile.clients.main.isCallback()), false, 'a reload would find no callback');
+
+  // An empty URL is no URL: never the address bar's callback.
+  await page.evaluate((href) => window.history.replaceState(null, '', href), callbackUrl.href);
+  assertAuthError(await page.evaluate(() => window.hostile.attempt(() => window.hostile.clients.main.handleRedirectCallback(''))), 'invalid_state');
+  assert.equal(await page.evaluate(() => window.location.href), callbackUrl.href, 'the address bar was not read');
 
   // The same with the legacy UiTiD v1 flow: `?jwt=` read from a relative URL leaves the address bar too.
   const legacy = await page.evaluate(async () => {

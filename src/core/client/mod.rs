@@ -466,7 +466,7 @@ impl<E: Env> Client<E> {
                     self.forget_tokens();
                 }
                 Err(login_required(if expired {
-                    "No access token valid for long enough, and the refresh token expired (`refresh_expires_in`: the \
+                    "No access token valid for long enough, and the refresh token expired (the lifetime the server gave it: the \
                      provider's session ended): log in again."
                 } else if asked {
                     "No access token valid for long enough, and no refresh token: log in again. The login asked for \
