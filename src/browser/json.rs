@@ -16,7 +16,7 @@ impl Json for BrowserJson {
         let object = object(text)?;
         let mut members = Vec::with_capacity(names.len());
         for name in names {
-            members.push(js_sys::Reflect::get(&object, &JsValue::from_str(name)).map_or(Member::Missing, member));
+            members.push(own(&object, name).map_or(Member::Missing, member));
         }
         Some(members)
     }
@@ -33,10 +33,21 @@ impl Json for BrowserJson {
     }
 
     fn items(&self, text: &str, name: &str) -> Option<Vec<String>> {
-        let items = js_sys::Reflect::get(&object(text)?, &JsValue::from_str(name)).ok()?;
+        let items = own(&object(text)?, name)?;
         let items: &js_sys::Array = items.dyn_ref()?;
         texts(items, true)
     }
+}
+
+/// The member `name` of `object` (from `JSON.parse`), when the JSON has it: never one inherited from
+/// `Object.prototype`, which a prototype-pollution bug elsewhere on the page could have planted (a `tokenEndpoint`
+/// or `revocation_endpoint` there would receive codes and tokens).
+fn own(object: &JsValue, name: &str) -> Option<JsValue> {
+    let name = JsValue::from_str(name);
+    // ES5's descriptor, not `Object.hasOwn` (Safari 15.4) nor the object's own `hasOwnProperty`, which a member of
+    // that name in the answer would shadow.
+    let own = !js_sys::Object::get_own_property_descriptor(object.unchecked_ref::<js_sys::Object>(), &name).is_undefined();
+    own.then(|| js_sys::Reflect::get(object, &name).ok()).flatten()
 }
 
 /// A JavaScript value (from `JSON.parse`) as a [`Member`].

@@ -177,6 +177,9 @@ pub fn check_response(endpoint: &str, status: u16, body: Option<TokenResponse>) 
         _ if status == 0 => Err(Error::server(
             concat(&["The ", endpoint, " answered with a redirect, which is not followed: it would carry the request's code or token elsewhere."]),
         )),
+        // An empty `error` beside the `access_token` of a success is no error (RFC 6749 §5.1: a 200 with an access
+        // token; ASP.NET servers send one, dotnet/aspnetcore#53457).
+        Some(body) if body.error.as_deref() == Some("") && body.access_token.is_some() && (200..300).contains(&status) => Ok(body),
         Some(TokenResponse { error: Some(error), .. }) if error.is_empty() => Err(Error::server(
             concat(&["The ", endpoint, " answered HTTP ", &status_text, " with an empty `error`: a malformed answer."]),
         )),
@@ -529,6 +532,10 @@ mod tests {
         assert_eq!(failed.message(), "The token endpoint failed: HTTP 500.");
         assert!(check_response("token endpoint", 200, Some(response(r#"{"access_token":"a"}"#))).is_ok());
         assert_eq!(check_response("token endpoint", 400, Some(response(r#"{"error":""}"#))).unwrap_err().code(), "server_error");
+        // ASP.NET's success with an empty `error` (dotnet/aspnetcore#53457) is a success; without a token it is not.
+        assert!(check_response("token endpoint", 200, Some(response(r#"{"access_token":"a","token_type":"Bearer","error":""}"#))).is_ok());
+        assert_eq!(check_response("token endpoint", 200, Some(response(r#"{"error":""}"#))).unwrap_err().code(), "server_error");
+        assert_eq!(check_response("token endpoint", 400, Some(response(r#"{"access_token":"a","error":""}"#))).unwrap_err().code(), "server_error");
         let redirected = check_response("token endpoint", 0, None).unwrap_err();
         assert_eq!(redirected.code(), "server_error");
         assert!(redirected.message().contains("redirect"), "{}", redirected.message());
