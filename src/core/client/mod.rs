@@ -586,6 +586,18 @@ impl<E: Env> Client<E> {
         [self.keys.transaction(&state), self.keys.used_state(&state)].iter().any(|key| logins.get(key).is_ok_and(|v| v.is_some()))
     }
 
+    /// `invalid_state` when `dpop: true` and the key `transaction` was bound to is no longer this client's (a logout
+    /// here or in another tab removed it).
+    fn check_login_key(&self, transaction: &Transaction) -> Result<()> {
+        if self.config.dpop && transaction.dpop_jkt != self.dpop_key.borrow().as_ref().map(PublicKey::thumbprint) {
+            return Err(Error::new(
+                code::INVALID_STATE,
+                "This login was bound to a DPoP key that is gone (a logout here or in another tab removed it): log in again.",
+            ));
+        }
+        Ok(())
+    }
+
     /// Completes a login from the redirect back at `url`: the state is checked and spent at once (single use),
     /// the server's own error reported without a request; the code exchange follows.
     pub fn callback(&self, url: &str) -> Result<Step> {
@@ -699,19 +711,17 @@ impl<E: Env> Client<E> {
                 };
                 let response = response.map_or_else(Default::default, |r| *r);
                 let code = callback::check_response(response, &self.config.issuer, endpoints.iss_parameter_supported)?;
-                if self.config.dpop && transaction.dpop_jkt != self.dpop_key.borrow().as_ref().map(PublicKey::thumbprint) {
-                    // The server would refuse the code (RFC 9449 §10); say why instead.
-                    return Err(Error::new(
-                        code::INVALID_STATE,
-                        "This login was bound to a DPoP key that is gone (a logout in another tab removed it): log in again.",
-                    ));
-                }
+                // The server would refuse the code (RFC 9449 §10); say why instead.
+                self.check_login_key(&transaction)?;
                 let body = token::code_grant_body(&code, &transaction, &self.config.client_id);
                 step.state = State::Callback { response: None, transaction, sent: true };
                 Ok(Action::Fetch(HttpRequest::post(endpoints.token.clone(), body)))
             }
             State::Callback { transaction, sent: true, .. } => {
                 let (status, text) = self.http_answer(answer, "token", step.requested_url())?;
+                // A logout while the code was being redeemed removed the key the tokens are bound to: no proof could
+                // use them, so they are not kept.
+                self.check_login_key(&transaction)?;
                 let mut set = self.token_set(status, &text, None)?;
                 if set.scope.is_none() {
                     // Left out: as asked (RFC 6749 §5.1).

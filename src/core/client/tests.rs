@@ -339,6 +339,34 @@ fn with_dpop_a_changed_key_a_missing_key_and_a_bearer_session_fail_safe() {
 }
 
 #[test]
+fn with_dpop_a_code_redeemed_while_a_logout_removed_the_key_keeps_no_tokens() {
+    let c = dpop_client(|_| {});
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let back = ["https://app.example/cb?code=c1&state=", &param(&url, "state")].concat();
+    let mut step = c.callback(&back).unwrap();
+    let Action::Fetch(_) = c.advance(&mut step, None).unwrap() else { panic!("the code is sent") };
+    // A logout (here or in another tab) removes the key while the token endpoint answers: its tokens are bound to a
+    // key no proof can use any more.
+    c.set_dpop_key(None);
+    let now = c.env().now();
+    let answer = dpop_answer("at-gone", Some(id_token(Some(&param(&url, "nonce")), now)));
+    let e = c.advance(&mut step, http(200, &answer)).unwrap_err();
+    assert_eq!(e.code(), "invalid_state");
+    assert!(e.message().contains("DPoP key that is gone"), "{}", e.message());
+    assert!(c.tokens().is_none(), "nothing kept");
+    // The same answer with the key still there is a login (the answer itself is good).
+    c.set_dpop_key(PublicKey::p256(X, Y));
+    let mut step = c.login(LoginOptions::default());
+    let Action::Done(Outcome::AuthorizeUrl(url)) = c.advance(&mut step, None).unwrap() else { panic!() };
+    let mut step = c.callback(&["https://app.example/cb?code=c2&state=", &param(&url, "state")].concat()).unwrap();
+    c.advance(&mut step, None).unwrap();
+    let answer = dpop_answer("at-kept", Some(id_token(Some(&param(&url, "nonce")), now)));
+    assert!(matches!(c.advance(&mut step, http(200, &answer)).unwrap(), Action::Done(Outcome::LoggedIn(_))));
+    assert_eq!(c.tokens().unwrap().access_token.secret(), "at-kept");
+}
+
+#[test]
 fn with_dpop_a_revocation_nonce_challenge_the_browser_hid_does_not_stop_the_logout() {
     let c = dpop_client(|o| o.end_session_endpoint = Some("https://id.example.com/logout".into()));
     store(&c, r#"{"issuer":"https://id.example.com","accessToken":"a","tokenType":"DPoP","refreshToken":"r","expiresAt":9999,"receivedAt":1}"#);
