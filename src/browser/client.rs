@@ -94,6 +94,9 @@ struct Inner {
     key_name: Option<String>,
     /// `tabs: "shared"`: the channel to this app's other tabs.
     channel: Option<tabs::Channel>,
+    /// The logout under way: a second call (a double click, an effect run twice) shares it, so it cannot go to the
+    /// provider's logout without the `id_token_hint` the first one took.
+    logout: SingleFlight<Result<()>>,
     /// The popup login under way: its window, its task (a promise that settles when it ends) and its outcome.
     popup_login: RefCell<Option<(web_sys::Window, js_sys::Promise, CallbackOutcome)>>,
     /// Tells the listeners and the other tabs when the page comes back from the back/forward cache.
@@ -248,6 +251,7 @@ not have; spa-auth does not fall back to bearer tokens silently.",
                 key_name,
                 channel,
                 _restored: restored,
+                logout: SingleFlight::default(),
                 popup_login: RefCell::new(None),
                 heard_text,
                 others: Cell::new(false),
@@ -663,7 +667,8 @@ not made by a login here).",
     /// is known (a failure does not stop the logout), then, unless `local_only`, goes to the server's logout (with
     /// `logout_params`, and without `id_token_hint` when `omit_id_token_hint`). `return_to` relative to this page
     /// (`/`) is made absolute against it. `logout_params` naming what the library sets, or a `return_to` that is
-    /// empty or no http(s) URL, is `invalid_argument`, before anything is forgotten.
+    /// empty or no http(s) URL, is `invalid_argument`, before anything is forgotten. A second call while one runs
+    /// shares the first (a double click would otherwise send the provider a logout without `id_token_hint`).
     pub async fn logout(&self, mut options: LogoutOptions) -> Result<()> {
         crate::core::logout::check_params(&options.logout_params)?;
         if options.return_to.as_deref().is_some_and(|r| r.trim().is_empty()) {
@@ -674,8 +679,9 @@ not made by a login here).",
         crate::core::logout::check_return_to(options.return_to.as_deref())?;
         // Runs to its end even if this future is dropped (a listener told of the logout may unmount its caller): the
         // revocation and the provider's logout still happen.
+        // A second call while one runs shares it (its own options unused).
         let this = self.clone();
-        detached(async move { this.logout_now(options).await }).await.unwrap_or_else(|| Err(unexpected()))
+        detached(async move { this.inner.logout.run(|| this.logout_now(options.clone())).await }).await.unwrap_or_else(|| Err(unexpected()))
     }
 
     async fn logout_now(&self, options: LogoutOptions) -> Result<()> {

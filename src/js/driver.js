@@ -454,6 +454,9 @@ export class AuthClient {
   #shown;
   /** The popup login under way: its window and its promise. */
   #popupLogin;
+  /** The logout under way: a second call (a double click, an effect run twice) shares it, so it cannot go to the
+   * provider's logout without the `id_token_hint` the first one took. */
+  #loggingOut;
 
   constructor(options) {
     this.#core = passes(() => options instanceof Core)
@@ -1026,11 +1029,18 @@ export class AuthClient {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#run(() => {
+    if (this.#loggingOut) return this.#loggingOut;
+    const result = this.#run(() => {
       const step = ok(this.#core.logout(returnTo, localOnly, idTokenHint, text));
       this.#post("logout");
       return step;
     }, false, true);
+    this.#loggingOut = result;
+    const settled = () => {
+      this.#loggingOut = undefined;
+    };
+    result.then(settled, settled);
+    return result;
   }
 
   /** Forgets the listeners at once; the tab channel and the core's memory go once the operations under way ended

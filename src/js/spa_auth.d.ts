@@ -259,7 +259,8 @@ export class AuthClient {
      * reason and never triggers the refresh-and-retry). Rejects with `login_required` when there is no session, and
      * with `invalid_argument` for `mode: "no-cors"` (the browser drops `Authorization` from such a request). */
     fetch(input: RequestInfo | URL | Location, init?: RequestInit): Promise<Response>;
-    /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. */
+    /** Forgets the tokens, revokes the refresh token when possible, then goes to the server's logout. A second call
+     * while one runs (a double click) gets the first one's promise. */
     logout(options?: LogoutOptions): Promise<void>;
     /** Calls `listener` with `getTokens()` after login, refresh and logout: this client's, another tab's (`tabs:
      * "shared"`), or another page's of this tab while this page was in the back/forward cache (told when it is back);

@@ -132,7 +132,7 @@ export async function startStandinOp({ port = 0 } = {}) {
   server.on('request', async (req, res) => {
     cors(res);
     const url = new URL(req.url, issuer);
-    requests.push({ method: req.method, path: url.pathname });
+    requests.push({ method: req.method, path: url.pathname, search: url.search });
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': '*' });
       res.end();
